@@ -1,0 +1,161 @@
+/**
+ * Error classes that carry their HTTP status and a stable snake_case code, and
+ * the one function that turns anything thrown into the JSON error body.
+ *
+ * Every status mcpo answers with is decided here, in `toHttpError`, so the
+ * mapping from MCP/JSON-RPC failures to HTTP lives in one table. This module
+ * never writes to a response; the router does that.
+ */
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+
+/** The body of every error response. */
+export interface ErrorBody {
+  ok: false;
+  error: { message: string; code: string; data?: unknown };
+}
+
+const BRAND = Symbol.for('mcpo.error');
+
+/** Base class: an error that knows its HTTP status and stable code. */
+export class McpoError extends Error {
+  readonly [BRAND] = true;
+  /** Extra response headers, e.g. `Retry-After`. */
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+    readonly data?: unknown,
+    headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+    this.headers = headers;
+  }
+}
+
+/** True for any mcpo error, even one from another copy of this module. */
+export function isMcpoError(value: unknown): value is McpoError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}
+
+export class BadRequestError extends McpoError {
+  constructor(message: string, data?: unknown, code = 'bad_request') {
+    super(message, 400, code, data);
+  }
+}
+
+export class UnknownToolError extends McpoError {
+  constructor(message: string, code = 'not_found', data?: unknown) {
+    super(message, 404, code, data);
+  }
+}
+
+export class MethodNotAllowedError extends McpoError {
+  constructor(allow: string) {
+    super(`Method not allowed; use ${allow}`, 405, 'method_not_allowed', undefined, { Allow: allow });
+  }
+}
+
+export class UnsupportedMediaTypeError extends McpoError {
+  constructor(message = 'Request body must be application/json') {
+    super(message, 415, 'unsupported_media_type');
+  }
+}
+
+export class InvalidArgumentsError extends McpoError {
+  constructor(message: string, data?: unknown) {
+    super(message, 422, 'invalid_arguments', data);
+  }
+}
+
+export class ToolError extends McpoError {
+  constructor(message: string, data?: unknown) {
+    super(message, 500, 'tool_error', data);
+  }
+}
+
+export class UpstreamError extends McpoError {
+  constructor(message: string, code = 'upstream_error', data?: unknown) {
+    super(message, 502, code, data);
+  }
+}
+
+export class UnavailableError extends McpoError {
+  constructor(message: string, retryAfterSeconds: number, data?: unknown) {
+    super(message, 503, 'unavailable', data, { 'Retry-After': String(retryAfterSeconds) });
+  }
+}
+
+export class TimeoutError extends McpoError {
+  constructor(message: string, data?: unknown) {
+    super(message, 504, 'timeout', data);
+  }
+}
+
+/** Caps text that comes from a server so a huge error message cannot bloat a response. */
+export const MAX_MESSAGE_LENGTH = 2048;
+
+function cap(text: string): string {
+  return text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH)}…` : text;
+}
+
+/** JSON-RPC error codes from an upstream server → HTTP. */
+function fromMcpError(err: McpError): McpoError {
+  // The SDK prefixes "MCP error <code>: ", sometimes twice; the code is in data already.
+  const message = cap(err.message.replace(/^(MCP error -?\d+: )+/, ''));
+  const data = { jsonrpcCode: err.code, ...(err.data !== undefined ? { upstream: err.data } : {}) };
+  switch (err.code) {
+    case ErrorCode.ParseError:
+    case ErrorCode.InvalidRequest:
+      return new BadRequestError(message, data, 'upstream_bad_request');
+    case ErrorCode.MethodNotFound:
+      return new UnknownToolError(message, 'upstream_not_found', data);
+    case ErrorCode.InvalidParams:
+      return new InvalidArgumentsError(message, data);
+    case ErrorCode.RequestTimeout:
+      return new TimeoutError(message, data);
+    case ErrorCode.ConnectionClosed:
+      return new UpstreamError(message, 'connection_closed', data);
+    default:
+      // -32603 and any server-defined code: the server failed, not the caller.
+      return new UpstreamError(message, 'upstream_error', data);
+  }
+}
+
+/**
+ * Anything thrown → an McpoError. Errors we do not recognise become a 500
+ * with a generic message: their text may hold paths or secrets.
+ */
+export function toHttpError(err: unknown): McpoError {
+  if (isMcpoError(err)) return err;
+  if (err instanceof McpError) return fromMcpError(err);
+  if (typeof err === 'object' && err !== null) {
+    const e = err as { type?: unknown; status?: unknown; statusCode?: unknown; message?: unknown };
+    // body-parser errors carry a `type`; their messages are safe to show.
+    switch (e.type) {
+      case 'entity.parse.failed':
+        return new BadRequestError('Malformed JSON in request body', undefined, 'malformed_json');
+      case 'entity.too.large':
+        return new McpoError('Request body is too large', 413, 'payload_too_large');
+      case 'encoding.unsupported':
+      case 'charset.unsupported':
+        return new UnsupportedMediaTypeError(String(e.message));
+      case 'request.aborted':
+        return new BadRequestError('Request aborted', undefined, 'request_aborted');
+    }
+    const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 0;
+    if (status >= 400 && status < 500) {
+      return new McpoError(typeof e.message === 'string' ? cap(e.message) : 'Bad request', status, 'bad_request');
+    }
+  }
+  return new McpoError('Internal error', 500, 'internal_error');
+}
+
+/** The JSON body for an error; never includes a stack. */
+export function errorBody(err: McpoError): ErrorBody {
+  const error: ErrorBody['error'] = { message: err.message, code: err.code };
+  if (err.data !== undefined) error.data = err.data;
+  return { ok: false, error };
+}

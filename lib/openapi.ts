@@ -1,0 +1,204 @@
+/**
+ * Builds OpenAPI 3.1 documents from a tool table: the published one (every
+ * request schema self-contained, for Open WebUI and LLM function calling) and
+ * the small per-tool documents the argument validator is built from.
+ *
+ * Pure: it builds documents; serving them is the router's job, and the
+ * `servers` entry is filled in per request from the mount path.
+ */
+import type { OpenAPIV3_1 } from 'openapi-types';
+import type { ServerMeta } from './upstream.js';
+import type { ToolEntry, ToolTable } from './tools.js';
+
+export interface DocumentOptions {
+  info: Readonly<{ title?: string; description?: string; version?: string }>;
+  structuredOutput: boolean;
+}
+
+type Schema = OpenAPIV3_1.SchemaObject;
+
+const ERROR_SCHEMA: Schema = {
+  type: 'object',
+  required: ['ok', 'error'],
+  properties: {
+    ok: { const: false },
+    error: {
+      type: 'object',
+      required: ['message', 'code'],
+      properties: {
+        message: { type: 'string' },
+        code: { type: 'string', description: 'A stable snake_case code, e.g. invalid_arguments or timeout.' },
+        data: { description: 'Details, such as the failing field paths.' },
+      },
+    },
+  },
+};
+
+const OUTPUT_ITEM_SCHEMA: Schema = {
+  type: 'object',
+  required: ['type'],
+  properties: {
+    type: { enum: ['text', 'scalar', 'list', 'object', 'null', 'image', 'audio', 'resource'] },
+    value: {},
+    mimeType: { type: 'string' },
+  },
+};
+
+/** The error responses every tool can give, in the status table's order. */
+const ERROR_RESPONSES: ReadonlyArray<[string, string]> = [
+  ['400', 'Malformed JSON or a bad timeout'],
+  ['404', 'Unknown tool'],
+  ['415', 'The body is not JSON'],
+  ['422', 'The arguments do not match the tool’s input schema'],
+  ['500', 'The tool reported an error'],
+  ['502', 'The MCP server failed or broke the protocol'],
+  ['503', 'The MCP server is not connected; retry after Retry-After seconds'],
+  ['504', 'The tool did not answer in time'],
+];
+
+function successSchema(entry: ToolEntry, structuredOutput: boolean): Schema {
+  const result = (entry.outputSchema ?? {
+    description: 'The tool’s result: parsed JSON, text, a data: URI, or an array of these.',
+  }) as Schema;
+  const properties: Record<string, Schema> = { ok: { const: true } as Schema, result };
+  const required = ['ok', 'result'];
+  if (structuredOutput) {
+    properties.output = {
+      type: 'object',
+      required: ['type', 'items'],
+      properties: { type: { const: 'collection' } as Schema, items: { type: 'array', items: OUTPUT_ITEM_SCHEMA } },
+    };
+    required.push('output');
+  }
+  return { type: 'object', required, properties };
+}
+
+function operation(entry: ToolEntry, options: DocumentOptions): OpenAPIV3_1.OperationObject<{ 'x-mcp-tool': string }> {
+  const { tool } = entry;
+  const title = tool.title ?? tool.annotations?.title;
+  const responses: OpenAPIV3_1.ResponsesObject = {
+    '200': {
+      description: 'The tool’s result',
+      content: { 'application/json': { schema: successSchema(entry, options.structuredOutput) } },
+    },
+  };
+  for (const [status, description] of ERROR_RESPONSES) {
+    responses[status] = {
+      description,
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
+  }
+  return {
+    operationId: entry.operationId,
+    // The MCP name, for clients and tools that map operations back to tools.
+    'x-mcp-tool': tool.name,
+    summary: title ?? tool.name,
+    ...(tool.description ? { description: tool.description } : {}),
+    requestBody: {
+      required: entry.bodyRequired,
+      content: { 'application/json': { schema: entry.inputSchema as Schema } },
+    },
+    responses,
+  };
+}
+
+/** The published document, without `servers` (the router adds it per mount path). */
+export function buildDocument(table: ToolTable, meta: ServerMeta, options: DocumentOptions): OpenAPIV3_1.Document {
+  const { serverInfo } = meta;
+  // openapi-types mixes 3.0 types into 3.1 path items; build loosely, type the whole.
+  const paths: Record<string, { post: OpenAPIV3_1.OperationObject<{ 'x-mcp-tool': string }> }> = {};
+  for (const entry of table.entries) {
+    paths[`/${entry.path}`] = { post: operation(entry, options) };
+  }
+  const description = options.info.description ?? meta.instructions;
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: options.info.title ?? serverInfo.title ?? serverInfo.name,
+      version: options.info.version ?? serverInfo.version,
+      ...(description ? { description } : {}),
+    },
+    paths: paths as OpenAPIV3_1.PathsObject,
+    components: { schemas: { Error: ERROR_SCHEMA } },
+  };
+}
+
+/** RFC 6901 pointer lookup; undefined when the pointer leads nowhere. */
+function resolvePointer(root: unknown, pointer: string): unknown {
+  let node = root;
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, key)) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+/**
+ * The validator's ajv resolves `$ref`s to whole components only, not to
+ * pointers inside one. So every ref into the tool's schema (`…/X/$defs/Node`,
+ * `…/X/properties/a`) gets a component of its own, named after its pointer,
+ * and refs point there. Recursion survives: a component may refer to itself.
+ */
+function hoistComponents(entry: ToolEntry): Record<string, Schema> {
+  const base = `#/components/schemas/${entry.validationComponent}`;
+  const root = entry.validationSchema;
+  const components: Record<string, Schema> = {};
+  const names = new Map<string, string>([['', entry.validationComponent]]);
+  const pending: Array<[string, unknown]> = [[entry.validationComponent, root]];
+
+  const nameFor = (pointer: string): string => {
+    let name = names.get(pointer);
+    if (name === undefined) {
+      name = `${entry.validationComponent}__${names.size}`;
+      names.set(pointer, name);
+      // A pointer that leads nowhere validates nothing rather than failing every call.
+      pending.push([name, resolvePointer(root, pointer) ?? {}]);
+    }
+    return name;
+  };
+  const rewrite = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(rewrite);
+    if (typeof node !== 'object' || node === null) return node;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref' && typeof value === 'string' && (value === base || value.startsWith(`${base}/`))) {
+        out.$ref = `#/components/schemas/${nameFor(value.slice(base.length))}`;
+      } else {
+        out[key] = rewrite(value);
+      }
+    }
+    return out;
+  };
+  for (let next = pending.shift(); next; next = pending.shift()) {
+    components[next[0]] = rewrite(next[1]) as Schema;
+  }
+  return components;
+}
+
+/**
+ * The document one tool's validator is built from: one operation, the full
+ * recursive schema under components. Kept per tool so that routing inside the
+ * validator never grows with the number of tools.
+ */
+export function buildValidationDocument(entry: ToolEntry): OpenAPIV3_1.Document {
+  return {
+    openapi: '3.1.0',
+    info: { title: entry.name, version: '0' },
+    // (paths typed loosely for the same reason as above)
+    paths: {
+      [`/${entry.path}`]: {
+        post: {
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: { $ref: `#/components/schemas/${entry.validationComponent}` } },
+            },
+          },
+          responses: { '200': { description: 'ok' } },
+        },
+      },
+    },
+    components: { schemas: hoistComponents(entry) },
+  } as OpenAPIV3_1.Document;
+}

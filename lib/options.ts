@@ -1,0 +1,95 @@
+/**
+ * The options of `mcpoRouter`, their defaults (in one frozen object) and the
+ * one function that validates them. Validation happens once, in the factory;
+ * request handlers read resolved values only.
+ */
+import { consoleLogger, type Logger } from './log.js';
+
+export interface RouterOptions {
+  /** Seconds one tool call may take before it is cancelled and answered with 504. @default 30 */
+  toolTimeout?: number;
+  /** Upper bound, in seconds, on a per-request timeout asked for with `X-Tool-Timeout` or `?timeout=`. @default 600 */
+  toolTimeoutMax?: number;
+  /** Add the `output: { type: 'collection', items }` envelope to every success body. @default false */
+  structuredOutput?: boolean;
+  /** Largest accepted JSON body, in bytes or as a string such as `'1mb'`. @default '1mb' */
+  bodyLimit?: number | string;
+  /** How many times a recursive schema is expanded in the published document before it is cut. @default 3 */
+  maxSchemaRecursion?: number;
+  /** Seconds announced in `Retry-After` while the server is not connected. @default 1 */
+  retryAfter?: number;
+  /** Seconds to wait for the server to initialize and list its tools. @default 30 */
+  connectTimeout?: number;
+  /** Overrides for the document's `info` (the CLI's --name, --description, --version). @default taken from the server */
+  info?: { title?: string; description?: string; version?: string };
+  /** Where warnings and debug messages go. @default warnings and errors to stderr */
+  logger?: Logger;
+}
+
+export interface ResolvedOptions {
+  readonly toolTimeoutMs: number;
+  readonly toolTimeoutMaxMs: number;
+  readonly structuredOutput: boolean;
+  readonly bodyLimit: number | string;
+  readonly maxSchemaRecursion: number;
+  readonly retryAfter: number;
+  readonly connectTimeoutMs: number;
+  readonly info: Readonly<{ title?: string; description?: string; version?: string }>;
+  readonly logger: Logger;
+}
+
+export const DEFAULT_OPTIONS = Object.freeze({
+  toolTimeout: 30,
+  toolTimeoutMax: 600,
+  structuredOutput: false,
+  bodyLimit: '1mb',
+  maxSchemaRecursion: 3,
+  retryAfter: 1,
+  connectTimeout: 30,
+});
+
+const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'info', 'logger']);
+
+function positive(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`mcpoRouter: "${name}" must be a positive number of seconds, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Resolves options against the defaults; throws a TypeError naming the fix. Never mutates its input. */
+export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError('mcpoRouter: options must be an object');
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) {
+      throw new TypeError(`mcpoRouter: unknown option "${key}"; known options are ${[...KNOWN].join(', ')}`);
+    }
+  }
+  const toolTimeout = positive('toolTimeout', options.toolTimeout ?? DEFAULT_OPTIONS.toolTimeout);
+  const toolTimeoutMax = positive(
+    'toolTimeoutMax',
+    options.toolTimeoutMax ?? Math.max(DEFAULT_OPTIONS.toolTimeoutMax, toolTimeout),
+  );
+  if (toolTimeout > toolTimeoutMax) {
+    throw new TypeError(`mcpoRouter: "toolTimeout" (${toolTimeout}) is above "toolTimeoutMax" (${toolTimeoutMax})`);
+  }
+  const maxSchemaRecursion = options.maxSchemaRecursion ?? DEFAULT_OPTIONS.maxSchemaRecursion;
+  if (!Number.isInteger(maxSchemaRecursion) || maxSchemaRecursion < 0) {
+    throw new TypeError('mcpoRouter: "maxSchemaRecursion" must be a whole number ≥ 0');
+  }
+  const bodyLimit = options.bodyLimit ?? DEFAULT_OPTIONS.bodyLimit;
+  if (typeof bodyLimit !== 'number' && typeof bodyLimit !== 'string') {
+    throw new TypeError('mcpoRouter: "bodyLimit" must be a number of bytes or a string such as "1mb"');
+  }
+  return Object.freeze({
+    toolTimeoutMs: toolTimeout * 1000,
+    toolTimeoutMaxMs: toolTimeoutMax * 1000,
+    structuredOutput: options.structuredOutput ?? DEFAULT_OPTIONS.structuredOutput,
+    bodyLimit,
+    maxSchemaRecursion,
+    retryAfter: positive('retryAfter', options.retryAfter ?? DEFAULT_OPTIONS.retryAfter),
+    connectTimeoutMs: positive('connectTimeout', options.connectTimeout ?? DEFAULT_OPTIONS.connectTimeout) * 1000,
+    info: Object.freeze({ ...options.info }),
+    logger: options.logger ?? consoleLogger,
+  });
+}

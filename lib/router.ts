@@ -1,0 +1,213 @@
+/**
+ * `mcpoRouter(spec, options)`: one MCP server's tools as an Express Router.
+ *
+ * It composes the other modules and holds no protocol logic of its own: the
+ * upstream connection (upstream.ts), the tool table (tools.ts), the documents
+ * (openapi.ts), argument validation (validation.ts), result shaping
+ * (results.ts), error mapping (errors.ts) and Swagger UI (docs.ts). The tool
+ * routes sit behind a dispatcher, so a changed tool list swaps in new routes
+ * while calls in flight finish on the old ones.
+ */
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import type { OpenAPIV3_1 } from 'openapi-types';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { createDispatcher } from './dispatcher.js';
+import { docsRouter } from './docs.js';
+import {
+  BadRequestError,
+  MethodNotAllowedError,
+  UnavailableError,
+  UnknownToolError,
+  UnsupportedMediaTypeError,
+  InvalidArgumentsError,
+  errorBody,
+  isMcpoError,
+  toHttpError,
+} from './errors.js';
+import { buildDocument } from './openapi.js';
+import { resolveOptions, type ResolvedOptions, type RouterOptions } from './options.js';
+import { toSuccessBody, toToolError } from './results.js';
+import { resolveSpec, type ServerSpec } from './spec.js';
+import { buildToolTable, type ToolTable } from './tools.js';
+import { Upstream, type ServerMeta, type UpstreamStatus } from './upstream.js';
+import { createArgumentValidator, type ArgumentValidator } from './validation.js';
+
+export type RouterStatus = UpstreamStatus;
+
+export interface McpoRouter extends Router {
+  /** Resolves once connected and the tools are listed; rejects if connecting failed. */
+  ready(): Promise<void>;
+  /** Ends the connection and any child process; tool routes then answer 503. */
+  close(): Promise<void>;
+  status(): RouterStatus;
+  /** The current published document (without `servers`), or undefined before the first tool list. */
+  document(): OpenAPIV3_1.Document | undefined;
+}
+
+/** What one tool list produces; replaced whole when the list changes. */
+interface View {
+  table: ToolTable;
+  document: OpenAPIV3_1.Document;
+  /** Serialized documents per mount path; a router is mounted at few paths. */
+  serialized: Map<string, string>;
+}
+
+const MAX_SERIALIZED = 16;
+const TIMEOUT_HEADER = 'x-tool-timeout';
+
+/** Seconds from `X-Tool-Timeout` or `?timeout=`, bounded by toolTimeoutMax. */
+function requestTimeoutMs(req: Request, opts: ResolvedOptions): number {
+  const header = req.get(TIMEOUT_HEADER);
+  const query = req.query.timeout;
+  const raw = header ?? (typeof query === 'string' ? query : query === undefined ? undefined : '');
+  if (raw === undefined) return opts.toolTimeoutMs;
+  const seconds = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(seconds) || seconds <= 0 || seconds * 1000 > opts.toolTimeoutMaxMs) {
+    throw new BadRequestError(
+      `Timeout must be a number of seconds above 0 and at most ${opts.toolTimeoutMaxMs / 1000}`,
+      undefined,
+      'bad_timeout',
+    );
+  }
+  return seconds * 1000;
+}
+
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRouter {
+  const resolved = resolveSpec(spec);
+  const opts = resolveOptions(options);
+  const { logger } = opts;
+  let view: View | undefined;
+  let closed = false;
+
+  const parseJson = express.json({ limit: opts.bodyLimit, strict: false, type: () => true });
+
+  /** Missing or empty body → {}; a body must be JSON, and a JSON object. */
+  const readBody: RequestHandler = function readBody(req, res, next) {
+    if (!hasBody(req)) {
+      req.body = {};
+      // The validator wants a media type even for an empty body.
+      req.headers['content-type'] = 'application/json';
+      return next();
+    }
+    if (!req.is('application/json')) return next(new UnsupportedMediaTypeError());
+    parseJson(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      const body: unknown = req.body;
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        return next(new InvalidArgumentsError('The request body must be a JSON object of the tool’s arguments'));
+      }
+      next();
+    });
+  };
+
+  const notConnected: RequestHandler = function notConnected(req, _res, next) {
+    if (req.method !== 'POST') return next();
+    next(
+      new UnavailableError(closed ? 'MCP server is closed' : 'MCP server is not connected yet', opts.retryAfter, {
+        state: upstream.status().state,
+      }),
+    );
+  };
+
+  function toolRoutes(table: ToolTable): RequestHandler {
+    const validators = new Map<string, ArgumentValidator>();
+    return function callTool(req, res, next) {
+      const entry = table.byPath.get(req.params.tool as string);
+      if (!entry) return req.method === 'POST' ? next(new UnknownToolError(`No tool at ${req.path}`)) : next();
+      if (req.method !== 'POST') return next(new MethodNotAllowedError('POST'));
+      let timeoutMs: number;
+      try {
+        timeoutMs = requestTimeoutMs(req, opts);
+      } catch (err) {
+        return next(err);
+      }
+      let validate = validators.get(entry.path);
+      if (!validate) validators.set(entry.path, (validate = createArgumentValidator(entry)));
+      readBody(req, res, (err?: unknown) => {
+        if (err) return next(err);
+        validate(req, res, (err?: unknown) => {
+          if (err) return next(err);
+          const controller = new AbortController();
+          // A caller that hangs up cancels its call upstream.
+          const hangUp = () => {
+            if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+          };
+          res.once('close', hangUp);
+          upstream
+            .call(entry.name, req.body as Record<string, unknown>, { timeoutMs, signal: controller.signal })
+            .then((result) => {
+              if (result.isError) throw toToolError(result);
+              res.json(toSuccessBody(result, opts.structuredOutput));
+            })
+            .catch((err: unknown) => {
+              if (!controller.signal.aborted) next(err);
+            })
+            .finally(() => res.off('close', hangUp));
+        });
+      });
+    };
+  }
+
+  const tools = createDispatcher(notConnected);
+
+  const onTools = (list: Tool[], meta: ServerMeta): void => {
+    if (closed) return;
+    const table = buildToolTable(list, {
+      maxRecursion: opts.maxSchemaRecursion,
+      onWarning: (tool, message, pointer) =>
+        logger.warn('schema degraded to an unconstrained one', { tool, pointer, message }),
+    });
+    const document = buildDocument(table, meta, { info: opts.info, structuredOutput: opts.structuredOutput });
+    view = { table, document, serialized: new Map() };
+    tools.swap(toolRoutes(table));
+    logger.debug('tools listed', { count: table.entries.length });
+  };
+
+  const upstream = new Upstream(resolved, {
+    logger,
+    connectTimeoutMs: opts.connectTimeoutMs,
+    retryAfter: opts.retryAfter,
+    onTools,
+  });
+
+  const router = express.Router({ caseSensitive: true });
+
+  router.get('/openapi.json', function openapiJson(req, res, next) {
+    const current = view;
+    if (!current) return next(new UnavailableError('MCP server is not connected yet', opts.retryAfter));
+    const base = req.baseUrl || '/';
+    let json = current.serialized.get(base);
+    if (json === undefined) {
+      const { openapi, info, ...rest } = current.document;
+      json = JSON.stringify({ openapi, info, servers: [{ url: base }], ...rest });
+      if (current.serialized.size < MAX_SERIALIZED) current.serialized.set(base, json);
+    }
+    res.type('json').send(json);
+  });
+  router.use(docsRouter());
+  router.all('/:tool', tools);
+  router.use(function sendError(err: unknown, _req: Request, res: Response, next: NextFunction) {
+    const httpError = toHttpError(err);
+    if (httpError.status >= 500 && !isMcpoError(err) && httpError.code === 'internal_error') {
+      logger.error('unexpected error', { error: err instanceof Error ? err.message : String(err) });
+    }
+    if (res.headersSent) return next(err);
+    res.status(httpError.status).set(httpError.headers).json(errorBody(httpError));
+  });
+
+  return Object.assign(router, {
+    ready: () => upstream.ready(),
+    async close() {
+      closed = true;
+      tools.swap(notConnected);
+      await upstream.close();
+    },
+    status: () => upstream.status(),
+    document: () => view?.document,
+  });
+}

@@ -1,0 +1,118 @@
+/**
+ * What a user may write to describe one MCP server, and its one normal form.
+ *
+ * Users arrive with Claude-Desktop style entries and the original's spellings
+ * (`streamable_http`, `streamableHttp`, `http`; a bare `url` meaning SSE), so
+ * every accepted spelling is folded here, once, into `ResolvedSpec`. Nothing
+ * here connects to anything.
+ */
+
+/** A server started as a child process and spoken to over stdin/stdout. */
+export interface StdioServerSpec {
+  type?: 'stdio';
+  /** The program to run. It is spawned directly, never through a shell. */
+  command: string;
+  args?: readonly string[];
+  /** Added to the SDK's small default environment (PATH, HOME, …); mcpo's own environment is not passed on. */
+  env?: Readonly<Record<string, string>>;
+  cwd?: string;
+}
+
+/** A remote server reached over HTTP. */
+export interface RemoteServerSpec {
+  /** `sse` (the default when only `url` is given) or Streamable HTTP under any of its spellings. */
+  type?: 'sse' | 'streamable-http' | 'streamable_http' | 'streamableHttp' | 'http';
+  url: string;
+  headers?: Readonly<Record<string, string>>;
+}
+
+export type ServerSpec = StdioServerSpec | RemoteServerSpec;
+
+export type TransportType = 'stdio' | 'sse' | 'streamable-http';
+
+export type ResolvedSpec =
+  | { type: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string }
+  | { type: 'sse' | 'streamable-http'; url: URL; headers: Record<string, string> };
+
+const TYPE_ALIASES: Readonly<Record<string, TransportType>> = Object.freeze({
+  stdio: 'stdio',
+  sse: 'sse',
+  'streamable-http': 'streamable-http',
+  streamable_http: 'streamable-http',
+  streamableHttp: 'streamable-http',
+  http: 'streamable-http',
+});
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function stringRecord(value: unknown, key: string): Record<string, string> {
+  if (value === undefined) return {};
+  if (!isRecord(value)) throw new TypeError(`"${key}" must be an object of strings`);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v !== 'string') throw new TypeError(`"${key}.${k}" must be a string, got ${typeof v}`);
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Validates a spec and folds its spellings. Throws a TypeError that names the
+ * key and says how to fix it; never mutates its input.
+ */
+export function resolveSpec(spec: unknown): ResolvedSpec {
+  if (!isRecord(spec)) throw new TypeError('A server spec must be an object: { command, args } or { type, url }');
+  const rawType = spec.type;
+  let type: TransportType | undefined;
+  if (rawType !== undefined) {
+    // Own keys only: "toString" or "__proto__" must not pass as a type.
+    type = typeof rawType === 'string' && Object.hasOwn(TYPE_ALIASES, rawType) ? TYPE_ALIASES[rawType] : undefined;
+    if (!type) {
+      throw new TypeError(
+        `Unknown server "type" ${JSON.stringify(rawType)}; use "stdio", "sse" or "streamable-http"`,
+      );
+    }
+  }
+  if (type === undefined) {
+    if (typeof spec.command === 'string') type = 'stdio';
+    else if (typeof spec.url === 'string') type = 'sse';
+    else throw new TypeError('A server spec needs a "command" (stdio) or a "url" (sse, streamable-http)');
+  }
+
+  if (type === 'stdio') {
+    if (typeof spec.command !== 'string' || spec.command === '') {
+      throw new TypeError('A stdio server needs a non-empty "command"');
+    }
+    const args = spec.args ?? [];
+    if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
+      throw new TypeError('"args" must be an array of strings');
+    }
+    if (spec.cwd !== undefined && typeof spec.cwd !== 'string') throw new TypeError('"cwd" must be a string');
+    return {
+      type,
+      command: spec.command,
+      args: [...args],
+      env: stringRecord(spec.env, 'env'),
+      ...(spec.cwd !== undefined ? { cwd: spec.cwd } : {}),
+    };
+  }
+
+  if (typeof spec.url !== 'string') throw new TypeError(`A ${type} server needs a "url"`);
+  let url: URL;
+  try {
+    url = new URL(spec.url);
+  } catch {
+    throw new TypeError(`"url" is not a valid URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`"url" must be http: or https:, got ${url.protocol}`);
+  }
+  return { type, url, headers: stringRecord(spec.headers, 'headers') };
+}
+
+/** A URL safe to show: no credentials, no query (tokens often live there). */
+export function redactUrl(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname}`;
+}

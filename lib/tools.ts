@@ -1,0 +1,142 @@
+/**
+ * The tool table: for each MCP tool, the URL path it is served at, its
+ * operationId, and its schemas in the two forms mcpo needs (self-contained
+ * for the published document, fully recursive for validation).
+ *
+ * One table drives both the routes and the OpenAPI document, so they cannot
+ * disagree. Pure: no I/O; warnings go to a callback.
+ */
+import { createHash } from 'node:crypto';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { inlineSchema, relocateRefs, toolInputRoot, type JsonSchema } from './schema.js';
+
+export interface ToolEntry {
+  /** The tool's name on the MCP server. */
+  readonly name: string;
+  /** The URL path segment, without a slash; URL-safe and never a reserved route. */
+  readonly path: string;
+  /** Unique, matches OPERATION_ID_PATTERN, reads like the tool's name. */
+  readonly operationId: string;
+  readonly tool: Tool;
+  /** Request body schema with every $ref inlined and recursion cut: safe for any client. */
+  readonly inputSchema: JsonSchema;
+  /** Request body schema with refs kept under `validationBase`, for the validator. */
+  readonly validationSchema: JsonSchema;
+  /** The component name the validation schema lives under. */
+  readonly validationComponent: string;
+  /** Whether the body must be present (the tool has required properties). */
+  readonly bodyRequired: boolean;
+  readonly outputSchema?: JsonSchema;
+}
+
+export interface ToolTable {
+  readonly entries: readonly ToolEntry[];
+  readonly byPath: ReadonlyMap<string, ToolEntry>;
+}
+
+export interface ToolTableOptions {
+  maxRecursion: number;
+  onWarning: (tool: string, message: string, pointer: string) => void;
+}
+
+/** Open WebUI and LLM function calling accept function names of this shape only. */
+export const OPERATION_ID_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
+const PATH_PATTERN = /^[A-Za-z0-9_.~-]{1,128}$/;
+/** Paths a tool may never take: the router's own routes and URL dot-segments. */
+const RESERVED_PATHS = new Set(['docs', 'openapi.json', '.', '..']);
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 8);
+}
+
+interface Naming {
+  isClean(name: string): boolean;
+  sanitize(name: string): string;
+  maxLength: number;
+  reserved(candidate: string): boolean;
+}
+
+/**
+ * Names that are already clean keep themselves. Every other name is sanitized
+ * and always gets a short hash of its original spelling, so its path depends
+ * on its own name only: adding or removing other tools never renames it.
+ */
+function assignNames(names: readonly string[], naming: Naming): Map<string, string> {
+  const assigned = new Map<string, string>();
+  const taken = new Set<string>();
+  for (const name of names) {
+    if (naming.isClean(name) && !naming.reserved(name)) {
+      assigned.set(name, name);
+      taken.add(name);
+    }
+  }
+  for (const name of names) {
+    if (assigned.has(name)) continue;
+    const base = naming.sanitize(name) || 'tool';
+    let candidate = '';
+    // A second round only on a hash collision, which a real server will not produce.
+    for (let round = 0; candidate === '' || taken.has(candidate); round++) {
+      const suffix = `_${shortHash(round === 0 ? name : `${name}\u0000${round}`)}`;
+      candidate = base.slice(0, naming.maxLength - suffix.length) + suffix;
+    }
+    assigned.set(name, candidate);
+    taken.add(candidate);
+  }
+  return assigned;
+}
+
+const PATH_NAMING: Naming = {
+  isClean: (name) => PATH_PATTERN.test(name),
+  sanitize: (name) => name.replace(/[^A-Za-z0-9_.~-]+/g, '_'),
+  maxLength: 128,
+  reserved: (candidate) => RESERVED_PATHS.has(candidate.toLowerCase()),
+};
+
+const OPERATION_NAMING: Naming = {
+  isClean: (name) => OPERATION_ID_PATTERN.test(name),
+  sanitize: (name) => name.replace(/[^A-Za-z0-9_-]+/g, '_'),
+  maxLength: 64,
+  reserved: () => false,
+};
+
+function hasRequired(schema: JsonSchema): boolean {
+  return typeof schema === 'object' && Array.isArray(schema.required) && schema.required.length > 0;
+}
+
+export function buildToolTable(tools: readonly Tool[], options: ToolTableOptions): ToolTable {
+  const unique: Tool[] = [];
+  const seen = new Set<string>();
+  for (const tool of tools) {
+    if (seen.has(tool.name)) {
+      options.onWarning(tool.name, 'the server listed this tool twice; serving the first', '');
+      continue;
+    }
+    seen.add(tool.name);
+    unique.push(tool);
+  }
+  const names = unique.map((t) => t.name);
+  const paths = assignNames(names, PATH_NAMING);
+  const operationIds = assignNames(names, OPERATION_NAMING);
+
+  const entries = unique.map((tool): ToolEntry => {
+    const warn = (message: string, pointer: string) => options.onWarning(tool.name, message, pointer);
+    const schemaOptions = { maxRecursion: options.maxRecursion, onWarning: warn };
+    const operationId = operationIds.get(tool.name)!;
+    const root = toolInputRoot(tool.inputSchema, schemaOptions);
+    // Warnings were already given for the root; the second pass is over normalised input.
+    const quiet = { maxRecursion: options.maxRecursion };
+    const validationComponent = `${operationId}_input`;
+    return {
+      name: tool.name,
+      path: paths.get(tool.name)!,
+      operationId,
+      tool,
+      inputSchema: inlineSchema(root, quiet),
+      validationSchema: relocateRefs(root, `#/components/schemas/${validationComponent}`, quiet),
+      validationComponent,
+      bodyRequired: hasRequired(root),
+      ...(tool.outputSchema ? { outputSchema: inlineSchema(tool.outputSchema, schemaOptions) } : {}),
+    };
+  });
+  return { entries, byPath: new Map(entries.map((e) => [e.path, e])) };
+}

@@ -1,0 +1,49 @@
+/**
+ * Builds the SDK client transport for a resolved server spec: stdio, SSE or
+ * Streamable HTTP behind the SDK's one `Transport` interface.
+ *
+ * It only constructs; connecting, retrying and closing belong to upstream.ts.
+ * A stdio child's stderr is always piped and handed to `onStderr`, because an
+ * unread pipe fills and then blocks the child.
+ */
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { ResolvedSpec } from './spec.js';
+
+export interface TransportHooks {
+  /** Receives the stdio child's stderr, chunk by chunk. */
+  onStderr?: (chunk: string) => void;
+}
+
+export interface BuiltTransport {
+  transport: Transport;
+  /** The child's process id, for stdio servers once started. */
+  pid(): number | undefined;
+}
+
+export function createTransport(spec: ResolvedSpec, hooks: TransportHooks = {}): BuiltTransport {
+  switch (spec.type) {
+    case 'stdio': {
+      const transport = new StdioClientTransport({
+        command: spec.command,
+        args: spec.args,
+        env: spec.env,
+        ...(spec.cwd !== undefined ? { cwd: spec.cwd } : {}),
+        stderr: 'pipe',
+      });
+      transport.stderr?.on('data', (chunk: Buffer | string) => hooks.onStderr?.(chunk.toString()));
+      return { transport, pid: () => transport.pid ?? undefined };
+    }
+    case 'sse': {
+      // The SDK applies requestInit headers to both the event stream and the POSTs.
+      const transport = new SSEClientTransport(spec.url, { requestInit: { headers: spec.headers } });
+      return { transport, pid: () => undefined };
+    }
+    case 'streamable-http': {
+      const transport = new StreamableHTTPClientTransport(spec.url, { requestInit: { headers: spec.headers } });
+      return { transport, pid: () => undefined };
+    }
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * The examples as a user meets them: examples/embed.ts mounted in-process,
+ * and the README's library example pasted into a file and run as its own
+ * process against real stdio, SSE and Streamable HTTP servers.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import request from 'supertest';
+import { createExampleApp } from '../examples/embed.js';
+import { expectValidOpenApi31, type Doc } from './helpers/openapi.js';
+import { startKitchenSink } from './helpers/servers.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+describe('examples/embed.ts', function () {
+  this.timeout(30_000);
+  const { app, routers } = createExampleApp('secret-token');
+  const auth = { Authorization: 'Bearer secret-token' };
+
+  before(() => Promise.all(routers.map((r) => r.ready())));
+  after(() => Promise.all(routers.map((r) => r.close())));
+
+  it("keeps the app's own routes", async () => {
+    const res = await request(app).get('/').expect(200);
+    expect(res.body.hello).to.be.a('string');
+  });
+
+  it("puts both servers behind the app's auth", async () => {
+    await request(app).post('/time/get_current_time').send({ timezone: 'UTC' }).expect(401);
+    await request(app).get('/everything/openapi.json').set('Authorization', 'Bearer wrong-token!').expect(401);
+  });
+
+  it('serves the time server', async () => {
+    const res = await request(app).post('/time/get_current_time').set(auth).send({ timezone: 'Asia/Tokyo' }).expect(200);
+    expect(res.body.result).to.include({ timezone: 'Asia/Tokyo', utc_offset: '+09:00' });
+    const converted = await request(app)
+      .post('/time/convert_time')
+      .set(auth)
+      .send({ source_timezone: 'America/New_York', time: '09:30', target_timezone: 'Asia/Kolkata' })
+      .expect(200);
+    expect(converted.body.result.target.datetime).to.match(/T(19:00|20:00):00\+05:30$/);
+    await request(app).post('/time/convert_time').set(auth).send({ source_timezone: 'UTC', time: '25:00', target_timezone: 'UTC' }).expect(422);
+    const unknownZone = await request(app).post('/time/get_current_time').set(auth).send({ timezone: 'Mars/Base' });
+    expect(unknownZone.status).to.equal(500);
+    expect(unknownZone.body.error.message).to.contain('Unknown timezone');
+  });
+
+  it('serves each router its own document and docs', async () => {
+    const time = (await request(app).get('/time/openapi.json').set(auth).expect(200)).body as Doc;
+    const everything = (await request(app).get('/everything/openapi.json').set(auth).expect(200)).body as Doc;
+    expect(time.info.title).to.equal('mcpo-example-time');
+    expect(everything.info.title).not.to.equal(time.info.title);
+    await expectValidOpenApi31(time);
+    await expectValidOpenApi31(everything);
+    await request(app).get('/time/docs').set(auth).expect(200).expect('Content-Type', /html/);
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** The code block that follows the marker comment in README.md. */
+function readmeExample(marker: string): string {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const at = readme.indexOf(`<!-- readme-example: ${marker} -->`);
+  if (at < 0) throw new Error(`README.md has no example marked ${marker}`);
+  const match = /```ts\n([\s\S]*?)```/.exec(readme.slice(at));
+  if (!match) throw new Error(`no code block after the ${marker} marker`);
+  return match[1]!;
+}
+
+describe("the README's library example", function () {
+  this.timeout(60_000);
+  let child: ChildProcess | undefined;
+  const stops: Array<() => Promise<void>> = [];
+
+  after(async () => {
+    if (child?.pid !== undefined && child.exitCode === null) {
+      // The example's own children (npx, the server) are in its process group.
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {}
+      await new Promise((r) => setTimeout(r, 500));
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {}
+    }
+    await Promise.all(stops.map((stop) => stop()));
+  });
+
+  it('serves every tool of a stdio, an SSE and a Streamable HTTP server, with correct statuses', async () => {
+    const [http, sse] = await Promise.all([startKitchenSink('http'), startKitchenSink('sse')]);
+    stops.push(http.close, sse.close);
+    const port = await freePort();
+    const source = readmeExample('library')
+      .replace('http://127.0.0.1:3001/mcp', http.url)
+      .replace('http://127.0.0.1:3002/sse', sse.url)
+      .replace('app.listen(8000', `app.listen(${port}`);
+    expect(source).to.contain(http.url).and.contain(sse.url);
+    // Inside the package, so `import 'mcpo'` resolves to the build, as it would for a user.
+    const dir = path.join(ROOT, 'test', 'artifacts');
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'readme-example.ts');
+    writeFileSync(file, source);
+
+    child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), file], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the example did not start:\n${output}`)), 30_000);
+      child!.stdout!.on('data', () => {
+        if (output.includes('ready:')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child!.once('exit', (code) => reject(new Error(`the example exited with ${code}:\n${output}`)));
+    });
+
+    const base = `http://127.0.0.1:${port}`;
+    for (const mount of ['/everything', '/remote', '/legacy']) {
+      // The routers connect in the background; 503 until then.
+      let doc: Doc | undefined;
+      for (let i = 0; i < 100 && !doc; i++) {
+        const res = await request(base).get(`${mount}/openapi.json`);
+        if (res.status === 200) doc = res.body as Doc;
+        else {
+          expect(res.status).to.equal(503);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      expect(doc, `${mount}/openapi.json`).to.exist;
+      expect(doc!.servers).to.deep.equal([{ url: mount }]);
+      expect(Object.keys(doc!.paths).length).to.be.at.least(5);
+      await expectValidOpenApi31(doc);
+      await request(base).get(`${mount}/docs`).expect(200).expect('Content-Type', /html/);
+      await request(base).post(`${mount}/echo`).send({ message: 'readme' }).expect(200);
+      await request(base).post(`${mount}/echo`).send({ message: 42 }).expect(422);
+      await request(base).post(`${mount}/echo`).set('Content-Type', 'application/json').send('{oops').expect(400);
+      await request(base).post(`${mount}/no-such-tool`).send({}).expect(404);
+      await request(base).get(`${mount}/echo`).expect(405);
+    }
+    const everything = await request(base).post('/everything/echo').send({ message: 'readme' }).expect(200);
+    expect(everything.body).to.deep.equal({ ok: true, result: 'Echo: readme' });
+    const remote = await request(base).post('/remote/echo').send({ message: 'readme' }).expect(200);
+    expect(remote.body).to.deep.equal({ ok: true, result: 'readme' });
+  });
+});
