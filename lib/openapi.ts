@@ -123,59 +123,6 @@ export function buildDocument(table: ToolTable, meta: ServerMeta, options: Docum
   };
 }
 
-/** RFC 6901 pointer lookup; undefined when the pointer leads nowhere. */
-function resolvePointer(root: unknown, pointer: string): unknown {
-  let node = root;
-  for (const raw of pointer.split('/').slice(1)) {
-    const key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
-    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, key)) return undefined;
-    node = (node as Record<string, unknown>)[key];
-  }
-  return node;
-}
-
-/**
- * The validator's ajv resolves `$ref`s to whole components only, not to
- * pointers inside one. So every ref into the tool's schema (`…/X/$defs/Node`,
- * `…/X/properties/a`) gets a component of its own, named after its pointer,
- * and refs point there. Recursion survives: a component may refer to itself.
- */
-function hoistComponents(entry: ToolEntry): Record<string, Schema> {
-  const base = `#/components/schemas/${entry.validationComponent}`;
-  const root = entry.validationSchema;
-  const components: Record<string, Schema> = {};
-  const names = new Map<string, string>([['', entry.validationComponent]]);
-  const pending: Array<[string, unknown]> = [[entry.validationComponent, root]];
-
-  const nameFor = (pointer: string): string => {
-    let name = names.get(pointer);
-    if (name === undefined) {
-      name = `${entry.validationComponent}__${names.size}`;
-      names.set(pointer, name);
-      // A pointer that leads nowhere validates nothing rather than failing every call.
-      pending.push([name, resolvePointer(root, pointer) ?? {}]);
-    }
-    return name;
-  };
-  const rewrite = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(rewrite);
-    if (typeof node !== 'object' || node === null) return node;
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(node)) {
-      if (key === '$ref' && typeof value === 'string' && (value === base || value.startsWith(`${base}/`))) {
-        out.$ref = `#/components/schemas/${nameFor(value.slice(base.length))}`;
-      } else {
-        out[key] = rewrite(value);
-      }
-    }
-    return out;
-  };
-  for (let next = pending.shift(); next; next = pending.shift()) {
-    components[next[0]] = rewrite(next[1]) as Schema;
-  }
-  return components;
-}
-
 /**
  * The document one tool's validator is built from: one operation, the full
  * recursive schema under components. Kept per tool so that routing inside the
@@ -199,6 +146,6 @@ export function buildValidationDocument(entry: ToolEntry): OpenAPIV3_1.Document 
         },
       },
     },
-    components: { schemas: hoistComponents(entry) },
+    components: { schemas: entry.validationSchemas as Record<string, Schema> },
   } as OpenAPIV3_1.Document;
 }

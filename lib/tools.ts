@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { inlineSchema, relocateRefs, toolInputRoot, type JsonSchema } from './schema.js';
+import { componentSchemas, inlineSchema, type JsonSchema } from './schema.js';
 
 export interface ToolEntry {
   /** The tool's name on the MCP server. */
@@ -20,9 +20,9 @@ export interface ToolEntry {
   readonly tool: Tool;
   /** Request body schema with every $ref inlined and recursion cut: safe for any client. */
   readonly inputSchema: JsonSchema;
-  /** Request body schema with refs kept under `validationBase`, for the validator. */
-  readonly validationSchema: JsonSchema;
-  /** The component name the validation schema lives under. */
+  /** Request body schema with full recursion, as named components, for the validator. */
+  readonly validationSchemas: Readonly<Record<string, JsonSchema>>;
+  /** The component in `validationSchemas` that is the body's root. */
   readonly validationComponent: string;
   /** Whether the body must be present (the tool has required properties). */
   readonly bodyRequired: boolean;
@@ -122,19 +122,21 @@ export function buildToolTable(tools: readonly Tool[], options: ToolTableOptions
     const warn = (message: string, pointer: string) => options.onWarning(tool.name, message, pointer);
     const schemaOptions = { maxRecursion: options.maxRecursion, onWarning: warn };
     const operationId = operationIds.get(tool.name)!;
-    const root = toolInputRoot(tool.inputSchema, schemaOptions);
-    // Warnings were already given for the root; the second pass is over normalised input.
-    const quiet = { maxRecursion: options.maxRecursion };
+    const inputSchema = inlineSchema(tool.inputSchema, { ...schemaOptions, objectRoot: true });
     const validationComponent = `${operationId}_input`;
     return {
       name: tool.name,
       path: paths.get(tool.name)!,
       operationId,
       tool,
-      inputSchema: inlineSchema(root, quiet),
-      validationSchema: relocateRefs(root, `#/components/schemas/${validationComponent}`, quiet),
+      inputSchema,
+      // Same input, same warnings: they were given once already, above.
+      validationSchemas: componentSchemas(tool.inputSchema, validationComponent, {
+        maxRecursion: options.maxRecursion,
+        objectRoot: true,
+      }),
       validationComponent,
-      bodyRequired: hasRequired(root),
+      bodyRequired: hasRequired(inputSchema),
       ...(tool.outputSchema ? { outputSchema: inlineSchema(tool.outputSchema, schemaOptions) } : {}),
     };
   });

@@ -294,21 +294,23 @@ describe('buildToolTable', () => {
       expect(JSON.stringify(entry.inputSchema)).to.include('"label"');
     });
 
-    it('keeps refs in validationSchema, relocated under its component', () => {
+    it('keeps recursion in validationSchemas, each ref pointing at one of its components', () => {
       const entry = entryFor(build([tool('tree', recursive)]), 'tree');
-      const base = `#/components/schemas/${entry.validationComponent}`;
-      const refs = refsIn(entry.validationSchema);
+      const names = Object.keys(entry.validationSchemas);
+      expect(names).to.include(entry.validationComponent);
+      const refs = refsIn(entry.validationSchemas);
       expect(refs).not.to.be.empty;
       for (const ref of refs) {
-        expect(ref === base || ref.startsWith(`${base}/`), ref).to.equal(true);
+        expect(names.map((n) => `#/components/schemas/${n}`), ref).to.include(ref);
       }
     });
 
-    it('relocates refs of a messy-named tool under its sanitized component name', () => {
+    it('names the components of a messy-named tool after its sanitized operationId', () => {
       const entry = entryFor(build([tool('tree view', recursive)]), 'tree view');
       expect(entry.validationComponent).to.match(/^tree_view_[0-9a-f]{8}_input$/);
-      for (const ref of refsIn(entry.validationSchema)) {
-        expect(ref.startsWith(`#/components/schemas/${entry.validationComponent}`), ref).to.equal(true);
+      for (const name of Object.keys(entry.validationSchemas)) {
+        expect(name.startsWith(entry.validationComponent), name).to.equal(true);
+        expect(name).to.match(/^[A-Za-z0-9._-]+$/);
       }
     });
 
