@@ -14,10 +14,14 @@ import { fileURLToPath } from 'node:url';
 import express, { type RequestHandler } from 'express';
 import { mcpoRouter, type McpoRouter } from 'mcpo';
 
-/** Your app's own auth; mcpo leaves auth to the app it is mounted in. */
+/**
+ * Your app's own auth; mcpo leaves auth to the app it is mounted in. Here the
+ * docs and documents (GET) are public and tool calls (POST) need the token.
+ */
 function requireToken(token: string): RequestHandler {
   const expected = Buffer.from(`Bearer ${token}`);
   return function checkToken(req, res, next) {
+    if (req.method === 'GET') return next();
     const given = Buffer.from(req.get('authorization') ?? '');
     if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
     res.status(401).set('WWW-Authenticate', 'Bearer').json({ ok: false, error: { message: 'Unauthorized', code: 'unauthorized' } });

@@ -29,9 +29,11 @@ describe('examples/embed.ts', function () {
     expect(res.body.hello).to.be.a('string');
   });
 
-  it("puts both servers behind the app's auth", async () => {
+  it("puts both servers' tool calls behind the app's auth, and leaves the docs public", async () => {
     await request(app).post('/time/get_current_time').send({ timezone: 'UTC' }).expect(401);
-    await request(app).get('/everything/openapi.json').set('Authorization', 'Bearer wrong-token!').expect(401);
+    await request(app).post('/everything/echo').set('Authorization', 'Bearer wrong-token!').send({ message: 'x' }).expect(401);
+    await request(app).get('/everything/openapi.json').expect(200);
+    await request(app).get('/time/docs').expect(200);
   });
 
   it('serves the time server', async () => {
@@ -147,6 +149,10 @@ describe("the README's library example", function () {
       expect(doc!.servers).to.deep.equal([{ url: mount }]);
       expect(Object.keys(doc!.paths).length).to.be.at.least(5);
       await expectValidOpenApi31(doc);
+      // Every tool is routed and validated: a body that is not an object never reaches the server.
+      for (const path of Object.keys(doc!.paths)) {
+        await request(base).post(`${mount}${path}`).set('Content-Type', 'application/json').send('[]').expect(422);
+      }
       await request(base).get(`${mount}/docs`).expect(200).expect('Content-Type', /html/);
       await request(base).post(`${mount}/echo`).send({ message: 'readme' }).expect(200);
       await request(base).post(`${mount}/echo`).send({ message: 42 }).expect(422);

@@ -21,6 +21,7 @@ import {
   type RunningServer,
   type StdioSpec,
 } from './helpers/servers.js';
+import { waitFor } from './helpers/wait.js';
 
 const LONG_NAME = 'a_very_long_tool_name_'.repeat(4).slice(0, 80);
 const KITCHEN_SINK_TOOLS = [
@@ -63,16 +64,6 @@ function firstText(result: unknown): string {
   const content = (result as { content: Array<{ type: string; text?: string }> }).content;
   expect(content[0]?.type).to.equal('text');
   return content[0]!.text!;
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms = 5000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('test fixtures', function () {

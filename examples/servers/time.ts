@@ -99,3 +99,5 @@ server.registerTool(
 );
 
 await server.connect(new StdioServerTransport());
+// The SDK's stdio transport does not end the process when its client goes away; a server should.
+process.stdin.once('end', () => process.exit(0));

@@ -13,6 +13,7 @@ import { OPERATION_ID_PATTERN } from '../../lib/tools.js';
 import { recordingLogger } from '../helpers/logger.js';
 import { expectValidOpenApi31, operationOf, pathOf, type Doc } from '../helpers/openapi.js';
 import { kitchenSinkStdio, startKitchenSink } from '../helpers/servers.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Every tool the fixture lists at start. */
 const FIXTURE_TOOLS = [
@@ -21,16 +22,6 @@ const FIXTURE_TOOLS = [
   'malformed', 'slow', 'cancellations', 'structured', 'add_tool', 'remove_tool', 'exit',
   'dotted.name-with-dashes', 'has space', 'slash/name', 'docs', 'openapi.json', 'Upper', 'upper', 'broken_schema',
 ];
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms = 5000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 type Transport = 'stdio' | 'sse' | 'streamable-http';
 
