@@ -4,7 +4,7 @@
 export { mcpoRouter, type McpoRouter, type RouterStatus } from './router.js';
 export type { ServerSpec, StdioServerSpec, RemoteServerSpec, TransportType } from './spec.js';
 export { DEFAULT_OPTIONS, type RouterOptions } from './options.js';
-export type { Logger } from './log.js';
+export { consoleLogger, silentLogger, type Logger } from './log.js';
 export { createDispatcher, type Dispatcher } from './dispatcher.js';
 export {
   McpoError,

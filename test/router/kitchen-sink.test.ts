@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import express from 'express';
 import request from 'supertest';
-import { mcpoRouter, type McpoRouter, type ServerSpec } from '../../lib/index.js';
+import { mcpoRouter, silentLogger, type McpoRouter, type ServerSpec } from '../../lib/index.js';
 import { OPERATION_ID_PATTERN } from '../../lib/tools.js';
 import { recordingLogger } from '../helpers/logger.js';
 import { expectValidOpenApi31, operationOf, pathOf, type Doc } from '../helpers/openapi.js';
@@ -424,7 +424,7 @@ describe('mcpoRouter before and without a connection', function () {
   });
 
   it('answers 503 after close() and ends the child process', async () => {
-    const router = mcpoRouter(kitchenSinkStdio());
+    const router = mcpoRouter(kitchenSinkStdio(), { logger: silentLogger });
     await router.ready();
     const pid = router.status().pid!;
     expect(pid).to.be.a('number');
@@ -448,7 +448,7 @@ describe('mcpoRouter with structuredOutput', function () {
   let app: express.Express;
 
   before(async () => {
-    router = mcpoRouter(kitchenSinkStdio(), { structuredOutput: true });
+    router = mcpoRouter(kitchenSinkStdio(), { structuredOutput: true, logger: silentLogger });
     app = express().use(router);
     await router.ready();
   });

@@ -6,7 +6,7 @@ import vm from 'node:vm';
 import { expect } from 'chai';
 import express from 'express';
 import request from 'supertest';
-import { mcpoRouter, type McpoRouter } from '../../lib/index.js';
+import { mcpoRouter, silentLogger, type McpoRouter } from '../../lib/index.js';
 import { expectValidOpenApi31, type Doc } from '../helpers/openapi.js';
 import { everythingStdio, kitchenSinkStdio } from '../helpers/servers.js';
 
@@ -30,7 +30,7 @@ describe('mounting routers', function () {
   let everything: McpoRouter;
 
   before(async () => {
-    sink = mcpoRouter(kitchenSinkStdio());
+    sink = mcpoRouter(kitchenSinkStdio(), { logger: silentLogger });
     everything = mcpoRouter(everythingStdio());
     await Promise.all([sink.ready(), everything.ready()]);
   });
