@@ -470,3 +470,33 @@ describe('mcpoRouter with structuredOutput', function () {
     await expectValidOpenApi31(doc);
   });
 });
+
+describe('mcpoRouter when calls run long or the server goes away', function () {
+  this.timeout(20_000);
+  let router: McpoRouter;
+  let app: express.Express;
+
+  before(async () => {
+    router = mcpoRouter(kitchenSinkStdio(), { toolTimeout: 0.4, logger: silentLogger });
+    app = express().use(router);
+    await router.ready();
+  });
+  after(() => router.close());
+
+  it('answers 504 when the tool outlives the toolTimeout option', async () => {
+    const started = Date.now();
+    const res = await request(app).post('/slow').send({ ms: 3000 }).expect(504);
+    expect(Date.now() - started).to.be.within(300, 2500);
+    expect(res.body.error.data.timeoutMs).to.equal(400);
+  });
+
+  it('answers 502 at once when the server exits mid-call, then 503', async () => {
+    const started = Date.now();
+    const res = await request(app).post('/exit').send({}).expect(502);
+    expect(Date.now() - started).to.be.below(2000);
+    expect(res.body.error.code).to.equal('connection_closed');
+    expect(router.status().state).to.equal('failed');
+    const after = await request(app).post('/echo').send({ message: 'x' }).expect(503);
+    expect(after.headers['retry-after']).to.be.a('string');
+  });
+});
