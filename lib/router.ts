@@ -28,7 +28,7 @@ import { buildDocument } from './openapi.js';
 import { resolveOptions, type ResolvedOptions, type RouterOptions } from './options.js';
 import { toSuccessBody, toToolError } from './results.js';
 import { resolveSpec, type ServerSpec } from './spec.js';
-import { buildToolTable, type ToolTable } from './tools.js';
+import { buildToolTable, type ToolEntry, type ToolTable } from './tools.js';
 import { Upstream, type ServerMeta, type UpstreamStatus } from './upstream.js';
 import { createArgumentValidator, type ArgumentValidator } from './validation.js';
 
@@ -105,52 +105,60 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     });
   };
 
-  const notConnected: RequestHandler = function notConnected(req, _res, next) {
-    if (req.method !== 'POST') return next();
+  /** Before the first tool list and after close(): every tool call is 503. */
+  const notConnected = express.Router({ caseSensitive: true });
+  notConnected.post('/:tool', function unavailable(_req, _res, next) {
     next(
       new UnavailableError(closed ? 'MCP server is closed' : 'MCP server is not connected yet', opts.retryAfter, {
         state: upstream.status().state,
       }),
     );
-  };
+  });
 
-  function toolRoutes(table: ToolTable): RequestHandler {
+  /** The routes for one tool list: find the tool, read and check the body, call. */
+  function toolRoutes(table: ToolTable): Router {
     const validators = new Map<string, ArgumentValidator>();
-    return function callTool(req, res, next) {
+    const routes = express.Router({ caseSensitive: true });
+
+    routes.all('/:tool', function findTool(req, res, next) {
       const entry = table.byPath.get(req.params.tool as string);
-      if (!entry) return req.method === 'POST' ? next(new UnknownToolError(`No tool at ${req.path}`)) : next();
+      if (!entry) return req.method === 'POST' ? next(new UnknownToolError(`No tool at ${req.path}`)) : next('router');
       if (req.method !== 'POST') return next(new MethodNotAllowedError('POST'));
-      let timeoutMs: number;
-      try {
-        timeoutMs = requestTimeoutMs(req, opts);
-      } catch (err) {
-        return next(err);
-      }
+      res.locals.tool = entry;
+      res.locals.timeoutMs = requestTimeoutMs(req, opts);
+      next();
+    });
+
+    routes.post('/:tool', readBody, function validateArguments(req, res, next) {
+      const entry = res.locals.tool as ToolEntry;
       let validate = validators.get(entry.path);
       if (!validate) validators.set(entry.path, (validate = createArgumentValidator(entry)));
-      readBody(req, res, (err?: unknown) => {
-        if (err) return next(err);
-        validate(req, res, (err?: unknown) => {
-          if (err) return next(err);
-          const controller = new AbortController();
-          // A caller that hangs up cancels its call upstream.
-          const hangUp = () => {
-            if (!res.writableFinished) controller.abort(new Error('client disconnected'));
-          };
-          res.once('close', hangUp);
-          upstream
-            .call(entry.name, req.body as Record<string, unknown>, { timeoutMs, signal: controller.signal })
-            .then((result) => {
-              if (result.isError) throw toToolError(result);
-              res.json(toSuccessBody(result, opts.structuredOutput));
-            })
-            .catch((err: unknown) => {
-              if (!controller.signal.aborted) next(err);
-            })
-            .finally(() => res.off('close', hangUp));
-        });
-      });
-    };
+      validate(req, res, next);
+    });
+
+    routes.post('/:tool', function invokeTool(req, res, next) {
+      const entry = res.locals.tool as ToolEntry;
+      const controller = new AbortController();
+      // A caller that hangs up cancels its call upstream.
+      const hangUp = () => {
+        if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+      };
+      res.once('close', hangUp);
+      upstream
+        .call(entry.name, req.body as Record<string, unknown>, {
+          timeoutMs: res.locals.timeoutMs as number,
+          signal: controller.signal,
+        })
+        .then((result) => {
+          if (result.isError) throw toToolError(result);
+          res.json(toSuccessBody(result, opts.structuredOutput));
+        })
+        .catch((err: unknown) => {
+          if (!controller.signal.aborted) next(err);
+        })
+        .finally(() => res.off('close', hangUp));
+    });
+    return routes;
   }
 
   const tools = createDispatcher(notConnected);
@@ -190,7 +198,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     res.type('json').send(json);
   });
   router.use(docsRouter());
-  router.all('/:tool', tools);
+  router.use(tools);
   router.use(function sendError(err: unknown, _req: Request, res: Response, next: NextFunction) {
     const httpError = toHttpError(err);
     if (httpError.status >= 500 && !isMcpoError(err) && httpError.code === 'internal_error') {
