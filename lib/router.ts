@@ -132,7 +132,12 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     routes.post('/:tool', readBody, function validateArguments(req, res, next) {
       const entry = res.locals.tool as ToolEntry;
       let validate = validators.get(entry.path);
-      if (!validate) validators.set(entry.path, (validate = createArgumentValidator(entry)));
+      if (!validate) {
+        validate = createArgumentValidator(entry, (reason) =>
+          logger.warn('arguments of this tool cannot be validated; passing them on unchecked', { tool: entry.name, reason }),
+        );
+        validators.set(entry.path, validate);
+      }
       validate(req, res, next);
     });
 

@@ -41,8 +41,20 @@ function translate(err: unknown): unknown {
 
 export type ArgumentValidator = (req: Request, res: Response, next: NextFunction) => void;
 
-export function createArgumentValidator(entry: ToolEntry): ArgumentValidator {
+/** An error that is not about the arguments: the validator itself could not be built or run. */
+function isValidatorFailure(err: unknown): boolean {
+  const status = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined;
+  return typeof status !== 'number' || status >= 500;
+}
+
+/**
+ * @param onUnusable told once if the validator cannot work for this tool (a
+ *   schema ajv will not compile, say); the tool is then called unvalidated and
+ *   the server checks its own arguments, rather than the tool becoming uncallable.
+ */
+export function createArgumentValidator(entry: ToolEntry, onUnusable: (reason: string) => void): ArgumentValidator {
   let handler: RequestHandler | undefined;
+  let usable = true;
   const build = (): RequestHandler => {
     const router = express.Router();
     router.use(
@@ -64,9 +76,15 @@ export function createArgumentValidator(entry: ToolEntry): ArgumentValidator {
     return router;
   };
   return function validateArguments(req, res, next) {
+    if (!usable) return next();
     handler ??= build();
     handler(req, res, (err?: unknown) => {
       if (err === undefined || err === 'route' || err === 'router') return next();
+      if (isValidatorFailure(err)) {
+        usable = false;
+        onUnusable(err instanceof Error ? err.message : String(err));
+        return next();
+      }
       next(translate(err) as McpoError);
     });
   };
