@@ -46,6 +46,18 @@ export class BadRequestError extends McpoError {
   }
 }
 
+export class UnauthorizedError extends McpoError {
+  constructor(message: string, challenge: string) {
+    super(message, 401, 'unauthorized', undefined, { 'WWW-Authenticate': challenge });
+  }
+}
+
+export class NotFoundError extends McpoError {
+  constructor(message: string) {
+    super(message, 404, 'not_found');
+  }
+}
+
 export class UnknownToolError extends McpoError {
   constructor(message: string, code = 'not_found', data?: unknown) {
     super(message, 404, code, data);

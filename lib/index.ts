@@ -4,13 +4,19 @@
 export { mcpoRouter, type McpoRouter, type RouterStatus } from './router.js';
 export type { ServerSpec, StdioServerSpec, RemoteServerSpec, TransportType } from './spec.js';
 export { DEFAULT_OPTIONS, type RouterOptions } from './options.js';
-export { consoleLogger, silentLogger, type Logger } from './log.js';
+export { consoleLogger, silentLogger, createConsoleLogger, type Logger, type LogLevel } from './log.js';
+export { createApp, type AppConfig, type AppOptions, type McpoApp, type SingleServerConfig, type SharedRouterOptions } from './app.js';
+export { loadConfig, parseConfig, ConfigError, type McpoConfig, type ServerEntry, type ParseConfigOptions } from './config.js';
+export { apiKeyAuth, type ApiKeyAuthOptions } from './auth.js';
+export type { HealthReport, ServerHealth } from './health.js';
 export { createDispatcher, type Dispatcher } from './dispatcher.js';
 export {
   McpoError,
   isMcpoError,
   BadRequestError,
   UnknownToolError,
+  NotFoundError,
+  UnauthorizedError,
   MethodNotAllowedError,
   UnsupportedMediaTypeError,
   InvalidArgumentsError,

@@ -16,17 +16,22 @@ function line(level: string, message: string, fields?: Record<string, unknown>):
     : `mcpo ${level}: ${message}`;
 }
 
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/** Writes lines at `level` and above to stderr (stdout stays free for a program's own output). */
+export function createConsoleLogger(level: LogLevel): Logger {
+  const min = LOG_LEVELS.indexOf(level);
+  if (min === -1) throw new TypeError(`createConsoleLogger: level must be one of ${LOG_LEVELS.join(', ')}`);
+  const at = (l: LogLevel) =>
+    LOG_LEVELS.indexOf(l) >= min
+      ? (message: string, fields?: Record<string, unknown>) => process.stderr.write(`${line(l, message, fields)}\n`)
+      : () => {};
+  return Object.freeze({ debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') });
+}
+
 /** A library should be quiet: only warnings and errors, on stderr. */
-export const consoleLogger: Logger = Object.freeze({
-  debug() {},
-  info() {},
-  warn(message: string, fields?: Record<string, unknown>) {
-    console.warn(line('warn', message, fields));
-  },
-  error(message: string, fields?: Record<string, unknown>) {
-    console.error(line('error', message, fields));
-  },
-});
+export const consoleLogger: Logger = createConsoleLogger('warn');
 
 /** Discards everything; handy in tests. */
 export const silentLogger: Logger = Object.freeze({ debug() {}, info() {}, warn() {}, error() {} });

@@ -22,6 +22,14 @@ export interface RouterOptions {
   connectTimeout?: number;
   /** Overrides for the document's `info` (the CLI's --name, --description, --version). @default taken from the server */
   info?: { title?: string; description?: string; version?: string };
+  /** Names of tools to hide: they are left out of the document and answer 404. @default [] */
+  disabledTools?: readonly string[];
+  /**
+   * The path a reverse proxy strips before requests reach this app (as in
+   * `--root-path`); it is put in front of the document's `servers` URL so
+   * "Try it out" and generated clients call the public address. @default ''
+   */
+  rootPath?: string;
   /** Where warnings and debug messages go. @default warnings and errors to stderr */
   logger?: Logger;
 }
@@ -35,6 +43,8 @@ export interface ResolvedOptions {
   readonly retryAfter: number;
   readonly connectTimeoutMs: number;
   readonly info: Readonly<{ title?: string; description?: string; version?: string }>;
+  readonly disabledTools: ReadonlySet<string>;
+  readonly rootPath: string;
   readonly logger: Logger;
 }
 
@@ -46,9 +56,20 @@ export const DEFAULT_OPTIONS = Object.freeze({
   maxSchemaRecursion: 3,
   retryAfter: 1,
   connectTimeout: 30,
+  disabledTools: Object.freeze([] as string[]),
+  rootPath: '',
 });
 
 const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'info', 'logger']);
+
+/** '' or '/a/b': a leading slash, no trailing one, so it joins with any mount path. */
+export function normalizeRootPath(value: unknown, name = 'rootPath'): string {
+  if (typeof value !== 'string' || /[?#\s]/.test(value)) {
+    throw new TypeError(`mcpoRouter: "${name}" must be a URL path such as "/api", got ${JSON.stringify(value)}`);
+  }
+  const trimmed = value.replace(/\/+$/, '');
+  return trimmed === '' ? '' : trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+}
 
 function positive(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
@@ -81,6 +102,10 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
   if (typeof bodyLimit !== 'number' && typeof bodyLimit !== 'string') {
     throw new TypeError('mcpoRouter: "bodyLimit" must be a number of bytes or a string such as "1mb"');
   }
+  const disabledTools = options.disabledTools ?? DEFAULT_OPTIONS.disabledTools;
+  if (!Array.isArray(disabledTools) || !disabledTools.every((t) => typeof t === 'string')) {
+    throw new TypeError('mcpoRouter: "disabledTools" must be an array of tool names');
+  }
   return Object.freeze({
     toolTimeoutMs: toolTimeout * 1000,
     toolTimeoutMaxMs: toolTimeoutMax * 1000,
@@ -90,6 +115,8 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
     retryAfter: positive('retryAfter', options.retryAfter ?? DEFAULT_OPTIONS.retryAfter),
     connectTimeoutMs: positive('connectTimeout', options.connectTimeout ?? DEFAULT_OPTIONS.connectTimeout) * 1000,
     info: Object.freeze({ ...options.info }),
+    disabledTools: new Set(disabledTools),
+    rootPath: normalizeRootPath(options.rootPath ?? DEFAULT_OPTIONS.rootPath),
     logger: options.logger ?? consoleLogger,
   });
 }

@@ -168,8 +168,9 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
 
   const tools = createDispatcher(notConnected);
 
-  const onTools = (list: Tool[], meta: ServerMeta): void => {
+  const onTools = (listed: Tool[], meta: ServerMeta): void => {
     if (closed) return;
+    const list = opts.disabledTools.size > 0 ? listed.filter((t) => !opts.disabledTools.has(t.name)) : listed;
     const table = buildToolTable(list, {
       maxRecursion: opts.maxSchemaRecursion,
       onWarning: (tool, message, pointer) =>
@@ -193,7 +194,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   router.get('/openapi.json', function openapiJson(req, res, next) {
     const current = view;
     if (!current) return next(new UnavailableError('MCP server is not connected yet', opts.retryAfter));
-    const base = req.baseUrl || '/';
+    const base = opts.rootPath + req.baseUrl || '/';
     let json = current.serialized.get(base);
     if (json === undefined) {
       const { openapi, info, ...rest } = current.document;

@@ -60,18 +60,20 @@ interface Naming {
  * Names that are already clean keep themselves. Every other name is sanitized
  * and always gets a short hash of its original spelling, so its path depends
  * on its own name only: adding or removing other tools never renames it.
+ * Returns one result per input, in order; a clean name given twice keeps
+ * itself the first time and is hashed the second.
  */
-function assignNames(names: readonly string[], naming: Naming): Map<string, string> {
-  const assigned = new Map<string, string>();
+function assignNames(names: readonly string[], naming: Naming): string[] {
+  const assigned: (string | undefined)[] = names.map(() => undefined);
   const taken = new Set<string>();
-  for (const name of names) {
-    if (naming.isClean(name) && !naming.reserved(name)) {
-      assigned.set(name, name);
+  names.forEach((name, i) => {
+    if (naming.isClean(name) && !naming.reserved(name) && !taken.has(name)) {
+      assigned[i] = name;
       taken.add(name);
     }
-  }
-  for (const name of names) {
-    if (assigned.has(name)) continue;
+  });
+  names.forEach((name, i) => {
+    if (assigned[i] !== undefined) return;
     const base = naming.sanitize(name) || 'tool';
     let candidate = '';
     // A second round only on a hash collision, which a real server will not produce.
@@ -79,10 +81,10 @@ function assignNames(names: readonly string[], naming: Naming): Map<string, stri
       const suffix = `_${shortHash(round === 0 ? name : `${name}\u0000${round}`)}`;
       candidate = base.slice(0, naming.maxLength - suffix.length) + suffix;
     }
-    assigned.set(name, candidate);
+    assigned[i] = candidate;
     taken.add(candidate);
-  }
-  return assigned;
+  });
+  return assigned as string[];
 }
 
 const PATH_NAMING: Naming = {
@@ -98,6 +100,15 @@ const OPERATION_NAMING: Naming = {
   maxLength: 64,
   reserved: () => false,
 };
+
+/**
+ * Unique operationIds matching OPERATION_ID_PATTERN for the given names, in
+ * order, by the same rule as tool operationIds (the aggregated document uses
+ * it for `<server>_<operationId>`).
+ */
+export function assignOperationIds(names: readonly string[]): string[] {
+  return assignNames(names, OPERATION_NAMING);
+}
 
 function hasRequired(schema: JsonSchema): boolean {
   return typeof schema === 'object' && Array.isArray(schema.required) && schema.required.length > 0;
@@ -118,15 +129,15 @@ export function buildToolTable(tools: readonly Tool[], options: ToolTableOptions
   const paths = assignNames(names, PATH_NAMING);
   const operationIds = assignNames(names, OPERATION_NAMING);
 
-  const entries = unique.map((tool): ToolEntry => {
+  const entries = unique.map((tool, i): ToolEntry => {
     const warn = (message: string, pointer: string) => options.onWarning(tool.name, message, pointer);
     const schemaOptions = { maxRecursion: options.maxRecursion, onWarning: warn };
-    const operationId = operationIds.get(tool.name)!;
+    const operationId = operationIds[i]!;
     const inputSchema = inlineSchema(tool.inputSchema, { ...schemaOptions, objectRoot: true });
     const validationComponent = `${operationId}_input`;
     return {
       name: tool.name,
-      path: paths.get(tool.name)!,
+      path: paths[i]!,
       operationId,
       tool,
       inputSchema,

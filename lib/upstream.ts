@@ -25,6 +25,7 @@ import { TimeoutError, UnavailableError, UpstreamError } from './errors.js';
 import type { Logger } from './log.js';
 import type { ResolvedSpec, TransportType } from './spec.js';
 import { createTransport, type BuiltTransport } from './transports.js';
+import { VERSION } from './version.js';
 
 export type UpstreamState = 'connecting' | 'ready' | 'failed' | 'closed';
 
@@ -60,7 +61,7 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-const CLIENT_INFO: Implementation = { name: 'mcpo', version: '0.1.0' };
+const CLIENT_INFO: Implementation = { name: 'mcpo', version: VERSION };
 
 /**
  * tools/list as servers really send it. The SDK's own schema rejects the whole

@@ -27,7 +27,7 @@ const LONG_NAME = 'a_very_long_tool_name_'.repeat(4).slice(0, 80);
 const KITCHEN_SINK_TOOLS = [
   'echo', 'no_params', 'json_text', 'defs_user', 'legacy_definitions', 'property_ref', 'tree', 'nullable_enum',
   'image', 'audio', 'resource_text', 'resource_blob', 'resource_link', 'multi', 'fails', 'protocol_error',
-  'malformed', 'slow', 'cancellations', 'structured', 'add_tool', 'remove_tool', 'exit',
+  'malformed', 'slow', 'cancellations', 'structured', 'add_tool', 'remove_tool', 'exit', 'environment', 'request_headers',
   'dotted.name-with-dashes', 'has space', 'slash/name', 'docs', 'openapi.json', 'Upper', 'upper', LONG_NAME,
   'broken_schema',
 ];

@@ -14,6 +14,8 @@ const DEFAULTS = {
   retryAfter: 1,
   connectTimeoutMs: 30_000,
   info: {},
+  disabledTools: new Set(),
+  rootPath: '',
   logger: consoleLogger,
 };
 

@@ -1,0 +1,336 @@
+/**
+ * The command line: argv → what to run, or a UsageError that names the
+ * problem in one line. Pure (it reads nothing but its arguments), so every
+ * flag is unit-tested without starting a process.
+ *
+ * Flags and short forms follow the original, so commands from its README and
+ * from users' shell history work unchanged. Two short forms double as the
+ * usual ones: a bare `-h` asks for help and a bare `-v` for the version,
+ * while `-h HOST` and `-v VERSION` keep their original meaning.
+ */
+import net from 'node:net';
+import minimist from 'minimist';
+import { normalizeOrigin } from '../lib/cors.js';
+import { LOG_LEVELS, type LogLevel } from '../lib/log.js';
+import type { TransportType } from '../lib/spec.js';
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface CliOptions {
+  host: string;
+  port: number;
+  tls?: { certFile: string; keyFile: string };
+  rootPath: string;
+  pathPrefix: string;
+  apiKey?: string;
+  strictAuth: boolean;
+  allowUnauthenticated: boolean;
+  corsAllowOrigins: string[];
+  serverType: TransportType;
+  headers?: Record<string, string>;
+  /** From --env, in order; --env-path is read by the caller. */
+  env: Record<string, string>;
+  envPath?: string;
+  config?: string;
+  hotReload: boolean;
+  toolTimeout: number;
+  toolTimeoutMax?: number;
+  structuredOutput: boolean;
+  name?: string;
+  description?: string;
+  version?: string;
+  logLevel: LogLevel;
+  gracePeriod: number;
+  /** The words after `--`: a command and its arguments, or one URL for remote servers. */
+  command: string[];
+}
+
+export type Invocation = { kind: 'help' } | { kind: 'version' } | { kind: 'serve'; options: CliOptions };
+
+export const DEFAULTS = Object.freeze({
+  host: '127.0.0.1',
+  port: 8000,
+  toolTimeout: 30,
+  logLevel: 'info' as LogLevel,
+  gracePeriod: 30,
+});
+
+const STRINGS = [
+  'host', 'port', 'ssl-certfile', 'ssl-keyfile', 'root-path', 'path-prefix',
+  'api-key', 'cors-allow-origins', 'server-type', 'header', 'env', 'env-path',
+  'config', 'tool-timeout', 'tool-timeout-max', 'name', 'description', 'version',
+  'log-level', 'grace-period',
+];
+const BOOLEANS = ['strict-auth', 'allow-unauthenticated', 'hot-reload', 'structured-output', 'help'];
+const ALIASES: Record<string, string> = {
+  h: 'host', p: 'port', t: 'ssl-certfile', K: 'ssl-keyfile', k: 'api-key', type: 'server-type',
+  H: 'header', e: 'env', c: 'config', n: 'name', d: 'description', v: 'version',
+};
+const REPEATABLE = new Set(['cors-allow-origins', 'env']);
+
+const SERVER_TYPES: Record<string, TransportType> = {
+  stdio: 'stdio',
+  sse: 'sse',
+  'streamable-http': 'streamable-http',
+  streamable_http: 'streamable-http',
+  streamableHttp: 'streamable-http',
+  http: 'streamable-http',
+};
+const LEVEL_NAMES: Record<string, LogLevel> = { debug: 'debug', info: 'info', warn: 'warn', warning: 'warn', error: 'error', critical: 'error' };
+
+export const HELP = `Usage:
+  mcpo [options] -- <command> [args...]     serve one stdio MCP server at /
+  mcpo [options] --server-type sse -- <url> serve one remote MCP server (sse | streamable-http)
+  mcpo [options] --config <file>            serve every server in a Claude-Desktop style file at /<name>
+
+Network:
+  -h, --host <host>              address to listen on (default ${DEFAULTS.host}; any other needs an API key)
+  -p, --port <port>              port to listen on (default ${DEFAULTS.port}; 0 picks a free one)
+  -t, --ssl-certfile <file>      serve HTTPS with this certificate (PEM), together with --ssl-keyfile
+  -K, --ssl-keyfile <file>       the certificate's private key (PEM)
+      --root-path <path>         path a reverse proxy strips in front of mcpo, for the documents' URLs
+      --path-prefix <path>       mount servers under this path (default /)
+
+Auth and CORS:
+  -k, --api-key <key>            require "Authorization: Bearer <key>" on tool calls (or set MCPO_API_KEY)
+      --strict-auth              require the key on every route, docs included (not /healthz)
+      --allow-unauthenticated    allow a non-loopback --host without an API key
+      --cors-allow-origins <o>   allow browser calls from this origin, or *; repeatable (default: CORS off)
+
+Server (single-server mode):
+      --server-type, --type <t>  stdio (default), sse or streamable-http; for the last two the word after -- is the URL
+  -H, --header <json>            headers for a remote server, as a JSON object
+  -e, --env <KEY=VALUE>          add a variable to the environment of stdio servers; repeatable
+      --env-path <file>          read more variables from a dotenv file
+
+Config:
+  -c, --config <file>            JSON with comments; \${VAR} and \${VAR:-default} are expanded
+      --hot-reload               watch the config file and apply changes without a restart
+
+Calls:
+      --tool-timeout <s>         seconds a tool call may take before it answers 504 (default ${DEFAULTS.toolTimeout})
+      --tool-timeout-max <s>     most seconds a caller may ask for with X-Tool-Timeout or ?timeout= (default 600)
+      --structured-output        add an "output" collection of typed items to every result
+
+Docs, logging, process:
+  -n, --name <name>              the docs' title
+  -d, --description <text>       the docs' description
+  -v, --version <version>        the docs' version (a bare -v or --version prints mcpo's version)
+      --log-level <level>        debug, info, warning or error (default ${DEFAULTS.logLevel})
+      --grace-period <s>         on SIGTERM/SIGINT, seconds calls in flight may take to finish (default ${DEFAULTS.gracePeriod})
+      --help                     show this help
+`;
+
+/** The last value of a flag given several times; arrays only for repeatable flags. */
+function single(value: unknown, flag: string): string | undefined {
+  if (value === undefined) return undefined;
+  const last = Array.isArray(value) ? value[value.length - 1] : value;
+  if (typeof last !== 'string') throw new UsageError(`--${flag} needs a value`);
+  return last;
+}
+
+function required(value: unknown, flag: string): string | undefined {
+  const text = single(value, flag);
+  if (text === '') throw new UsageError(`--${flag} needs a value`);
+  return text;
+}
+
+function list(value: unknown): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).map(String);
+}
+
+function seconds(value: unknown, flag: string): number | undefined {
+  const text = required(value, flag);
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`--${flag} must be a positive number of seconds, got ${JSON.stringify(text)}`);
+  }
+  return n;
+}
+
+function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
+  if (net.isIPv4(bare)) return bare.startsWith('127.');
+  if (net.isIPv6(bare)) return bare === '::1' || /^::ffff:127\./i.test(bare);
+  return false;
+}
+
+function parseHeaders(text: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UsageError(`--header must be a JSON object such as '{"Authorization": "Bearer token"}'`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError(`--header must be a JSON object such as '{"Authorization": "Bearer token"}'`);
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(parsed)) {
+    if (typeof value !== 'string') throw new UsageError(`--header: the value of "${name}" must be a string`);
+    headers[name] = value;
+  }
+  return headers;
+}
+
+/**
+ * Reads argv (without node and the script) and the environment. Throws
+ * UsageError with one line naming the problem.
+ */
+export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): Invocation {
+  const dashes = argv.indexOf('--');
+  const flags = dashes === -1 ? [...argv] : argv.slice(0, dashes);
+  const command = dashes === -1 ? [] : argv.slice(dashes + 1);
+  const unknown: string[] = [];
+  const parsed = minimist(flags, {
+    string: STRINGS,
+    boolean: BOOLEANS,
+    alias: ALIASES,
+    unknown: (arg) => {
+      unknown.push(arg);
+      return false;
+    },
+  });
+  const first = unknown[0];
+  if (first !== undefined) {
+    if (!first.startsWith('-')) {
+      throw new UsageError(`unexpected argument ${JSON.stringify(first)}; put the server command after --, as in: mcpo -- ${first}`);
+    }
+    throw new UsageError(`unknown option ${first.split('=')[0]}`);
+  }
+  for (const [key, value] of Object.entries(parsed)) {
+    if (Array.isArray(value) && STRINGS.includes(key) && !REPEATABLE.has(key) && new Set(value).size > 1) {
+      throw new UsageError(`--${key} was given more than once with different values`);
+    }
+  }
+  if (parsed.help) return { kind: 'help' };
+  // A bare -h or -v: the usual help and version, where the original wants a value.
+  if (parsed.host === '' && flags.includes('-h')) return { kind: 'help' };
+  if (parsed.version === '') return { kind: 'version' };
+
+  const host = required(parsed.host, 'host') ?? DEFAULTS.host;
+  const portText = required(parsed.port, 'port');
+  const port = portText === undefined ? DEFAULTS.port : Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535 || (portText !== undefined && !/^\d+$/.test(portText))) {
+    throw new UsageError(`--port must be a whole number from 0 to 65535, got ${JSON.stringify(portText)}`);
+  }
+
+  const certFile = required(parsed['ssl-certfile'], 'ssl-certfile');
+  const keyFile = required(parsed['ssl-keyfile'], 'ssl-keyfile');
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new UsageError('--ssl-certfile and --ssl-keyfile go together; give both or neither');
+  }
+
+  const apiKeyFlag = single(parsed['api-key'], 'api-key');
+  if (apiKeyFlag === '') throw new UsageError('--api-key needs a value');
+  const apiKey = apiKeyFlag ?? (env.MCPO_API_KEY ? env.MCPO_API_KEY : undefined);
+  const strictAuth = Boolean(parsed['strict-auth']);
+  if (strictAuth && !apiKey) throw new UsageError('--strict-auth needs an API key: set --api-key or MCPO_API_KEY');
+  const allowUnauthenticated = Boolean(parsed['allow-unauthenticated']);
+  if (!apiKey && !allowUnauthenticated && !isLoopback(host)) {
+    throw new UsageError(
+      `refusing to serve on ${host} without an API key, since MCP servers can read files and run commands; ` +
+        'set --api-key or MCPO_API_KEY, or pass --allow-unauthenticated if something in front of mcpo checks callers',
+    );
+  }
+
+  const corsAllowOrigins: string[] = [];
+  for (const value of list(parsed['cors-allow-origins'])) {
+    for (const origin of value.split(',').map((o) => o.trim()).filter(Boolean)) {
+      try {
+        corsAllowOrigins.push(normalizeOrigin(origin));
+      } catch {
+        throw new UsageError(`--cors-allow-origins: ${JSON.stringify(origin)} is not an origin; write it like https://chat.example.com, or *`);
+      }
+    }
+  }
+
+  const typeText = required(parsed['server-type'], 'server-type') ?? 'stdio';
+  const serverType = Object.hasOwn(SERVER_TYPES, typeText) ? SERVER_TYPES[typeText] : undefined;
+  if (!serverType) throw new UsageError(`--server-type must be stdio, sse or streamable-http, got ${JSON.stringify(typeText)}`);
+
+  const headerText = required(parsed.header, 'header');
+  const headers = headerText === undefined ? undefined : parseHeaders(headerText);
+
+  const envVars: Record<string, string> = {};
+  for (const pair of list(parsed.env)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--env must look like KEY=VALUE, got ${JSON.stringify(pair)}`);
+    envVars[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+
+  const toolTimeout = seconds(parsed['tool-timeout'], 'tool-timeout') ?? DEFAULTS.toolTimeout;
+  const toolTimeoutMax = seconds(parsed['tool-timeout-max'], 'tool-timeout-max');
+  if (toolTimeoutMax !== undefined && toolTimeout > toolTimeoutMax) {
+    throw new UsageError(`--tool-timeout (${toolTimeout}) is above --tool-timeout-max (${toolTimeoutMax})`);
+  }
+  const gracePeriod = seconds(parsed['grace-period'], 'grace-period') ?? DEFAULTS.gracePeriod;
+
+  const levelText = (required(parsed['log-level'], 'log-level') ?? DEFAULTS.logLevel).toLowerCase();
+  const logLevel = Object.hasOwn(LEVEL_NAMES, levelText) ? LEVEL_NAMES[levelText] : undefined;
+  if (!logLevel) throw new UsageError(`--log-level must be one of ${[...LOG_LEVELS.slice(0, 2), 'warning', 'error'].join(', ')}, got ${JSON.stringify(levelText)}`);
+
+  const config = required(parsed.config, 'config');
+  if (config !== undefined && dashes !== -1) {
+    throw new UsageError('give either --config or a server command after --, not both');
+  }
+  if (config === undefined) {
+    if (dashes === -1) throw new UsageError('nothing to serve: give a server command after --, or --config <file>');
+    if (command.length === 0 || command[0] === '') throw new UsageError('no server command after --');
+    if (serverType !== 'stdio') {
+      if (command.length > 1) throw new UsageError(`a ${serverType} server takes one URL after --, got ${command.length} words`);
+      let url: URL | undefined;
+      try {
+        url = new URL(command[0]!);
+      } catch {
+        url = undefined;
+      }
+      if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+        throw new UsageError(`the word after -- must be the server's http(s) URL for --server-type ${serverType}, got ${JSON.stringify(command[0])}`);
+      }
+    }
+  }
+
+  const opt = (flag: string) => required(parsed[flag], flag);
+  const name = opt('name');
+  const description = single(parsed.description, 'description');
+  const version = opt('version');
+  const envPath = opt('env-path');
+  return {
+    kind: 'serve',
+    options: {
+      host,
+      port,
+      ...(certFile !== undefined && keyFile !== undefined ? { tls: { certFile, keyFile } } : {}),
+      rootPath: single(parsed['root-path'], 'root-path') ?? '',
+      pathPrefix: single(parsed['path-prefix'], 'path-prefix') ?? '/',
+      ...(apiKey !== undefined ? { apiKey } : {}),
+      strictAuth,
+      allowUnauthenticated,
+      corsAllowOrigins,
+      serverType,
+      ...(headers !== undefined ? { headers } : {}),
+      env: envVars,
+      ...(envPath !== undefined ? { envPath } : {}),
+      ...(config !== undefined ? { config } : {}),
+      hotReload: Boolean(parsed['hot-reload']),
+      toolTimeout,
+      ...(toolTimeoutMax !== undefined ? { toolTimeoutMax } : {}),
+      structuredOutput: Boolean(parsed['structured-output']),
+      ...(name !== undefined ? { name } : {}),
+      ...(description !== undefined ? { description } : {}),
+      ...(version !== undefined ? { version } : {}),
+      logLevel,
+      gracePeriod,
+      command,
+    },
+  };
+}

@@ -1,0 +1,201 @@
+#!/usr/bin/env node
+/**
+ * The `mcpo` command: argv → createApp → listen, and the process around it
+ * (env files, TLS files, signals, exit codes). Everything a request meets
+ * lives in lib/; this file only wires it to a port.
+ *
+ * Exit codes: 0 after a clean shutdown, 1 when the grace period ran out or
+ * the port could not be opened, 2 for a usage or config problem (one line on
+ * stderr, never a stack trace).
+ */
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { parseEnv } from 'node:util';
+import { createApp, type AppConfig, type McpoApp } from '../lib/app.js';
+import { ConfigError, loadConfig, type McpoConfig } from '../lib/config.js';
+import { createConsoleLogger, type Logger } from '../lib/log.js';
+import type { ServerSpec } from '../lib/spec.js';
+import { VERSION } from '../lib/version.js';
+import { HELP, parseArgs, UsageError, type CliOptions } from './args.js';
+
+class StartupError extends Error {}
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`mcpo: ${message}\n`);
+  process.exit(code);
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new StartupError(`${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : 'cannot be read'}`);
+  }
+}
+
+/** Variables for stdio servers: --env-path first, then --env, which wins. */
+function extraEnv(options: CliOptions): Record<string, string> {
+  if (options.envPath === undefined) return { ...options.env };
+  let fromFile: Record<string, string>;
+  try {
+    fromFile = parseEnv(readText(options.envPath, '--env-path')) as Record<string, string>;
+  } catch (err) {
+    if (err instanceof StartupError) throw err;
+    throw new StartupError(`--env-path ${options.envPath}: not a dotenv file`);
+  }
+  return { ...fromFile, ...options.env };
+}
+
+function withEnv(spec: ServerSpec, env: Record<string, string>): ServerSpec {
+  if (!('command' in spec) || Object.keys(env).length === 0) return spec;
+  // The server's own env wins over the command line's.
+  return { ...spec, env: { ...env, ...spec.env } };
+}
+
+async function buildConfig(options: CliOptions, env: Record<string, string>, logger: Logger): Promise<AppConfig> {
+  if (options.config !== undefined) {
+    if (options.headers) logger.warn('--header applies to a single remote server; with --config, set "headers" per server');
+    if (options.serverType !== 'stdio') logger.warn('--server-type applies to a single server; with --config, set "type" per server');
+    const config: McpoConfig = await loadConfig(options.config, { env: { ...process.env, ...env } });
+    for (const warning of config.warnings) logger.warn(warning);
+    for (const name of config.skipped) logger.info(`server ${name} is disabled in the config; skipped`);
+    if (config.servers.length === 0) logger.warn('the config has no enabled servers');
+    return { ...config, servers: config.servers.map((s) => ({ ...s, spec: withEnv(s.spec, env) })) };
+  }
+  const [first, ...rest] = options.command;
+  let server: ServerSpec;
+  if (options.serverType === 'stdio') {
+    if (options.headers) logger.warn('--header applies to sse and streamable-http servers; ignored for a stdio server');
+    server = withEnv({ command: first!, args: rest }, env);
+  } else {
+    server = { type: options.serverType, url: first!, headers: options.headers ?? {} };
+  }
+  return { server, ...(options.name !== undefined ? { name: options.name } : {}) };
+}
+
+function listen(app: McpoApp, options: CliOptions): Promise<http.Server> {
+  const server = options.tls
+    ? https.createServer({ cert: readText(options.tls.certFile, '--ssl-certfile'), key: readText(options.tls.keyFile, '--ssl-keyfile') }, app)
+    : http.createServer(app);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+function baseUrl(server: http.Server, options: CliOptions): string {
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return `${options.tls ? 'https' : 'http'}://${host}:${port}`;
+}
+
+async function main(): Promise<void> {
+  let invocation;
+  try {
+    invocation = parseArgs(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (err instanceof UsageError) fail(`${err.message}\nRun "mcpo --help" for usage.`, 2);
+    throw err;
+  }
+  if (invocation.kind === 'help') {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (invocation.kind === 'version') {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  const options = invocation.options;
+  const logger = createConsoleLogger(options.logLevel);
+
+  let app: McpoApp;
+  let server: http.Server;
+  try {
+    const config = await buildConfig(options, extraEnv(options), logger);
+    if (options.hotReload) {
+      if (options.config === undefined) logger.warn('--hot-reload watches a config file; without --config it does nothing');
+      else logger.warn('--hot-reload is not supported yet; the config is read once at start');
+    }
+    app = createApp(config, {
+      ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
+      strictAuth: options.strictAuth,
+      corsAllowOrigins: options.corsAllowOrigins,
+      pathPrefix: options.pathPrefix,
+      rootPath: options.rootPath,
+      https: options.tls !== undefined,
+      info: {
+        ...(options.name !== undefined ? { title: options.name } : {}),
+        ...(options.description !== undefined ? { description: options.description } : {}),
+        ...(options.version !== undefined ? { version: options.version } : {}),
+      },
+      router: {
+        toolTimeout: options.toolTimeout,
+        ...(options.toolTimeoutMax !== undefined ? { toolTimeoutMax: options.toolTimeoutMax } : {}),
+        structuredOutput: options.structuredOutput,
+      },
+      logger,
+    });
+  } catch (err) {
+    if (err instanceof StartupError || err instanceof ConfigError || err instanceof TypeError) fail(err.message, 2);
+    throw err;
+  }
+  try {
+    server = await listen(app, options);
+  } catch (err) {
+    await app.close();
+    if (err instanceof StartupError) fail(err.message, 2);
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'EADDRINUSE' ? 'the address is in use' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EADDRNOTAVAIL' ? 'no such address on this machine' : e.message;
+    fail(`cannot listen on ${options.host}:${options.port}: ${why}`, 1);
+  }
+  const url = baseUrl(server, options);
+  const prefix = options.pathPrefix === '/' ? '' : `/${options.pathPrefix.replace(/^\/+|\/+$/g, '')}`;
+  logger.info(`listening on ${url}${prefix}/ (docs at ${url}${prefix}/docs${options.apiKey ? ', API key required' : ''})`);
+  void app.ready().then(() => {
+    for (const [name, report] of Object.entries(app.health().servers)) {
+      if (report.connected) logger.info(`server ${name}: ${report.tools} tool(s) at ${url}${prefix}${options.config ? `/${name}` : ''}/docs`);
+      else logger.warn(`server ${name}: not connected${report.lastError ? `: ${report.lastError}` : ''}`);
+    }
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
+    if (stopping) {
+      // A second signal: stop now, but still take the children down with us.
+      logger.warn(`${signal} again; exiting without waiting`);
+      for (const router of app.routers().values()) {
+        const pid = router.status().pid;
+        if (pid !== undefined) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+      }
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info(`${signal}: no new connections; waiting up to ${options.gracePeriod} s for calls in flight`);
+    server.close();
+    server.closeIdleConnections();
+    const drained = await app.drain(options.gracePeriod * 1000);
+    if (!drained) logger.warn('the grace period ran out with calls still in flight');
+    server.closeAllConnections();
+    await app.close();
+    logger.info('stopped');
+    process.exit(drained ? 0 : 1);
+  };
+  process.on('SIGTERM', (s) => void shutdown(s));
+  process.on('SIGINT', (s) => void shutdown(s));
+}
+
+main().catch((err: unknown) => {
+  fail(`unexpected error: ${err instanceof Error ? err.message : String(err)}`, 1);
+});

@@ -1,0 +1,63 @@
+/**
+ * `apiKeyAuth()`: one shared API key, sent as `Authorization: Bearer <key>`
+ * or as the password of HTTP Basic (any user name), as the original accepts.
+ *
+ * Keys are compared in constant time: both sides are hashed to a fixed
+ * length first, so neither the content nor the length of the key leaks
+ * through timing. Which requests are public is the caller's decision
+ * (`isPublic`); this module only checks credentials.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import { UnauthorizedError } from './errors.js';
+
+export interface ApiKeyAuthOptions {
+  /** The key every protected request must carry. */
+  apiKey: string;
+  /** Requests that pass without a key. @default none */
+  isPublic?: (req: Request) => boolean;
+  /**
+   * Also offer Basic in `WWW-Authenticate`, so a browser opening a protected
+   * docs page prompts for the key (as the password). @default false
+   */
+  basicChallenge?: boolean;
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/** The key from a Bearer token or from Basic's password; undefined when absent or unreadable. */
+function presentedKey(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const space = header.indexOf(' ');
+  if (space === -1) return undefined;
+  const scheme = header.slice(0, space).toLowerCase();
+  const value = header.slice(space + 1).trim();
+  if (scheme === 'bearer') return value || undefined;
+  if (scheme === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon === -1 ? undefined : decoded.slice(colon + 1);
+  }
+  return undefined;
+}
+
+export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler {
+  if (typeof options.apiKey !== 'string' || options.apiKey === '') {
+    throw new TypeError('apiKeyAuth: "apiKey" must be a non-empty string');
+  }
+  const expected = digest(options.apiKey);
+  const isPublic = options.isPublic ?? (() => false);
+  const challenge = options.basicChallenge ? 'Bearer realm="mcpo", Basic realm="mcpo", charset="UTF-8"' : 'Bearer realm="mcpo"';
+
+  return function checkApiKey(req, _res, next) {
+    if (isPublic(req)) return next();
+    const key = presentedKey(req.headers.authorization);
+    if (key === undefined) {
+      return next(new UnauthorizedError('Missing API key; send the header "Authorization: Bearer <key>"', challenge));
+    }
+    if (!timingSafeEqual(digest(key), expected)) return next(new UnauthorizedError('Invalid API key', challenge));
+    next();
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * `cors()`: Cross-Origin Resource Sharing for an explicit list of origins.
+ *
+ * Off unless origins are given. With `*`, any origin may call, but never with
+ * browser credentials: under --strict-auth a browser may hold Basic
+ * credentials for mcpo, and a wildcard with credentials would let any page
+ * spend them. Named origins are echoed back and may send credentials.
+ * Preflight requests are answered here and never reach auth or routes.
+ */
+import type { RequestHandler } from 'express';
+
+export interface CorsOptions {
+  /** Allowed origins, e.g. `https://chat.example.com`, or `*`. @default [] (CORS off) */
+  origins?: readonly string[];
+  /** Seconds a browser may cache a preflight answer. @default 600 */
+  maxAge?: number;
+}
+
+const METHODS = 'GET, HEAD, POST, OPTIONS';
+const DEFAULT_HEADERS = 'Authorization, Content-Type, X-Tool-Timeout, X-Request-Id';
+const EXPOSED = 'Retry-After, WWW-Authenticate, X-Request-Id';
+/** A comma-separated list of header names, nothing else, so it can be echoed safely. */
+const HEADER_LIST = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$/;
+
+/** `https://a.example/` and `HTTPS://A.example` name the same origin. */
+export function normalizeOrigin(origin: string): string {
+  if (origin === '*') return origin;
+  try {
+    return new URL(origin).origin;
+  } catch {
+    throw new TypeError(`cors: ${JSON.stringify(origin)} is not an origin; write it like https://chat.example.com`);
+  }
+}
+
+export function cors(options: Readonly<CorsOptions> = {}): RequestHandler {
+  const origins = (options.origins ?? []).map(normalizeOrigin);
+  const any = origins.includes('*');
+  const allowed = new Set(origins);
+  const maxAge = String(options.maxAge ?? 600);
+
+  return function corsHeaders(req, res, next) {
+    const origin = req.headers.origin;
+    const preflight = req.method === 'OPTIONS' && origin !== undefined && req.headers['access-control-request-method'] !== undefined;
+    res.vary('Origin');
+    const ok = origin !== undefined && (any || allowed.has(origin));
+    if (ok) {
+      if (any) {
+        res.set('Access-Control-Allow-Origin', '*');
+      } else {
+        res.set('Access-Control-Allow-Origin', origin);
+        res.set('Access-Control-Allow-Credentials', 'true');
+      }
+      res.set('Access-Control-Expose-Headers', EXPOSED);
+    }
+    if (!preflight) return next();
+    if (ok) {
+      const asked = req.headers['access-control-request-headers'];
+      res.set('Access-Control-Allow-Methods', METHODS);
+      res.set('Access-Control-Allow-Headers', typeof asked === 'string' && HEADER_LIST.test(asked) ? asked : DEFAULT_HEADERS);
+      res.set('Access-Control-Max-Age', maxAge);
+      res.vary('Access-Control-Request-Headers');
+    }
+    // Without the allow headers the browser blocks the real request itself.
+    res.status(204).end();
+  };
+}
