@@ -71,7 +71,8 @@ const ALIASES: Record<string, string> = {
   h: 'host', p: 'port', t: 'ssl-certfile', K: 'ssl-keyfile', k: 'api-key', type: 'server-type',
   H: 'header', e: 'env', c: 'config', n: 'name', d: 'description', v: 'version',
 };
-const REPEATABLE = new Set(['cors-allow-origins', 'env']);
+/** Every long flag, for --help and its test. */
+export const LONG_FLAGS: readonly string[] = [...STRINGS, ...BOOLEANS, 'type'];
 
 const SERVER_TYPES: Record<string, TransportType> = {
   stdio: 'stdio',
@@ -126,7 +127,10 @@ Docs, logging, process:
       --help                     show this help
 `;
 
-/** The last value of a flag given several times; arrays only for repeatable flags. */
+/**
+ * The last value of a flag given several times, so that flags after an
+ * image's ENTRYPOINT (or a shell alias) override the ones before.
+ */
 function single(value: unknown, flag: string): string | undefined {
   if (value === undefined) return undefined;
   const last = Array.isArray(value) ? value[value.length - 1] : value;
@@ -205,11 +209,6 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
       throw new UsageError(`unexpected argument ${JSON.stringify(first)}; put the server command after --, as in: mcpo -- ${first}`);
     }
     throw new UsageError(`unknown option ${first.split('=')[0]}`);
-  }
-  for (const [key, value] of Object.entries(parsed)) {
-    if (Array.isArray(value) && STRINGS.includes(key) && !REPEATABLE.has(key) && new Set(value).size > 1) {
-      throw new UsageError(`--${key} was given more than once with different values`);
-    }
   }
   if (parsed.help) return { kind: 'help' };
   // A bare -h or -v: the usual help and version, where the original wants a value.

@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   try {
     invocation = parseArgs(process.argv.slice(2), process.env);
   } catch (err) {
-    if (err instanceof UsageError) fail(`${err.message}\nRun "mcpo --help" for usage.`, 2);
+    if (err instanceof UsageError) fail(`${err.message} (see "mcpo --help")`, 2);
     throw err;
   }
   if (invocation.kind === 'help') {

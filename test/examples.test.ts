@@ -4,7 +4,8 @@
  * process against real stdio, SSE and Streamable HTTP servers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,8 @@ import request from 'supertest';
 import { createExampleApp } from '../examples/embed.js';
 import { expectValidOpenApi31, type Doc } from './helpers/openapi.js';
 import { startKitchenSink } from './helpers/servers.js';
+import { startMcpo, type McpoProcess } from './helpers/mcpo.js';
+import { waitFor } from './helpers/wait.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -164,5 +167,61 @@ describe("the README's library example", function () {
     expect(everything.body).to.deep.equal({ ok: true, result: 'Echo: readme' });
     const remote = await request(base).post('/remote/echo').send({ message: 'readme' }).expect(200);
     expect(remote.body).to.deep.equal({ ok: true, result: 'readme' });
+  });
+});
+
+describe('npm start: mcpo on examples/config.json', function () {
+  this.timeout(60_000);
+  let mcpo: McpoProcess;
+  let memoryDir: string;
+
+  before(async () => {
+    const { scripts } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    // What `npm start` runs after building, minus the port, which a test cannot hold.
+    const command = scripts.start!.split('&&').pop()!.trim().split(/\s+/);
+    expect(command.slice(0, 2)).to.deep.equal(['node', 'dist/bin/mcpo.js']);
+    memoryDir = mkdtempSync(path.join(os.tmpdir(), 'mcpo-memory-'));
+    // npm puts node_modules/.bin on PATH for scripts; the config's commands rely on it.
+    const env = { ...process.env, PATH: `${path.join(ROOT, 'node_modules/.bin')}${path.delimiter}${process.env.PATH ?? ''}`, MEMORY_FILE_PATH: path.join(memoryDir, 'memory.jsonl') };
+    mcpo = await startMcpo([...command.slice(2), '--port', '0'], env);
+    await waitFor(async () => {
+      const health = (await (await fetch(`${mcpo.url}/healthz`)).json()) as { servers: Record<string, { connected: boolean }> };
+      return Object.values(health.servers).every((s) => s.connected) ? health : undefined;
+    }, 'the example servers to connect', 45_000);
+  });
+  after(async () => {
+    await mcpo?.stop();
+    rmSync(memoryDir, { recursive: true, force: true });
+  });
+
+  const call = async (tool: string, body: unknown) => {
+    const res = await fetch(`${mcpo.url}/${tool}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as { ok: boolean; result: any } };
+  };
+
+  it('serves the time server', async () => {
+    const res = await call('time/get_current_time', { timezone: 'Asia/Tokyo' });
+    expect(res.status).to.equal(200);
+    expect(res.body.result).to.include({ timezone: 'Asia/Tokyo', utc_offset: '+09:00' });
+  });
+
+  it('serves server-memory, writing where MEMORY_FILE_PATH says', async () => {
+    const created = await call('memory/create_entities', { entities: [{ name: 'mcpo', entityType: 'project', observations: ['bridges MCP to REST'] }] });
+    expect(created.status).to.equal(200);
+    const graph = await call('memory/read_graph', {});
+    expect(JSON.stringify(graph.body.result)).to.include('bridges MCP to REST');
+    expect(readFileSync(path.join(memoryDir, 'memory.jsonl'), 'utf8')).to.include('mcpo');
+  });
+
+  it('serves server-everything', async () => {
+    const res = await call('everything/echo', { message: 'hi' });
+    expect(res.body).to.deep.equal({ ok: true, result: 'Echo: hi' });
+  });
+
+  it('serves one valid document with all three servers, and a docs page for it', async () => {
+    const doc = (await (await fetch(`${mcpo.url}/openapi.json`)).json()) as Doc;
+    await expectValidOpenApi31(doc);
+    for (const p of ['/time/get_current_time', '/memory/read_graph', '/everything/echo']) expect(doc.paths).to.have.property(p);
+    expect((await fetch(`${mcpo.url}/docs`)).status).to.equal(200);
   });
 });

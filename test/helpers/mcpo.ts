@@ -1,0 +1,149 @@
+/**
+ * Runs the real `mcpo` command (the built dist/bin/mcpo.js, as npm would
+ * install it) as a child process, and waits for it to listen or to exit.
+ * Every process started here is killed at the end of the run at the latest.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const MCPO_BIN = fileURLToPath(new URL('../../dist/bin/mcpo.js', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+const START_TIMEOUT_MS = 20_000;
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export interface McpoProcess {
+  child: ChildProcess;
+  pid: number;
+  /** The base URL from the "listening on" line, without a trailing slash or prefix. */
+  url: string;
+  stderr(): string;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function launch(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [MCPO_BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-200_000)));
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    });
+  });
+  return { child, out: () => stdout, err: () => stderr, exited };
+}
+
+/** Runs mcpo to completion (for usage errors, --help, --version). */
+export async function runMcpo(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Finished> {
+  const { child, out, err, exited } = launch(args, env);
+  const timer = setTimeout(() => child.kill('SIGKILL'), START_TIMEOUT_MS);
+  const code = await exited;
+  clearTimeout(timer);
+  return { code, stdout: out(), stderr: err() };
+}
+
+/**
+ * Starts mcpo and resolves once it logs "listening on <url>", or, when
+ * `readyUrl` is given (for runs that log nothing at info), once that URL answers.
+ */
+export async function startMcpo(args: string[], env: NodeJS.ProcessEnv = process.env, readyUrl?: string): Promise<McpoProcess> {
+  const { child, err, exited } = launch(args, env);
+  const url = await new Promise<string>((resolve, reject) => {
+    let done = false;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`mcpo did not listen within ${START_TIMEOUT_MS} ms; stderr:\n${err()}`));
+    }, START_TIMEOUT_MS);
+    if (readyUrl !== undefined) {
+      const poll = () => {
+        if (done) return;
+        fetch(readyUrl).then(
+          () => {
+            done = true;
+            clearTimeout(timer);
+            resolve(new URL(readyUrl).origin);
+          },
+          () => setTimeout(poll, 100),
+        );
+      };
+      poll();
+    }
+    const onData = () => {
+      const match = /listening on (https?:\/\/[^/\s]+)/.exec(err());
+      if (match && !done) {
+        done = true;
+        clearTimeout(timer);
+        child.stderr!.off('data', onData);
+        resolve(match[1]!);
+      }
+    };
+    child.stderr!.on('data', onData);
+    void exited.then((code) => {
+      done = true;
+      clearTimeout(timer);
+      reject(new Error(`mcpo exited with ${code} before listening; stderr:\n${err()}`));
+    });
+  });
+  return {
+    child,
+    pid: child.pid!,
+    url,
+    stderr: err,
+    exited,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** Every live (non-zombie) process on the machine, from /proc. */
+export function allProcesses(): { pid: number; ppid: number; command: string }[] {
+  const found: { pid: number; ppid: number; command: string }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (rest[0] === 'Z') continue;
+      const command = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      found.push({ pid: Number(name), ppid: Number(rest[1]), command });
+    } catch {
+      // gone while we looked
+    }
+  }
+  return found;
+}
+
+/** Live child processes of `pid`. */
+export function childrenOf(pid: number): number[] {
+  return allProcesses().filter((p) => p.ppid === pid).map((p) => p.pid);
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
