@@ -205,6 +205,13 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   });
   const first = unknown[0];
   if (first !== undefined) {
+    // `--port -1`: minimist leaves the flag empty and calls "-1" an unknown option.
+    const before = flags[flags.indexOf(first) - 1];
+    const named = before?.startsWith('-') && !before.includes('=') ? before.replace(/^-+/, '') : undefined;
+    const flag = named === undefined ? undefined : (ALIASES[named] ?? named);
+    if (flag !== undefined && STRINGS.includes(flag)) {
+      throw new UsageError(`--${flag} needs a value, got ${JSON.stringify(first)}; write --${flag}=${first} if you mean it`);
+    }
     if (!first.startsWith('-')) {
       throw new UsageError(`unexpected argument ${JSON.stringify(first)}; put the server command after --, as in: mcpo -- ${first}`);
     }

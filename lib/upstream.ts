@@ -157,7 +157,8 @@ export class Upstream {
       void this.refreshTools();
     });
     client.onclose = () => {
-      if (this.#state === 'closed') return;
+      // While connecting, the failure is reported by the catch below, with its real cause.
+      if (this.#state !== 'ready') return;
       this.#setState('failed', 'connection closed');
       this.options.logger.warn('MCP connection closed', { type: this.spec.type });
     };

@@ -338,6 +338,30 @@ describe('createApp', function () {
     });
   });
 
+  describe('with a server that cannot start', () => {
+    it('serves the others, reports it failed in /healthz and answers 503 for its tools', async () => {
+      const app = createApp(
+        { mcpServers: { broken: { command: 'no-such-command-for-mcpo-tests', env: { TOKEN: ENV_SECRET } }, sink: kitchenSinkStdio() } },
+        { logger: silentLogger },
+      );
+      try {
+        await app.ready();
+        await request(app).post('/sink/echo').send({ message: 'still here' }).expect(200);
+        const health = (await request(app).get('/healthz').expect(200)).body;
+        expect(health.servers.broken).to.include({ connected: false, state: 'failed', type: 'stdio', tools: 0 });
+        expect(health.servers.broken.lastError).to.include('ENOENT');
+        expect(JSON.stringify(health)).not.to.include(ENV_SECRET);
+        const res = await request(app).post('/broken/anything').send({}).expect(503);
+        expect(res.headers['retry-after']).to.equal('1');
+        const doc = (await request(app).get('/openapi.json').expect(200)).body as Doc & { info: { description: string } };
+        expect(doc.info.description).to.include('[broken](./broken/docs) (not connected)');
+        await expectValidOpenApi31(doc);
+      } finally {
+        await app.close();
+      }
+    });
+  });
+
   describe('bad configs', () => {
     it('throws a ConfigError naming the server and key', () => {
       expect(() => createApp({ mcpServers: { time: { command: 'x', args: 'not-a-list' } } })).to.throw(ConfigError, /mcpServers\.time: "args"/);
