@@ -8,6 +8,7 @@
  * the pattern Open WebUI and LLM function calling accept.
  */
 import type { OpenAPIV3_1 } from 'openapi-types';
+import { BEARER_SCHEME } from './openapi.js';
 import { assignOperationIds } from './tools.js';
 
 export interface DocumentPart {
@@ -24,6 +25,8 @@ export interface AggregateInfo {
   version: string;
   /** @default a list of the servers with links to their own docs */
   description?: string;
+  /** Declare that calls need a bearer key, as the servers' own documents do. @default false */
+  bearerAuth?: boolean;
 }
 
 type Operation = OpenAPIV3_1.OperationObject;
@@ -64,6 +67,7 @@ export function aggregateDocuments(parts: readonly DocumentPart[], info: Aggrega
     info: { title: info.title, version: info.version, description: info.description ?? serverList(parts) },
     tags: parts.map((p) => ({ name: p.name, ...(p.document?.info.title ? { description: p.document.info.title } : {}) })),
     paths: paths as OpenAPIV3_1.PathsObject,
-    components: { schemas },
+    components: { schemas, ...(info.bearerAuth ? { securitySchemes: { bearerAuth: BEARER_SCHEME } } : {}) },
+    ...(info.bearerAuth ? { security: [{ bearerAuth: [] }] } : {}),
   };
 }

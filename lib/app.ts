@@ -32,7 +32,7 @@ import { resolveSpec, type ServerSpec } from './spec.js';
 import { VERSION } from './version.js';
 
 /** Options every server's router shares; per-server ones (disabledTools) come from the config. */
-export type SharedRouterOptions = Omit<RouterOptions, 'info' | 'disabledTools' | 'rootPath' | 'logger'>;
+export type SharedRouterOptions = Omit<RouterOptions, 'info' | 'disabledTools' | 'rootPath' | 'logger' | 'bearerAuth'>;
 
 export interface AppOptions {
   /** Tool routes need `Authorization: Bearer <key>` (or Basic with the key as password). @default none: no auth */
@@ -140,6 +140,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
   const info = {
     title: options.info?.title ?? 'mcpo',
     version: options.info?.version ?? VERSION,
+    bearerAuth: options.apiKey !== undefined,
     ...(options.info?.description !== undefined ? { description: options.info.description } : {}),
   };
   const redact: Redactor = createRedactor(secretsOf(entries, options.apiKey));
@@ -153,6 +154,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       ...options.router,
       disabledTools: entry.disabledTools,
       rootPath,
+      bearerAuth: options.apiKey !== undefined,
       // One server at the root takes the document's info from the command line, as the original does.
       ...(single && options.info ? { info: options.info } : {}),
       logger: serverLogger(logger, entry.name, redact),

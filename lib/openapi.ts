@@ -13,7 +13,16 @@ import type { ToolEntry, ToolTable } from './tools.js';
 export interface DocumentOptions {
   info: Readonly<{ title?: string; description?: string; version?: string }>;
   structuredOutput: boolean;
+  /** Declare that calls need `Authorization: Bearer <key>` (Swagger UI then offers "Authorize"). */
+  bearerAuth?: boolean;
 }
+
+/** The security scheme a bearer-protected document declares, shared with the aggregated document. */
+export const BEARER_SCHEME: OpenAPIV3_1.HttpSecurityScheme = Object.freeze({
+  type: 'http',
+  scheme: 'bearer',
+  description: 'The API key mcpo was started with.',
+}) as OpenAPIV3_1.HttpSecurityScheme;
 
 type Schema = OpenAPIV3_1.SchemaObject;
 
@@ -82,7 +91,8 @@ function operation(entry: ToolEntry, options: DocumentOptions): OpenAPIV3_1.Oper
       content: { 'application/json': { schema: successSchema(entry, options.structuredOutput) } },
     },
   };
-  for (const [status, description] of ERROR_RESPONSES) {
+  const errors = options.bearerAuth ? [['401', 'Missing or wrong API key'] as const, ...ERROR_RESPONSES] : ERROR_RESPONSES;
+  for (const [status, description] of errors) {
     responses[status] = {
       description,
       content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
@@ -119,7 +129,11 @@ export function buildDocument(table: ToolTable, meta: ServerMeta, options: Docum
       ...(description ? { description } : {}),
     },
     paths: paths as OpenAPIV3_1.PathsObject,
-    components: { schemas: { Error: ERROR_SCHEMA } },
+    components: {
+      schemas: { Error: ERROR_SCHEMA },
+      ...(options.bearerAuth ? { securitySchemes: { bearerAuth: BEARER_SCHEME } } : {}),
+    },
+    ...(options.bearerAuth ? { security: [{ bearerAuth: [] }] } : {}),
   };
 }
 

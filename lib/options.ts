@@ -22,6 +22,12 @@ export interface RouterOptions {
   connectTimeout?: number;
   /** Overrides for the document's `info` (the CLI's --name, --description, --version). @default taken from the server */
   info?: { title?: string; description?: string; version?: string };
+  /**
+   * Declare in the document that calls need `Authorization: Bearer <key>`, so
+   * Swagger UI offers "Authorize" and clients know to send it. The router
+   * does not check keys itself; put auth in front of it. @default false
+   */
+  bearerAuth?: boolean;
   /** Names of tools to hide: they are left out of the document and answer 404. @default [] */
   disabledTools?: readonly string[];
   /**
@@ -43,6 +49,7 @@ export interface ResolvedOptions {
   readonly retryAfter: number;
   readonly connectTimeoutMs: number;
   readonly info: Readonly<{ title?: string; description?: string; version?: string }>;
+  readonly bearerAuth: boolean;
   readonly disabledTools: ReadonlySet<string>;
   readonly rootPath: string;
   readonly logger: Logger;
@@ -56,6 +63,7 @@ export const DEFAULT_OPTIONS = Object.freeze({
   maxSchemaRecursion: 3,
   retryAfter: 1,
   connectTimeout: 30,
+  bearerAuth: false,
   disabledTools: Object.freeze([] as string[]),
   rootPath: '',
 });
@@ -115,6 +123,7 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
     retryAfter: positive('retryAfter', options.retryAfter ?? DEFAULT_OPTIONS.retryAfter),
     connectTimeoutMs: positive('connectTimeout', options.connectTimeout ?? DEFAULT_OPTIONS.connectTimeout) * 1000,
     info: Object.freeze({ ...options.info }),
+    bearerAuth: options.bearerAuth ?? DEFAULT_OPTIONS.bearerAuth,
     disabledTools: new Set(disabledTools),
     rootPath: normalizeRootPath(options.rootPath ?? DEFAULT_OPTIONS.rootPath),
     logger: options.logger ?? consoleLogger,

@@ -176,7 +176,11 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
       onWarning: (tool, message, pointer) =>
         logger.warn('schema degraded to an unconstrained one', { tool, pointer, message }),
     });
-    const document = buildDocument(table, meta, { info: opts.info, structuredOutput: opts.structuredOutput });
+    const document = buildDocument(table, meta, {
+      info: opts.info,
+      structuredOutput: opts.structuredOutput,
+      bearerAuth: opts.bearerAuth,
+    });
     view = { table, document, serialized: new Map() };
     tools.swap(toolRoutes(table));
     logger.debug('tools listed', { count: table.entries.length });

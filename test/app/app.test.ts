@@ -102,6 +102,16 @@ describe('createApp', function () {
       expect(doc.servers).to.deep.equal([{ url: '/events' }]);
     });
 
+    it('declares the bearer key in every document, so Swagger UI offers Authorize', async () => {
+      for (const path of ['/openapi.json', '/events/openapi.json']) {
+        const doc = (await request(app).get(path).expect(200)).body;
+        expect(doc.components.securitySchemes, path).to.deep.equal({ bearerAuth: { type: 'http', scheme: 'bearer', description: 'The API key mcpo was started with.' } });
+        expect(doc.security, path).to.deep.equal([{ bearerAuth: [] }]);
+        const echo = doc.paths[path === '/openapi.json' ? '/events/echo' : '/echo'].post;
+        expect(echo.responses, path).to.have.property('401');
+      }
+    });
+
     it('sends a remote server’s configured headers with every request to it', async () => {
       const res = await request(app).post('/events/request_headers').set(bearer).send({}).expect(200);
       expect(res.body.result.headers['x-upstream-token']).to.equal(HEADER_SECRET);
@@ -226,7 +236,9 @@ describe('createApp', function () {
     });
 
     it('titles its document from the options and puts the root path in its servers URL', async () => {
-      const doc = (await request(app).get('/api/openapi.json').expect(200)).body as Doc;
+      const doc = (await request(app).get('/api/openapi.json').expect(200)).body as Doc & { security?: unknown; components: Record<string, unknown> };
+      expect(doc).not.to.have.property('security');
+      expect(doc.components).not.to.have.property('securitySchemes');
       await expectValidOpenApi31(doc);
       expect(doc.info).to.deep.equal({ title: 'My tools', description: 'Described here', version: '9.9.9' });
       expect(doc.servers).to.deep.equal([{ url: '/proxy/api' }]);

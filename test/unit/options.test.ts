@@ -14,6 +14,7 @@ const DEFAULTS = {
   retryAfter: 1,
   connectTimeoutMs: 30_000,
   info: {},
+  bearerAuth: false,
   disabledTools: new Set(),
   rootPath: '',
   logger: consoleLogger,
