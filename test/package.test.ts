@@ -24,6 +24,13 @@ describe('the built package', function () {
     expect(existsSync(`${ROOT}/${entry.types}`), entry.types).to.equal(true);
   });
 
+  it('declares the mcpo command, built with a node shebang', () => {
+    const pkg = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8'));
+    expect(pkg.bin).to.deep.equal({ mcpo: 'dist/bin/mcpo.js' });
+    expect(readFileSync(`${ROOT}/${pkg.bin.mcpo}`, 'utf8').split('\n')[0]).to.equal('#!/usr/bin/env node');
+    expect(pkg.files).to.include('dist/bin');
+  });
+
   it('is importable by plain Node as "mcpo" and serves a router', async () => {
     const script = `
       import { mcpoRouter, createDispatcher, McpoError } from 'mcpo';

@@ -66,9 +66,17 @@ describe('the mcpo command', function () {
     dir = mkdtempSync(path.join(os.tmpdir(), 'mcpo-cli-'));
   });
   afterEach(async () => {
-    await Promise.all(started.splice(0).map((p) => p.stop('SIGKILL')));
+    // SIGTERM, so each mcpo closes its own servers; stop() falls back to SIGKILL.
+    await Promise.all(started.splice(0).map((p) => p.stop('SIGTERM')));
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    // The root hook sees only this process's children; mcpo's own children are checked here.
+    const orphans = () => allProcesses().filter((p) => p.command.includes('kitchen-sink') && p.ppid !== process.pid);
+    await waitFor(async () => (orphans().length === 0 ? true : undefined), 'no MCP server started by an mcpo process to remain').catch(() => {
+      throw new Error(`MCP servers outlived their mcpo: ${orphans().map((p) => `${p.pid} ${p.command}`).join('; ')}`);
+    });
+  });
 
   describe('usage and config errors', () => {
     const cases: [string, string[], RegExp][] = [
