@@ -157,14 +157,16 @@ async function main(): Promise<void> {
   const url = baseUrl(server, options);
   const prefix = options.pathPrefix === '/' ? '' : `/${options.pathPrefix.replace(/^\/+|\/+$/g, '')}`;
   logger.info(`listening on ${url}${prefix}/ (docs at ${url}${prefix}/docs${options.apiKey ? ', API key required' : ''})`);
+  let stopping = false;
   void app.ready().then(() => {
+    // A shutdown before every server connected ends ready() too; the summary would only confuse.
+    if (stopping) return;
     for (const [name, report] of Object.entries(app.health().servers)) {
       if (report.connected) logger.info(`server ${name}: ${report.tools} tool(s) at ${url}${prefix}${options.config ? `/${name}` : ''}/docs`);
       else logger.warn(`server ${name}: not connected${report.lastError ? `: ${report.lastError}` : ''}`);
     }
   });
 
-  let stopping = false;
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
     if (stopping) {
       // A second signal: stop now, but still take the children down with us.
