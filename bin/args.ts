@@ -12,7 +12,7 @@ import net from 'node:net';
 import minimist from 'minimist';
 import { normalizeOrigin } from '../lib/cors.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/log.js';
-import type { TransportType } from '../lib/spec.js';
+import { transportType, type TransportType } from '../lib/spec.js';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -74,14 +74,6 @@ const ALIASES: Record<string, string> = {
 /** Every long flag, for --help and its test. */
 export const LONG_FLAGS: readonly string[] = [...STRINGS, ...BOOLEANS, 'type'];
 
-const SERVER_TYPES: Record<string, TransportType> = {
-  stdio: 'stdio',
-  sse: 'sse',
-  'streamable-http': 'streamable-http',
-  streamable_http: 'streamable-http',
-  streamableHttp: 'streamable-http',
-  http: 'streamable-http',
-};
 const LEVEL_NAMES: Record<string, LogLevel> = { debug: 'debug', info: 'info', warn: 'warn', warning: 'warn', error: 'error', critical: 'error' };
 
 export const HELP = `Usage:
@@ -208,7 +200,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     // `--port -1`: minimist leaves the flag empty and calls "-1" an unknown option.
     const before = flags[flags.indexOf(first) - 1];
     const named = before?.startsWith('-') && !before.includes('=') ? before.replace(/^-+/, '') : undefined;
-    const flag = named === undefined ? undefined : (ALIASES[named] ?? named);
+    const flag = named === undefined ? undefined : Object.hasOwn(ALIASES, named) ? ALIASES[named] : named;
     if (flag !== undefined && STRINGS.includes(flag)) {
       throw new UsageError(`--${flag} needs a value, got ${JSON.stringify(first)}; write --${flag}=${first} if you mean it`);
     }
@@ -260,7 +252,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   }
 
   const typeText = required(parsed['server-type'], 'server-type') ?? 'stdio';
-  const serverType = Object.hasOwn(SERVER_TYPES, typeText) ? SERVER_TYPES[typeText] : undefined;
+  const serverType = transportType(typeText);
   if (!serverType) throw new UsageError(`--server-type must be stdio, sse or streamable-http, got ${JSON.stringify(typeText)}`);
 
   const headerText = required(parsed.header, 'header');

@@ -13,9 +13,10 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parseEnv } from 'node:util';
-import { createApp, type AppConfig, type McpoApp } from '../lib/app.js';
-import { ConfigError, loadConfig, type McpoConfig } from '../lib/config.js';
+import { createApp, type AppConfig, type AppOptions, type McpoApp } from '../lib/app.js';
+import { ConfigError, fileErrorReason, loadConfig, type McpoConfig } from '../lib/config.js';
 import { createConsoleLogger, type Logger } from '../lib/log.js';
+import { normalizeRootPath } from '../lib/options.js';
 import type { ServerSpec } from '../lib/spec.js';
 import { VERSION } from '../lib/version.js';
 import { HELP, parseArgs, UsageError, type CliOptions } from './args.js';
@@ -31,8 +32,7 @@ function readText(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new StartupError(`${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : 'cannot be read'}`);
+    throw new StartupError(`${what} ${path}: ${fileErrorReason(err)}`);
   }
 }
 
@@ -95,6 +95,42 @@ function baseUrl(server: http.Server, options: CliOptions): string {
   return `${options.tls ? 'https' : 'http'}://${host}:${port}`;
 }
 
+/** The command line's options in createApp's terms. */
+function appOptions(options: CliOptions, logger: Logger): AppOptions {
+  return {
+    ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
+    strictAuth: options.strictAuth,
+    corsAllowOrigins: options.corsAllowOrigins,
+    pathPrefix: options.pathPrefix,
+    rootPath: options.rootPath,
+    https: options.tls !== undefined,
+    info: {
+      ...(options.name !== undefined ? { title: options.name } : {}),
+      ...(options.description !== undefined ? { description: options.description } : {}),
+      ...(options.version !== undefined ? { version: options.version } : {}),
+    },
+    router: {
+      toolTimeout: options.toolTimeout,
+      ...(options.toolTimeoutMax !== undefined ? { toolTimeoutMax: options.toolTimeoutMax } : {}),
+      structuredOutput: options.structuredOutput,
+    },
+    logger,
+  };
+}
+
+/** Ends every stdio child at once, for a second signal that will not wait for a clean close. */
+function killChildren(app: McpoApp): void {
+  for (const router of app.routers().values()) {
+    const pid = router.status().pid;
+    if (pid === undefined) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
 async function main(): Promise<void> {
   let invocation;
   try {
@@ -122,25 +158,7 @@ async function main(): Promise<void> {
       if (options.config === undefined) logger.warn('--hot-reload watches a config file; without --config it does nothing');
       else logger.warn('--hot-reload is not supported yet; the config is read once at start');
     }
-    app = createApp(config, {
-      ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
-      strictAuth: options.strictAuth,
-      corsAllowOrigins: options.corsAllowOrigins,
-      pathPrefix: options.pathPrefix,
-      rootPath: options.rootPath,
-      https: options.tls !== undefined,
-      info: {
-        ...(options.name !== undefined ? { title: options.name } : {}),
-        ...(options.description !== undefined ? { description: options.description } : {}),
-        ...(options.version !== undefined ? { version: options.version } : {}),
-      },
-      router: {
-        toolTimeout: options.toolTimeout,
-        ...(options.toolTimeoutMax !== undefined ? { toolTimeoutMax: options.toolTimeoutMax } : {}),
-        structuredOutput: options.structuredOutput,
-      },
-      logger,
-    });
+    app = createApp(config, appOptions(options, logger));
   } catch (err) {
     if (err instanceof StartupError || err instanceof ConfigError || err instanceof TypeError) fail(err.message, 2);
     throw err;
@@ -155,7 +173,7 @@ async function main(): Promise<void> {
     fail(`cannot listen on ${options.host}:${options.port}: ${why}`, 1);
   }
   const url = baseUrl(server, options);
-  const prefix = options.pathPrefix === '/' ? '' : `/${options.pathPrefix.replace(/^\/+|\/+$/g, '')}`;
+  const prefix = normalizeRootPath(options.pathPrefix, 'pathPrefix');
   logger.info(`listening on ${url}${prefix}/ (docs at ${url}${prefix}/docs${options.apiKey ? ', API key required' : ''})`);
   let stopping = false;
   void app.ready().then(() => {
@@ -171,16 +189,7 @@ async function main(): Promise<void> {
     if (stopping) {
       // A second signal: stop now, but still take the children down with us.
       logger.warn(`${signal} again; exiting without waiting`);
-      for (const router of app.routers().values()) {
-        const pid = router.status().pid;
-        if (pid !== undefined) {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            // already gone
-          }
-        }
-      }
+      killChildren(app);
       process.exit(1);
     }
     stopping = true;

@@ -13,18 +13,19 @@
  * Servers are looked up by name in a map that is replaced whole, so a request
  * binds to the server table that was current when it arrived.
  */
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import type { OpenAPIV3_1 } from 'openapi-types';
+import express, { type Express, type Request } from 'express';
 import { requestLog } from './access-log.js';
 import { aggregateDocuments, type DocumentPart } from './aggregate.js';
 import { apiKeyAuth } from './auth.js';
-import { normalizeConfig, RESERVED_SERVER_NAMES, type McpoConfig, type ServerEntry } from './config.js';
+import { ConfigError, normalizeConfig, serverNameProblem, type McpoConfig, type ServerEntry } from './config.js';
 import { cors } from './cors.js';
 import { docsRouter } from './docs.js';
-import { NotFoundError, errorBody, isMcpoError, toHttpError } from './errors.js';
+import { jsonErrorHandler } from './error-handler.js';
+import { NotFoundError } from './errors.js';
 import { securityHeaders } from './headers.js';
 import { healthHandler, serverHealth, type HealthReport } from './health.js';
 import { consoleLogger, type Logger } from './log.js';
+import { servedDocument, serversUrl } from './openapi.js';
 import { normalizeRootPath, type RouterOptions } from './options.js';
 import { createRedactor, urlSecrets, type Redactor } from './redact.js';
 import { mcpoRouter, type McpoRouter } from './router.js';
@@ -84,11 +85,8 @@ export interface McpoApp extends Express {
 interface Mounted {
   entry: ServerEntry;
   router: McpoRouter;
-}
-
-function normalizePrefix(prefix: string): string {
-  // '/' and '' both mean the root; otherwise '/a/b' without a trailing slash.
-  return normalizeRootPath(prefix, 'pathPrefix');
+  /** Its path below the prefix, e.g. `/time`. */
+  path: string;
 }
 
 function toConfig(config: AppConfig): { servers: readonly ServerEntry[]; single: boolean } {
@@ -129,7 +127,8 @@ function isPreflight(req: Request): boolean {
 export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp {
   const { servers: entries, single } = toConfig(config);
   const logger = options.logger ?? consoleLogger;
-  const prefix = normalizePrefix(options.pathPrefix ?? '/');
+  // '/' and '' both mean the root.
+  const prefix = normalizeRootPath(options.pathPrefix ?? '/', 'pathPrefix');
   const rootPath = normalizeRootPath(options.rootPath ?? '', 'rootPath');
   if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || options.apiKey === '')) {
     throw new TypeError('createApp: "apiKey" must be a non-empty string');
@@ -137,29 +136,31 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
   if (options.strictAuth && !options.apiKey) {
     throw new TypeError('createApp: "strictAuth" needs an "apiKey"');
   }
+  // With a key, every document declares the bearer scheme.
+  const bearerAuth = options.apiKey !== undefined;
   const info = {
     title: options.info?.title ?? 'mcpo',
     version: options.info?.version ?? VERSION,
-    bearerAuth: options.apiKey !== undefined,
+    bearerAuth,
     ...(options.info?.description !== undefined ? { description: options.info.description } : {}),
   };
   const redact: Redactor = createRedactor(secretsOf(entries, options.apiKey));
 
   const mounted = new Map<string, Mounted>();
   for (const entry of entries) {
-    if (!single && RESERVED_SERVER_NAMES.has(entry.name.toLowerCase())) {
-      throw new TypeError(`createApp: the server name "${entry.name}" is taken by mcpo's own route`);
-    }
+    // A config built in code skips loadConfig's checks; the names are checked the same way here.
+    const problem = single ? undefined : serverNameProblem(entry.name);
+    if (problem) throw new ConfigError(problem, 'config');
     const router = mcpoRouter(entry.spec, {
       ...options.router,
       disabledTools: entry.disabledTools,
       rootPath,
-      bearerAuth: options.apiKey !== undefined,
+      bearerAuth,
       // One server at the root takes the document's info from the command line, as the original does.
       ...(single && options.info ? { info: options.info } : {}),
       logger: serverLogger(logger, entry.name, redact),
     });
-    mounted.set(entry.name, { entry, router });
+    mounted.set(entry.name, { entry, router, path: `/${encodeURIComponent(entry.name)}` });
   }
   // A request reads the table once, on arrival, and finishes with what it found.
   const table: ReadonlyMap<string, Mounted> = mounted;
@@ -211,25 +212,15 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
   if (single) {
     base.use(mounted.values().next().value!.router);
   } else {
-    let cached: { key: readonly (OpenAPIV3_1.Document | undefined)[]; document: OpenAPIV3_1.Document; json: Map<string, string> } | undefined;
+    let cached: { key: readonly unknown[]; json: (url: string) => string } | undefined;
     base.get('/openapi.json', function aggregatedDocument(req, res) {
-      const parts: DocumentPart[] = [...table.values()].map(({ entry, router }) => ({
-        name: entry.name,
-        path: `/${encodeURIComponent(entry.name)}`,
-        document: router.document(),
-      }));
+      const parts: DocumentPart[] = [...table.values()].map(({ entry, router, path }) => ({ name: entry.name, path, document: router.document() }));
+      // Rebuilt only when some server's document changed (a reconnect or a new tool list).
       const key = parts.map((p) => p.document);
       if (!cached || cached.key.length !== key.length || cached.key.some((d, i) => d !== key[i])) {
-        cached = { key, document: aggregateDocuments(parts, info), json: new Map() };
+        cached = { key, json: servedDocument(aggregateDocuments(parts, info)) };
       }
-      const url = rootPath + req.baseUrl || '/';
-      let json = cached.json.get(url);
-      if (json === undefined) {
-        const { openapi, info: docInfo, ...rest } = cached.document;
-        json = JSON.stringify({ openapi, info: docInfo, servers: [{ url }], ...rest });
-        cached.json.set(url, json);
-      }
-      res.type('json').send(json);
+      res.type('json').send(cached.json(serversUrl(rootPath, req.baseUrl)));
     });
     base.use(docsRouter());
     base.use('/:server', function toServer(req, res, next) {
@@ -243,14 +234,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
   app.use(function notFound(req, _res, next) {
     next(new NotFoundError(`No route for ${req.method} ${req.path}`));
   });
-  app.use(function sendError(err: unknown, _req: Request, res: Response, next: NextFunction) {
-    const httpError = toHttpError(err);
-    if (httpError.status >= 500 && !isMcpoError(err)) {
-      logger.error('unexpected error', { error: redact(err instanceof Error ? err.message : String(err)) });
-    }
-    if (res.headersSent) return next(err);
-    res.status(httpError.status).set(httpError.headers).json(errorBody(httpError));
-  });
+  app.use(jsonErrorHandler(logger, redact));
 
   return Object.assign(app, {
     async ready() {

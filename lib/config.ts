@@ -52,7 +52,7 @@ export class ConfigError extends Error {
 }
 
 /** Mount names a server may not take: the app's own routes at the same level. */
-export const RESERVED_SERVER_NAMES: ReadonlySet<string> = new Set(['docs', 'openapi.json', 'healthz', '.', '..']);
+const RESERVED_SERVER_NAMES: ReadonlySet<string> = new Set(['docs', 'openapi.json', 'healthz', '.', '..']);
 const SERVER_NAME = /^[A-Za-z0-9_.~-]{1,128}$/;
 
 const STDIO_KEYS = new Set(['type', 'command', 'args', 'env', 'cwd']);
@@ -60,6 +60,17 @@ const REMOTE_KEYS = new Set(['type', 'url', 'headers']);
 const COMMON_KEYS = new Set(['disabledTools', 'disabled_tools', 'enabled', 'disabled']);
 /** Keys other clients write into the same file; harmless here, so not warned about. */
 const FOREIGN_KEYS = new Set(['autoApprove', 'alwaysAllow', 'timeout', 'description', 'transportType']);
+
+/** What is wrong with a server name as a mount path, or undefined when it is fine. */
+export function serverNameProblem(name: string): string | undefined {
+  if (!SERVER_NAME.test(name)) {
+    return `mcpServers: the server name ${JSON.stringify(name)} cannot be a URL path; use letters, digits, "-", "_", "." or "~"`;
+  }
+  if (RESERVED_SERVER_NAMES.has(name.toLowerCase())) {
+    return `mcpServers: the server name "${name}" is taken by mcpo's own route; choose another name`;
+  }
+  return undefined;
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -78,7 +89,7 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
 const VARIABLE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /** Expands `${VAR}` and `${VAR:-default}` in every string value (not in keys). */
-function expand(value: unknown, env: ParseConfigOptions['env'] & object, where: string, fail: (m: string) => never): unknown {
+function expand(value: unknown, env: Readonly<Record<string, string | undefined>>, where: string, fail: (m: string) => never): unknown {
   if (typeof value === 'string') {
     return value.replace(VARIABLE, (match, escaped: string, name: string, fallback: string | undefined) => {
       if (escaped) return match.slice(1);
@@ -144,12 +155,8 @@ function readServers(root: unknown, fail: (message: string) => never): McpoConfi
   const skipped: string[] = [];
   const warnings: string[] = [];
   for (const [name, raw] of Object.entries(servers)) {
-    if (!SERVER_NAME.test(name)) {
-      return fail(`mcpServers: the server name ${JSON.stringify(name)} cannot be a URL path; use letters, digits, "-", "_", "." or "~"`);
-    }
-    if (RESERVED_SERVER_NAMES.has(name.toLowerCase())) {
-      return fail(`mcpServers: the server name "${name}" is taken by mcpo's own route; choose another name`);
-    }
+    const problem = serverNameProblem(name);
+    if (problem) return fail(problem);
     if (!isRecord(raw)) return fail(`mcpServers.${name} must be an object: { "command": … } or { "type": …, "url": … }`);
     if (raw.enabled !== undefined && typeof raw.enabled !== 'boolean') return fail(`mcpServers.${name}.enabled must be true or false`);
     if (raw.disabled !== undefined && typeof raw.disabled !== 'boolean') return fail(`mcpServers.${name}.disabled must be true or false`);
@@ -189,15 +196,27 @@ export function normalizeConfig(config: unknown): McpoConfig {
   });
 }
 
+/** Why a file could not be read, in a few words for a one-line message (no stack, no errno jargon). */
+export function fileErrorReason(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    default:
+      return 'cannot be read';
+  }
+}
+
 /** Reads and parses a config file. Throws ConfigError, also for a missing or unreadable file. */
 export async function loadConfig(path: string, options: Omit<ParseConfigOptions, 'file'> = {}): Promise<McpoConfig> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : 'cannot be read';
-    throw new ConfigError(why, path);
+    throw new ConfigError(fileErrorReason(err), path);
   }
   return parseConfig(text, { ...options, file: path });
 }

@@ -163,3 +163,28 @@ export function buildValidationDocument(entry: ToolEntry): OpenAPIV3_1.Document 
     components: { schemas: entry.validationSchemas as Record<string, Schema> },
   } as OpenAPIV3_1.Document;
 }
+
+/** The `servers` URL for a document served at `baseUrl` behind a proxy that strips `rootPath`. */
+export function serversUrl(rootPath: string, baseUrl: string): string {
+  return rootPath + baseUrl || '/';
+}
+
+/** A router is mounted at few paths; a bound keeps a misconfigured app from caching without end. */
+const MAX_SERVED_URLS = 16;
+
+/**
+ * A document as served: serialized once per `servers` URL (the mount path,
+ * known only per request) and kept, so a request never re-serializes it.
+ */
+export function servedDocument(document: OpenAPIV3_1.Document): (serversUrl: string) => string {
+  const cache = new Map<string, string>();
+  return (serversUrl) => {
+    let json = cache.get(serversUrl);
+    if (json === undefined) {
+      const { openapi, info, ...rest } = document;
+      json = JSON.stringify({ openapi, info, servers: [{ url: serversUrl }], ...rest });
+      if (cache.size < MAX_SERVED_URLS) cache.set(serversUrl, json);
+    }
+    return json;
+  };
+}

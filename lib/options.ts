@@ -73,7 +73,7 @@ const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'info', 'logger']);
 /** '' or '/a/b': a leading slash, no trailing one, so it joins with any mount path. */
 export function normalizeRootPath(value: unknown, name = 'rootPath'): string {
   if (typeof value !== 'string' || /[?#\s]/.test(value)) {
-    throw new TypeError(`mcpoRouter: "${name}" must be a URL path such as "/api", got ${JSON.stringify(value)}`);
+    throw new TypeError(`"${name}" must be a URL path such as "/api", got ${JSON.stringify(value)}`);
   }
   const trimmed = value.replace(/\/+$/, '');
   return trimmed === '' ? '' : trimmed.startsWith('/') ? trimmed : `/${trimmed}`;

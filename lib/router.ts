@@ -8,7 +8,7 @@
  * routes sit behind a dispatcher, so a changed tool list swaps in new routes
  * while calls in flight finish on the old ones.
  */
-import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Router } from 'express';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { createDispatcher } from './dispatcher.js';
@@ -20,11 +20,9 @@ import {
   UnknownToolError,
   UnsupportedMediaTypeError,
   InvalidArgumentsError,
-  errorBody,
-  isMcpoError,
-  toHttpError,
 } from './errors.js';
-import { buildDocument } from './openapi.js';
+import { jsonErrorHandler } from './error-handler.js';
+import { buildDocument, servedDocument, serversUrl } from './openapi.js';
 import { resolveOptions, type ResolvedOptions, type RouterOptions } from './options.js';
 import { toSuccessBody, toToolError } from './results.js';
 import { resolveSpec, type ServerSpec } from './spec.js';
@@ -48,11 +46,10 @@ export interface McpoRouter extends Router {
 interface View {
   table: ToolTable;
   document: OpenAPIV3_1.Document;
-  /** Serialized documents per mount path; a router is mounted at few paths. */
-  serialized: Map<string, string>;
+  /** The document as JSON, given its `servers` URL. */
+  json: (serversUrl: string) => string;
 }
 
-const MAX_SERIALIZED = 16;
 const TIMEOUT_HEADER = 'x-tool-timeout';
 
 /** Seconds from `X-Tool-Timeout` or `?timeout=`, bounded by toolTimeoutMax. */
@@ -181,7 +178,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
       structuredOutput: opts.structuredOutput,
       bearerAuth: opts.bearerAuth,
     });
-    view = { table, document, serialized: new Map() };
+    view = { table, document, json: servedDocument(document) };
     tools.swap(toolRoutes(table));
     logger.debug('tools listed', { count: table.entries.length });
   };
@@ -198,25 +195,11 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   router.get('/openapi.json', function openapiJson(req, res, next) {
     const current = view;
     if (!current) return next(new UnavailableError('MCP server is not connected yet', opts.retryAfter));
-    const base = opts.rootPath + req.baseUrl || '/';
-    let json = current.serialized.get(base);
-    if (json === undefined) {
-      const { openapi, info, ...rest } = current.document;
-      json = JSON.stringify({ openapi, info, servers: [{ url: base }], ...rest });
-      if (current.serialized.size < MAX_SERIALIZED) current.serialized.set(base, json);
-    }
-    res.type('json').send(json);
+    res.type('json').send(current.json(serversUrl(opts.rootPath, req.baseUrl)));
   });
   router.use(docsRouter());
   router.use(tools);
-  router.use(function sendError(err: unknown, _req: Request, res: Response, next: NextFunction) {
-    const httpError = toHttpError(err);
-    if (httpError.status >= 500 && !isMcpoError(err) && httpError.code === 'internal_error') {
-      logger.error('unexpected error', { error: err instanceof Error ? err.message : String(err) });
-    }
-    if (res.headersSent) return next(err);
-    res.status(httpError.status).set(httpError.headers).json(errorBody(httpError));
-  });
+  router.use(jsonErrorHandler(logger));
 
   return Object.assign(router, {
     ready: () => upstream.ready(),

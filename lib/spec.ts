@@ -43,6 +43,12 @@ const TYPE_ALIASES: Readonly<Record<string, TransportType>> = Object.freeze({
   http: 'streamable-http',
 });
 
+/** The transport a user's spelling names (`streamable_http`, `http`, …), or undefined for an unknown one. */
+export function transportType(raw: unknown): TransportType | undefined {
+  // Own keys only: "toString" or "__proto__" must not pass as a type.
+  return typeof raw === 'string' && Object.hasOwn(TYPE_ALIASES, raw) ? TYPE_ALIASES[raw] : undefined;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -67,8 +73,7 @@ export function resolveSpec(spec: unknown): ResolvedSpec {
   const rawType = spec.type;
   let type: TransportType | undefined;
   if (rawType !== undefined) {
-    // Own keys only: "toString" or "__proto__" must not pass as a type.
-    type = typeof rawType === 'string' && Object.hasOwn(TYPE_ALIASES, rawType) ? TYPE_ALIASES[rawType] : undefined;
+    type = transportType(rawType);
     if (!type) {
       throw new TypeError(
         `Unknown server "type" ${JSON.stringify(rawType)}; use "stdio", "sse" or "streamable-http"`,

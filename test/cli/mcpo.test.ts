@@ -48,6 +48,9 @@ function expectOneLine(stderr: string, pattern: RegExp): void {
 describe('the mcpo command', function () {
   this.timeout(40_000);
   let dir: string;
+  /** The kitchen-sink over SSE and Streamable HTTP, for the remote-server and config suites. */
+  let sse: RunningServer;
+  let http: RunningServer;
   const started: McpoProcess[] = [];
   /** Starts mcpo and, unless told otherwise, waits until /healthz shows every server connected. */
   const start = async (args: string[], env: NodeJS.ProcessEnv = process.env, opts: { readyUrl?: string; connected?: boolean } = {}) => {
@@ -62,8 +65,9 @@ describe('the mcpo command', function () {
     return p;
   };
 
-  before(() => {
+  before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'mcpo-cli-'));
+    [sse, http] = await Promise.all([startKitchenSink('sse'), startKitchenSink('http')]);
   });
   afterEach(async () => {
     // SIGTERM, so each mcpo closes its own servers; stop() falls back to SIGKILL.
@@ -71,6 +75,7 @@ describe('the mcpo command', function () {
   });
   after(async () => {
     rmSync(dir, { recursive: true, force: true });
+    await Promise.all([sse?.close(), http?.close()]);
     // The root hook sees only this process's children; mcpo's own children are checked here.
     const orphans = () => allProcesses().filter((p) => p.command.includes('kitchen-sink') && p.ppid !== process.pid);
     await waitFor(async () => (orphans().length === 0 ? true : undefined), 'no MCP server started by an mcpo process to remain').catch(() => {
@@ -223,13 +228,6 @@ describe('the mcpo command', function () {
   });
 
   describe('one remote server', () => {
-    let sse: RunningServer;
-    let http: RunningServer;
-    before(async () => {
-      [sse, http] = await Promise.all([startKitchenSink('sse'), startKitchenSink('http')]);
-    });
-    after(() => Promise.all([sse?.close(), http?.close()]));
-
     it('serves an SSE server given by --server-type sse, sending --header with every request', async () => {
       const p = await start(['--port', '0', '--server-type', 'sse', '--header', '{"X-Test-Header": "from-cli"}', '--', sse.url]);
       const res = await post(p.url, 'request_headers', {});
@@ -246,11 +244,8 @@ describe('the mcpo command', function () {
   });
 
   describe('a config file', () => {
-    let sse: RunningServer;
-    let http: RunningServer;
     let file: string;
-    before(async () => {
-      [sse, http] = await Promise.all([startKitchenSink('sse'), startKitchenSink('http')]);
+    before(() => {
       file = path.join(dir, 'config.json');
       writeFileSync(
         file,
@@ -270,8 +265,6 @@ describe('the mcpo command', function () {
 `,
       );
     });
-    after(() => Promise.all([sse?.close(), http?.close()]));
-
     it('mounts every enabled server under the prefix, with one aggregated document and docs', async () => {
       const envFile = path.join(dir, 'config.env');
       writeFileSync(envFile, 'CONFIG_SECRET=from-env-file\n');
