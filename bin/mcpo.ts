@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { parseEnv } from 'node:util';
 import { createApp, type AppConfig, type AppOptions, type McpoApp } from '../lib/app.js';
 import { ConfigError, fileErrorReason, loadConfig, type McpoConfig } from '../lib/config.js';
+import { watchConfig, type ConfigWatcher } from '../lib/config-watch.js';
 import { createConsoleLogger, type Logger } from '../lib/log.js';
 import { normalizeRootPath } from '../lib/options.js';
 import type { ServerSpec } from '../lib/spec.js';
@@ -55,15 +56,20 @@ function withEnv(spec: ServerSpec, env: Record<string, string>): ServerSpec {
   return { ...spec, env: { ...env, ...spec.env } };
 }
 
+/** Reads the config file, at start and on every reload, with the command line's env folded in. */
+async function readConfigFile(file: string, env: Record<string, string>, logger: Logger): Promise<McpoConfig> {
+  const config = await loadConfig(file, { env: { ...process.env, ...env } });
+  for (const warning of config.warnings) logger.warn(warning);
+  for (const name of config.skipped) logger.info(`server ${name} is disabled in the config; skipped`);
+  if (config.servers.length === 0) logger.warn('the config has no enabled servers');
+  return { ...config, servers: config.servers.map((s) => ({ ...s, spec: withEnv(s.spec, env) })) };
+}
+
 async function buildConfig(options: CliOptions, env: Record<string, string>, logger: Logger): Promise<AppConfig> {
   if (options.config !== undefined) {
     if (options.headers) logger.warn('--header applies to a single remote server; with --config, set "headers" per server');
     if (options.serverType !== 'stdio') logger.warn('--server-type applies to a single server; with --config, set "type" per server');
-    const config: McpoConfig = await loadConfig(options.config, { env: { ...process.env, ...env } });
-    for (const warning of config.warnings) logger.warn(warning);
-    for (const name of config.skipped) logger.info(`server ${name} is disabled in the config; skipped`);
-    if (config.servers.length === 0) logger.warn('the config has no enabled servers');
-    return { ...config, servers: config.servers.map((s) => ({ ...s, spec: withEnv(s.spec, env) })) };
+    return readConfigFile(options.config, env, logger);
   }
   const [first, ...rest] = options.command;
   let server: ServerSpec;
@@ -152,12 +158,11 @@ async function main(): Promise<void> {
 
   let app: McpoApp;
   let server: http.Server;
+  let env: Record<string, string>;
   try {
-    const config = await buildConfig(options, extraEnv(options), logger);
-    if (options.hotReload) {
-      if (options.config === undefined) logger.warn('--hot-reload watches a config file; without --config it does nothing');
-      else logger.warn('--hot-reload is not supported yet; the config is read once at start');
-    }
+    env = extraEnv(options);
+    const config = await buildConfig(options, env, logger);
+    if (options.hotReload && options.config === undefined) logger.warn('--hot-reload watches a config file; without --config it does nothing');
     app = createApp(config, appOptions(options, logger));
   } catch (err) {
     if (err instanceof StartupError || err instanceof ConfigError || err instanceof TypeError) fail(err.message, 2);
@@ -185,6 +190,18 @@ async function main(): Promise<void> {
     }
   });
 
+  // In config mode SIGHUP re-reads the file; --hot-reload also watches it.
+  let watcher: ConfigWatcher | undefined;
+  if (options.config !== undefined) {
+    const file = options.config;
+    watcher = watchConfig({ file, load: () => readConfigFile(file, env, logger), app, logger, watch: options.hotReload });
+    if (options.hotReload) logger.info(`watching ${file} for changes`);
+    process.on('SIGHUP', () => {
+      logger.info('SIGHUP: reloading the config');
+      void watcher!.reload();
+    });
+  }
+
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
     if (stopping) {
       // A second signal: stop now, but still take the children down with us.
@@ -193,6 +210,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     stopping = true;
+    watcher?.close();
     logger.info(`${signal}: no new connections; waiting up to ${options.gracePeriod} s for calls in flight`);
     server.close();
     server.closeIdleConnections();

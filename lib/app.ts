@@ -10,20 +10,25 @@
  * With one server given as `{ server }`, that server's routes are served at
  * the prefix itself (`POST /<tool>`). With `mcpServers`, each is mounted at
  * `/<name>` and the prefix serves the aggregated `openapi.json` and `docs`.
- * Servers are looked up by name in a map that is replaced whole, so a request
- * binds to the server table that was current when it arrived.
+ * Servers are looked up by name in a table that is replaced whole, so a
+ * request binds to the router that was current when it arrived and finishes
+ * there. `reload()` builds the next table from a new config: unchanged
+ * servers keep their router and process, added ones are mounted at once,
+ * changed ones are swapped in once their new router is ready, and the routers
+ * left behind are closed when their last call in flight has finished.
  */
 import express, { type Express, type Request } from 'express';
 import { requestLog } from './access-log.js';
 import { aggregateDocuments, type DocumentPart } from './aggregate.js';
 import { apiKeyAuth } from './auth.js';
+import { diffServers, isEmptyDiff } from './config-diff.js';
 import { ConfigError, normalizeConfig, serverNameProblem, type McpoConfig, type ServerEntry } from './config.js';
 import { cors } from './cors.js';
 import { docsRouter } from './docs.js';
 import { jsonErrorHandler } from './error-handler.js';
 import { NotFoundError } from './errors.js';
 import { securityHeaders } from './headers.js';
-import { healthHandler, serverHealth, type HealthReport } from './health.js';
+import { healthHandler, serverHealth, type ConfigProblem, type HealthReport } from './health.js';
 import { consoleLogger, type Logger } from './log.js';
 import { servedDocument, serversUrl } from './openapi.js';
 import { normalizeRootPath, type RouterOptions } from './options.js';
@@ -76,10 +81,31 @@ export interface McpoApp extends Express {
   /** The routers by server name. */
   routers(): ReadonlyMap<string, McpoRouter>;
   /**
+   * Applies a new config (servers only; the options stay). Reloads queue up
+   * and never overlap. Resolves when the new table is in place; a changed
+   * server whose new router cannot start keeps its old one and is named in
+   * the result and in `/healthz`. Config mode only.
+   */
+  reload(config: AppConfig): Promise<ReloadResult>;
+  /** Shows a config file that could not be used in `/healthz` (or clears it with null); the servers keep running. */
+  setConfigError(error: unknown): void;
+  /**
    * Marks the app as draining (`/healthz` answers 503) and resolves true when
    * no request is in flight any more, or false when `graceMs` ran out first.
    */
   drain(graceMs: number): Promise<boolean>;
+}
+
+export interface ReloadResult {
+  /** False when nothing changed (or every change failed to start); the generation then stays. */
+  applied: boolean;
+  generation: number;
+  added: string[];
+  changed: string[];
+  removed: string[];
+  unchanged: string[];
+  /** Changed servers whose new router could not start; their old one keeps serving. */
+  failed: { name: string; error: string }[];
 }
 
 interface Mounted {
@@ -87,6 +113,9 @@ interface Mounted {
   router: McpoRouter;
   /** Its path below the prefix, e.g. `/time`. */
   path: string;
+  /** Requests this router is serving now; it is closed after a reload only when this reaches 0. */
+  inFlight: number;
+  idle: (() => void)[];
 }
 
 function toConfig(config: AppConfig): { servers: readonly ServerEntry[]; single: boolean } {
@@ -144,13 +173,19 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
     bearerAuth,
     ...(options.info?.description !== undefined ? { description: options.info.description } : {}),
   };
-  const redact: Redactor = createRedactor(secretsOf(entries, options.apiKey));
+  // Secrets only grow: a reload adds the new config's, and text logged before it may still quote the old ones.
+  const secrets = new Set(secretsOf(entries, options.apiKey));
+  let redact: Redactor = createRedactor([...secrets]);
+  const redactNow: Redactor = (text) => redact(text);
 
-  const mounted = new Map<string, Mounted>();
-  for (const entry of entries) {
+  const checkNames = (list: readonly ServerEntry[]): void => {
     // A config built in code skips loadConfig's checks; the names are checked the same way here.
-    const problem = single ? undefined : serverNameProblem(entry.name);
-    if (problem) throw new ConfigError(problem, 'config');
+    for (const entry of list) {
+      const problem = single ? undefined : serverNameProblem(entry.name);
+      if (problem) throw new ConfigError(problem, 'config');
+    }
+  };
+  const mount = (entry: ServerEntry): Mounted => {
     const router = mcpoRouter(entry.spec, {
       ...options.router,
       disabledTools: entry.disabledTools,
@@ -158,17 +193,112 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       bearerAuth,
       // One server at the root takes the document's info from the command line, as the original does.
       ...(single && options.info ? { info: options.info } : {}),
-      logger: serverLogger(logger, entry.name, redact),
+      logger: serverLogger(logger, entry.name, redactNow),
     });
-    mounted.set(entry.name, { entry, router, path: `/${encodeURIComponent(entry.name)}` });
-  }
-  // A request reads the table once, on arrival, and finishes with what it found.
-  const table: ReadonlyMap<string, Mounted> = mounted;
+    return { entry, router, path: `/${encodeURIComponent(entry.name)}`, inFlight: 0, idle: [] };
+  };
+
+  checkNames(entries);
+  // A request reads the table once, on arrival, and finishes with the router it found.
+  let table: ReadonlyMap<string, Mounted> = new Map(entries.map((entry) => [entry.name, mount(entry)]));
+  /** Routers being started by a reload, or waiting for their last call before they close. */
+  const detached = new Set<McpoRouter>();
   let draining = false;
+  let closed = false;
   let inFlight = 0;
   const idle: (() => void)[] = [];
-  const generation = 1;
-  const lastReload: string | null = null;
+  let generation = 1;
+  let lastReload: string | null = null;
+  let configError: ConfigProblem | null = null;
+  let reloadFailures: ReloadResult['failed'] = [];
+  let reloads: Promise<unknown> = Promise.resolve();
+
+  /** Closes a router that left the table once its calls in flight are done. */
+  const retire = (m: Mounted): void => {
+    detached.add(m.router);
+    const close = (): void => {
+      void m.router.close().finally(() => detached.delete(m.router));
+    };
+    if (m.inFlight === 0) close();
+    else m.idle.push(close);
+  };
+
+  const applyReload = async (next: AppConfig): Promise<ReloadResult> => {
+    if (single) throw new TypeError('reload() needs a config of named servers; this app serves one server');
+    const { servers, single: nextSingle } = toConfig(next);
+    if (nextSingle) throw new TypeError('reload() needs a config of named servers, not { server }');
+    checkNames(servers);
+    if (closed) throw new Error('the app is closed');
+    for (const secret of secretsOf(servers, undefined)) secrets.add(secret);
+    redact = createRedactor([...secrets]);
+
+    const diff = diffServers([...table.values()].map((m) => m.entry), servers);
+    const result: ReloadResult = {
+      applied: !isEmptyDiff(diff),
+      generation,
+      added: diff.added.map((e) => e.name),
+      changed: diff.changed.map((e) => e.name),
+      removed: diff.removed,
+      unchanged: diff.unchanged.map((e) => e.name),
+      failed: [],
+    };
+    if (!result.applied) {
+      // The running servers are what the file says: an earlier failed change is moot.
+      reloadFailures = [];
+      return result;
+    }
+
+    // Added servers are mounted now, removed ones leave now (new requests get 404).
+    const added = new Map(diff.added.map((entry) => [entry.name, mount(entry)]));
+    const order = (pick: (name: string) => Mounted | undefined): Map<string, Mounted> =>
+      new Map(servers.flatMap((e) => {
+        const m = pick(e.name);
+        return m ? [[e.name, m] as const] : [];
+      }));
+    const before = table;
+    table = order((name) => added.get(name) ?? before.get(name));
+    for (const name of diff.removed) retire(before.get(name)!);
+
+    // Changed servers: the new router takes over only once it is ready.
+    const fresh = diff.changed.map(mount);
+    for (const m of fresh) detached.add(m.router);
+    const outcomes = await Promise.allSettled(fresh.map((m) => m.router.ready()));
+    const swapped = new Map<string, Mounted>();
+    fresh.forEach((m, i) => {
+      detached.delete(m.router);
+      const outcome = outcomes[i]!;
+      if (outcome.status === 'fulfilled' && !closed) {
+        swapped.set(m.entry.name, m);
+        return;
+      }
+      const error = outcome.status === 'rejected' ? redact(outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason)) : 'the app closed';
+      result.failed.push({ name: m.entry.name, error });
+      logger.warn('the changed server could not start; the previous one keeps serving', { server: m.entry.name, error });
+      void m.router.close();
+    });
+    const current = table;
+    table = order((name) => swapped.get(name) ?? current.get(name));
+    for (const name of swapped.keys()) {
+      const old = current.get(name);
+      if (old) retire(old);
+    }
+
+    reloadFailures = result.failed;
+    // Only changed servers that all failed to start: nothing was applied, and the generation stays.
+    result.applied = added.size + diff.removed.length + swapped.size > 0;
+    if (!result.applied) return result;
+    generation++;
+    lastReload = new Date().toISOString();
+    result.generation = generation;
+    logger.info('config reloaded', {
+      generation,
+      added: result.added.join(',') || undefined,
+      changed: result.changed.filter((n) => swapped.has(n)).join(',') || undefined,
+      removed: result.removed.join(',') || undefined,
+      failed: result.failed.map((f) => f.name).join(',') || undefined,
+    });
+    return result;
+  };
 
   const app = express() as unknown as McpoApp;
   app.disable('x-powered-by');
@@ -193,7 +323,14 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       const paths = router.document()?.paths;
       servers[name] = serverHealth(router.status(), paths ? Object.keys(paths).length : 0, redact);
     }
-    return { status: draining ? 'draining' : 'ok', generation, lastReload, servers };
+    return {
+      status: draining ? 'draining' : 'ok',
+      generation,
+      lastReload,
+      configError,
+      ...(reloadFailures.length > 0 ? { reloadFailures } : {}),
+      servers,
+    };
   };
   app.get('/healthz', healthHandler(health));
 
@@ -210,15 +347,16 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
 
   const base = express.Router({ caseSensitive: true });
   if (single) {
-    base.use(mounted.values().next().value!.router);
+    base.use(table.values().next().value!.router);
   } else {
-    let cached: { key: readonly unknown[]; json: (url: string) => string } | undefined;
+    let cached: { table: unknown; key: readonly unknown[]; json: (url: string) => string } | undefined;
     base.get('/openapi.json', function aggregatedDocument(req, res) {
-      const parts: DocumentPart[] = [...table.values()].map(({ entry, router, path }) => ({ name: entry.name, path, document: router.document() }));
-      // Rebuilt only when some server's document changed (a reconnect or a new tool list).
+      const current = table;
+      const parts: DocumentPart[] = [...current.values()].map(({ entry, router, path }) => ({ name: entry.name, path, document: router.document() }));
+      // Rebuilt only after a reload or when some server's document changed (a reconnect, a new tool list).
       const key = parts.map((p) => p.document);
-      if (!cached || cached.key.length !== key.length || cached.key.some((d, i) => d !== key[i])) {
-        cached = { key, json: servedDocument(aggregateDocuments(parts, info)) };
+      if (!cached || cached.table !== current || cached.key.some((d, i) => d !== key[i])) {
+        cached = { table: current, key, json: servedDocument(aggregateDocuments(parts, info)) };
       }
       res.type('json').send(cached.json(serversUrl(rootPath, req.baseUrl)));
     });
@@ -226,6 +364,10 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
     base.use('/:server', function toServer(req, res, next) {
       const found = table.get(req.params.server as string);
       if (!found) return next();
+      found.inFlight++;
+      res.once('close', () => {
+        if (--found.inFlight === 0) for (const done of found.idle.splice(0)) done();
+      });
       found.router(req, res, next);
     });
   }
@@ -241,10 +383,25 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       await Promise.allSettled([...table.values()].map(({ router }) => router.ready()));
     },
     async close() {
-      await Promise.all([...table.values()].map(({ router }) => router.close()));
+      closed = true;
+      await Promise.all([...[...table.values()].map((m) => m.router), ...detached].map((router) => router.close()));
     },
     health,
     routers: () => new Map([...table].map(([name, m]) => [name, m.router])),
+    reload(next: AppConfig): Promise<ReloadResult> {
+      const run = reloads.then(() => applyReload(next));
+      reloads = run.catch(() => {});
+      return run;
+    },
+    setConfigError(error: unknown) {
+      if (error === null || error === undefined) {
+        configError = null;
+        return;
+      }
+      const problem = toConfigProblem(error, redact);
+      // The same broken file seen again keeps the time it was first seen.
+      if (configError?.message !== problem.message) configError = problem;
+    },
     drain(graceMs: number): Promise<boolean> {
       draining = true;
       if (inFlight === 0) return Promise.resolve(true);
@@ -258,6 +415,19 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       });
     },
   });
+}
+
+function toConfigProblem(error: unknown, redact: Redactor): ConfigProblem {
+  const since = new Date().toISOString();
+  if (error instanceof ConfigError) {
+    return {
+      message: redact(error.message),
+      file: error.file,
+      ...(error.line !== undefined ? { line: error.line, column: error.column ?? 1 } : {}),
+      since,
+    };
+  }
+  return { message: redact(error instanceof Error ? error.message : String(error)), since };
 }
 
 /** Tags a server's log lines with its name and redacts what the server or transport wrote into them. */

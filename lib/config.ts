@@ -58,6 +58,9 @@ const SERVER_NAME = /^[A-Za-z0-9_.~-]{1,128}$/;
 const STDIO_KEYS = new Set(['type', 'command', 'args', 'env', 'cwd']);
 const REMOTE_KEYS = new Set(['type', 'url', 'headers']);
 const COMMON_KEYS = new Set(['disabledTools', 'disabled_tools', 'enabled', 'disabled']);
+/** Settings of mcpo itself that belong on the command line; a file (and so a reload) cannot change them. */
+const COMMAND_LINE_ONLY: Record<string, string> = { apiKey: '--api-key', api_key: '--api-key', host: '--host', port: '--port' };
+
 /** Keys other clients write into the same file; harmless here, so not warned about. */
 const FOREIGN_KEYS = new Set(['autoApprove', 'alwaysAllow', 'timeout', 'description', 'transportType']);
 
@@ -154,6 +157,11 @@ function readServers(root: unknown, fail: (message: string) => never): McpoConfi
   const entries: ServerEntry[] = [];
   const skipped: string[] = [];
   const warnings: string[] = [];
+  for (const key of Object.keys(root)) {
+    if (Object.hasOwn(COMMAND_LINE_ONLY, key)) {
+      warnings.push(`"${key}" in the config file is ignored: set ${COMMAND_LINE_ONLY[key]} on the command line (a reload cannot change it)`);
+    }
+  }
   for (const [name, raw] of Object.entries(servers)) {
     const problem = serverNameProblem(name);
     if (problem) return fail(problem);

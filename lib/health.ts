@@ -21,6 +21,21 @@ export interface ServerHealth {
   lastError: string | null;
   /** When `state` last changed (ISO time). */
   since: string;
+  /** Connection attempts after the first: child restarts, new sessions. */
+  restarts: number;
+  /** While backing off: when the next attempt starts (ISO time). */
+  nextAttempt?: string;
+}
+
+/** A config file that could not be applied; the servers keep running as before. */
+export interface ConfigProblem {
+  /** The whole message, with file and line in front where known. */
+  message: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  /** When it was first seen (ISO time). */
+  since: string;
 }
 
 export interface HealthReport {
@@ -30,6 +45,10 @@ export interface HealthReport {
   generation: number;
   /** When the last reload was applied (ISO time), or null. */
   lastReload: string | null;
+  /** The config file as it is now cannot be used; null once a good file was applied. */
+  configError: ConfigProblem | null;
+  /** Changed servers the last reload could not start; each keeps its previous version. */
+  reloadFailures?: { name: string; error: string }[];
   servers: Record<string, ServerHealth>;
 }
 
@@ -41,6 +60,8 @@ export function serverHealth(status: UpstreamStatus, tools: number, redact: Reda
     tools,
     lastError: status.lastError === null ? null : redact(status.lastError),
     since: status.since,
+    restarts: status.restarts,
+    ...(status.nextAttempt !== undefined ? { nextAttempt: status.nextAttempt } : {}),
   };
 }
 

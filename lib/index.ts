@@ -5,10 +5,11 @@ export { mcpoRouter, type McpoRouter, type RouterStatus } from './router.js';
 export type { ServerSpec, StdioServerSpec, RemoteServerSpec, TransportType } from './spec.js';
 export { DEFAULT_OPTIONS, type RouterOptions } from './options.js';
 export { consoleLogger, silentLogger, createConsoleLogger, type Logger, type LogLevel } from './log.js';
-export { createApp, type AppConfig, type AppOptions, type McpoApp, type SingleServerConfig, type SharedRouterOptions } from './app.js';
+export { createApp, type AppConfig, type AppOptions, type McpoApp, type ReloadResult, type SingleServerConfig, type SharedRouterOptions } from './app.js';
+export { watchConfig, type ConfigWatcher, type ConfigWatchOptions } from './config-watch.js';
 export { loadConfig, parseConfig, ConfigError, type McpoConfig, type ServerEntry, type ParseConfigOptions } from './config.js';
 export { apiKeyAuth, type ApiKeyAuthOptions } from './auth.js';
-export type { HealthReport, ServerHealth } from './health.js';
+export type { ConfigProblem, HealthReport, ServerHealth } from './health.js';
 export { createDispatcher, type Dispatcher } from './dispatcher.js';
 export {
   McpoError,

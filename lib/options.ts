@@ -20,6 +20,10 @@ export interface RouterOptions {
   retryAfter?: number;
   /** Seconds to wait for the server to initialize and list its tools. @default 30 */
   connectTimeout?: number;
+  /** Seconds before the first retry of a server that failed or went away; each retry waits about twice as long. @default 0.5 */
+  reconnectDelay?: number;
+  /** The longest wait between retries, in seconds. @default 30 */
+  reconnectDelayMax?: number;
   /** Overrides for the document's `info` (the CLI's --name, --description, --version). @default taken from the server */
   info?: { title?: string; description?: string; version?: string };
   /**
@@ -48,6 +52,7 @@ export interface ResolvedOptions {
   readonly maxSchemaRecursion: number;
   readonly retryAfter: number;
   readonly connectTimeoutMs: number;
+  readonly backoff: Readonly<{ initialMs: number; maxMs: number }>;
   readonly info: Readonly<{ title?: string; description?: string; version?: string }>;
   readonly bearerAuth: boolean;
   readonly disabledTools: ReadonlySet<string>;
@@ -63,6 +68,8 @@ export const DEFAULT_OPTIONS = Object.freeze({
   maxSchemaRecursion: 3,
   retryAfter: 1,
   connectTimeout: 30,
+  reconnectDelay: 0.5,
+  reconnectDelayMax: 30,
   bearerAuth: false,
   disabledTools: Object.freeze([] as string[]),
   rootPath: '',
@@ -114,6 +121,11 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
   if (!Array.isArray(disabledTools) || !disabledTools.every((t) => typeof t === 'string')) {
     throw new TypeError('mcpoRouter: "disabledTools" must be an array of tool names');
   }
+  const reconnectDelay = positive('reconnectDelay', options.reconnectDelay ?? DEFAULT_OPTIONS.reconnectDelay);
+  const reconnectDelayMax = positive('reconnectDelayMax', options.reconnectDelayMax ?? Math.max(DEFAULT_OPTIONS.reconnectDelayMax, reconnectDelay));
+  if (reconnectDelay > reconnectDelayMax) {
+    throw new TypeError(`mcpoRouter: "reconnectDelay" (${reconnectDelay}) is above "reconnectDelayMax" (${reconnectDelayMax})`);
+  }
   return Object.freeze({
     toolTimeoutMs: toolTimeout * 1000,
     toolTimeoutMaxMs: toolTimeoutMax * 1000,
@@ -122,6 +134,7 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
     maxSchemaRecursion,
     retryAfter: positive('retryAfter', options.retryAfter ?? DEFAULT_OPTIONS.retryAfter),
     connectTimeoutMs: positive('connectTimeout', options.connectTimeout ?? DEFAULT_OPTIONS.connectTimeout) * 1000,
+    backoff: Object.freeze({ initialMs: reconnectDelay * 1000, maxMs: reconnectDelayMax * 1000 }),
     info: Object.freeze({ ...options.info }),
     bearerAuth: options.bearerAuth ?? DEFAULT_OPTIONS.bearerAuth,
     disabledTools: new Set(disabledTools),

@@ -16,7 +16,6 @@ import { docsRouter } from './docs.js';
 import {
   BadRequestError,
   MethodNotAllowedError,
-  UnavailableError,
   UnknownToolError,
   UnsupportedMediaTypeError,
   InvalidArgumentsError,
@@ -33,7 +32,10 @@ import { createArgumentValidator, type ArgumentValidator } from './validation.js
 export type RouterStatus = UpstreamStatus;
 
 export interface McpoRouter extends Router {
-  /** Resolves once connected and the tools are listed; rejects if connecting failed. */
+  /**
+   * Resolves once connected and the tools are listed; rejects if the first
+   * attempt failed. Retries go on in the background either way.
+   */
   ready(): Promise<void>;
   /** Ends the connection and any child process; tool routes then answer 503. */
   close(): Promise<void>;
@@ -105,11 +107,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   /** Before the first tool list and after close(): every tool call is 503. */
   const notConnected = express.Router({ caseSensitive: true });
   notConnected.post('/:tool', function unavailable(_req, _res, next) {
-    next(
-      new UnavailableError(closed ? 'MCP server is closed' : 'MCP server is not connected yet', opts.retryAfter, {
-        state: upstream.status().state,
-      }),
-    );
+    next(upstream.unavailable());
   });
 
   /** The routes for one tool list: find the tool, read and check the body, call. */
@@ -187,6 +185,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     logger,
     connectTimeoutMs: opts.connectTimeoutMs,
     retryAfter: opts.retryAfter,
+    backoff: opts.backoff,
     onTools,
   });
 
@@ -194,7 +193,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
 
   router.get('/openapi.json', function openapiJson(req, res, next) {
     const current = view;
-    if (!current) return next(new UnavailableError('MCP server is not connected yet', opts.retryAfter));
+    if (!current) return next(upstream.unavailable());
     res.type('json').send(current.json(serversUrl(opts.rootPath, req.baseUrl)));
   });
   router.use(docsRouter());

@@ -18,6 +18,7 @@ import {
   kitchenSinkStdio,
   startEverything,
   startKitchenSink,
+  unrulyStdio,
   type RunningServer,
   type StdioSpec,
 } from './helpers/servers.js';
@@ -299,4 +300,69 @@ describe('test fixtures', function () {
       });
     });
   }
+
+  describe('unruly, the misbehaving stdio server', () => {
+    /** Spawns it bare, to watch the process itself. */
+    const spawnUnruly = (flags: string[]) => {
+      const spec = unrulyStdio(flags);
+      const child = spawn(spec.command, spec.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.once('exit', (code, signal) => resolve({ code, signal })),
+      );
+      return { child, exited };
+    };
+
+    it('answers pid, echo and slow, and exits with code 1 mid-call on crash', async () => {
+      const transport = new StdioClientTransport({ ...unrulyStdio(['--tag', 't']), stderr: 'pipe' });
+      const client = new Client({ name: 'fixtures-test', version: '0.0.0' });
+      await client.connect(transport);
+      try {
+        const pid = await client.callTool({ name: 'pid', arguments: {} });
+        expect(JSON.parse((pid.content as { text: string }[])[0]!.text)).to.deep.equal({ pid: transport.pid, tag: 't' });
+        const started = Date.now();
+        await client.callTool({ name: 'slow', arguments: { ms: 300 } });
+        expect(Date.now() - started).to.be.at.least(290);
+        const closed = new Promise<void>((resolve) => (client.onclose = resolve));
+        const crash = client.callTool({ name: 'crash', arguments: {} }).then(
+          () => 'answered',
+          (err: unknown) => (err instanceof McpError ? err.message : String(err)),
+        );
+        await closed;
+        expect(await crash).to.match(/Connection closed/);
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('exits at once with code 1 under --exit-at-once', async () => {
+      const { exited } = spawnUnruly(['--exit-at-once']);
+      expect(await exited).to.deep.equal({ code: 1, signal: null });
+    });
+
+    it('survives SIGTERM and a closed stdin under --ignore-sigterm, until SIGKILL', async () => {
+      const { child, exited } = spawnUnruly(['--ignore-sigterm']);
+      let stderr = '';
+      child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+      await new Promise((resolve) => setTimeout(resolve, 1200)); // past start-up, with its handler installed
+      child.stdin!.end();
+      child.kill('SIGTERM');
+      await waitFor(async () => (stderr.includes('SIGTERM ignored') ? true : undefined), 'the SIGTERM to be ignored');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(child.exitCode).to.equal(null);
+      child.kill('SIGKILL');
+      expect((await exited).signal).to.equal('SIGKILL');
+    });
+
+    it('writes hundreds of kilobytes a second to stderr under --flood-stderr', async () => {
+      const { child, exited } = spawnUnruly(['--flood-stderr']);
+      let bytes = 0;
+      child.stderr!.on('data', (c: Buffer) => (bytes += c.length));
+      await waitFor(async () => (bytes > 0 ? true : undefined), 'the first noise');
+      const from = bytes;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      child.kill('SIGKILL');
+      await exited;
+      expect(bytes - from).to.be.greaterThan(200_000);
+    });
+  });
 });

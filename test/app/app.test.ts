@@ -360,11 +360,12 @@ describe('createApp', function () {
         await app.ready();
         await request(app).post('/sink/echo').send({ message: 'still here' }).expect(200);
         const health = (await request(app).get('/healthz').expect(200)).body;
-        expect(health.servers.broken).to.include({ connected: false, state: 'failed', type: 'stdio', tools: 0 });
+        expect(health.servers.broken).to.include({ connected: false, type: 'stdio', tools: 0 });
+        expect(health.servers.broken.state).to.be.oneOf(['backing-off', 'connecting']);
         expect(health.servers.broken.lastError).to.include('ENOENT');
         expect(JSON.stringify(health)).not.to.include(ENV_SECRET);
         const res = await request(app).post('/broken/anything').send({}).expect(503);
-        expect(res.headers['retry-after']).to.equal('1');
+        expect(Number(res.headers['retry-after'])).to.be.within(1, 30);
         const doc = (await request(app).get('/openapi.json').expect(200)).body as Doc & { info: { description: string } };
         expect(doc.info.description).to.include('[broken](./broken/docs) (not connected)');
         await expectValidOpenApi31(doc);

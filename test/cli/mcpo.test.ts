@@ -291,7 +291,7 @@ describe('the mcpo command', function () {
       expect(own.servers).to.deep.equal([{ url: '/proxy/api/stream' }]);
       for (const page of ['/api/docs', '/api/local/docs']) expect((await fetch(`${p.url}${page}`)).status, page).to.equal(200);
       expect(p.stderr()).to.include('server skipped is disabled');
-      expect(p.stderr()).to.include('--hot-reload');
+      expect(p.stderr()).to.include(`watching ${file} for changes`);
     });
 
     it('protects docs and documents with --strict-auth, allows a CORS origin, and logs per request', async () => {

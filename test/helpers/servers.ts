@@ -27,6 +27,7 @@ export interface RunningServer {
 
 const TSX_LOADER = import.meta.resolve('tsx');
 const KITCHEN_SINK = fileURLToPath(new URL('../fixtures/kitchen-sink.ts', import.meta.url));
+const UNRULY = fileURLToPath(new URL('../fixtures/unruly.ts', import.meta.url));
 const EVERYTHING = fileURLToPath(import.meta.resolve('@modelcontextprotocol/server-everything/dist/index.js'));
 
 const START_TIMEOUT_MS = 15_000;
@@ -49,6 +50,11 @@ process.on('exit', () => {
 
 export function kitchenSinkStdio(extraArgs: string[] = []): StdioSpec {
   return { command: process.execPath, args: ['--import', TSX_LOADER, KITCHEN_SINK, ...extraArgs] };
+}
+
+/** The misbehaving fixture; `flags` such as `--ignore-sigterm`, `--tag a`. */
+export function unrulyStdio(flags: string[] = []): StdioSpec {
+  return { command: process.execPath, args: ['--import', TSX_LOADER, UNRULY, ...flags] };
 }
 
 export function everythingStdio(): StdioSpec {

@@ -415,9 +415,10 @@ describe('mcpoRouter before and without a connection', function () {
       await router.ready().catch((err: unknown) => (failure = err));
       expect(failure).to.be.instanceOf(Error);
       const status = router.status();
-      expect(status.state).to.equal('failed');
+      expect(status.state).to.be.oneOf(['backing-off', 'connecting']);
       expect(status.lastError).to.be.a('string').and.not.empty;
-      await request(express().use(router)).post('/echo').send({}).expect(503);
+      const res = await request(express().use(router)).post('/echo').send({}).expect(503);
+      expect(Number(res.headers['retry-after'])).to.be.within(1, 30);
     } finally {
       await router.close();
     }
@@ -490,13 +491,18 @@ describe('mcpoRouter when calls run long or the server goes away', function () {
     expect(res.body.error.data.timeoutMs).to.equal(400);
   });
 
-  it('answers 502 at once when the server exits mid-call, then 503', async () => {
+  it('answers 502 at once when the server exits mid-call, 503 while it restarts, then serves again', async () => {
+    const pid = router.status().pid;
     const started = Date.now();
     const res = await request(app).post('/exit').send({}).expect(502);
     expect(Date.now() - started).to.be.below(2000);
     expect(res.body.error.code).to.equal('connection_closed');
-    expect(router.status().state).to.equal('failed');
+    expect(router.status().state).to.not.equal('ready');
     const after = await request(app).post('/echo').send({ message: 'x' }).expect(503);
     expect(after.headers['retry-after']).to.be.a('string');
+    await waitFor(async () => (router.status().state === 'ready' ? true : undefined), 'the server to restart');
+    expect(router.status().pid).to.be.a('number').and.not.equal(pid);
+    expect(router.status().restarts).to.equal(1);
+    await request(app).post('/echo').send({ message: 'back' }).expect(200);
   });
 });

@@ -13,6 +13,7 @@ const DEFAULTS = {
   maxSchemaRecursion: 3,
   retryAfter: 1,
   connectTimeoutMs: 30_000,
+  backoff: { initialMs: 500, maxMs: 30_000 },
   info: {},
   bearerAuth: false,
   disabledTools: new Set(),
@@ -87,6 +88,12 @@ describe('resolveOptions', () => {
       expect(resolved.toolTimeoutMaxMs).to.equal(900_000);
     });
 
+    it('turns reconnectDelay and reconnectDelayMax seconds into the backoff in milliseconds', () => {
+      expect(resolveOptions({ reconnectDelay: 0.2, reconnectDelayMax: 5 }).backoff).to.deep.equal({ initialMs: 200, maxMs: 5000 });
+      // A first delay above the default cap raises the cap with it.
+      expect(resolveOptions({ reconnectDelay: 45 }).backoff).to.deep.equal({ initialMs: 45_000, maxMs: 45_000 });
+    });
+
     it('accepts toolTimeout equal to toolTimeoutMax', () => {
       expect(resolveOptions({ toolTimeout: 10, toolTimeoutMax: 10 }).toolTimeoutMaxMs).to.equal(10_000);
     });
@@ -117,6 +124,10 @@ describe('resolveOptions', () => {
       );
     });
 
+    it('a reconnectDelay above reconnectDelayMax', () => {
+      expect(() => resolveOptions({ reconnectDelay: 10, reconnectDelayMax: 5 })).to.throw(TypeError, /"reconnectDelay".*"reconnectDelayMax"/);
+    });
+
     it('an unknown option, naming it', () => {
       expect(() => resolveOptions(loose({ toolTimout: 5 }))).to.throw(TypeError, /"toolTimout"/);
     });
@@ -125,7 +136,7 @@ describe('resolveOptions', () => {
       expect(() => resolveOptions(loose({ constructor: 5 }))).to.throw(TypeError, /"constructor"/);
     });
 
-    for (const key of ['toolTimeout', 'toolTimeoutMax', 'connectTimeout', 'retryAfter']) {
+    for (const key of ['toolTimeout', 'toolTimeoutMax', 'connectTimeout', 'retryAfter', 'reconnectDelay', 'reconnectDelayMax']) {
       for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '5']) {
         it(`${key}: ${String(bad)} (${typeof bad}), naming "${key}"`, () => {
           expect(() => resolveOptions(loose({ [key]: bad }))).to.throw(TypeError, new RegExp(`"${key}"`));

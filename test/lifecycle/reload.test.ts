@@ -1,0 +1,215 @@
+/**
+ * Reloading a running app: the diff (unchanged, added, changed, removed),
+ * calls in flight across a swap, a change that cannot start, and the file
+ * watcher (bursts, broken files, atomic saves, a ConfigMap's symlink swap).
+ */
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import request from 'supertest';
+import { createApp, loadConfig, silentLogger, watchConfig, type ConfigWatcher, type McpoApp } from '../../lib/index.js';
+import { isAlive } from '../helpers/mcpo.js';
+import { unrulyStdio } from '../helpers/servers.js';
+import { waitFor } from '../helpers/wait.js';
+
+const server = (tag: string, flags: string[] = []) => unrulyStdio(['--tag', tag, ...flags]);
+const pidOf = async (app: McpoApp, name: string): Promise<{ pid: number; tag: string }> =>
+  (await request(app).post(`/${name}/pid`).send({}).expect(200)).body.result;
+/** For an added server, which answers 503 until it has connected. */
+const pidOnceUp = (app: McpoApp, name: string): Promise<{ pid: number; tag: string }> =>
+  waitFor(async () => {
+    const res = await request(app).post(`/${name}/pid`).send({});
+    return res.status === 200 ? (res.body.result as { pid: number; tag: string }) : undefined;
+  }, `${name} to connect`, 10_000);
+
+describe('reloading a running app', function () {
+  this.timeout(40_000);
+  let app: McpoApp;
+  afterEach(() => app?.close());
+
+  it('keeps unchanged servers, swaps a changed one once ready, mounts an added one and unmounts a removed one', async () => {
+    app = createApp({ mcpServers: { a: server('a'), b: server('b1'), c: server('c') } }, { logger: silentLogger });
+    await app.ready();
+    const [a, b, c] = [await pidOf(app, 'a'), await pidOf(app, 'b'), await pidOf(app, 'c')];
+    const routerA = app.routers().get('a');
+
+    const result = await app.reload({ mcpServers: { a: server('a'), b: server('b2'), d: server('d') } });
+    expect(result).to.deep.include({ applied: true, generation: 2, added: ['d'], changed: ['b'], removed: ['c'], unchanged: ['a'], failed: [] });
+
+    expect(app.routers().get('a'), 'the same router').to.equal(routerA);
+    expect(await pidOf(app, 'a')).to.deep.equal(a);
+    const b2 = await pidOf(app, 'b');
+    expect(b2.tag).to.equal('b2');
+    expect(b2.pid).to.not.equal(b.pid);
+    await request(app).post('/c/pid').send({}).expect(404);
+    await waitFor(async () => (!isAlive(c.pid) && !isAlive(b.pid) ? true : undefined), 'the removed and replaced processes to end');
+    expect((await pidOnceUp(app, 'd')).tag).to.equal('d');
+
+    const health = (await request(app).get('/healthz').expect(200)).body;
+    expect(health.generation).to.equal(2);
+    expect(Date.parse(health.lastReload)).to.be.closeTo(Date.now(), 15_000);
+    expect(Object.keys(health.servers)).to.deep.equal(['a', 'b', 'd']);
+    const doc = (await request(app).get('/openapi.json').expect(200)).body;
+    const paths = Object.keys(doc.paths);
+    expect(paths).to.include.members(['/a/pid', '/b/pid', '/d/pid']);
+    expect(paths.filter((p) => p.startsWith('/c/'))).to.deep.equal([]);
+  });
+
+  it('lets a call in flight on a changed server finish there, then ends the old process', async () => {
+    app = createApp({ mcpServers: { b: server('old') } }, { logger: silentLogger });
+    await app.ready();
+    const old = await pidOf(app, 'b');
+    const call = request(app).post('/b/slow').send({ ms: 2000 }).then((res) => res);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await app.reload({ mcpServers: { b: server('new') } });
+    // Swapped: new calls reach the new process while the old one still works on the slow call.
+    expect((await pidOf(app, 'b')).tag).to.equal('new');
+    expect(isAlive(old.pid), 'the old process, busy with the call').to.equal(true);
+    const res = await call;
+    expect(res.status).to.equal(200);
+    expect(res.body.result).to.equal('slept 2000 ms');
+    await waitFor(async () => (!isAlive(old.pid) ? true : undefined), 'the old process to end after its call');
+  });
+
+  it('answers 404 for a removed server at once, but finishes its calls in flight first', async () => {
+    app = createApp({ mcpServers: { keep: server('k'), gone: server('g') } }, { logger: silentLogger });
+    await app.ready();
+    const gone = await pidOf(app, 'gone');
+    const call = request(app).post('/gone/slow').send({ ms: 1500 }).then((res) => res.status);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await app.reload({ mcpServers: { keep: server('k') } });
+    const res = await request(app).post('/gone/pid').send({}).expect(404);
+    expect(res.body.error.code).to.equal('not_found');
+    expect(isAlive(gone.pid)).to.equal(true);
+    expect(await call).to.equal(200);
+    await waitFor(async () => (!isAlive(gone.pid) ? true : undefined), 'the removed process to end');
+  });
+
+  it('keeps the old version serving when the changed one cannot start, and reports it', async () => {
+    app = createApp({ mcpServers: { b: server('good') } }, { logger: silentLogger });
+    await app.ready();
+    const good = await pidOf(app, 'b');
+    const result = await app.reload({ mcpServers: { b: server('bad', ['--exit-at-once']) } });
+    expect(result.applied).to.equal(false);
+    expect(result.failed.map((f) => f.name)).to.deep.equal(['b']);
+    expect(await pidOf(app, 'b')).to.deep.equal(good);
+    const health = (await request(app).get('/healthz').expect(200)).body;
+    expect(health.generation).to.equal(1);
+    expect(health.reloadFailures).to.have.length(1);
+    expect(health.reloadFailures[0].name).to.equal('b');
+    expect(health.servers.b.state).to.equal('ready');
+  });
+
+  it('mounts an added server at once, answering 503 with Retry-After until it connects', async () => {
+    app = createApp({ mcpServers: { a: server('a') } }, { logger: silentLogger });
+    await app.ready();
+    // A process that never speaks MCP stays "connecting".
+    await app.reload({ mcpServers: { a: server('a'), mute: { command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'] } } });
+    const res = await request(app).post('/mute/anything').send({}).expect(503);
+    expect(res.headers['retry-after']).to.equal('1');
+    expect((await request(app).get('/healthz').expect(200)).body.servers.mute.state).to.equal('connecting');
+  });
+
+  it('refuses to reload an app that serves one server at its root', async () => {
+    app = createApp({ server: server('one') }, { logger: silentLogger });
+    let failure: unknown;
+    await app.reload({ mcpServers: {} }).catch((err: unknown) => (failure = err));
+    expect(failure).to.be.instanceOf(TypeError);
+  });
+});
+
+describe('watchConfig', function () {
+  this.timeout(40_000);
+  let dir: string;
+  let app: McpoApp;
+  let watcher: ConfigWatcher | undefined;
+
+  const configText = (servers: Record<string, unknown>, comment = ''): string =>
+    `// mcpo test config ${comment}\n${JSON.stringify({ mcpServers: servers }, null, 2)}\n`;
+  const generation = async (): Promise<number> => (await request(app).get('/healthz').expect(200)).body.generation;
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'mcpo-watch-'));
+  });
+  afterEach(async () => {
+    watcher?.close();
+    watcher = undefined;
+    await app?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const startWatching = async (file: string): Promise<void> => {
+    app = createApp(await loadConfig(file), { logger: silentLogger });
+    await app.ready();
+    watcher = watchConfig({ file, load: () => loadConfig(file), app, logger: silentLogger, debounceMs: 100 });
+  };
+
+  it('applies a burst of saves as one reload, shows a broken file with its line in /healthz, and recovers', async () => {
+    const file = path.join(dir, 'config.json');
+    writeFileSync(file, configText({ a: server('a') }));
+    await startWatching(file);
+
+    // Five saves within 50 ms: one reload.
+    for (let i = 0; i < 5; i++) {
+      writeFileSync(file, configText({ a: server('a'), b: server(`b${i}`) }));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await waitFor(async () => ((await generation()) === 2 ? true : undefined), 'generation 2');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await generation()).to.equal(2);
+    expect((await pidOnceUp(app, 'b')).tag).to.equal('b4');
+
+    // Broken on line 3: everything keeps running, and /healthz says where.
+    writeFileSync(file, '{\n  "mcpServers": {\n    "a": { "command": \n  }\n}\n');
+    const problem = await waitFor(async () => (await request(app).get('/healthz')).body.configError ?? undefined, 'the config error');
+    expect(problem).to.include({ file, line: 4 });
+    expect(problem.message).to.include(`${file}:4:`);
+    expect(await generation()).to.equal(2);
+    await request(app).post('/b/pid').send({}).expect(200);
+
+    writeFileSync(file, configText({ a: server('a') }));
+    await waitFor(async () => ((await generation()) === 3 ? true : undefined), 'generation 3');
+    const health = (await request(app).get('/healthz').expect(200)).body;
+    expect(health.configError).to.equal(null);
+    expect(Object.keys(health.servers)).to.deep.equal(['a']);
+  });
+
+  it('sees an editor’s atomic save (write a temp file, rename it over the config)', async () => {
+    const file = path.join(dir, 'config.json');
+    writeFileSync(file, configText({ a: server('a') }));
+    await startWatching(file);
+    const temp = path.join(dir, '.config.json.swp');
+    writeFileSync(temp, configText({ a: server('a'), b: server('b') }));
+    renameSync(temp, file);
+    await waitFor(async () => ((await generation()) === 2 ? true : undefined), 'generation 2');
+  });
+
+  it('sees a Kubernetes ConfigMap update (the ..data symlink swapped to a new directory)', async () => {
+    // The layout kubelet writes: config.json -> ..data/config.json, ..data -> ..2026_11_25_v1
+    const v1 = path.join(dir, '..v1');
+    mkdirSync(v1);
+    writeFileSync(path.join(v1, 'config.json'), configText({ a: server('a') }));
+    symlinkSync('..v1', path.join(dir, '..data'));
+    symlinkSync(path.join('..data', 'config.json'), path.join(dir, 'config.json'));
+    await startWatching(path.join(dir, 'config.json'));
+
+    const v2 = path.join(dir, '..v2');
+    mkdirSync(v2);
+    writeFileSync(path.join(v2, 'config.json'), configText({ a: server('a'), b: server('b') }));
+    symlinkSync('..v2', path.join(dir, '..data_tmp'));
+    renameSync(path.join(dir, '..data_tmp'), path.join(dir, '..data'));
+    await waitFor(async () => ((await generation()) === 2 ? true : undefined), 'generation 2');
+    expect((await pidOnceUp(app, 'b')).tag).to.equal('b');
+  });
+
+  it('ignores events that leave the file as it was', async () => {
+    const file = path.join(dir, 'config.json');
+    writeFileSync(file, configText({ a: server('a') }));
+    await startWatching(file);
+    writeFileSync(path.join(dir, 'unrelated.txt'), 'x');
+    writeFileSync(file, configText({ a: server('a') }, 'only a comment changed'));
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await generation()).to.equal(1);
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * Supervised connections: servers that cannot start, crash mid-call, flood
+ * stderr, or lose their session, against real processes and real transports.
+ */
+import { expect } from 'chai';
+import express from 'express';
+import request from 'supertest';
+import { mcpoRouter, silentLogger, type McpoRouter } from '../../lib/index.js';
+import { isAlive } from '../helpers/mcpo.js';
+import { freePort, startKitchenSink, unrulyStdio, type RunningServer } from '../helpers/servers.js';
+
+import { waitFor } from '../helpers/wait.js';
+
+const pidOf = async (app: express.Express): Promise<number> => (await request(app).post('/pid').send({}).expect(200)).body.result.pid as number;
+
+describe('supervision of MCP connections', function () {
+  this.timeout(30_000);
+  const routers: McpoRouter[] = [];
+  const servers: RunningServer[] = [];
+  const router = (...args: Parameters<typeof mcpoRouter>): McpoRouter => {
+    const r = mcpoRouter(args[0], { logger: silentLogger, ...args[1] });
+    routers.push(r);
+    return r;
+  };
+  afterEach(async () => {
+    await Promise.all(routers.splice(0).map((r) => r.close()));
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+
+  describe('a stdio server that cannot start', () => {
+    it('is retried in the background with a growing delay, and answers 503 with Retry-After meanwhile', async () => {
+      const r = router(unrulyStdio(['--exit-at-once']), { reconnectDelay: 0.1, reconnectDelayMax: 0.8 });
+      const app = express().use(r);
+      let failure: unknown;
+      await r.ready().catch((err: unknown) => (failure = err));
+      expect(failure).to.be.instanceOf(Error);
+      expect(r.status().state).to.be.oneOf(['backing-off', 'connecting']);
+      expect(r.status().stderr).to.include('exiting at once');
+
+      // Record when each attempt started: the gaps grow until the cap.
+      const attempts: number[] = [];
+      let last = r.status().restarts;
+      const until = Date.now() + 4000;
+      while (Date.now() < until) {
+        const { restarts } = r.status();
+        if (restarts !== last) {
+          attempts.push(Date.now());
+          last = restarts;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(attempts.length, 'attempts in 4 s').to.be.within(4, 14);
+      const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
+      expect(Math.max(...gaps.slice(-2)), 'late gaps').to.be.greaterThan(Math.min(...gaps.slice(0, 1)));
+      expect(Math.max(...gaps), 'no gap above the cap (plus start-up time)').to.be.below(800 + 1500);
+
+      const res = await request(app).post('/pid').send({}).expect(503);
+      expect(res.body.error.code).to.equal('unavailable');
+      expect(Number(res.headers['retry-after'])).to.be.within(1, 30);
+      expect(r.status().lastError).to.be.a('string').and.not.empty;
+    });
+
+    it('stops retrying once closed', async () => {
+      const r = router(unrulyStdio(['--exit-at-once']), { reconnectDelay: 0.05, reconnectDelayMax: 0.1 });
+      await r.ready().catch(() => {});
+      await r.close();
+      const restarts = r.status().restarts;
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(r.status()).to.include({ state: 'closed', restarts });
+    });
+  });
+
+  describe('a stdio server that crashes', () => {
+    it('fails the call in flight at once with 502, answers only 503 while it restarts, and comes back with a new pid', async () => {
+      const r = router(unrulyStdio(), { toolTimeout: 30 });
+      const app = express().use(r);
+      await r.ready();
+      const before = await pidOf(app);
+
+      // Calls in flight when it dies fail together, long before their 30 s timeout.
+      const started = Date.now();
+      const slow = [1, 2, 3].map(() => request(app).post('/slow').send({ ms: 20_000 }).then((res) => res.status));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const crash = await request(app).post('/crash').send({});
+      expect(crash.status).to.equal(502);
+      expect(crash.body.error.code).to.equal('connection_closed');
+      expect(await Promise.all(slow)).to.deep.equal([502, 502, 502]);
+      expect(Date.now() - started).to.be.below(3000);
+
+      const seen = new Set<number>();
+      let after: number | undefined;
+      const until = Date.now() + 15_000;
+      while (after === undefined && Date.now() < until) {
+        const res = await request(app).post('/pid').send({});
+        seen.add(res.status);
+        if (res.status === 200) after = res.body.result.pid as number;
+        else expect(res.headers['retry-after'], `a ${res.status} while restarting`).to.be.a('string');
+      }
+      expect(after, 'a new pid within 15 s').to.be.a('number').and.not.equal(before);
+      expect([...seen].filter((s) => s !== 200 && s !== 503 && s !== 502)).to.deep.equal([]);
+      expect(isAlive(before)).to.equal(false);
+      expect(r.status()).to.include({ state: 'ready', restarts: 1 });
+      expect(r.status().lastError).to.equal('the server process exited');
+    });
+  });
+
+  describe('a stdio server that floods stderr', () => {
+    it('keeps serving, and keeps only a bounded tail of what it wrote', async () => {
+      const r = router(unrulyStdio(['--flood-stderr']));
+      const app = express().use(r);
+      await r.ready();
+      const heapBefore = process.memoryUsage().heapUsed;
+      // About 1 MB/s of stderr for two seconds, with calls going through all the while.
+      const until = Date.now() + 2000;
+      let calls = 0;
+      while (Date.now() < until) {
+        const started = Date.now();
+        await request(app).post('/echo').send({ message: 'still here' }).expect(200);
+        expect(Date.now() - started, 'one call').to.be.below(1000);
+        calls++;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(calls).to.be.greaterThan(10);
+      const { stderr } = r.status();
+      expect(stderr).to.include('noise');
+      expect(stderr!.length).to.be.at.most(8192);
+      // Two seconds of flood is ~2 MB; none of it may be held on to.
+      expect(process.memoryUsage().heapUsed - heapBefore).to.be.below(30 * 1024 * 1024);
+    });
+  });
+
+  describe('a Streamable HTTP server', () => {
+    it('starts a new session when the old one expired, retries the call once, and lists the tools again', async () => {
+      const port = await freePort();
+      servers.push(await startKitchenSink('http', ['--port', String(port)]));
+      const r = router({ type: 'streamable-http', url: `http://127.0.0.1:${port}/mcp` });
+      const app = express().use(r);
+      await r.ready();
+      // A tool added to this session only; a new session will not have it.
+      await request(app).post('/add_tool').send({}).expect(200);
+      await waitFor(async () => (Object.keys(r.document()!.paths!).some((p) => p.includes('added')) ? true : undefined), 'the added tool');
+
+      // The server restarts on the same port: every session it knew is gone (404 on the old session id).
+      await servers.pop()!.close();
+      servers.push(await startKitchenSink('http', ['--port', String(port)]));
+
+      const res = await request(app).post('/echo').send({ message: 'after restart' }).expect(200);
+      expect(res.body.result).to.equal('after restart');
+      expect(r.status()).to.include({ state: 'ready', restarts: 1 });
+      expect(Object.keys(r.document()!.paths!).some((p) => p.includes('added')), 'the re-listed tools').to.equal(false);
+    });
+
+    it('fails a call whose server died mid-call with 502 at once, and does not send it again', async () => {
+      servers.push(await startKitchenSink('http'));
+      const r = router({ type: 'streamable-http', url: servers[0]!.url }, { toolTimeout: 30, reconnectDelay: 5 });
+      const app = express().use(r);
+      await r.ready();
+      const started = Date.now();
+      const res = await request(app).post('/exit').send({});
+      expect(res.status).to.equal(502);
+      expect(Date.now() - started).to.be.below(3000);
+      // Not sent again: a second delivery would have needed a new session, and none was started.
+      expect(r.status().restarts).to.equal(0);
+      expect(r.status().state).to.equal('backing-off');
+    });
+  });
+
+  describe('an SSE server', () => {
+    it('reconnects after its stream drops and serves again', async () => {
+      const port = await freePort();
+      servers.push(await startKitchenSink('sse', ['--port', String(port)]));
+      const r = router({ type: 'sse', url: `http://127.0.0.1:${port}/sse` }, { reconnectDelay: 0.2, reconnectDelayMax: 1 });
+      const app = express().use(r);
+      await r.ready();
+      await servers.pop()!.close();
+      await waitFor(async () => (r.status().state !== 'ready' ? true : undefined), 'the drop to be seen');
+      const down = await request(app).post('/echo').send({ message: 'x' });
+      expect(down.status).to.be.oneOf([502, 503]);
+      servers.push(await startKitchenSink('sse', ['--port', String(port)]));
+      await waitFor(async () => (r.status().state === 'ready' ? true : undefined), 'the reconnect', 10_000);
+      await request(app).post('/echo').send({ message: 'back' }).expect(200);
+      expect(r.status().restarts).to.be.at.least(1);
+    });
+  });
+});
