@@ -124,19 +124,6 @@ function appOptions(options: CliOptions, logger: Logger): AppOptions {
   };
 }
 
-/** Ends every stdio child at once, for a second signal that will not wait for a clean close. */
-function killChildren(app: McpoApp): void {
-  for (const router of app.routers().values()) {
-    const pid = router.status().pid;
-    if (pid === undefined) continue;
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
-
 async function main(): Promise<void> {
   let invocation;
   try {
@@ -206,7 +193,7 @@ async function main(): Promise<void> {
     if (stopping) {
       // A second signal: stop now, but still take the children down with us.
       logger.warn(`${signal} again; exiting without waiting`);
-      killChildren(app);
+      app.kill();
       process.exit(1);
     }
     stopping = true;

@@ -77,6 +77,8 @@ export interface McpoApp extends Express {
   ready(): Promise<void>;
   /** Closes every server (no child process outlives it). */
   close(): Promise<void>;
+  /** Sends SIGKILL to every child process at once, for an exit that cannot wait for close(). */
+  kill(): void;
   health(): HealthReport;
   /** The routers by server name. */
   routers(): ReadonlyMap<string, McpoRouter>;
@@ -385,6 +387,17 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
     async close() {
       closed = true;
       await Promise.all([...[...table.values()].map((m) => m.router), ...detached].map((router) => router.close()));
+    },
+    kill() {
+      for (const router of [...[...table.values()].map((m) => m.router), ...detached]) {
+        const pid = router.status().pid;
+        if (pid === undefined) continue;
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
     },
     health,
     routers: () => new Map([...table].map(([name, m]) => [name, m.router])),

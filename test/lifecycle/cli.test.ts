@@ -149,6 +149,23 @@ describe('mcpo under change and under stress', function () {
     await waitFor(async () => (kids.every((pid) => !isAlive(pid)) ? true : undefined), 'every child to be gone');
   });
 
+  it('exits 1 at once on a second signal, killing even a child that ignores SIGTERM', async () => {
+    const file = path.join(dir, 'config.json');
+    writeFileSync(file, configText({ stubborn: server('s', ['--ignore-sigterm']) }));
+    const p = await start(['--config', file]);
+    await pidOf(p.url, 'stubborn');
+    const kids = unrulyChildren(p.pid);
+    const slow = call(p.url, '/stubborn/slow', { ms: 20_000 }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    p.child.kill('SIGTERM');
+    await waitFor(async () => (p.stderr().includes('waiting up to') ? true : undefined), 'the drain to begin');
+    const stopped = Date.now();
+    expect(await p.stop('SIGTERM')).to.equal(1);
+    expect(Date.now() - stopped).to.be.below(2000);
+    await waitFor(async () => (kids.every((pid) => !isAlive(pid)) ? true : undefined), 'the child to be killed');
+    await slow;
+  });
+
   it('does not let an idle keep-alive connection hold the exit open', async () => {
     const p = await start(['--', ...[server('k').command, ...server('k').args]]);
     await waitFor(async () => ((await health(p.url)).servers.default?.connected ? true : undefined), 'the server');
