@@ -7,10 +7,10 @@
  * unread pipe fills and then blocks the child.
  */
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ResolvedSpec } from './spec.js';
+import { StdioTransport } from './stdio-transport.js';
 
 export interface TransportHooks {
   /** Receives the stdio child's stderr, chunk by chunk. */
@@ -26,15 +26,12 @@ export interface BuiltTransport {
 export function createTransport(spec: ResolvedSpec, hooks: TransportHooks = {}): BuiltTransport {
   switch (spec.type) {
     case 'stdio': {
-      const transport = new StdioClientTransport({
-        command: spec.command,
-        args: spec.args,
-        env: spec.env,
-        ...(spec.cwd !== undefined ? { cwd: spec.cwd } : {}),
-        stderr: 'pipe',
-      });
-      transport.stderr?.on('data', (chunk: Buffer | string) => hooks.onStderr?.(chunk.toString()));
-      return { transport, pid: () => transport.pid ?? undefined };
+      // mcpo's own stdio transport: the child gets its own process group (see stdio-transport.ts).
+      const transport = new StdioTransport(
+        { command: spec.command, args: spec.args, env: spec.env, ...(spec.cwd !== undefined ? { cwd: spec.cwd } : {}) },
+        (chunk) => hooks.onStderr?.(chunk),
+      );
+      return { transport, pid: () => transport.pid };
     }
     case 'sse': {
       // The SDK applies requestInit headers to both the event stream and the POSTs.

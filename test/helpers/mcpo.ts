@@ -33,8 +33,9 @@ export interface Finished {
   stderr: string;
 }
 
-function launch(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [MCPO_BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function launch(args: string[], env: NodeJS.ProcessEnv, ownGroup = false): { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> } {
+  // ownGroup: mcpo leads a process group, as a shell's foreground job does, so a test can signal the whole group like Ctrl-C.
+  const child = spawn(process.execPath, [MCPO_BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: ownGroup });
   running.add(child);
   let stdout = '';
   let stderr = '';
@@ -62,8 +63,8 @@ export async function runMcpo(args: string[], env: NodeJS.ProcessEnv = process.e
  * Starts mcpo and resolves once it logs "listening on <url>", or, when
  * `readyUrl` is given (for runs that log nothing at info), once that URL answers.
  */
-export async function startMcpo(args: string[], env: NodeJS.ProcessEnv = process.env, readyUrl?: string): Promise<McpoProcess> {
-  const { child, err, exited } = launch(args, env);
+export async function startMcpo(args: string[], env: NodeJS.ProcessEnv = process.env, readyUrl?: string, ownGroup = false): Promise<McpoProcess> {
+  const { child, err, exited } = launch(args, env, ownGroup);
   const url = await new Promise<string>((resolve, reject) => {
     let done = false;
     const timer = setTimeout(() => {

@@ -149,6 +149,22 @@ describe('mcpo under change and under stress', function () {
     await waitFor(async () => (kids.every((pid) => !isAlive(pid)) ? true : undefined), 'every child to be gone');
   });
 
+  it('drains on Ctrl-C: SIGINT to the whole terminal group does not kill the servers under calls in flight', async () => {
+    const file = path.join(dir, 'config.json');
+    writeFileSync(file, configText({ a: server('a') }));
+    // Its own process group, like a shell's foreground job; the servers it spawns get groups of their own.
+    const p = await startMcpo(['--port', '0', '--config', file], process.env, undefined, true);
+    started.push(p);
+    await pidOf(p.url, 'a');
+    const kids = unrulyChildren(p.pid);
+    const slow = call(p.url, '/a/slow', { ms: 1000 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    process.kill(-p.pid, 'SIGINT'); // what the terminal does on Ctrl-C
+    expect(await slow).to.deep.equal({ status: 200, body: { ok: true, result: 'slept 1000 ms' } });
+    expect(await p.exited).to.equal(0);
+    await waitFor(async () => (kids.every((pid) => !isAlive(pid)) ? true : undefined), 'the server to be closed');
+  });
+
   it('exits 1 at once on a second signal, killing even a child that ignores SIGTERM', async () => {
     const file = path.join(dir, 'config.json');
     writeFileSync(file, configText({ stubborn: server('s', ['--ignore-sigterm']) }));

@@ -104,6 +104,21 @@ describe('supervision of MCP connections', function () {
     });
   });
 
+  describe('a stdio server behind a wrapper (as with npx)', () => {
+    it('ends the whole process group on close, a grandchild that ignores SIGTERM included', async () => {
+      // The wrapper hands its stdio to the real server, as npx does, and dies on SIGTERM; the server ignores SIGTERM.
+      const real = unrulyStdio(['--ignore-sigterm']);
+      const wrapper = `require('node:child_process').spawn(${JSON.stringify(real.command)}, ${JSON.stringify(real.args)}, { stdio: 'inherit' }); setInterval(() => {}, 1000);`;
+      const r = router({ command: process.execPath, args: ['-e', wrapper] });
+      const app = express().use(r);
+      await r.ready();
+      const grandchild = await pidOf(app);
+      expect(grandchild).to.not.equal(r.status().pid);
+      await r.close();
+      await waitFor(async () => (!isAlive(grandchild) ? true : undefined), 'the grandchild to be gone');
+    });
+  });
+
   describe('a stdio server that floods stderr', () => {
     it('keeps serving, and keeps only a bounded tail of what it wrote', async () => {
       const r = router(unrulyStdio(['--flood-stderr']));
