@@ -1,0 +1,540 @@
+/**
+ * `npm run bench`: what the hop through mcpo costs, as ratios against
+ * baselines measured in the same run (these machines are shared and noisy,
+ * so absolute numbers mean little). Scenarios are interleaved, repeated for
+ * BENCH_ROUNDS rounds (default 3) of BENCH_SECONDS seconds (default 3), and
+ * each figure is the median. Prints a markdown table: figure, baseline,
+ * ratio, target.
+ *
+ * Every scenario uses test/bench/server.ts over stdio. Not part of npm test.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import express from 'express';
+import { createApp, mcpoRouter, silentLogger } from '../../lib/index.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const TSX = import.meta.resolve('tsx');
+const SERVER = fileURLToPath(new URL('./server.ts', import.meta.url));
+const FLOOR = fileURLToPath(new URL('./floor.ts', import.meta.url));
+const MCPO = path.join(ROOT, 'dist/bin/mcpo.js');
+const SUPERGATEWAY = fileURLToPath(import.meta.resolve('supergateway/dist/index.js'));
+
+/**
+ * The bench server compiled to plain JavaScript once per run: through tsx
+ * every start would pay for a TypeScript compile (and an esbuild process),
+ * which would swamp the startup scenario and add noise to the rest.
+ */
+const COMPILED_DIR = path.join(ROOT, 'test/bench/.compiled');
+const COMPILED = path.join(COMPILED_DIR, 'server.js');
+function compileServer(): void {
+  const tsc = fileURLToPath(import.meta.resolve('typescript/bin/tsc'));
+  const result = spawnSync(process.execPath, [tsc, SERVER, '--outDir', COMPILED_DIR, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck'], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`could not compile the bench server:\n${result.stdout}${result.stderr}`);
+}
+const serverCommand = (flags: string[] = []): string[] => [process.execPath, COMPILED, ...flags];
+const NESTED_BODY = { user: { name: 'Ada', age: 36, address: { street: '1 Main St', zip: '12345' } }, tags: ['a', 'b'] };
+
+// ---------- processes ----------
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+interface Running {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts a process and resolves with the URL it announces on stdout or stderr (or with `known` at once). */
+function start(command: string[], pattern: RegExp, known?: string): Promise<Running> {
+  const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let output = '';
+  return new Promise((resolve, reject) => {
+    if (known !== undefined) setImmediate(() => onData(Buffer.from(`\n${known}\n`)));
+    const timer = setTimeout(() => reject(new Error(`${command.join(' ')} did not start:\n${output}`)), 30_000);
+    function onData(chunk: Buffer): void {
+      output = (output + chunk.toString()).slice(-20_000);
+      const match = pattern.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({
+          url: match[1]!,
+          pid: child.pid!,
+          stop: () =>
+            new Promise<void>((done) => {
+              if (child.exitCode !== null || child.signalCode !== null) return done();
+              child.once('exit', () => done());
+              child.kill('SIGTERM');
+              setTimeout(() => child.kill('SIGKILL'), 8000).unref();
+            }).finally(() => children.delete(child)),
+        });
+      }
+    }
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${command.join(' ')} exited with ${code}:\n${output}`)));
+  });
+}
+
+/**
+ * The mcpo command, logging at warning level (one line per request at info
+ * would be measured too); resolves once /healthz shows every server connected.
+ */
+async function startMcpoReady(args: string[]): Promise<Running> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const running = await start([process.execPath, MCPO, '--port', String(port), '--log-level', 'warning', ...args], /^(http:\S+)$/m, url);
+  await sleep(300);
+  for (const until = Date.now() + 30_000; Date.now() < until; ) {
+    const health = (await fetch(`${running.url}/healthz`).then((r) => r.json(), () => undefined)) as { servers: Record<string, { connected: boolean }> } | undefined;
+    if (health && Object.values(health.servers).every((s) => s.connected)) return running;
+    await sleep(100);
+  }
+  throw new Error('mcpo did not connect its servers');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = http.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.once('error', reject);
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------- measuring ----------
+
+/** CPU time (user + system, ms) of a process and every descendant, from /proc; 10 ms resolution. */
+function cpuMs(root: number): { own: number; children: number } {
+  const ticks = new Map<number, { ppid: number; cpu: number }>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Fields 4 (ppid), 14 (utime) and 15 (stime) of proc(5), counted from the state at index 0.
+      ticks.set(Number(name), { ppid: Number(f[1]), cpu: Number(f[11]) + Number(f[12]) });
+    } catch {
+      // gone
+    }
+  }
+  const msPerTick = 1000 / 100;
+  let children = 0;
+  const walk = (pid: number): void => {
+    for (const [child, t] of ticks) {
+      if (t.ppid !== pid) continue;
+      children += t.cpu;
+      walk(child);
+    }
+  };
+  walk(root);
+  return { own: (ticks.get(root)?.cpu ?? 0) * msPerTick, children: children * msPerTick };
+}
+
+/** Runs `load` and reports CPU ms per request spent by each process tree and by the load generator. */
+async function withCpu(roots: Record<string, number>, load: () => Promise<Load>): Promise<{ load: Load; perRequest: Record<string, number> }> {
+  const before = Object.fromEntries(Object.entries(roots).map(([k, pid]) => [k, cpuMs(pid)]));
+  const ownBefore = process.cpuUsage();
+  const result = await load();
+  const own = process.cpuUsage(ownBefore);
+  const perRequest: Record<string, number> = { 'load generator': (own.user + own.system) / 1000 / result.requests };
+  for (const [k, pid] of Object.entries(roots)) {
+    const after = cpuMs(pid);
+    perRequest[`${k}`] = (after.own - before[k]!.own) / result.requests;
+    if (after.children > 0 || before[k]!.children > 0) perRequest[`${k}: its MCP server`] = (after.children - before[k]!.children) / result.requests;
+  }
+  return { load: result, perRequest };
+}
+
+interface Load {
+  rps: number;
+  p99: number;
+  failures: number;
+  requests: number;
+}
+
+async function cannon(url: string, connections: number, body: unknown, extra: Partial<autocannon.Options> = {}): Promise<Load> {
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections,
+    duration: SECONDS,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    ...extra,
+  });
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    failures: result.non2xx + result.errors + result.timeouts,
+    requests: result.requests.total,
+  };
+}
+
+/** Per-request latency at concurrency 1 over one keep-alive connection, in ms, with sub-millisecond resolution. */
+async function latencies(url: string, body: unknown, count: number): Promise<number[]> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const payload = JSON.stringify(body);
+  const target = new URL(url);
+  const one = () =>
+    new Promise<number>((resolve, reject) => {
+      const started = process.hrtime.bigint();
+      const req = http.request(
+        { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+        (res) => {
+          res.resume();
+          res.on('end', () => (res.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error(`status ${res.statusCode}`))));
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  for (let i = 0; i < 200; i++) await one(); // warm-up
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) out.push(await one());
+  agent.destroy();
+  return out;
+}
+
+/** The same tool called with the SDK client directly: the floor for latency. */
+async function directLatencies(count: number): Promise<number[]> {
+  const [command, ...args] = serverCommand();
+  const client = new Client({ name: 'bench', version: '0' });
+  await client.connect(new StdioClientTransport({ command: command!, args }));
+  for (let i = 0; i < 200; i++) await client.callTool({ name: 'ping', arguments: {} });
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = process.hrtime.bigint();
+    await client.callTool({ name: 'ping', arguments: {} });
+    out.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  await client.close();
+  return out;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+// ---------- the peer ----------
+
+/** supergateway bridging the same stdio server to Streamable HTTP, with one initialized session. */
+async function startPeer(): Promise<Running & { headers: Record<string, string> }> {
+  const port = await freePort();
+  const command = serverCommand().map((part) => (/\s/.test(part) ? JSON.stringify(part) : part)).join(' ');
+  const running = await start(
+    [process.execPath, SUPERGATEWAY, '--stdio', command, '--outputTransport', 'streamableHttp', '--stateful', '--port', String(port), '--logLevel', 'info'],
+    /(Listening on port \d+)/,
+  );
+  const url = `http://127.0.0.1:${port}/mcp`;
+  const accept = 'application/json, text/event-stream';
+  const init = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } } }),
+  });
+  const session = init.headers.get('mcp-session-id');
+  await init.text();
+  if (!session) throw new Error(`supergateway gave no session (status ${init.status})`);
+  const headers = { 'content-type': 'application/json', accept, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' };
+  await (await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
+  return { ...running, url, headers };
+}
+
+let rpcId = 1;
+function peerLoad(peer: { url: string; headers: Record<string, string> }, connections: number, duration = SECONDS): Promise<Load> {
+  return cannon(peer.url, connections, {}, {
+    duration,
+    headers: peer.headers,
+    requests: [
+      {
+        method: 'POST',
+        // A unique JSON-RPC id per request, as a real client sends.
+        setupRequest: (req) => ({ ...req, body: JSON.stringify({ jsonrpc: '2.0', id: rpcId++, method: 'tools/call', params: { name: 'ping', arguments: {} } }) }),
+      },
+    ],
+  });
+}
+
+// ---------- scenarios ----------
+
+interface Row {
+  scenario: string;
+  figure: string;
+  baseline: string;
+  ratio: number;
+  target: string;
+  met: boolean;
+}
+const rows: Row[] = [];
+const cpuTable: string[] = [];
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+async function throughputAndLatency(): Promise<void> {
+  const floor = await start([process.execPath, '--import', TSX, FLOOR], /LISTENING (\S+)/);
+  const mcpo = await startMcpoReady(['--', ...serverCommand()]);
+  const peer = await startPeer();
+  const runs: Record<string, Load[]> = {};
+  const add = (key: string, load: Load) => (runs[key] ??= []).push(load);
+  const cpu: Record<string, number[]> = {};
+  try {
+    // Warm-up: JIT, validators built on first use, connection pools.
+    await cannon(`${floor.url}/ping`, 32, {}, { duration: 1 });
+    await cannon(`${mcpo.url}/ping`, 32, {}, { duration: 1 });
+    await cannon(`${mcpo.url}/nested`, 32, NESTED_BODY, { duration: 1 });
+    await peerLoad(peer, 32, 1);
+    for (let round = 0; round < ROUNDS; round++) {
+      process.stderr.write(`round ${round + 1}/${ROUNDS}\n`);
+      const measured = [
+        ['bare Express', floor.pid, 'floor ping c32', () => cannon(`${floor.url}/ping`, 32, {})],
+        ['mcpo', mcpo.pid, 'mcpo ping c32', () => cannon(`${mcpo.url}/ping`, 32, {})],
+        ['supergateway', peer.pid, 'peer ping c32', () => peerLoad(peer, 32)],
+      ] as const;
+      for (const [name, pid, key, run] of measured) {
+        const { load, perRequest } = await withCpu({ [name]: pid }, run);
+        add(key, load);
+        for (const [k, v] of Object.entries(perRequest)) (cpu[`${name}|${k}`] ??= []).push(v);
+      }
+      add('floor nested c32', await cannon(`${floor.url}/nested`, 32, NESTED_BODY));
+      add('mcpo nested c32', await cannon(`${mcpo.url}/nested`, 32, NESTED_BODY));
+      add('floor ping c1', await cannon(`${floor.url}/ping`, 1, {}));
+      add('mcpo ping c1', await cannon(`${mcpo.url}/ping`, 1, {}));
+      add('mcpo nested c1', await cannon(`${mcpo.url}/nested`, 1, NESTED_BODY));
+      add('peer ping c1', await peerLoad(peer, 1));
+    }
+    const rps = (key: string) => median(runs[key]!.map((l) => l.rps));
+    const failures = Object.entries(runs).filter(([, loads]) => loads.some((l) => l.failures > 0)).map(([k]) => k);
+    if (failures.length) process.stderr.write(`failed requests in: ${failures.join(', ')}\n`);
+
+    const ratioRow = (scenario: string, key: string, base: string, baseName: string, target: number) => {
+      const ratio = rps(key) / rps(base);
+      rows.push({ scenario, figure: `${fmt(rps(key))} req/s`, baseline: `${fmt(rps(base))} req/s (${baseName})`, ratio, target: `≥ ${target}×`, met: ratio >= target });
+    };
+    ratioRow('`POST /ping` (no arguments), concurrency 32', 'mcpo ping c32', 'floor ping c32', 'bare Express', 0.85);
+    ratioRow('`POST /nested` (validated nested object), concurrency 32', 'mcpo nested c32', 'floor nested c32', 'bare Express', 0.85);
+    ratioRow('`POST /ping`, concurrency 1', 'mcpo ping c1', 'floor ping c1', 'bare Express', 0.85);
+    ratioRow('`POST /ping` against supergateway, concurrency 32', 'mcpo ping c32', 'peer ping c32', 'supergateway', 3);
+    ratioRow('`POST /ping` against supergateway, concurrency 1', 'mcpo ping c1', 'peer ping c1', 'supergateway', 3);
+
+    // Where the CPU goes at concurrency 32: on two cores shared by everything, this bounds the throughput ratios.
+    const perReq = (scenario: string) =>
+      Object.entries(cpu).filter(([k]) => k.startsWith(`${scenario}|`)).map(([k, v]) => [k.slice(scenario.length + 1), median(v)] as const);
+    cpuTable.push('| `POST /ping`, concurrency 32 | CPU ms per request, by process | sum |', '|---|---|---|');
+    for (const scenario of ['bare Express', 'mcpo', 'supergateway']) {
+      const parts = perReq(scenario);
+      const sum = parts.reduce((a, [, v]) => a + v, 0);
+      cpuTable.push(`| ${scenario} | ${parts.map(([k, v]) => `${k} ${fmt(v, 3)}`).join(', ')} | ${fmt(sum, 3)} |`);
+    }
+    const total = (scenario: string) => perReq(scenario).reduce((a, [, v]) => a + v, 0);
+    const part = (scenario: string, name: string) => perReq(scenario).find(([k]) => k === name)?.[1] ?? 0;
+    // mcpo is itself an Express app that parses JSON, so its own share cannot drop below the bare app's;
+    // the load generator's and the MCP server's shares come on top, on the same cores.
+    const ceiling = total('bare Express') / (part('mcpo', 'load generator') + part('mcpo', 'mcpo: its MCP server') + part('bare Express', 'bare Express'));
+    cpuTable.push(
+      '',
+      `Every process shares ${os.cpus().length} cores, so throughput is at most cores ÷ the sum of CPU per request. mcpo is an Express app that parses JSON too, so its own share cannot fall below the bare app's; with the MCP server's share on top, mcpo could reach at most ${fmt(ceiling, 2)}× the bare route on this machine even at that limit. Now it reaches ${fmt(total('bare Express') / total('mcpo'), 2)}× by this count.`,
+    );
+
+    // Latency at concurrency 1: mcpo over HTTP against the SDK client calling the server directly, interleaved.
+    const through: number[][] = [];
+    const direct: number[][] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      direct.push(await directLatencies(2000));
+      through.push(await latencies(`${mcpo.url}/ping`, {}, 2000));
+    }
+    const p = (sets: number[][], q: number) => median(sets.map((s) => percentile(s, q)));
+    const added99 = p(through, 99) - p(direct, 99);
+    const added50 = p(through, 50) - p(direct, 50);
+    rows.push({
+      scenario: 'Added latency, p99, concurrency 1',
+      figure: `${fmt(p(through, 99), 3)} ms (p50 ${fmt(p(through, 50), 3)})`,
+      baseline: `${fmt(p(direct, 99), 3)} ms (p50 ${fmt(p(direct, 50), 3)}) (direct SDK call)`,
+      ratio: p(through, 99) / p(direct, 99),
+      target: `+${fmt(added99, 3)} ms (p50 +${fmt(added50, 3)}); ≤ +1 ms`,
+      met: added99 <= 1,
+    });
+  } finally {
+    await Promise.all([floor.stop(), mcpo.stop(), peer.stop()]);
+  }
+}
+
+async function toolCount(): Promise<void> {
+  const many = await startMcpoReady(['--', ...serverCommand(['--tools', '1000'])]);
+  const few = await startMcpoReady(['--', ...serverCommand(['--tools', '16'])]);
+  const runs: { many: number[]; few: number[] } = { many: [], few: [] };
+  try {
+    for (const m of [few, many]) await cannon(`${m.url}/nested`, 32, NESTED_BODY, { duration: 1 });
+    for (let round = 0; round < ROUNDS; round++) {
+      runs.few.push((await cannon(`${few.url}/nested`, 32, NESTED_BODY)).rps);
+      runs.many.push((await cannon(`${many.url}/nested`, 32, NESTED_BODY)).rps);
+    }
+  } finally {
+    await Promise.all([many.stop(), few.stop()]);
+  }
+  const ratio = median(runs.many) / median(runs.few);
+  rows.push({
+    scenario: '1,000 tools against 16, `POST /nested`, concurrency 32',
+    figure: `${fmt(median(runs.many))} req/s`,
+    baseline: `${fmt(median(runs.few))} req/s (16 tools)`,
+    ratio,
+    target: '≥ 0.95× (within 5%)',
+    met: ratio >= 0.95,
+  });
+}
+
+async function startupTime(delayMs: number): Promise<void> {
+  const spec = () => {
+    const [command, ...args] = serverCommand(['--startup-delay', String(delayMs)]);
+    return { command: command!, args };
+  };
+  const timeApp = async (n: number): Promise<number> => {
+    const started = Date.now();
+    const app = createApp({ mcpServers: Object.fromEntries(Array.from({ length: n }, (_, i) => [`s${i}`, spec()])) }, { logger: silentLogger });
+    await app.ready();
+    const elapsed = Date.now() - started;
+    const down = Object.values(app.health().servers).filter((s) => !s.connected).length;
+    await app.close();
+    if (down) throw new Error(`${down} of ${n} servers did not connect`);
+    return elapsed;
+  };
+  const alone: number[] = [];
+  const ten: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    // "The slowest alone": each of the ten, started on its own; they are identical, so the slowest of a round.
+    const singles: number[] = [];
+    for (let i = 0; i < 3; i++) singles.push(await timeApp(1));
+    alone.push(Math.max(...singles));
+    ten.push(await timeApp(10));
+  }
+  const ratio = median(ten) / median(alone);
+  rows.push({
+    scenario: `Startup of 10 stdio servers${delayMs ? ` that each wait ${delayMs} ms before serving` : ' (no wait: CPU-bound on this machine)'}`,
+    figure: `${fmt(median(ten))} ms`,
+    baseline: `${fmt(median(alone))} ms (the slowest alone)`,
+    ratio,
+    target: delayMs ? '≤ 1.2×' : 'for reference',
+    met: delayMs ? ratio <= 1.2 : true,
+  });
+}
+
+async function memoryPerRouter(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with --expose-gc');
+  const [command, ...args] = serverCommand();
+  const settle = async () => {
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await sleep(200);
+    }
+    return process.memoryUsage();
+  };
+  const EXTRA = 40;
+  // One router first, so loading mcpo's and the SDK's modules is not counted as a router's cost.
+  const first = mcpoRouter({ command: command!, args }, { logger: silentLogger });
+  await first.ready();
+  const before = await settle();
+  const extra = Array.from({ length: EXTRA }, () => mcpoRouter({ command: command!, args }, { logger: silentLogger }));
+  await Promise.all(extra.map((r) => r.ready()));
+  // A router's validators are built on first use: call each once, so they are counted too.
+  await Promise.all(extra.map((r) => {
+    const app = express().use(r);
+    return new Promise<void>((resolve) => {
+      const server = app.listen(0, '127.0.0.1', async () => {
+        const { port } = server.address() as { port: number };
+        await fetch(`http://127.0.0.1:${port}/nested`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(NESTED_BODY) });
+        server.close(() => resolve());
+      });
+    });
+  }));
+  const after = await settle();
+  await Promise.all([first, ...extra].map((r) => r.close()));
+  const mb = (bytes: number) => bytes / 1024 / 1024;
+  const rss = mb(after.rss - before.rss) / EXTRA;
+  const heap = mb(after.heapUsed + after.external - before.heapUsed - before.external) / EXTRA;
+  const perRouter = Math.max(rss, heap);
+  rows.push({
+    scenario: `Memory per additional router (its child not counted), ${EXTRA} routers, each called once`,
+    figure: `${fmt(perRouter, 2)} MB (RSS ${fmt(rss, 2)}, heap ${fmt(heap, 2)})`,
+    baseline: `${fmt(mb(before.rss), 1)} MB RSS (process with one router)`,
+    ratio: perRouter / mb(before.rss),
+    target: '≤ 5 MB',
+    met: perRouter <= 5,
+  });
+}
+
+async function reloadUnderLoad(): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mcpo-bench-'));
+  const file = path.join(dir, 'config.json');
+  const config = (tag: string) => {
+    const [command, ...args] = serverCommand();
+    const [bCommand, ...bArgs] = serverCommand(['--tag', tag]);
+    return JSON.stringify({ mcpServers: { a: { command, args }, b: { command: bCommand, args: bArgs } } });
+  };
+  writeFileSync(file, config('0'));
+  const mcpo = await startMcpoReady(['--config', file, '--hot-reload']);
+  try {
+    const steady = await cannon(`${mcpo.url}/a/ping`, 8, {}, { requests: [{ path: '/a/ping' }, { path: '/b/ping' }] });
+    const load = cannon(`${mcpo.url}/a/ping`, 8, {}, { duration: Math.max(SECONDS, 8), requests: [{ path: '/a/ping' }, { path: '/b/ping' }] });
+    for (let i = 1; i <= 10; i++) {
+      await sleep(600);
+      writeFileSync(file, config(String(i)));
+    }
+    const during = await load;
+    const health = (await (await fetch(`${mcpo.url}/healthz`)).json()) as { generation: number };
+    rows.push({
+      scenario: `Reloads under load: config rewritten 10 times (generation reached ${health.generation}), concurrency 8 on two servers, one of them changed each time`,
+      figure: `${fmt(during.rps)} req/s, ${during.failures} failed of ${fmt(during.requests)}`,
+      baseline: `${fmt(steady.rps)} req/s (same load, no reloads)`,
+      ratio: during.rps / steady.rps,
+      target: '0 failed',
+      met: during.failures === 0,
+    });
+  } finally {
+    await mcpo.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------- main ----------
+
+const only = process.env.BENCH_ONLY?.split(',');
+const want = (name: string) => !only || only.includes(name);
+const started = Date.now();
+compileServer();
+if (want('throughput')) await throughputAndLatency();
+if (want('tools')) await toolCount();
+if (want('startup')) {
+  await startupTime(1000);
+  await startupTime(0);
+}
+if (want('memory')) await memoryPerRouter();
+if (want('reload')) await reloadUnderLoad();
+
+const cpus = os.cpus();
+console.log(`\n${ROUNDS} rounds of ${SECONDS} s, medians; Node ${process.version}, ${cpus.length} × ${cpus[0]?.model.trim() ?? 'CPU'}; load generator, mcpo and the MCP server share these cores. ${fmt((Date.now() - started) / 1000)} s in all.\n`);
+console.log('| scenario | mcpo | baseline | ratio | target | met |');
+console.log('|---|---|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.scenario} | ${r.figure} | ${r.baseline} | ${fmt(r.ratio, 2)}× | ${r.target} | ${r.met ? 'yes' : '**no**'} |`);
+if (cpuTable.length) console.log(`\n${cpuTable.join('\n')}`);
+process.exit(0);
