@@ -71,6 +71,8 @@ export function createArgumentValidator(entry: ToolEntry, onUnusable: (reason: s
         // Match on the URL inside this router, wherever it is mounted.
         useRequestUrl: true,
         ignoreUndocumented: false,
+        // Tool arguments are JSON, never multipart: without this, every request pays for multer's check.
+        fileUploader: false,
       }),
     );
     return router;
