@@ -1,0 +1,61 @@
+/**
+ * What a transport's errors mean for a call and for its session. The SDK
+ * reports these as plain errors with an HTTP status or a message; the
+ * supervisor in upstream.ts needs three answers from them:
+ *
+ * - `notDelivered`: the server certainly did not take the message, so the
+ *   call may be sent once more on a new session;
+ * - `isTransportFailure`: the connection failed (the message may have
+ *   arrived, so it is never sent again), as opposed to a bad result;
+ * - `endsSession`: an error reported on its own that means the session is
+ *   gone and a new one must be started.
+ *
+ * Pure; unit-tested against the errors the SDK really throws.
+ */
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { TransportType } from './spec.js';
+
+export const messageOf = (err: unknown): string => {
+  const message = err instanceof Error ? err.message : String(err);
+  // An SSE stream that simply closed carries no message of its own.
+  return message === 'SSE error: undefined' ? 'SSE error: the event stream closed' : message;
+};
+
+/** The error's HTTP status where the transport reports one (Streamable HTTP or an SSE POST). */
+export function httpStatusOf(err: unknown): number | undefined {
+  if (err instanceof StreamableHTTPError) return err.code;
+  const match = err instanceof Error ? /^Error POSTing to endpoint \(HTTP (\d{3})\)/.exec(err.message) : null;
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * True when the server certainly did not take the message: its session is
+ * gone (404; an SSE endpoint refuses with any 4xx) or nothing was listening.
+ * Such a call may be sent once more on a new session.
+ */
+export function notDelivered(err: unknown, type: TransportType): boolean {
+  const status = httpStatusOf(err);
+  if (status !== undefined) return type === 'sse' ? status >= 400 && status < 500 : status === 404;
+  const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
+  return cause?.code === 'ECONNREFUSED';
+}
+
+/** An error from the transport itself (HTTP status, network, stream), as opposed to a bad message. */
+export function isTransportFailure(err: unknown): boolean {
+  if (err instanceof StreamableHTTPError || httpStatusOf(err) !== undefined) return true;
+  if (!(err instanceof Error)) return false;
+  if (err.message.startsWith('SSE error:') || err.message.startsWith('SSE stream disconnected')) return true;
+  // fetch's network errors: a TypeError whose cause carries a system or undici error code.
+  const code = (err.cause as { code?: unknown } | undefined)?.code ?? (err as { code?: unknown }).code;
+  return err.message === 'fetch failed' || (typeof code === 'string' && /^(E[A-Z]+|UND_ERR)/.test(code));
+}
+
+/** Errors the transport reports on its own that mean the session cannot be used any more. */
+export function endsSession(err: unknown, type: TransportType): boolean {
+  if (type === 'sse') return err instanceof Error && err.message.startsWith('SSE error:');
+  if (type === 'streamable-http') {
+    if (httpStatusOf(err) === 404) return true;
+    return err instanceof Error && /^(SSE stream disconnected|Maximum reconnection attempts|Failed to reconnect SSE stream)/.test(err.message);
+  }
+  return false;
+}
