@@ -191,9 +191,8 @@ async function main(): Promise<void> {
 
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
     if (stopping) {
-      // A second signal: stop now, but still take the children down with us.
+      // A second signal: stop now. The stdio transport's exit hook SIGKILLs every child's process group.
       logger.warn(`${signal} again; exiting without waiting`);
-      app.kill();
       process.exit(1);
     }
     stopping = true;

@@ -29,6 +29,7 @@ import { jsonErrorHandler } from './error-handler.js';
 import { NotFoundError } from './errors.js';
 import { securityHeaders } from './headers.js';
 import { healthHandler, serverHealth, type ConfigProblem, type HealthReport } from './health.js';
+import { InFlight } from './in-flight.js';
 import { consoleLogger, type Logger } from './log.js';
 import { servedDocument, serversUrl } from './openapi.js';
 import { normalizeRootPath, type RouterOptions } from './options.js';
@@ -77,8 +78,6 @@ export interface McpoApp extends Express {
   ready(): Promise<void>;
   /** Closes every server (no child process outlives it). */
   close(): Promise<void>;
-  /** Sends SIGKILL to every child process at once, for an exit that cannot wait for close(). */
-  kill(): void;
   health(): HealthReport;
   /** The routers by server name. */
   routers(): ReadonlyMap<string, McpoRouter>;
@@ -115,9 +114,8 @@ interface Mounted {
   router: McpoRouter;
   /** Its path below the prefix, e.g. `/time`. */
   path: string;
-  /** Requests this router is serving now; it is closed after a reload only when this reaches 0. */
-  inFlight: number;
-  idle: (() => void)[];
+  /** Requests this router is serving; after a reload it is closed only once they are done. */
+  inFlight: InFlight;
 }
 
 function toConfig(config: AppConfig): { servers: readonly ServerEntry[]; single: boolean } {
@@ -197,7 +195,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       ...(single && options.info ? { info: options.info } : {}),
       logger: serverLogger(logger, entry.name, redactNow),
     });
-    return { entry, router, path: `/${encodeURIComponent(entry.name)}`, inFlight: 0, idle: [] };
+    return { entry, router, path: `/${encodeURIComponent(entry.name)}`, inFlight: new InFlight() };
   };
 
   checkNames(entries);
@@ -207,8 +205,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
   const detached = new Set<McpoRouter>();
   let draining = false;
   let closed = false;
-  let inFlight = 0;
-  const idle: (() => void)[] = [];
+  const inFlight = new InFlight();
   let generation = 1;
   let lastReload: string | null = null;
   let configError: ConfigProblem | null = null;
@@ -218,11 +215,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
   /** Closes a router that left the table once its calls in flight are done. */
   const retire = (m: Mounted): void => {
     detached.add(m.router);
-    const close = (): void => {
-      void m.router.close().finally(() => detached.delete(m.router));
-    };
-    if (m.inFlight === 0) close();
-    else m.idle.push(close);
+    m.inFlight.whenIdle(() => void m.router.close().finally(() => detached.delete(m.router)));
   };
 
   const applyReload = async (next: AppConfig): Promise<ReloadResult> => {
@@ -235,19 +228,16 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
     redact = createRedactor([...secrets]);
 
     const diff = diffServers([...table.values()].map((m) => m.entry), servers);
-    const result: ReloadResult = {
-      applied: !isEmptyDiff(diff),
-      generation,
+    const names = {
       added: diff.added.map((e) => e.name),
       changed: diff.changed.map((e) => e.name),
       removed: diff.removed,
       unchanged: diff.unchanged.map((e) => e.name),
-      failed: [],
     };
-    if (!result.applied) {
+    if (isEmptyDiff(diff)) {
       // The running servers are what the file says: an earlier failed change is moot.
       reloadFailures = [];
-      return result;
+      return { applied: false, generation, ...names, failed: [] };
     }
 
     // Added servers are mounted now, removed ones leave now (new requests get 404).
@@ -266,6 +256,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
     for (const m of fresh) detached.add(m.router);
     const outcomes = await Promise.allSettled(fresh.map((m) => m.router.ready()));
     const swapped = new Map<string, Mounted>();
+    const failed: ReloadResult['failed'] = [];
     fresh.forEach((m, i) => {
       detached.delete(m.router);
       const outcome = outcomes[i]!;
@@ -274,7 +265,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
         return;
       }
       const error = outcome.status === 'rejected' ? redact(outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason)) : 'the app closed';
-      result.failed.push({ name: m.entry.name, error });
+      failed.push({ name: m.entry.name, error });
       logger.warn('the changed server could not start; the previous one keeps serving', { server: m.entry.name, error });
       void m.router.close();
     });
@@ -285,21 +276,21 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       if (old) retire(old);
     }
 
-    reloadFailures = result.failed;
+    reloadFailures = failed;
     // Only changed servers that all failed to start: nothing was applied, and the generation stays.
-    result.applied = added.size + diff.removed.length + swapped.size > 0;
-    if (!result.applied) return result;
-    generation++;
-    lastReload = new Date().toISOString();
-    result.generation = generation;
-    logger.info('config reloaded', {
-      generation,
-      added: result.added.join(',') || undefined,
-      changed: result.changed.filter((n) => swapped.has(n)).join(',') || undefined,
-      removed: result.removed.join(',') || undefined,
-      failed: result.failed.map((f) => f.name).join(',') || undefined,
-    });
-    return result;
+    const applied = added.size + diff.removed.length + swapped.size > 0;
+    if (applied) {
+      generation++;
+      lastReload = new Date().toISOString();
+      logger.info('config reloaded', {
+        generation,
+        added: names.added.join(',') || undefined,
+        changed: [...swapped.keys()].join(',') || undefined,
+        removed: names.removed.join(',') || undefined,
+        failed: failed.map((f) => f.name).join(',') || undefined,
+      });
+    }
+    return { applied, generation, ...names, failed };
   };
 
   const app = express() as unknown as McpoApp;
@@ -309,11 +300,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
   app.use(function countInFlight(_req, res, next) {
     // While draining, keep-alive sockets are closed after their response so the server can stop.
     if (draining) res.set('Connection', 'close');
-    inFlight++;
-    res.once('close', () => {
-      inFlight--;
-      if (inFlight === 0) for (const resolve of idle.splice(0)) resolve();
-    });
+    inFlight.track(res);
     next();
   });
   app.use(securityHeaders({ https: options.https ?? false }));
@@ -366,10 +353,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
     base.use('/:server', function toServer(req, res, next) {
       const found = table.get(req.params.server as string);
       if (!found) return next();
-      found.inFlight++;
-      res.once('close', () => {
-        if (--found.inFlight === 0) for (const done of found.idle.splice(0)) done();
-      });
+      found.inFlight.track(res);
       found.router(req, res, next);
     });
   }
@@ -387,17 +371,6 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
     async close() {
       closed = true;
       await Promise.all([...[...table.values()].map((m) => m.router), ...detached].map((router) => router.close()));
-    },
-    kill() {
-      for (const router of [...[...table.values()].map((m) => m.router), ...detached]) {
-        const pid = router.status().pid;
-        if (pid === undefined) continue;
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
     },
     health,
     routers: () => new Map([...table].map(([name, m]) => [name, m.router])),
@@ -417,11 +390,10 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
     },
     drain(graceMs: number): Promise<boolean> {
       draining = true;
-      if (inFlight === 0) return Promise.resolve(true);
       return new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => resolve(false), graceMs);
         timer.unref();
-        idle.push(() => {
+        inFlight.whenIdle(() => {
           clearTimeout(timer);
           resolve(true);
         });

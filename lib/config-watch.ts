@@ -15,6 +15,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { AppConfig, ReloadResult } from './app.js';
+import { coalesced } from './coalesce.js';
 import type { Logger } from './log.js';
 
 export interface ConfigWatchOptions {
@@ -46,14 +47,14 @@ export function watchConfig(options: ConfigWatchOptions): ConfigWatcher {
   const debounceMs = options.debounceMs ?? 200;
   const file = resolve(options.file);
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
   let closed = false;
   let lastError: string | undefined;
   /** The text last read, so unrelated events in the directory cost one read. */
   let lastText: string | undefined;
 
-  const once = async (): Promise<void> => {
+  // One reload at a time; saves during one ask for exactly one more.
+  const reload = coalesced(async (): Promise<void> => {
+    if (closed) return;
     let config: AppConfig;
     try {
       config = await options.load();
@@ -74,7 +75,7 @@ export function watchConfig(options: ConfigWatchOptions): ConfigWatcher {
       app.setConfigError(err);
       logger.error(`config not reloaded: ${err instanceof Error ? err.message : String(err)}`);
     }
-  };
+  });
 
   /** For watch events: skip the reload when the file's text did not change. */
   const changed = async (): Promise<boolean> => {
@@ -87,22 +88,6 @@ export function watchConfig(options: ConfigWatchOptions): ConfigWatcher {
     if (text !== undefined && text === lastText) return false;
     lastText = text;
     return true;
-  };
-
-  const reload = (): Promise<void> => {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        await once();
-      } while (again && !closed);
-    })().finally(() => {
-      running = undefined;
-    });
-    return running;
   };
 
   const startWatching = (): FSWatcher | undefined => {

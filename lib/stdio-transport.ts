@@ -86,13 +86,16 @@ export class StdioTransport implements Transport {
       windowsHide: true,
     });
     this.#child = child;
-    this.#exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    child.once('exit', () => {
-      if (child.pid === undefined) return;
-      liveGroups.delete(child.pid);
-      // The leader is gone; anything it started must not linger (and would hold the pipes open).
-      signalGroup(child.pid, 'SIGKILL');
-    });
+    this.#exited = new Promise((resolve) =>
+      child.once('exit', () => {
+        if (child.pid !== undefined) {
+          liveGroups.delete(child.pid);
+          // The leader is gone; anything it started must not linger (and would hold the pipes open).
+          signalGroup(child.pid, 'SIGKILL');
+        }
+        resolve();
+      }),
+    );
     child.once('close', () => {
       if (this.#child === child) this.#child = undefined;
       this.onclose?.();

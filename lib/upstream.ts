@@ -34,6 +34,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { coalesced } from './coalesce.js';
 import { TimeoutError, UnavailableError, UpstreamError } from './errors.js';
 import type { Logger } from './log.js';
 import type { ResolvedSpec, TransportType } from './spec.js';
@@ -142,8 +143,6 @@ export class Upstream {
   #settleFirst: (err?: unknown) => void = () => {};
   /** Called on every state change; calls waiting for a new session listen here. */
   #watchers = new Set<() => void>();
-  #refreshing: Promise<void> | undefined;
-  #refreshAgain = false;
 
   constructor(
     readonly spec: ResolvedSpec,
@@ -164,10 +163,6 @@ export class Upstream {
   /** Resolves at the first successful connection; rejects if the first attempt fails (retries go on). */
   ready(): Promise<void> {
     return this.#first;
-  }
-
-  get state(): UpstreamState {
-    return this.#state;
   }
 
   status(): UpstreamStatus {
@@ -328,31 +323,18 @@ export class Upstream {
    * Re-lists the tools. Notifications that arrive during a refresh are folded
    * into one more refresh after it, so the last list always wins.
    */
-  refreshTools(): Promise<void> {
-    if (this.#refreshing) {
-      this.#refreshAgain = true;
-      return this.#refreshing;
+  readonly refreshTools = coalesced(async () => {
+    const session = this.#session;
+    if (!session || this.#state !== 'ready') return;
+    try {
+      const tools = await this.#listAll(session.client);
+      if (this.#session !== session || this.#state !== 'ready') return;
+      this.#tools = tools;
+      this.options.onTools(tools, this.#meta(session.client));
+    } catch (err) {
+      this.options.logger.warn('could not re-list tools; keeping the previous list', { error: messageOf(err) });
     }
-    const run = async (): Promise<void> => {
-      do {
-        this.#refreshAgain = false;
-        const session = this.#session;
-        if (!session || this.#state !== 'ready') return;
-        try {
-          const tools = await this.#listAll(session.client);
-          if (this.#session !== session || this.#state !== 'ready') return;
-          this.#tools = tools;
-          this.options.onTools(tools, this.#meta(session.client));
-        } catch (err) {
-          this.options.logger.warn('could not re-list tools; keeping the previous list', { error: messageOf(err) });
-        }
-      } while (this.#refreshAgain);
-    };
-    this.#refreshing = run().finally(() => {
-      this.#refreshing = undefined;
-    });
-    return this.#refreshing;
-  }
+  });
 
   /** Calls a tool; throws McpoError or McpError, never a raw transport error. */
   async call(name: string, args: Record<string, unknown>, options: CallOptions): Promise<CallToolResult> {

@@ -3,29 +3,12 @@
  * started may still be alive. A leaked MCP server fails the run instead of
  * hiding until the machine runs out of processes.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { allProcesses } from './helpers/mcpo.js';
 
-/** Live (non-zombie) children of this process, from /proc. */
+/** Live (non-zombie) children of this process. */
 export function liveChildren(): { pid: number; command: string }[] {
-  const found: { pid: number; command: string }[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      // Fields after the command (which may hold spaces) start after the last ')'.
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const state = rest[0];
-      const ppid = Number(rest[1]);
-      if (ppid === process.pid && state !== 'Z') {
-        const command = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ').trim();
-        // tsx's esbuild service belongs to the test runner, not to a test.
-        if (!/esbuild\S* --service/.test(command)) found.push({ pid: Number(name), command });
-      }
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return found;
+  // tsx's esbuild service belongs to the test runner, not to a test.
+  return allProcesses().filter((p) => p.ppid === process.pid && !/esbuild\S* --service/.test(p.command));
 }
 
 async function settle(): Promise<{ pid: number; command: string }[]> {

@@ -9,7 +9,7 @@
  * Every scenario uses test/bench/server.ts over stdio. Not part of npm test.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import express from 'express';
 import { createApp, mcpoRouter, silentLogger } from '../../lib/index.js';
+import { allProcesses } from '../helpers/mcpo.js';
+import { freePort } from '../helpers/servers.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -106,45 +108,23 @@ async function startMcpoReady(args: string[]): Promise<Running> {
   throw new Error('mcpo did not connect its servers');
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = http.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------- measuring ----------
 
-/** CPU time (user + system, ms) of a process and every descendant, from /proc; 10 ms resolution. */
+/** CPU time (user + system, ms) of a process and of all its descendants, from /proc; 10 ms resolution. */
 function cpuMs(root: number): { own: number; children: number } {
-  const ticks = new Map<number, { ppid: number; cpu: number }>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // Fields 4 (ppid), 14 (utime) and 15 (stime) of proc(5), counted from the state at index 0.
-      ticks.set(Number(name), { ppid: Number(f[1]), cpu: Number(f[11]) + Number(f[12]) });
-    } catch {
-      // gone
-    }
-  }
-  const msPerTick = 1000 / 100;
+  const processes = allProcesses();
   let children = 0;
   const walk = (pid: number): void => {
-    for (const [child, t] of ticks) {
-      if (t.ppid !== pid) continue;
-      children += t.cpu;
-      walk(child);
+    for (const p of processes) {
+      if (p.ppid !== pid) continue;
+      children += p.cpuMs;
+      walk(p.pid);
     }
   };
   walk(root);
-  return { own: (ticks.get(root)?.cpu ?? 0) * msPerTick, children: children * msPerTick };
+  return { own: processes.find((p) => p.pid === root)?.cpuMs ?? 0, children };
 }
 
 /** Runs `load` and reports CPU ms per request spent by each process tree and by the load generator. */

@@ -117,17 +117,19 @@ export async function startMcpo(args: string[], env: NodeJS.ProcessEnv = process
   };
 }
 
-/** Every live (non-zombie) process on the machine, from /proc. */
-export function allProcesses(): { pid: number; ppid: number; command: string }[] {
-  const found: { pid: number; ppid: number; command: string }[] = [];
+/** Every live (non-zombie) process on the machine, from /proc, with the CPU it has used so far. */
+export function allProcesses(): { pid: number; ppid: number; command: string; cpuMs: number }[] {
+  const found: { pid: number; ppid: number; command: string; cpuMs: number }[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // Fields after the command (which may hold spaces) start after the last ')': state, ppid, … utime (11), stime (12).
       const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (rest[0] === 'Z') continue;
       const command = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      found.push({ pid: Number(name), ppid: Number(rest[1]), command });
+      // Clock ticks are 1/100 s on Linux (getconf CLK_TCK).
+      found.push({ pid: Number(name), ppid: Number(rest[1]), command, cpuMs: (Number(rest[11]) + Number(rest[12])) * 10 });
     } catch {
       // gone while we looked
     }
