@@ -8,9 +8,10 @@
  * usual ones: a bare `-h` asks for help and a bare `-v` for the version,
  * while `-h HOST` and `-v VERSION` keep their original meaning.
  */
-import net from 'node:net';
 import minimist from 'minimist';
+import { parseByteSize } from '../lib/body.js';
 import { normalizeOrigin } from '../lib/cors.js';
+import { isLoopbackHost, normalizeAllowedHost } from '../lib/hosts.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/log.js';
 import { transportType, type TransportType } from '../lib/spec.js';
 
@@ -31,6 +32,10 @@ export interface CliOptions {
   strictAuth: boolean;
   allowUnauthenticated: boolean;
   corsAllowOrigins: string[];
+  /** Host names answered besides loopback ones; undefined: no Host check (a non-loopback bind without --allowed-hosts). */
+  allowedHosts?: string[];
+  /** Largest accepted request body, in bytes. */
+  bodyLimit: number;
   serverType: TransportType;
   headers?: Record<string, string>;
   /** From --env, in order; --env-path is read by the caller. */
@@ -58,11 +63,12 @@ export const DEFAULTS = Object.freeze({
   toolTimeout: 30,
   logLevel: 'info' as LogLevel,
   gracePeriod: 30,
+  bodyLimit: '1mb',
 });
 
 const STRINGS = [
   'host', 'port', 'ssl-certfile', 'ssl-keyfile', 'root-path', 'path-prefix',
-  'api-key', 'cors-allow-origins', 'server-type', 'header', 'env', 'env-path',
+  'api-key', 'cors-allow-origins', 'allowed-hosts', 'body-limit', 'server-type', 'header', 'env', 'env-path',
   'config', 'tool-timeout', 'tool-timeout-max', 'name', 'description', 'version',
   'log-level', 'grace-period',
 ];
@@ -93,7 +99,11 @@ Auth and CORS:
   -k, --api-key <key>            require "Authorization: Bearer <key>" on tool calls (or set MCPO_API_KEY)
       --strict-auth              require the key on every route, docs included (not /healthz)
       --allow-unauthenticated    allow a non-loopback --host without an API key
-      --cors-allow-origins <o>   allow browser calls from this origin, or *; repeatable (default: CORS off)
+      --cors-allow-origins <o>   allow browser calls from this origin, or *; repeatable (default: none;
+                                 other origins get 403, the docs page's own origin always works)
+      --allowed-hosts <h>        also answer to this Host name (api.example.com, *.example.com, or *);
+                                 repeatable. On a loopback --host only loopback names are answered
+                                 by default (DNS rebinding); elsewhere there is no Host check unless given
 
 Server (single-server mode):
       --server-type, --type <t>  stdio (default), sse or streamable-http; for the last two the word after -- is the URL
@@ -108,6 +118,7 @@ Config:
 Calls:
       --tool-timeout <s>         seconds a tool call may take before it answers 504 (default ${DEFAULTS.toolTimeout})
       --tool-timeout-max <s>     most seconds a caller may ask for with X-Tool-Timeout or ?timeout= (default 600)
+      --body-limit <size>        largest request body, e.g. 512kb or 2mb (default ${DEFAULTS.bodyLimit}); more gets 413
       --structured-output        add an "output" collection of typed items to every result
 
 Docs, logging, process:
@@ -141,6 +152,21 @@ function list(value: unknown): string[] {
   return (Array.isArray(value) ? value : [value]).map(String);
 }
 
+/** A repeatable flag whose values may also be comma-separated, each normalized or refused with `problem`. */
+function commaList(parsed: Record<string, unknown>, flag: string, normalize: (entry: string) => string, problem: string): string[] {
+  const out: string[] = [];
+  for (const value of list(parsed[flag])) {
+    for (const entry of value.split(',').map((e) => e.trim()).filter(Boolean)) {
+      try {
+        out.push(normalize(entry));
+      } catch {
+        throw new UsageError(`--${flag}: ${JSON.stringify(entry)} ${problem}`);
+      }
+    }
+  }
+  return out;
+}
+
 function seconds(value: unknown, flag: string): number | undefined {
   const text = required(value, flag);
   if (text === undefined) return undefined;
@@ -149,14 +175,6 @@ function seconds(value: unknown, flag: string): number | undefined {
     throw new UsageError(`--${flag} must be a positive number of seconds, got ${JSON.stringify(text)}`);
   }
   return n;
-}
-
-function isLoopback(host: string): boolean {
-  const bare = host.replace(/^\[(.*)\]$/, '$1');
-  if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
-  if (net.isIPv4(bare)) return bare.startsWith('127.');
-  if (net.isIPv6(bare)) return bare === '::1' || /^::ffff:127\./i.test(bare);
-  return false;
 }
 
 function parseHeaders(text: string): Record<string, string> {
@@ -233,23 +251,21 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   const strictAuth = Boolean(parsed['strict-auth']);
   if (strictAuth && !apiKey) throw new UsageError('--strict-auth needs an API key: set --api-key or MCPO_API_KEY');
   const allowUnauthenticated = Boolean(parsed['allow-unauthenticated']);
-  if (!apiKey && !allowUnauthenticated && !isLoopback(host)) {
+  if (!apiKey && !allowUnauthenticated && !isLoopbackHost(host)) {
     throw new UsageError(
       `refusing to serve on ${host} without an API key, since MCP servers can read files and run commands; ` +
         'set --api-key or MCPO_API_KEY, or pass --allow-unauthenticated if something in front of mcpo checks callers',
     );
   }
 
-  const corsAllowOrigins: string[] = [];
-  for (const value of list(parsed['cors-allow-origins'])) {
-    for (const origin of value.split(',').map((o) => o.trim()).filter(Boolean)) {
-      try {
-        corsAllowOrigins.push(normalizeOrigin(origin));
-      } catch {
-        throw new UsageError(`--cors-allow-origins: ${JSON.stringify(origin)} is not an origin; write it like https://chat.example.com, or *`);
-      }
-    }
-  }
+  const corsAllowOrigins = commaList(parsed, 'cors-allow-origins', normalizeOrigin, 'is not an origin; write it like https://chat.example.com, or *');
+  const hostList = commaList(parsed, 'allowed-hosts', normalizeAllowedHost, 'is not a host name; write it like api.example.com, *.example.com, or *');
+  // A loopback bind is what DNS rebinding targets: its Host check is on even when no name is added.
+  const allowedHosts = isLoopbackHost(host) || hostList.length > 0 ? hostList : undefined;
+
+  const bodyLimitText = required(parsed['body-limit'], 'body-limit') ?? DEFAULTS.bodyLimit;
+  const bodyLimit = parseByteSize(bodyLimitText);
+  if (bodyLimit === undefined) throw new UsageError(`--body-limit must be a size such as 512kb or 2mb, got ${JSON.stringify(bodyLimitText)}`);
 
   const typeText = required(parsed['server-type'], 'server-type') ?? 'stdio';
   const serverType = transportType(typeText);
@@ -314,6 +330,8 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
       strictAuth,
       allowUnauthenticated,
       corsAllowOrigins,
+      ...(allowedHosts !== undefined ? { allowedHosts } : {}),
+      bodyLimit,
       serverType,
       ...(headers !== undefined ? { headers } : {}),
       env: envVars,

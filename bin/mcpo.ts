@@ -107,6 +107,7 @@ function appOptions(options: CliOptions, logger: Logger): AppOptions {
     ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
     strictAuth: options.strictAuth,
     corsAllowOrigins: options.corsAllowOrigins,
+    ...(options.allowedHosts !== undefined ? { allowedHosts: options.allowedHosts } : {}),
     pathPrefix: options.pathPrefix,
     rootPath: options.rootPath,
     https: options.tls !== undefined,
@@ -119,6 +120,7 @@ function appOptions(options: CliOptions, logger: Logger): AppOptions {
       toolTimeout: options.toolTimeout,
       ...(options.toolTimeoutMax !== undefined ? { toolTimeoutMax: options.toolTimeoutMax } : {}),
       structuredOutput: options.structuredOutput,
+      bodyLimit: options.bodyLimit,
     },
     logger,
   };

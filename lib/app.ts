@@ -28,12 +28,14 @@ import { docsRouter } from './docs.js';
 import { jsonErrorHandler } from './error-handler.js';
 import { NotFoundError } from './errors.js';
 import { securityHeaders } from './headers.js';
+import { hostCheck } from './hosts.js';
 import { healthHandler, serverHealth, type ConfigProblem, type HealthReport } from './health.js';
 import { InFlight } from './in-flight.js';
 import { consoleLogger, type Logger } from './log.js';
 import { servedDocument, serversUrl } from './openapi.js';
 import { normalizeRootPath, type RouterOptions } from './options.js';
 import { createRedactor, urlSecrets, type Redactor } from './redact.js';
+import { requestId } from './request-id.js';
 import { mcpoRouter, type McpoRouter } from './router.js';
 import { resolveSpec, type ServerSpec } from './spec.js';
 import { VERSION } from './version.js';
@@ -46,8 +48,14 @@ export interface AppOptions {
   apiKey?: string;
   /** The key protects every route, docs and documents included; only `/healthz` and CORS preflight stay open. @default false */
   strictAuth?: boolean;
-  /** Origins allowed to call from a browser, or `*`. @default [] (CORS off) */
+  /** Origins allowed to call from a browser, or `*`; requests from any other origin but the page's own get 403. @default [] */
   corsAllowOrigins?: readonly string[];
+  /**
+   * Answer only requests whose `Host` is a loopback name or one of these
+   * (`api.example.com`, `*.example.com`, `*`); others get 403. The CLI turns
+   * this on for a loopback bind, against DNS rebinding. @default undefined (no check)
+   */
+  allowedHosts?: readonly string[];
   /** Where servers are mounted: `<prefix>/<name>`. @default '/' */
   pathPrefix?: string;
   /** The path a reverse proxy strips in front of mcpo; used in the documents' `servers` URLs. @default '' */
@@ -296,6 +304,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
   const app = express() as unknown as McpoApp;
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(requestId());
   app.use(requestLog(logger));
   app.use(function countInFlight(_req, res, next) {
     // While draining, keep-alive sockets are closed after their response so the server can stop.
@@ -304,6 +313,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
     next();
   });
   app.use(securityHeaders({ https: options.https ?? false }));
+  if (options.allowedHosts !== undefined) app.use(hostCheck({ allowed: options.allowedHosts }));
   app.use(cors({ origins: options.corsAllowOrigins ?? [] }));
 
   const health = (): HealthReport => {

@@ -49,7 +49,7 @@ export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler
   }
   const expected = digest(options.apiKey);
   const isPublic = options.isPublic ?? (() => false);
-  const challenge = options.basicChallenge ? 'Bearer realm="mcpo", Basic realm="mcpo", charset="UTF-8"' : 'Bearer realm="mcpo"';
+  const challenge = options.basicChallenge ? ['Bearer realm="mcpo"', 'Basic realm="mcpo", charset="UTF-8"'] : ['Bearer realm="mcpo"'];
 
   return function checkApiKey(req, _res, next) {
     if (isPublic(req)) return next();

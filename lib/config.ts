@@ -56,7 +56,7 @@ const RESERVED_SERVER_NAMES: ReadonlySet<string> = new Set(['docs', 'openapi.jso
 const SERVER_NAME = /^[A-Za-z0-9_.~-]{1,128}$/;
 
 const STDIO_KEYS = new Set(['type', 'command', 'args', 'env', 'cwd']);
-const REMOTE_KEYS = new Set(['type', 'url', 'headers']);
+const REMOTE_KEYS = new Set(['type', 'url', 'headers', 'forwardHeaders']);
 const COMMON_KEYS = new Set(['disabledTools', 'disabled_tools', 'enabled', 'disabled']);
 /** Settings of mcpo itself that belong on the command line; a file (and so a reload) cannot change them. */
 const COMMAND_LINE_ONLY: Record<string, string> = { apiKey: '--api-key', api_key: '--api-key', host: '--host', port: '--port' };

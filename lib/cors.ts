@@ -1,13 +1,23 @@
 /**
- * `cors()`: Cross-Origin Resource Sharing for an explicit list of origins.
+ * `cors()`: which web origins may call, and the Cross-Origin Resource
+ * Sharing headers that tell browsers so.
  *
- * Off unless origins are given. With `*`, any origin may call, but never with
+ * A request that carries an `Origin` (a browser sends one on every
+ * cross-origin request and on same-origin POSTs) is answered only when that
+ * origin is the page's own host or is listed; any other gets 403 before auth
+ * or a tool sees it, so a page elsewhere cannot drive tools even through
+ * "simple" requests the browser sends without a preflight. Requests without
+ * an `Origin` (curl, SDKs, servers) are not affected.
+ *
+ * CORS headers are off unless origins are given. With `*`, any origin may call, but never with
  * browser credentials: under --strict-auth a browser may hold Basic
  * credentials for mcpo, and a wildcard with credentials would let any page
  * spend them. Named origins are echoed back and may send credentials.
  * Preflight requests are answered here and never reach auth or routes.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestHandler } from 'express';
+import { ForbiddenError } from './errors.js';
 
 export interface CorsOptions {
   /** Allowed origins, e.g. `https://chat.example.com`, or `*`. @default [] (CORS off) */
@@ -32,6 +42,17 @@ export function normalizeOrigin(origin: string): string {
   }
 }
 
+/** A same-origin request: the Origin names the host the request was sent to (the scheme cannot differ on one port). */
+function isSameOrigin(origin: string, headers: IncomingHttpHeaders): boolean {
+  const host = headers.host;
+  if (host === undefined) return false;
+  try {
+    return new URL(origin).host === new URL(`http://${host}`).host;
+  } catch {
+    return false;
+  }
+}
+
 export function cors(options: Readonly<CorsOptions> = {}): RequestHandler {
   const origins = (options.origins ?? []).map(normalizeOrigin);
   const any = origins.includes('*');
@@ -43,6 +64,9 @@ export function cors(options: Readonly<CorsOptions> = {}): RequestHandler {
     const preflight = req.method === 'OPTIONS' && origin !== undefined && req.headers['access-control-request-method'] !== undefined;
     res.vary('Origin');
     const ok = origin !== undefined && (any || allowed.has(origin));
+    if (origin !== undefined && !ok && !isSameOrigin(origin, req.headers)) {
+      return next(new ForbiddenError(`Requests from the origin ${JSON.stringify(origin.slice(0, 200))} are not allowed; start mcpo with --cors-allow-origins to allow it`, 'origin_not_allowed'));
+    }
     if (ok) {
       if (any) {
         res.set('Access-Control-Allow-Origin', '*');
@@ -60,7 +84,6 @@ export function cors(options: Readonly<CorsOptions> = {}): RequestHandler {
       res.set('Access-Control-Max-Age', maxAge);
       res.vary('Access-Control-Request-Headers');
     }
-    // Without the allow headers the browser blocks the real request itself.
     res.status(204).end();
   };
 }

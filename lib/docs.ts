@@ -4,7 +4,8 @@
  * The page holds no state of its own: a small static script finds the spec
  * next to wherever the page is served (`<mount>/openapi.json`), so any number
  * of routers in one app each show their own document, and a reverse-proxy
- * prefix just works. It never loads a spec named in the query string.
+ * prefix just works. It never loads a spec named in the query string, and
+ * shows what servers wrote as text, never as HTML.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -32,14 +33,26 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
+/**
+ * Descriptions and titles come from MCP servers, which are not trusted to
+ * write HTML into mcpo's origin: Swagger UI's Markdown component (markup
+ * allowed, then sanitised) is replaced by one that shows the text as text.
+ */
 const INIT = `window.addEventListener('load', function () {
   var base = window.location.pathname.replace(/\\/docs\\/?$/, '');
+  function plainText(Original, system) {
+    return function (props) {
+      var text = props.source == null ? '' : String(props.source);
+      return system.React.createElement('div', { className: 'markdown', style: { whiteSpace: 'pre-wrap' } }, text);
+    };
+  }
   window.ui = SwaggerUIBundle({
     url: base + '/openapi.json',
     dom_id: '#swagger-ui',
     deepLinking: true,
     queryConfigEnabled: false,
     presets: [SwaggerUIBundle.presets.apis],
+    plugins: [function () { return { wrapComponents: { Markdown: plainText } }; }],
     layout: 'BaseLayout'
   });
 });

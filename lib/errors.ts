@@ -11,7 +11,7 @@ import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 /** The body of every error response. */
 export interface ErrorBody {
   ok: false;
-  error: { message: string; code: string; data?: unknown };
+  error: { message: string; code: string; data?: unknown; requestId?: string };
 }
 
 const BRAND = Symbol.for('mcpo.error');
@@ -19,15 +19,15 @@ const BRAND = Symbol.for('mcpo.error');
 /** Base class: an error that knows its HTTP status and stable code. */
 export class McpoError extends Error {
   readonly [BRAND] = true;
-  /** Extra response headers, e.g. `Retry-After`. */
-  readonly headers: Readonly<Record<string, string>>;
+  /** Extra response headers, e.g. `Retry-After`; a list is sent as one header line per value. */
+  readonly headers: Readonly<Record<string, string | readonly string[]>>;
 
   constructor(
     message: string,
     readonly status: number,
     readonly code: string,
     readonly data?: unknown,
-    headers: Record<string, string> = {},
+    headers: Record<string, string | readonly string[]> = {},
   ) {
     super(message);
     this.name = new.target.name;
@@ -47,14 +47,21 @@ export class BadRequestError extends McpoError {
 }
 
 export class UnauthorizedError extends McpoError {
-  constructor(message: string, challenge: string) {
-    super(message, 401, 'unauthorized', undefined, { 'WWW-Authenticate': challenge });
+  /** One challenge per header line: Chromium reads only the first challenge of a line, and answers Basic only if it sees it. */
+  constructor(message: string, challenges: readonly string[]) {
+    super(message, 401, 'unauthorized', undefined, { 'WWW-Authenticate': challenges });
   }
 }
 
 export class NotFoundError extends McpoError {
   constructor(message: string) {
     super(message, 404, 'not_found');
+  }
+}
+
+export class ForbiddenError extends McpoError {
+  constructor(message: string, code = 'forbidden') {
+    super(message, 403, code);
   }
 }
 
@@ -67,6 +74,12 @@ export class UnknownToolError extends McpoError {
 export class MethodNotAllowedError extends McpoError {
   constructor(allow: string) {
     super(`Method not allowed; use ${allow}`, 405, 'method_not_allowed', undefined, { Allow: allow });
+  }
+}
+
+export class PayloadTooLargeError extends McpoError {
+  constructor(message: string) {
+    super(message, 413, 'payload_too_large');
   }
 }
 
@@ -109,15 +122,30 @@ export class TimeoutError extends McpoError {
 /** Caps text that comes from a server so a huge error message cannot bloat a response. */
 export const MAX_MESSAGE_LENGTH = 2048;
 
+/** Caps the serialized size of structured data a server attached to an error. */
+export const MAX_DATA_LENGTH = 8192;
+
 function cap(text: string): string {
   return text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH)}…` : text;
+}
+
+/** Data too large to pass on whole becomes the start of its JSON text, marked as cut. */
+export function capData(data: unknown): unknown {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(data);
+  } catch {
+    return { truncated: true };
+  }
+  if (json === undefined || json.length <= MAX_DATA_LENGTH) return data;
+  return { truncated: true, json: json.slice(0, MAX_DATA_LENGTH) };
 }
 
 /** JSON-RPC error codes from an upstream server → HTTP. */
 function fromMcpError(err: McpError): McpoError {
   // The SDK prefixes "MCP error <code>: ", sometimes twice; the code is in data already.
   const message = cap(err.message.replace(/^(MCP error -?\d+: )+/, ''));
-  const data = { jsonrpcCode: err.code, ...(err.data !== undefined ? { upstream: err.data } : {}) };
+  const data = { jsonrpcCode: err.code, ...(err.data !== undefined ? { upstream: capData(err.data) } : {}) };
   switch (err.code) {
     case ErrorCode.ParseError:
     case ErrorCode.InvalidRequest:
@@ -150,7 +178,7 @@ export function toHttpError(err: unknown): McpoError {
       case 'entity.parse.failed':
         return new BadRequestError('Malformed JSON in request body', undefined, 'malformed_json');
       case 'entity.too.large':
-        return new McpoError('Request body is too large', 413, 'payload_too_large');
+        return new PayloadTooLargeError('Request body is too large');
       case 'encoding.unsupported':
       case 'charset.unsupported':
         return new UnsupportedMediaTypeError(String(e.message));
@@ -165,9 +193,10 @@ export function toHttpError(err: unknown): McpoError {
   return new McpoError('Internal error', 500, 'internal_error');
 }
 
-/** The JSON body for an error; never includes a stack. */
-export function errorBody(err: McpoError): ErrorBody {
+/** The JSON body for an error; never includes a stack. `requestId` lets a caller quote it to an operator. */
+export function errorBody(err: McpoError, requestId?: string): ErrorBody {
   const error: ErrorBody['error'] = { message: err.message, code: err.code };
   if (err.data !== undefined) error.data = err.data;
+  if (requestId !== undefined) error.requestId = requestId;
   return { ok: false, error };
 }

@@ -9,6 +9,8 @@ export { createApp, type AppConfig, type AppOptions, type McpoApp, type ReloadRe
 export { watchConfig, type ConfigWatcher, type ConfigWatchOptions } from './config-watch.js';
 export { loadConfig, parseConfig, ConfigError, type McpoConfig, type ServerEntry, type ParseConfigOptions } from './config.js';
 export { apiKeyAuth, type ApiKeyAuthOptions } from './auth.js';
+export { hostCheck, isLoopbackHost, type HostCheckOptions } from './hosts.js';
+export { requestId } from './request-id.js';
 export type { ConfigProblem, HealthReport, ServerHealth } from './health.js';
 export { createDispatcher, type Dispatcher } from './dispatcher.js';
 export {
@@ -18,7 +20,9 @@ export {
   UnknownToolError,
   NotFoundError,
   UnauthorizedError,
+  ForbiddenError,
   MethodNotAllowedError,
+  PayloadTooLargeError,
   UnsupportedMediaTypeError,
   InvalidArgumentsError,
   ToolError,

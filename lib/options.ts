@@ -3,6 +3,7 @@
  * one function that validates them. Validation happens once, in the factory;
  * request handlers read resolved values only.
  */
+import { parseByteSize } from './body.js';
 import { consoleLogger, type Logger } from './log.js';
 
 export interface RouterOptions {
@@ -48,7 +49,8 @@ export interface ResolvedOptions {
   readonly toolTimeoutMs: number;
   readonly toolTimeoutMaxMs: number;
   readonly structuredOutput: boolean;
-  readonly bodyLimit: number | string;
+  /** Bytes. */
+  readonly bodyLimit: number;
   readonly maxSchemaRecursion: number;
   readonly retryAfter: number;
   readonly connectTimeoutMs: number;
@@ -113,9 +115,9 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
   if (!Number.isInteger(maxSchemaRecursion) || maxSchemaRecursion < 0) {
     throw new TypeError('mcpoRouter: "maxSchemaRecursion" must be a whole number ≥ 0');
   }
-  const bodyLimit = options.bodyLimit ?? DEFAULT_OPTIONS.bodyLimit;
-  if (typeof bodyLimit !== 'number' && typeof bodyLimit !== 'string') {
-    throw new TypeError('mcpoRouter: "bodyLimit" must be a number of bytes or a string such as "1mb"');
+  const bodyLimit = parseByteSize(options.bodyLimit ?? DEFAULT_OPTIONS.bodyLimit);
+  if (bodyLimit === undefined) {
+    throw new TypeError('mcpoRouter: "bodyLimit" must be a positive number of bytes or a string such as "512kb" or "1mb"');
   }
   const disabledTools = options.disabledTools ?? DEFAULT_OPTIONS.disabledTools;
   if (!Array.isArray(disabledTools) || !disabledTools.every((t) => typeof t === 'string')) {

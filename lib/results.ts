@@ -7,7 +7,7 @@
  * content item, so a client can tell text from an image without guessing.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { MAX_MESSAGE_LENGTH, ToolError } from './errors.js';
+import { capData, MAX_MESSAGE_LENGTH, ToolError } from './errors.js';
 
 export type OutputItemType = 'text' | 'scalar' | 'list' | 'object' | 'null' | 'image' | 'audio' | 'resource';
 
@@ -98,5 +98,5 @@ export function toToolError(result: CallToolResult): ToolError {
     .join('\n');
   const message = (text || 'The tool reported an error').slice(0, MAX_MESSAGE_LENGTH);
   const others = content.filter((c) => c.type !== 'text');
-  return new ToolError(message, others.length > 0 ? { content: others.map((c) => toItem(c).value) } : undefined);
+  return new ToolError(message, others.length > 0 ? capData({ content: others.map((c) => toItem(c).value) }) : undefined);
 }

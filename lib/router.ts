@@ -11,6 +11,7 @@
 import express, { type Request, type RequestHandler, type Router } from 'express';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { readJsonBody, unsafeBodyProblem } from './body.js';
 import { createDispatcher } from './dispatcher.js';
 import { docsRouter } from './docs.js';
 import {
@@ -23,6 +24,7 @@ import {
 import { jsonErrorHandler } from './error-handler.js';
 import { buildDocument, servedDocument, serversUrl } from './openapi.js';
 import { resolveOptions, type ResolvedOptions, type RouterOptions } from './options.js';
+import { requestId } from './request-id.js';
 import { toSuccessBody, toToolError } from './results.js';
 import { resolveSpec, type ServerSpec } from './spec.js';
 import { buildToolTable, type ToolEntry, type ToolTable } from './tools.js';
@@ -83,9 +85,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   let view: View | undefined;
   let closed = false;
 
-  const parseJson = express.json({ limit: opts.bodyLimit, strict: false, type: () => true });
-
-  /** Missing or empty body → {}; a body must be JSON, and a JSON object. */
+  /** Missing or empty body → {}; a body must be JSON, a JSON object, and safe to pass on (body.ts). */
   const readBody: RequestHandler = function readBody(req, res, next) {
     if (!hasBody(req)) {
       req.body = {};
@@ -94,14 +94,26 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
       return next();
     }
     if (!req.is('application/json')) return next(new UnsupportedMediaTypeError());
-    parseJson(req, res, (err?: unknown) => {
-      if (err) return next(err);
-      const body: unknown = req.body;
+    readJsonBody(req, opts.bodyLimit).then((body) => {
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         return next(new InvalidArgumentsError('The request body must be a JSON object of the tool’s arguments'));
       }
+      const problem = unsafeBodyProblem(body);
+      if (problem) return next(new BadRequestError(problem.message, undefined, problem.code));
+      req.body = body;
       next();
-    });
+    }, next);
+  };
+
+  const forward = resolved.type === 'stdio' ? [] : resolved.forwardHeaders;
+  /** The caller's headers this server is configured to receive, or undefined when there are none. */
+  const forwardedHeaders = (req: Request): Record<string, string> | undefined => {
+    let out: Record<string, string> | undefined;
+    for (const name of forward) {
+      const value = req.headers[name];
+      if (value !== undefined) (out ??= {})[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    return out;
   };
 
   /** Before the first tool list and after close(): every tool call is 503. */
@@ -139,6 +151,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     routes.post('/:tool', function invokeTool(req, res, next) {
       const entry = res.locals.tool as ToolEntry;
       const controller = new AbortController();
+      const headers = forwardedHeaders(req);
       // A caller that hangs up cancels its call upstream.
       const hangUp = () => {
         if (!res.writableFinished) controller.abort(new Error('client disconnected'));
@@ -148,6 +161,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
         .call(entry.name, req.body as Record<string, unknown>, {
           timeoutMs: res.locals.timeoutMs as number,
           signal: controller.signal,
+          ...(headers ? { headers } : {}),
         })
         .then((result) => {
           if (result.isError) throw toToolError(result);
@@ -191,6 +205,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
 
   const router = express.Router({ caseSensitive: true });
 
+  router.use(requestId());
   router.get('/openapi.json', function openapiJson(req, res, next) {
     const current = view;
     if (!current) return next(upstream.unavailable());

@@ -23,7 +23,15 @@ export interface RemoteServerSpec {
   /** `sse` (the default when only `url` is given) or Streamable HTTP under any of its spellings. */
   type?: 'sse' | 'streamable-http' | 'streamable_http' | 'streamableHttp' | 'http';
   url: string;
+  /** Sent on every request to the server; they win over forwarded ones. */
   headers?: Readonly<Record<string, string>>;
+  /**
+   * Names of headers copied from the caller's request onto the tool call sent
+   * to this server, e.g. `["X-User-Id"]`. Credentials and connection headers
+   * (`Authorization`, `Cookie`, `Host`, …) are refused: the caller's token is
+   * for mcpo, not for the server behind it. @default [] (nothing forwarded)
+   */
+  forwardHeaders?: readonly string[];
 }
 
 export type ServerSpec = StdioServerSpec | RemoteServerSpec;
@@ -32,7 +40,36 @@ export type TransportType = 'stdio' | 'sse' | 'streamable-http';
 
 export type ResolvedSpec =
   | { type: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string }
-  | { type: 'sse' | 'streamable-http'; url: URL; headers: Record<string, string> };
+  | { type: 'sse' | 'streamable-http'; url: URL; headers: Record<string, string>; forwardHeaders: string[] };
+
+/**
+ * Headers never copied from a caller to a server, whatever `forwardHeaders`
+ * says: credentials meant for mcpo (token passthrough would hand the caller's
+ * key to a third party), and headers that belong to the connection or to the
+ * MCP transport itself.
+ */
+const NEVER_FORWARDED: ReadonlySet<string> = new Set([
+  'authorization', 'proxy-authorization', 'cookie', 'set-cookie',
+  'host', 'connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect',
+  'content-length', 'content-type', 'content-encoding', 'accept', 'accept-encoding',
+  'mcp-session-id', 'mcp-protocol-version', 'last-event-id',
+]);
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+
+function forwardList(value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && HEADER_NAME.test(v))) {
+    throw new TypeError('"forwardHeaders" must be an array of header names, e.g. ["X-User-Id"]');
+  }
+  const names = value.map((v: string) => v.toLowerCase());
+  const refused = names.find((n) => NEVER_FORWARDED.has(n));
+  if (refused) {
+    throw new TypeError(
+      `"forwardHeaders" may not include "${refused}": ${refused.includes('auth') || refused.includes('cookie') ? 'a caller’s credentials are for mcpo and are never passed to a server; put the server’s own credentials in "headers"' : 'it belongs to the connection or to the MCP transport'}`,
+    );
+  }
+  return [...new Set(names)];
+}
 
 const TYPE_ALIASES: Readonly<Record<string, TransportType>> = Object.freeze({
   stdio: 'stdio',
@@ -114,7 +151,7 @@ export function resolveSpec(spec: unknown): ResolvedSpec {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new TypeError(`"url" must be http: or https:, got ${url.protocol}`);
   }
-  return { type, url, headers: stringRecord(spec.headers, 'headers') };
+  return { type, url, headers: stringRecord(spec.headers, 'headers'), forwardHeaders: forwardList(spec.forwardHeaders) };
 }
 
 /** A URL safe to show: no credentials, no query (tokens often live there). */

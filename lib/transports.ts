@@ -5,7 +5,13 @@
  * It only constructs; connecting, retrying and closing belong to upstream.ts.
  * A stdio child's stderr is always piped and handed to `onStderr`, because an
  * unread pipe fills and then blocks the child.
+ *
+ * Forwarded caller headers (`forwardHeaders`) ride on an AsyncLocalStorage:
+ * the SDK offers no per-request headers, but each HTTP request it makes for a
+ * call runs in that call's async context, so the transport's `fetch` finds
+ * them there. Only servers with a `forwardHeaders` list get that `fetch`.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -23,6 +29,22 @@ export interface BuiltTransport {
   pid(): number | undefined;
 }
 
+const forwarded = new AsyncLocalStorage<Readonly<Record<string, string>>>();
+
+/** Runs `send` with headers that the transport's requests for it carry, unless already set. */
+export function withForwardedHeaders<T>(headers: Readonly<Record<string, string>>, send: () => T): T {
+  return forwarded.run(headers, send);
+}
+
+/** fetch, plus the forwarded headers of the call in progress; headers already set (the operator's, the SDK's) win. */
+const forwardingFetch: typeof fetch = (input, init) => {
+  const extra = forwarded.getStore();
+  if (!extra) return fetch(input, init);
+  const headers = new Headers(init?.headers);
+  for (const [name, value] of Object.entries(extra)) if (!headers.has(name)) headers.set(name, value);
+  return fetch(input, { ...init, headers });
+};
+
 export function createTransport(spec: ResolvedSpec, hooks: TransportHooks = {}): BuiltTransport {
   switch (spec.type) {
     case 'stdio': {
@@ -35,11 +57,17 @@ export function createTransport(spec: ResolvedSpec, hooks: TransportHooks = {}):
     }
     case 'sse': {
       // The SDK applies requestInit headers to both the event stream and the POSTs.
-      const transport = new SSEClientTransport(spec.url, { requestInit: { headers: spec.headers } });
+      const transport = new SSEClientTransport(spec.url, {
+        requestInit: { headers: spec.headers },
+        ...(spec.forwardHeaders.length > 0 ? { fetch: forwardingFetch } : {}),
+      });
       return { transport, pid: () => undefined };
     }
     case 'streamable-http': {
-      const transport = new StreamableHTTPClientTransport(spec.url, { requestInit: { headers: spec.headers } });
+      const transport = new StreamableHTTPClientTransport(spec.url, {
+        requestInit: { headers: spec.headers },
+        ...(spec.forwardHeaders.length > 0 ? { fetch: forwardingFetch } : {}),
+      });
       return { transport, pid: () => undefined };
     }
   }

@@ -39,7 +39,7 @@ import { TimeoutError, UnavailableError, UpstreamError } from './errors.js';
 import type { Logger } from './log.js';
 import type { ResolvedSpec, TransportType } from './spec.js';
 import { endsSession, httpStatusOf, isTransportFailure, messageOf, notDelivered } from './transport-errors.js';
-import { createTransport, type BuiltTransport } from './transports.js';
+import { createTransport, withForwardedHeaders, type BuiltTransport } from './transports.js';
 import { VERSION } from './version.js';
 
 export type UpstreamState = 'connecting' | 'ready' | 'backing-off' | 'closed';
@@ -80,6 +80,8 @@ export interface UpstreamOptions {
 export interface CallOptions {
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Caller headers to put on the HTTP requests of this call (remote servers with `forwardHeaders`). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 const CLIENT_INFO: Implementation = { name: 'mcpo', version: VERSION };
@@ -342,25 +344,27 @@ export class Upstream {
     const session = this.#session;
     if (!session || this.#state !== 'ready') throw this.unavailable();
     try {
-      return await this.#request(session, name, args, options.timeoutMs, options.signal);
+      return await this.#request(session, name, args, options.timeoutMs, options);
     } catch (err) {
       if (options.signal?.aborted || !notDelivered(err, this.spec.type)) throw this.#callError(session, name, err, options);
       // The server never saw this call: start a new session and send it once more.
       this.#lost(session, messageOf(err), true);
       const next = await this.#nextSession(deadline);
       try {
-        return await this.#request(next, name, args, Math.max(1, deadline - Date.now()), options.signal);
+        return await this.#request(next, name, args, Math.max(1, deadline - Date.now()), options);
       } catch (again) {
         throw this.#callError(next, name, again, options);
       }
     }
   }
 
-  #request(session: Session, name: string, args: Record<string, unknown>, timeoutMs: number, signal: AbortSignal | undefined): Promise<CallToolResult> {
-    return session.client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema, {
-      timeout: timeoutMs,
-      ...(signal ? { signal } : {}),
-    });
+  #request(session: Session, name: string, args: Record<string, unknown>, timeoutMs: number, options: CallOptions): Promise<CallToolResult> {
+    const send = () =>
+      session.client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema, {
+        timeout: timeoutMs,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    return options.headers ? withForwardedHeaders(options.headers, send) : send();
   }
 
   /** Waits for the reconnect under way; a 503 if it fails or outlasts the call's deadline. */

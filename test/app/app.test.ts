@@ -282,9 +282,12 @@ describe('createApp', function () {
       }
     });
 
-    it('sends no CORS headers when no origin is allowed', async () => {
-      const res = await request(app).get('/openapi.json').set('Origin', 'https://ui.example').expect(200);
+    it('refuses a foreign origin with 403 when no origin is allowed, and serves the page’s own', async () => {
+      const res = await request(app).get('/openapi.json').set('Origin', 'https://ui.example').expect(403);
       expect(res.headers).not.to.have.property('access-control-allow-origin');
+      expect(res.body.error.code).to.equal('origin_not_allowed');
+      const own = await request(app).get('/openapi.json').set('Host', 'mcpo.example').set('Origin', 'http://mcpo.example').expect(200);
+      expect(own.headers).not.to.have.property('access-control-allow-origin');
     });
 
     it('answers a malformed URL and an unknown route with JSON, never a stack', async () => {
@@ -293,7 +296,10 @@ describe('createApp', function () {
       expect(bad.body.ok).to.equal(false);
       expect(bad.text).not.to.match(/at \w+ \(/);
       const missing = await request(app).get('/nothing/here').set(bearer).expect(404);
-      expect(missing.body).to.deep.equal({ ok: false, error: { code: 'not_found', message: 'No route for GET /nothing/here' } });
+      expect(missing.body).to.deep.equal({
+        ok: false,
+        error: { code: 'not_found', message: 'No route for GET /nothing/here', requestId: missing.headers['x-request-id'] },
+      });
     });
 
     it('logs one info line per request with method, path, status and time, but no arguments', async () => {

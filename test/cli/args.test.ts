@@ -28,6 +28,8 @@ describe('parseArgs', () => {
       strictAuth: false,
       allowUnauthenticated: false,
       corsAllowOrigins: [],
+      allowedHosts: [],
+      bodyLimit: 1024 * 1024,
       serverType: 'stdio',
       env: {},
       hotReload: false,
@@ -110,6 +112,24 @@ describe('parseArgs', () => {
       expect(o.corsAllowOrigins).to.deep.equal(['https://a.example', 'https://b.example:8443', 'http://c.example']);
       expect(serve(['--cors-allow-origins', '*', ...CMD]).corsAllowOrigins).to.deep.equal(['*']);
       usage(['--cors-allow-origins', 'not an origin', ...CMD], /--cors-allow-origins: "not an origin" is not an origin/);
+    });
+
+    it('checks Host on a loopback bind by default, and elsewhere only with --allowed-hosts', () => {
+      expect(serve(['--allowed-hosts', 'API.example.com', '--allowed-hosts', '*.corp.example, 10.0.0.5', ...CMD]).allowedHosts).to.deep.equal([
+        'api.example.com',
+        '*.corp.example',
+        '10.0.0.5',
+      ]);
+      expect(serve(['--host', 'localhost', ...CMD]).allowedHosts).to.deep.equal([]);
+      expect(serve(['--host', '0.0.0.0', '--api-key', 'k', ...CMD])).not.to.have.property('allowedHosts');
+      expect(serve(['--host', '0.0.0.0', '--api-key', 'k', '--allowed-hosts', 'mcpo.example', ...CMD]).allowedHosts).to.deep.equal(['mcpo.example']);
+      usage(['--allowed-hosts', 'http://x.example', ...CMD], /--allowed-hosts: "http:\/\/x.example" is not a host name/);
+    });
+
+    it('reads --body-limit as a size', () => {
+      expect(serve(['--body-limit', '512kb', ...CMD]).bodyLimit).to.equal(512 * 1024);
+      expect(serve(['--body-limit', '2048', ...CMD]).bodyLimit).to.equal(2048);
+      usage(['--body-limit', 'lots', ...CMD], /--body-limit must be a size/);
     });
   });
 

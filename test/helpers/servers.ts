@@ -28,6 +28,7 @@ export interface RunningServer {
 const TSX_LOADER = import.meta.resolve('tsx');
 const KITCHEN_SINK = fileURLToPath(new URL('../fixtures/kitchen-sink.ts', import.meta.url));
 const UNRULY = fileURLToPath(new URL('../fixtures/unruly.ts', import.meta.url));
+const HOSTILE = fileURLToPath(new URL('../fixtures/hostile.ts', import.meta.url));
 const EVERYTHING = fileURLToPath(import.meta.resolve('@modelcontextprotocol/server-everything/dist/index.js'));
 
 const START_TIMEOUT_MS = 15_000;
@@ -55,6 +56,11 @@ export function kitchenSinkStdio(extraArgs: string[] = []): StdioSpec {
 /** The misbehaving fixture; `flags` such as `--ignore-sigterm`, `--tag a`. */
 export function unrulyStdio(flags: string[] = []): StdioSpec {
   return { command: process.execPath, args: ['--import', TSX_LOADER, UNRULY, ...flags] };
+}
+
+/** The security suite's fixture; `args` are passed verbatim and reported by its `argv` tool. */
+export function hostileStdio(args: string[] = []): StdioSpec {
+  return { command: process.execPath, args: ['--import', TSX_LOADER, HOSTILE, ...args] };
 }
 
 export function everythingStdio(): StdioSpec {

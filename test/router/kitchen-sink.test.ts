@@ -255,7 +255,10 @@ for (const transport of ['stdio', 'sse', 'streamable-http'] as const satisfies r
 
       it('answers 500 with the tool’s text when it reports isError', async () => {
         const res = await call('fails', {}).expect(500);
-        expect(res.body).to.deep.equal({ ok: false, error: { message: 'it failed on purpose', code: 'tool_error' } });
+        expect(res.body).to.deep.equal({
+          ok: false,
+          error: { message: 'it failed on purpose', code: 'tool_error', requestId: res.headers['x-request-id'] },
+        });
       });
 
       for (const [code, status] of [

@@ -5,6 +5,8 @@ import { expect } from 'chai';
 import express from 'express';
 import request from 'supertest';
 import { cors, normalizeOrigin, type CorsOptions } from '../../lib/cors.js';
+import { jsonErrorHandler } from '../../lib/error-handler.js';
+import { silentLogger } from '../../lib/log.js';
 
 function appWith(options: CorsOptions) {
   let reached = 0;
@@ -13,7 +15,8 @@ function appWith(options: CorsOptions) {
     .all('/{*any}', (_req, res) => {
       reached++;
       res.json({ ok: true });
-    });
+    })
+    .use(jsonErrorHandler(silentLogger));
   return { app, reached: () => reached };
 }
 
@@ -37,12 +40,25 @@ describe('cors', () => {
     expect(res.headers).not.to.have.property('access-control-allow-credentials');
   });
 
-  it('sends no CORS headers to an origin it does not allow, or when off', async () => {
+  it('refuses an origin it does not allow with 403 before the routes, whether CORS is on or off', async () => {
     for (const options of [{ origins: ['https://ui.example'] }, {}]) {
-      const { app } = appWith(options);
-      const res = await request(app).get('/x').set('Origin', 'https://evil.example').expect(200);
-      expect(res.headers).not.to.have.property('access-control-allow-origin');
+      const { app, reached } = appWith(options);
+      for (const origin of ['https://evil.example', 'null', 'https://ui.example.evil.example', 'not a url']) {
+        const res = await request(app).get('/x').set('Origin', origin).expect(403);
+        expect(res.body.error.code).to.equal('origin_not_allowed');
+        expect(res.headers).not.to.have.property('access-control-allow-origin');
+      }
+      expect(reached()).to.equal(0);
     }
+  });
+
+  it('serves a request from the page’s own origin, and one with no Origin, without CORS headers', async () => {
+    const { app, reached } = appWith({});
+    const own = await request(app).post('/x').set('Host', 'mcpo.example:8000').set('Origin', 'http://mcpo.example:8000').expect(200);
+    expect(own.headers).not.to.have.property('access-control-allow-origin');
+    await request(app).post('/x').set('Host', 'mcpo.example:8000').set('Origin', 'http://mcpo.example:8001').expect(403);
+    await request(app).post('/x').expect(200);
+    expect(reached()).to.equal(2);
   });
 
   it('answers an allowed preflight itself with 204, methods, headers and max-age', async () => {
@@ -60,9 +76,9 @@ describe('cors', () => {
     expect(res.headers['access-control-allow-headers']).to.equal('Authorization, Content-Type, X-Tool-Timeout, X-Request-Id');
   });
 
-  it('ends a disallowed preflight with 204 and no allow headers, never reaching the routes', async () => {
+  it('refuses a disallowed preflight with 403 and no allow headers, never reaching the routes', async () => {
     const { app, reached } = appWith({ origins: ['https://ui.example'] });
-    const res = await preflight(app, 'https://evil.example').expect(204);
+    const res = await preflight(app, 'https://evil.example').expect(403);
     expect(res.headers).not.to.have.property('access-control-allow-origin');
     expect(res.headers).not.to.have.property('access-control-allow-methods');
     expect(reached()).to.equal(0);

@@ -9,7 +9,7 @@ const DEFAULTS = {
   toolTimeoutMs: 30_000,
   toolTimeoutMaxMs: 600_000,
   structuredOutput: false,
-  bodyLimit: '1mb',
+  bodyLimit: 1024 * 1024,
   maxSchemaRecursion: 3,
   retryAfter: 1,
   connectTimeoutMs: 30_000,
@@ -109,6 +109,8 @@ describe('resolveOptions', () => {
       });
       expect(resolved.structuredOutput).to.equal(true);
       expect(resolved.bodyLimit).to.equal(2048);
+      expect(resolveOptions({ bodyLimit: '512kb' }).bodyLimit).to.equal(512 * 1024);
+      expect(resolveOptions({ bodyLimit: '2MB' }).bodyLimit).to.equal(2 * 1024 * 1024);
       expect(resolved.maxSchemaRecursion).to.equal(0);
       expect(resolved.retryAfter).to.equal(7);
       expect(resolved.info).to.deep.equal({ title: 'T', version: '2' });
@@ -150,8 +152,10 @@ describe('resolveOptions', () => {
       });
     }
 
-    it('a bodyLimit that is neither a number nor a string', () => {
-      expect(() => resolveOptions(loose({ bodyLimit: true }))).to.throw(TypeError, /"bodyLimit"/);
+    it('a bodyLimit that is not a positive size', () => {
+      for (const bodyLimit of [true, 0, -1, 1.5, '1 lightyear', '', 'mb']) {
+        expect(() => resolveOptions(loose({ bodyLimit })), String(bodyLimit)).to.throw(TypeError, /"bodyLimit"/);
+      }
     });
 
     it('options that are not an object', () => {

@@ -1,0 +1,280 @@
+/**
+ * The Swagger UI at /docs, end to end in headless Chromium (playwright-core
+ * and the system's Chromium, never a downloaded one) against the real `mcpo`
+ * command: every tool shows, "Authorize" and "Try it out" work, a config's
+ * root docs show every server, and the page works behind --strict-auth.
+ *
+ * Every test also fails on a Content-Security-Policy violation or an
+ * unexpected console error. A failed test leaves a full-page screenshot in
+ * test/artifacts/browser/.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Browser, BrowserContextOptions, Locator, Page, Request, Response } from 'playwright-core';
+import { launchChromium, openPage, screenshotOnFailure, type WatchedPage } from '../helpers/browser.js';
+import { ROOT, startMcpo, type McpoProcess } from '../helpers/mcpo.js';
+import { kitchenSinkStdio } from '../helpers/servers.js';
+import { waitFor } from '../helpers/wait.js';
+
+const KEY = 'browser-test-key-2468';
+const SINK = kitchenSinkStdio();
+const TIME_SERVER = {
+  command: process.execPath,
+  args: ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'examples', 'servers', 'time.ts'), '--local-timezone=UTC'],
+};
+/** What a 401 from a "Try it out" call logs in Chromium's console; expected where a test provokes one. */
+const FAILED_401 = /Failed to load resource: the server responded with a status of 401/;
+
+interface Doc {
+  paths: Record<string, Record<string, unknown>>;
+}
+
+/** Starts mcpo and waits until /healthz (public in every mode) shows every server connected. */
+async function start(args: string[]): Promise<McpoProcess> {
+  const p = await startMcpo(args);
+  try {
+    await waitFor(
+      async () => {
+        const res = await fetch(`${p.url}/healthz`);
+        const { servers } = (await res.json()) as { servers: Record<string, { connected: boolean }> };
+        return Object.values(servers).every((s) => s.connected) ? true : undefined;
+      },
+      'every server to connect',
+      15_000,
+    );
+  } catch (err) {
+    await p.stop();
+    throw err;
+  }
+  return p;
+}
+
+/** "POST /echo" for every operation in a document, sorted. */
+async function documentedOperations(url: string, headers: Record<string, string> = {}): Promise<string[]> {
+  const res = await fetch(url, { headers });
+  expect(res.status, url).to.equal(200);
+  const doc = (await res.json()) as Doc;
+  const ops: string[] = [];
+  for (const [p, item] of Object.entries(doc.paths)) {
+    for (const method of Object.keys(item)) {
+      if (['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'].includes(method)) ops.push(`${method.toUpperCase()} ${p}`);
+    }
+  }
+  return ops.sort();
+}
+
+/** "POST /echo" for every operation block Swagger UI rendered, sorted; waits for the first one. */
+async function renderedOperations(page: Page): Promise<string[]> {
+  const blocks = page.locator('#swagger-ui .opblock');
+  await blocks.first().waitFor();
+  const ops = await blocks.evaluateAll((els) =>
+    els.map((el) => {
+      const method = el.querySelector('.opblock-summary-method')?.textContent ?? '?';
+      const p = el.querySelector('.opblock-summary-path')?.getAttribute('data-path') ?? '?';
+      return `${method.trim().toUpperCase()} ${p}`;
+    }),
+  );
+  return ops.sort();
+}
+
+/** The operation block whose path is exactly `opPath` (as Swagger UI shows it). */
+function operation(page: Page, opPath: string): Locator {
+  return page.locator('#swagger-ui .opblock').filter({ has: page.locator(`.opblock-summary-path[data-path="${opPath}"]`) });
+}
+
+/** Expands an operation and presses "Try it out". */
+async function tryItOut(op: Locator): Promise<void> {
+  await op.locator('.opblock-summary').first().click();
+  await op.locator('button.try-out__btn').click();
+  await op.locator('button.execute').waitFor();
+}
+
+/** Presses Execute and waits for the POST to `opPath`'s URL and for its status to show in the response panel. */
+async function execute(page: Page, op: Locator, urlPath: string): Promise<{ request: Request; response: Response; body: Locator }> {
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === urlPath),
+    op.locator('button.execute').click(),
+  ]);
+  const status = String(response.status());
+  const row = op.locator('.live-responses-table tbody tr.response');
+  // The row, not the header, and with this call's status (a previous Execute's row may still show).
+  await row.locator('td.response-col_status', { hasText: new RegExp(`^\\s*${status}\\s*$`) }).waitFor();
+  return { request: response.request(), response, body: row.locator('td.response-col_description .microlight').first() };
+}
+
+describe('Swagger UI in a browser', function () {
+  this.timeout(30_000);
+  let browser: Browser | undefined;
+  let dir: string;
+  /** --api-key, one server (the kitchen sink) at the root. */
+  let keyed: McpoProcess;
+  /** --config with two servers, no key. */
+  let config: McpoProcess;
+  /** --api-key with --strict-auth. */
+  let strict: McpoProcess;
+  const processes: McpoProcess[] = [];
+  /** Pages opened by the current test; screenshotted if it fails, closed after it. */
+  let opened: WatchedPage[] = [];
+
+  const open = async (options: BrowserContextOptions = {}): Promise<WatchedPage> => {
+    const w = await openPage(browser!, options);
+    opened.push(w);
+    return w;
+  };
+
+  /** No CSP violation ever; no other console error except those `allowed`. */
+  const expectCleanConsole = (w: WatchedPage, allowed: RegExp[] = []): void => {
+    expect(w.cspViolations(), 'Content-Security-Policy violations').to.deep.equal([]);
+    expect(w.errors.filter((e) => !allowed.some((a) => a.test(e))), 'console errors').to.deep.equal([]);
+  };
+
+  before(async function () {
+    this.timeout(40_000);
+    dir = mkdtempSync(path.join(os.tmpdir(), 'mcpo-browser-'));
+    const file = path.join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ mcpServers: { sink: SINK, time: TIME_SERVER } }, null, 2));
+    const sink = ['--', SINK.command, ...SINK.args];
+    // allSettled: whatever did start is stopped in after() even when something else failed.
+    const results = await Promise.allSettled([
+      launchChromium(),
+      start(['--port', '0', '--api-key', KEY, ...sink]),
+      start(['--port', '0', '--config', file]),
+      start(['--port', '0', '--api-key', KEY, '--strict-auth', ...sink]),
+    ]);
+    const [b, k, c, s] = results;
+    if (b.status === 'fulfilled') browser = b.value;
+    for (const r of [k, c, s]) if (r.status === 'fulfilled') processes.push(r.value);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    keyed = (k as PromiseFulfilledResult<McpoProcess>).value;
+    config = (c as PromiseFulfilledResult<McpoProcess>).value;
+    strict = (s as PromiseFulfilledResult<McpoProcess>).value;
+  });
+
+  afterEach(async function () {
+    const pages = opened;
+    opened = [];
+    if (this.currentTest?.state === 'failed') {
+      for (const [i, w] of pages.entries()) {
+        try {
+          const file = await screenshotOnFailure(w.page, this.currentTest.title, i);
+          console.error(`    screenshot: ${path.relative(ROOT, file)}`);
+        } catch (err) {
+          console.error(`    no screenshot: ${(err as Error).message}`);
+        }
+      }
+    }
+    await Promise.all(pages.map((w) => w.context.close()));
+  });
+
+  after(async function () {
+    this.timeout(20_000);
+    await browser?.close();
+    await Promise.all(processes.map((p) => p.stop('SIGTERM')));
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('renders every tool of the document at /docs', async () => {
+    const w = await open();
+    const nav = await w.page.goto(`${keyed.url}/docs`);
+    expect(nav?.status()).to.equal(200);
+    const documented = await documentedOperations(`${keyed.url}/openapi.json`);
+    expect(documented).to.include.members(['POST /echo', 'POST /no_params']);
+    const rendered = await renderedOperations(w.page);
+    expect(rendered).to.have.length(documented.length);
+    expect(rendered).to.deep.equal(documented);
+    expect(await w.page.locator('#swagger-ui .info .title').textContent()).to.be.a('string').and.not.be.empty;
+    expectCleanConsole(w);
+  });
+
+  it('answers 401 before "Authorize" and 200 after the key is entered', async () => {
+    const w = await open();
+    const { page } = w;
+    await page.goto(`${keyed.url}/docs`);
+    const echo = operation(page, '/echo');
+    await tryItOut(echo);
+    await echo.locator('textarea.body-param__text').fill(JSON.stringify({ message: 'knock knock' }));
+
+    const before = await execute(page, echo, '/echo');
+    expect(before.response.status()).to.equal(401);
+    expect(await before.request.headerValue('authorization')).to.equal(null);
+
+    await page.locator('.auth-wrapper button.authorize').click();
+    const modal = page.locator('.dialog-ux .modal-ux');
+    await modal.locator('#auth-bearer-value').fill(KEY);
+    await modal.locator('button.auth.authorize').click();
+    // Once authorized, the dialog offers "Logout" instead of "Authorize".
+    await modal.locator('button.auth', { hasText: 'Logout' }).waitFor();
+    await modal.locator('button.btn-done').click();
+    await modal.waitFor({ state: 'detached' });
+
+    const after = await execute(page, echo, '/echo');
+    expect(after.response.status()).to.equal(200);
+    expect(await after.request.headerValue('authorization')).to.equal(`Bearer ${KEY}`);
+    expect(await after.body.textContent()).to.include('knock knock');
+    expectCleanConsole(w, [FAILED_401]);
+    // The one 401 above, and nothing else.
+    expect(w.errors.filter((e) => FAILED_401.test(e))).to.have.length(1);
+  });
+
+  it('shows the MCP server\'s real result after "Try it out" and "Execute"', async () => {
+    const w = await open();
+    const { page } = w;
+    // The per-server docs of a config: the page finds its document next to itself.
+    await page.goto(`${config.url}/sink/docs`);
+    const echo = operation(page, '/echo');
+    await tryItOut(echo);
+    const message = `hello-${randomUUID()}`;
+    await echo.locator('textarea.body-param__text').fill(JSON.stringify({ message, repeat: 2 }));
+    const { response, body } = await execute(page, echo, '/sink/echo');
+    expect(response.status()).to.equal(200);
+    // The kitchen sink joins the repeats with a space: only the server could have made this.
+    expect(await body.textContent()).to.include(`${message} ${message}`);
+    expect(await echo.locator('.live-responses-table tbody tr.response td.response-col_status').textContent()).to.match(/^\s*200\s*$/);
+    expectCleanConsole(w);
+  });
+
+  it('shows the tools of both servers of a config in the root /docs', async () => {
+    const w = await open();
+    await w.page.goto(`${config.url}/docs`);
+    const documented = await documentedOperations(`${config.url}/openapi.json`);
+    const rendered = await renderedOperations(w.page);
+    expect(rendered).to.deep.equal(documented);
+    expect(rendered).to.include.members(['POST /sink/echo', 'POST /sink/no_params', 'POST /time/get_current_time', 'POST /time/convert_time']);
+    expect(rendered.every((op) => /^POST \/(sink|time)\//.test(op)), rendered.join(', ')).to.equal(true);
+    expectCleanConsole(w);
+  });
+
+  it('works under --strict-auth with the key as the Basic password, and answers 401 without it', async () => {
+    const challenge = await fetch(`${strict.url}/docs`);
+    expect(challenge.status).to.equal(401);
+    const offered = challenge.headers.get('www-authenticate');
+    expect(offered).to.match(/Basic/);
+    // Offered Basic and holding no credentials, Chromium refuses the page (a person would get a login prompt).
+    const anonymous = await open();
+    const denied = await anonymous.page.goto(`${strict.url}/docs`).catch((err: Error) => err);
+    expect(denied instanceof Error ? denied.message : `status ${denied?.status()}`).to.match(/ERR_INVALID_AUTH_CREDENTIALS|status 401/);
+
+    // As a person at a browser would: the browser sends Basic only once a challenge offers it.
+    const w = await open({ httpCredentials: { username: 'anyone', password: KEY } });
+    const { page } = w;
+    const nav = await page.goto(`${strict.url}/docs`);
+    expect(
+      nav?.status(),
+      `Chromium did not log in with Basic; the challenge was: WWW-Authenticate: ${offered} ` +
+        '(Chromium reads one challenge per WWW-Authenticate line and cannot answer a Bearer one)',
+    ).to.equal(200);
+    const documented = await documentedOperations(`${strict.url}/openapi.json`, { authorization: `Bearer ${KEY}` });
+    expect(await renderedOperations(page)).to.deep.equal(documented);
+
+    const noParams = operation(page, '/no_params');
+    await tryItOut(noParams);
+    const { response, body } = await execute(page, noParams, '/no_params');
+    expect(response.status()).to.equal(200);
+    expect(await body.textContent()).to.include('pong');
+    expectCleanConsole(w);
+  });
+});
