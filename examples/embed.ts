@@ -1,6 +1,7 @@
 /**
  * An existing Express app that adds mcpo to itself: two MCP servers mounted
- * under their own paths, behind the app's own bearer-token middleware.
+ * under their own paths, behind the app's own bearer-token middleware, with
+ * two of mcpo's app-wide checks borrowed for the whole app.
  *
  *   npm run build && npx tsx examples/embed.ts
  *   curl -H 'Authorization: Bearer change-me' -H 'Content-Type: application/json' \
@@ -12,7 +13,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import express, { type RequestHandler } from 'express';
-import { mcpoRouter, type McpoRouter } from 'mcpo';
+import { consoleLogger, hostCheck, jsonErrorHandler, mcpoRouter, requestId, type McpoRouter } from 'mcpo';
 
 /**
  * Your app's own auth; mcpo leaves auth to the app it is mounted in. Here the
@@ -40,11 +41,17 @@ export function createExampleApp(token: string): { app: express.Express; routers
   });
 
   const app = express();
+  // It listens on loopback (below): answer only loopback Host names, so no web page can reach it by DNS rebinding.
+  app.use(hostCheck());
+  // One X-Request-Id per request, which mcpo's error bodies repeat.
+  app.use(requestId());
   app.get('/', (_req, res) => {
     res.json({ hello: 'this is your app', tools: ['/time/docs', '/everything/docs'] });
   });
   app.use('/time', requireToken(token), time);
   app.use('/everything', requireToken(token), everything);
+  // hostCheck's 403 (and anything else thrown) as mcpo's JSON error body, never Express's HTML page.
+  app.use(jsonErrorHandler(consoleLogger));
   return { app, routers: [time, everything] };
 }
 

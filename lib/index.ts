@@ -11,6 +11,7 @@ export { loadConfig, parseConfig, ConfigError, type McpoConfig, type ServerEntry
 export { apiKeyAuth, type ApiKeyAuthOptions } from './auth.js';
 export { hostCheck, isLoopbackHost, type HostCheckOptions } from './hosts.js';
 export { requestId } from './request-id.js';
+export { jsonErrorHandler } from './error-handler.js';
 export type { ConfigProblem, HealthReport, ServerHealth } from './health.js';
 export { createDispatcher, type Dispatcher } from './dispatcher.js';
 export {

@@ -37,6 +37,12 @@ describe('examples/embed.ts', function () {
     await request(app).post('/everything/echo').set('Authorization', 'Bearer wrong-token!').send({ message: 'x' }).expect(401);
     await request(app).get('/everything/openapi.json').expect(200);
     await request(app).get('/time/docs').expect(200);
+    // The app's own Host check and request ids, borrowed from mcpo.
+    const refused = await request(app).get('/').set('Host', 'evil.example').expect(403).expect('Content-Type', /json/);
+    expect(refused.body.error.code).to.equal('host_not_allowed');
+    const failed = await request(app).post('/time/get_current_time').set('Authorization', 'Bearer secret-token').set('X-Request-Id', 'ex-1').send({ timezone: 42 }).expect(422);
+    expect(failed.headers['x-request-id']).to.equal('ex-1');
+    expect(failed.body.error.requestId).to.equal('ex-1');
   });
 
   it('serves the time server', async () => {
