@@ -137,33 +137,6 @@ export function buildDocument(table: ToolTable, meta: ServerMeta, options: Docum
   };
 }
 
-/**
- * The document one tool's validator is built from: one operation, the full
- * recursive schema under components. Kept per tool so that routing inside the
- * validator never grows with the number of tools.
- */
-export function buildValidationDocument(entry: ToolEntry): OpenAPIV3_1.Document {
-  return {
-    openapi: '3.1.0',
-    info: { title: entry.name, version: '0' },
-    // (paths typed loosely for the same reason as above)
-    paths: {
-      [`/${entry.path}`]: {
-        post: {
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': { schema: { $ref: `#/components/schemas/${entry.validationComponent}` } },
-            },
-          },
-          responses: { '200': { description: 'ok' } },
-        },
-      },
-    },
-    components: { schemas: entry.validationSchemas as Record<string, Schema> },
-  } as OpenAPIV3_1.Document;
-}
-
 /** The `servers` URL for a document served at `baseUrl` behind a proxy that strips `rootPath`. */
 export function serversUrl(rootPath: string, baseUrl: string): string {
   return rootPath + baseUrl || '/';

@@ -29,7 +29,7 @@ import { toSuccessBody, toToolError } from './results.js';
 import { resolveSpec, type ServerSpec } from './spec.js';
 import { buildToolTable, type ToolEntry, type ToolTable } from './tools.js';
 import { Upstream, type ServerMeta, type UpstreamStatus } from './upstream.js';
-import { createArgumentValidator, type ArgumentValidator } from './validation.js';
+import { argumentValidators } from './validation.js';
 
 export type RouterStatus = UpstreamStatus;
 
@@ -89,8 +89,6 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   const readBody: RequestHandler = function readBody(req, res, next) {
     if (!hasBody(req)) {
       req.body = {};
-      // The validator wants a media type even for an empty body.
-      req.headers['content-type'] = 'application/json';
       return next();
     }
     if (!req.is('application/json')) return next(new UnsupportedMediaTypeError());
@@ -124,7 +122,9 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
 
   /** The routes for one tool list: find the tool, read and check the body, call. */
   function toolRoutes(table: ToolTable): Router {
-    const validators = new Map<string, ArgumentValidator>();
+    const validators = argumentValidators((entry, reason) =>
+      logger.warn('arguments of this tool cannot be validated; passing them on unchecked', { tool: entry.name, reason }),
+    );
     const routes = express.Router({ caseSensitive: true });
 
     routes.all('/:tool', function findTool(req, res, next) {
@@ -137,15 +137,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     });
 
     routes.post('/:tool', readBody, function validateArguments(req, res, next) {
-      const entry = res.locals.tool as ToolEntry;
-      let validate = validators.get(entry.path);
-      if (!validate) {
-        validate = createArgumentValidator(entry, (reason) =>
-          logger.warn('arguments of this tool cannot be validated; passing them on unchecked', { tool: entry.name, reason }),
-        );
-        validators.set(entry.path, validate);
-      }
-      validate(req, res, next);
+      next(validators.check(res.locals.tool as ToolEntry, req.body));
     });
 
     routes.post('/:tool', function invokeTool(req, res, next) {
