@@ -4,8 +4,10 @@
  * The page holds no state of its own: a small static script finds the spec
  * next to wherever the page is served (`<mount>/openapi.json`), so any number
  * of routers in one app each show their own document, and a reverse-proxy
- * prefix just works. It never loads a spec named in the query string, and
- * shows what servers wrote as text, never as HTML.
+ * prefix just works. It never loads a spec named in the query string, has
+ * Swagger's online validator switched off (the layout used shows no badge,
+ * but a future one must not send the spec's address out), and shows what
+ * servers wrote as text, never as HTML.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -51,6 +53,7 @@ const INIT = `window.addEventListener('load', function () {
     dom_id: '#swagger-ui',
     deepLinking: true,
     queryConfigEnabled: false,
+    validatorUrl: null,
     presets: [SwaggerUIBundle.presets.apis],
     plugins: [function () { return { wrapComponents: { Markdown: plainText } }; }],
     layout: 'BaseLayout'

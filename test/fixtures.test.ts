@@ -343,7 +343,7 @@ describe('test fixtures', function () {
       const { child, exited } = spawnUnruly(['--ignore-sigterm']);
       let stderr = '';
       child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-      await new Promise((resolve) => setTimeout(resolve, 1200)); // past start-up, with its handler installed
+      await waitFor(async () => (stderr.includes('ignoring SIGTERM') ? true : undefined), 'the SIGTERM handler', 15_000);
       child.stdin!.end();
       child.kill('SIGTERM');
       await waitFor(async () => (stderr.includes('SIGTERM ignored') ? true : undefined), 'the SIGTERM to be ignored');

@@ -540,11 +540,15 @@ describe('security', function () {
       const evilUrl = `http://127.0.0.1:${(evil.address() as { port: number }).port}`;
       let browser: Browser | undefined;
       try {
-        browser = await launchChromium();
+        // A name that is not localhost, as a deployed mcpo has (Swagger UI treats localhost differently), mapped to loopback.
+        browser = await launchChromium(['--host-resolver-rules=MAP mcpo.internal 127.0.0.1']);
         const w = await openPage(browser);
+        const origin = widened.url.replace('127.0.0.1', 'mcpo.internal');
+        const requested: string[] = [];
+        w.page.on('request', (r) => requested.push(r.url()));
         try {
           const query = `url=${encodeURIComponent(`${evilUrl}/spec.json`)}&configUrl=${encodeURIComponent(`${evilUrl}/config.json`)}`;
-          await w.page.goto(`${widened.url}/docs?${query}#/?${query}`);
+          await w.page.goto(`${origin}/docs?${query}#/?${query}`);
           await w.page.locator('#swagger-ui .opblock').first().waitFor();
           const paths = await w.page.locator('#swagger-ui .opblock-summary-path').evaluateAll((els) => els.map((e) => e.getAttribute('data-path')));
           expect(paths).to.include('/injection');
@@ -566,6 +570,8 @@ describe('security', function () {
           // The markup is shown, as text.
           expect(await op.locator('.opblock-description-wrapper').first().textContent()).to.include('Description <img src=x onerror=');
           expect(hits, 'requests that reached the URL named in the query string').to.equal(0);
+          // Nothing leaves the page's origin: no spec from elsewhere, no third-party asset or validator.
+          expect(requested.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith('data:')), 'requests to other origins').to.deep.equal([]);
           expect(w.cspViolations(), 'CSP violations: the page tried to load something').to.deep.equal([]);
         } catch (err) {
           await screenshotOnFailure(w.page, this.test!.title).catch(() => undefined);

@@ -76,8 +76,17 @@ describe('the mcpo command', function () {
   after(async () => {
     rmSync(dir, { recursive: true, force: true });
     await Promise.all([sse?.close(), http?.close()]);
-    // The root hook sees only this process's children; mcpo's own children are checked here.
-    const orphans = () => allProcesses().filter((p) => p.command.includes('kitchen-sink') && p.ppid !== process.pid);
+    // The root hook sees only this process's children; mcpo's own children are checked here. An orphan is a
+    // kitchen-sink whose parent is neither a test process nor a live mcpo (another suite's, running alongside).
+    const orphans = () => {
+      const all = allProcesses();
+      const parents = new Map(all.map((p) => [p.pid, p.command]));
+      return all.filter((p) => {
+        if (!p.command.includes('kitchen-sink')) return false;
+        const parent = parents.get(p.ppid) ?? '';
+        return p.ppid !== process.pid && !parent.includes('mcpo.js') && !parent.includes('mocha');
+      });
+    };
     await waitFor(async () => (orphans().length === 0 ? true : undefined), 'no MCP server started by an mcpo process to remain').catch(() => {
       throw new Error(`MCP servers outlived their mcpo: ${orphans().map((p) => `${p.pid} ${p.command}`).join('; ')}`);
     });

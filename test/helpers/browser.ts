@@ -14,8 +14,8 @@ import { ROOT } from './mcpo.js';
 export const CHROMIUM = process.env.MCPO_CHROMIUM || '/usr/bin/chromium';
 export const SCREENSHOT_DIR = path.join(ROOT, 'test', 'artifacts', 'browser');
 
-/** Launches headless Chromium from CHROMIUM; throws (so `before` fails) when it is not there. */
-export async function launchChromium(): Promise<Browser> {
+/** Launches headless Chromium from CHROMIUM, with any extra command-line `args`; throws (so `before` fails) when it is not there. */
+export async function launchChromium(args: readonly string[] = []): Promise<Browser> {
   try {
     accessSync(CHROMIUM, constants.X_OK);
   } catch {
@@ -24,7 +24,7 @@ export async function launchChromium(): Promise<Browser> {
         `the browser tests need one: install Debian's chromium: apt-get install chromium (or point $MCPO_CHROMIUM at a Chromium binary)`,
     );
   }
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', ...args], headless: true });
 }
 
 export interface WatchedPage {
