@@ -128,13 +128,17 @@ describe('mcpo under change and under stress', function () {
     writeFileSync(file, configText({ dead: server('dead', ['--exit-at-once']), alive: server('alive') }));
     const p = await start(['--config', file]);
     await pidOf(p.url, 'alive');
-    const res = await fetch(`${p.url}/dead/pid`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-    expect(res.status).to.equal(503);
-    expect(Number(res.headers.get('retry-after'))).to.be.within(1, 30);
-    const first = (await health(p.url)).servers.dead;
+    // The dead server's first attempt may still be starting when the other is up: wait for its first failure.
+    const first = await waitFor(async () => {
+      const dead = (await health(p.url)).servers.dead;
+      return dead.lastError !== null ? dead : undefined;
+    }, 'the dead server to fail once', 15_000);
     expect(first.connected).to.equal(false);
     expect(first.state).to.be.oneOf(['backing-off', 'connecting']);
     expect(first.lastError).to.be.a('string');
+    const res = await fetch(`${p.url}/dead/pid`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).to.equal(503);
+    expect(Number(res.headers.get('retry-after'))).to.be.within(1, 30);
     await waitFor(async () => ((await health(p.url)).servers.dead.restarts > first.restarts ? true : undefined), 'another attempt');
   });
 
