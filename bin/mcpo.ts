@@ -13,6 +13,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parseEnv } from 'node:util';
+import { answerClientError } from '../lib/client-error.js';
 import { createApp, type AppConfig, type AppOptions, type McpoApp } from '../lib/app.js';
 import { ConfigError, fileErrorReason, loadConfig, type McpoConfig } from '../lib/config.js';
 import { watchConfig, type ConfigWatcher } from '../lib/config-watch.js';
@@ -86,6 +87,7 @@ function listen(app: McpoApp, options: CliOptions): Promise<http.Server> {
   const server = options.tls
     ? https.createServer({ cert: readText(options.tls.certFile, '--ssl-certfile'), key: readText(options.tls.keyFile, '--ssl-keyfile') }, app)
     : http.createServer(app);
+  server.on('clientError', answerClientError);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

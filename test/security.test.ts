@@ -8,6 +8,7 @@
  * README's "Security model".
  */
 import http from 'node:http';
+import net from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -243,6 +244,32 @@ describe('security', function () {
       for (const body of ['[1,2]', '"text"', '42', 'null', 'true']) {
         expectJsonError(await postJson(main.url, '/hostile/echo_args', body), 422, 'invalid_arguments');
       }
+    });
+
+    it('answers HTTP too malformed to reach the app with a JSON 400 or 431, not a bare status line', async function () {
+      const raw = (bytes: string) =>
+        new Promise<string>((resolve, reject) => {
+          const url = new URL(main.url);
+          const socket = net.connect(Number(url.port), url.hostname, () => socket.end(bytes));
+          let text = '';
+          socket.setEncoding('utf8').on('data', (c: string) => (text += c));
+          socket.on('close', () => resolve(text));
+          socket.on('error', reject);
+        });
+      const cases: [string, string, number][] = [
+        ['a broken request line', 'GARBAGE\r\n\r\n', 400],
+        ['a bad header', 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nBad Header\r\n\r\n', 400],
+        ['a body with a bad chunk', 'POST /hostile/echo_args HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400],
+        ['headers over 16 KB', `GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+      ];
+      for (const [what, bytes, status] of cases) {
+        const answer = await raw(bytes);
+        const [head, body] = answer.split('\r\n\r\n');
+        expect(head, what).to.match(new RegExp(`^HTTP/1.1 ${status} `));
+        expect(head, what).to.match(/content-type: application\/json/i);
+        expect(JSON.parse(body!).ok, what).to.equal(false);
+      }
+      expect((await send(main.url, '/healthz')).status).to.equal(200);
     });
 
     it('refuses __proto__ and constructor.prototype at any depth with 400, and nothing is polluted', async function () {
