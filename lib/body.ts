@@ -50,26 +50,19 @@ function checkCharset(req: IncomingMessage): void {
 
 /** The body as parsed JSON; an empty body is `{}`. Rejects with a 400, 413 or 415 McpoError. */
 export function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
-  try {
-    return read(req, limit);
-  } catch (err) {
-    return Promise.reject(err);
-  }
-}
-
-function read(req: IncomingMessage, limit: number): Promise<unknown> {
-  checkCharset(req);
-  const coding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-  const declared = Number(req.headers['content-length']);
-  let decoder: Transform | undefined;
-  if (coding !== 'identity') {
-    const create = DECODERS[coding];
-    if (!create) throw new UnsupportedMediaTypeError(`Unsupported Content-Encoding "${coding}"; send identity, gzip, deflate or br`);
-    decoder = req.pipe(create());
-  }
-  const source: Readable = decoder ?? req;
-
+  // Everything runs in the executor, so a refused charset or encoding is a rejection like the rest.
   return new Promise<unknown>((resolve, reject) => {
+    checkCharset(req);
+    const coding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    // A declared length over the limit is refused before a byte is read.
+    if (coding === 'identity' && Number(req.headers['content-length']) > limit) throw tooLarge(limit);
+    let decoder: Transform | undefined;
+    if (coding !== 'identity') {
+      const create = DECODERS[coding];
+      if (!create) throw new UnsupportedMediaTypeError(`Unsupported Content-Encoding "${coding}"; send identity, gzip, deflate or br`);
+      decoder = req.pipe(create());
+    }
+    const source: Readable = decoder ?? req;
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
@@ -109,8 +102,6 @@ function read(req: IncomingMessage, limit: number): Promise<unknown> {
     source.once('end', onEnd);
     source.once('error', () => finish(new BadRequestError(`The body is not valid ${coding} data`, undefined, 'bad_encoding')));
     req.once('aborted', onAborted);
-    // A declared length over the limit is refused before a byte is read.
-    if (coding === 'identity' && declared > limit) stop();
   });
 }
 

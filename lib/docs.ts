@@ -64,7 +64,7 @@ const INIT = `window.addEventListener('load', function () {
 /** Routes `/docs` and `/docs/<asset>`, relative to where the router is mounted. */
 export function docsRouter(): Router {
   const router = express.Router({ caseSensitive: true, strict: true });
-  router.get('/docs', function docsPage(req, res) {
+  router.get('/docs', function docsPage(_req, res) {
     res.type('html').set('Cache-Control', 'no-cache').send(PAGE);
   });
   // Relative asset links resolve against the page's URL; with a trailing slash they would miss.

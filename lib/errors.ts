@@ -125,7 +125,8 @@ export const MAX_MESSAGE_LENGTH = 2048;
 /** Caps the serialized size of structured data a server attached to an error. */
 export const MAX_DATA_LENGTH = 8192;
 
-function cap(text: string): string {
+/** Text from a server, cut to MAX_MESSAGE_LENGTH and marked as cut. */
+export function capText(text: string): string {
   return text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH)}…` : text;
 }
 
@@ -144,7 +145,7 @@ export function capData(data: unknown): unknown {
 /** JSON-RPC error codes from an upstream server → HTTP. */
 function fromMcpError(err: McpError): McpoError {
   // The SDK prefixes "MCP error <code>: ", sometimes twice; the code is in data already.
-  const message = cap(err.message.replace(/^(MCP error -?\d+: )+/, ''));
+  const message = capText(err.message.replace(/^(MCP error -?\d+: )+/, ''));
   const data = { jsonrpcCode: err.code, ...(err.data !== undefined ? { upstream: capData(err.data) } : {}) };
   switch (err.code) {
     case ErrorCode.ParseError:
@@ -187,7 +188,7 @@ export function toHttpError(err: unknown): McpoError {
     }
     const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 0;
     if (status >= 400 && status < 500) {
-      return new McpoError(typeof e.message === 'string' ? cap(e.message) : 'Bad request', status, 'bad_request');
+      return new McpoError(typeof e.message === 'string' ? capText(e.message) : 'Bad request', status, 'bad_request');
     }
   }
   return new McpoError('Internal error', 500, 'internal_error');

@@ -7,7 +7,7 @@
  * content item, so a client can tell text from an image without guessing.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { capData, MAX_MESSAGE_LENGTH, ToolError } from './errors.js';
+import { capData, capText, ToolError } from './errors.js';
 
 export type OutputItemType = 'text' | 'scalar' | 'list' | 'object' | 'null' | 'image' | 'audio' | 'resource';
 
@@ -96,7 +96,7 @@ export function toToolError(result: CallToolResult): ToolError {
     .filter((c): c is Extract<ContentItem, { type: 'text' }> => c.type === 'text')
     .map((c) => c.text)
     .join('\n');
-  const message = (text || 'The tool reported an error').slice(0, MAX_MESSAGE_LENGTH);
+  const message = capText(text || 'The tool reported an error');
   const others = content.filter((c) => c.type !== 'text');
   return new ToolError(message, others.length > 0 ? capData({ content: others.map((c) => toItem(c).value) }) : undefined);
 }

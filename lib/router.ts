@@ -86,7 +86,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   let closed = false;
 
   /** Missing or empty body → {}; a body must be JSON, a JSON object, and safe to pass on (body.ts). */
-  const readBody: RequestHandler = function readBody(req, res, next) {
+  const readBody: RequestHandler = function readBody(req, _res, next) {
     if (!hasBody(req)) {
       req.body = {};
       return next();

@@ -14,8 +14,7 @@ import request from 'supertest';
 import { createExampleApp } from '../examples/embed.js';
 import { expectValidOpenApi31, type Doc } from './helpers/openapi.js';
 import { startKitchenSink } from './helpers/servers.js';
-import { startMcpo, type McpoProcess } from './helpers/mcpo.js';
-import { waitFor } from './helpers/wait.js';
+import { startMcpo, untilConnected, type McpoProcess } from './helpers/mcpo.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -190,10 +189,7 @@ describe('npm start: mcpo on examples/config.json', function () {
     // npm puts node_modules/.bin on PATH for scripts; the config's commands rely on it.
     const env = { ...process.env, PATH: `${path.join(ROOT, 'node_modules/.bin')}${path.delimiter}${process.env.PATH ?? ''}`, MEMORY_FILE_PATH: path.join(memoryDir, 'memory.jsonl') };
     mcpo = await startMcpo([...command.slice(2), '--port', '0'], env);
-    await waitFor(async () => {
-      const health = (await (await fetch(`${mcpo.url}/healthz`)).json()) as { servers: Record<string, { connected: boolean }> };
-      return Object.values(health.servers).every((s) => s.connected) ? health : undefined;
-    }, 'the example servers to connect', 45_000);
+    await untilConnected(mcpo.url, undefined, 45_000);
   });
   after(async () => {
     await mcpo?.stop();

@@ -19,9 +19,8 @@ import { createApp, loadConfig, type McpoApp } from '../lib/index.js';
 import { silentLogger } from '../lib/log.js';
 import type { Browser } from 'playwright-core';
 import { launchChromium, openPage, screenshotOnFailure } from './helpers/browser.js';
-import { startMcpo, type McpoProcess } from './helpers/mcpo.js';
+import { startMcpo, untilConnected, type McpoProcess } from './helpers/mcpo.js';
 import { hostileStdio, startKitchenSink, type RunningServer } from './helpers/servers.js';
-import { waitFor } from './helpers/wait.js';
 
 const KEY = 'sk-mcpo-security-suite-key-7f3a9c';
 const CHILD_TOKEN = 'child-token-value-91b2';
@@ -89,14 +88,6 @@ function expectJsonError(reply: Reply, status: number, code?: string): void {
   expect(reply.text).not.to.match(/\n\s+at /); // no stack trace
 }
 
-/** Resolves once `/healthz` shows the named servers connected. */
-async function connected(base: string, names: string[]): Promise<void> {
-  await waitFor(async () => {
-    const health = (await send(base, '/healthz')).json();
-    return names.every((n) => health.servers[n]?.connected === true) ? true : undefined;
-  }, `${names.join(', ')} connected`, 20_000);
-}
-
 /** A deterministic source of randomness, so a failing fuzz case can be replayed. */
 function prng(seed: number): () => number {
   let s = seed >>> 0;
@@ -147,7 +138,7 @@ describe('security', function () {
         process.env,
       ),
     ]);
-    await Promise.all([connected(main.url, ['hostile', 'remote', 'plain']), connected(widened.url, ['default'])]);
+    await Promise.all([untilConnected(main.url, ['hostile', 'remote', 'plain']), untilConnected(widened.url)]);
   });
 
   after(async function () {
@@ -217,7 +208,7 @@ describe('security', function () {
       const small = await startMcpo(['--port', '0', '--body-limit', '2kb', '--', hostile.command, ...hostile.args]);
       let app: McpoApp | undefined;
       try {
-        await connected(small.url, ['default']);
+        await untilConnected(small.url);
         const justUnder = JSON.stringify({ pad: 'x'.repeat(2000) });
         const over = JSON.stringify({ pad: 'x'.repeat(2100) });
         expect((await send(small.url, '/echo_args', { method: 'POST', headers: { 'content-type': 'application/json' }, body: justUnder })).status).to.equal(200);

@@ -19,7 +19,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import express from 'express';
 import { createApp, mcpoRouter, silentLogger } from '../../lib/index.js';
-import { allProcesses } from '../helpers/mcpo.js';
+import { allProcesses, untilConnected } from '../helpers/mcpo.js';
 import { freePort } from '../helpers/servers.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -99,13 +99,8 @@ async function startMcpoReady(args: string[]): Promise<Running> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const running = await start([process.execPath, MCPO, '--port', String(port), '--log-level', 'warning', ...args], /^(http:\S+)$/m, url);
-  await sleep(300);
-  for (const until = Date.now() + 30_000; Date.now() < until; ) {
-    const health = (await fetch(`${running.url}/healthz`).then((r) => r.json(), () => undefined)) as { servers: Record<string, { connected: boolean }> } | undefined;
-    if (health && Object.values(health.servers).every((s) => s.connected)) return running;
-    await sleep(100);
-  }
-  throw new Error('mcpo did not connect its servers');
+  await untilConnected(running.url, undefined, 30_000);
+  return running;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

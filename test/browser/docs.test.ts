@@ -15,9 +15,8 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, BrowserContextOptions, Locator, Page, Request, Response } from 'playwright-core';
 import { launchChromium, openPage, screenshotOnFailure, type WatchedPage } from '../helpers/browser.js';
-import { ROOT, startMcpo, type McpoProcess } from '../helpers/mcpo.js';
+import { ROOT, startMcpo, untilConnected, type McpoProcess } from '../helpers/mcpo.js';
 import { kitchenSinkStdio } from '../helpers/servers.js';
-import { waitFor } from '../helpers/wait.js';
 
 const KEY = 'browser-test-key-2468';
 const SINK = kitchenSinkStdio();
@@ -36,15 +35,7 @@ interface Doc {
 async function start(args: string[]): Promise<McpoProcess> {
   const p = await startMcpo(args);
   try {
-    await waitFor(
-      async () => {
-        const res = await fetch(`${p.url}/healthz`);
-        const { servers } = (await res.json()) as { servers: Record<string, { connected: boolean }> };
-        return Object.values(servers).every((s) => s.connected) ? true : undefined;
-      },
-      'every server to connect',
-      15_000,
-    );
+    await untilConnected(p.url);
   } catch (err) {
     await p.stop();
     throw err;

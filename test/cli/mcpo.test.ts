@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { expectValidOpenApi31, type Doc } from '../helpers/openapi.js';
-import { allProcesses, childrenOf, isAlive, ROOT, runMcpo, startMcpo, type McpoProcess } from '../helpers/mcpo.js';
+import { allProcesses, childrenOf, isAlive, ROOT, runMcpo, startMcpo, untilConnected, type McpoProcess } from '../helpers/mcpo.js';
 import { freePort, kitchenSinkStdio, startKitchenSink, type RunningServer } from '../helpers/servers.js';
 import { LONG_FLAGS } from '../../bin/args.js';
 import { waitFor } from '../helpers/wait.js';
@@ -57,10 +57,7 @@ describe('the mcpo command', function () {
     const p = await startMcpo(args, env, opts.readyUrl);
     started.push(p);
     if (opts.connected !== false) {
-      await waitFor(async () => {
-        const { servers } = (await getJson(`${p.url}/healthz`)).body as { servers: Record<string, { connected: boolean }> };
-        return Object.values(servers).every((s) => s.connected) ? true : undefined;
-      }, 'every server to connect', 15_000);
+      await untilConnected(p.url);
     }
     return p;
   };

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from './wait.js';
 
 export const MCPO_BIN = fileURLToPath(new URL('../../dist/bin/mcpo.js', import.meta.url));
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -135,6 +136,29 @@ export function allProcesses(): { pid: number; ppid: number; command: string; cp
     }
   }
   return found;
+}
+
+/** What the tests read of `/healthz`. */
+export interface Health {
+  status: string;
+  servers: Record<string, { connected: boolean; state: string; lastError: string | null; restarts: number }>;
+}
+
+/**
+ * Resolves with `/healthz` (public in every mode) once the named servers,
+ * or all of them, are connected; fails after `ms`.
+ */
+export function untilConnected(baseUrl: string, names?: readonly string[], ms = 15_000): Promise<Health> {
+  return waitFor(
+    async () => {
+      const health = (await fetch(`${baseUrl}/healthz`).then((r) => r.json(), () => undefined)) as Health | undefined;
+      if (!health) return undefined;
+      const wanted = names ?? Object.keys(health.servers);
+      return wanted.every((n) => health.servers[n]?.connected === true) ? health : undefined;
+    },
+    names ? `${names.join(', ')} to connect` : 'every server to connect',
+    ms,
+  );
 }
 
 /** Live child processes of `pid`. */
