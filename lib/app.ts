@@ -24,7 +24,7 @@ import { apiKeyAuth } from './auth.js';
 import { diffServers, isEmptyDiff } from './config-diff.js';
 import { ConfigError, normalizeConfig, serverNameProblem, type McpoConfig, type ServerEntry } from './config.js';
 import { cors } from './cors.js';
-import { docsRouter } from './docs.js';
+import { docsPages } from './docs.js';
 import { jsonErrorHandler } from './error-handler.js';
 import { NotFoundError } from './errors.js';
 import { securityHeaders } from './headers.js';
@@ -359,7 +359,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       }
       res.type('json').send(cached.json(serversUrl(rootPath, req.baseUrl)));
     });
-    base.use(docsRouter());
+    base.use(docsPages());
     base.use('/:server', function toServer(req, res, next) {
       const found = table.get(req.params.server as string);
       if (!found) return next();

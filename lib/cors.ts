@@ -62,7 +62,9 @@ export function cors(options: Readonly<CorsOptions> = {}): RequestHandler {
   return function corsHeaders(req, res, next) {
     const origin = req.headers.origin;
     const preflight = req.method === 'OPTIONS' && origin !== undefined && req.headers['access-control-request-method'] !== undefined;
-    res.vary('Origin');
+    // Nothing has set Vary this early on the app's own responses; res.vary() would parse it anyway.
+    if (res.hasHeader('Vary')) res.vary('Origin');
+    else res.setHeader('Vary', 'Origin');
     const ok = origin !== undefined && (any || allowed.has(origin));
     if (origin !== undefined && !ok && !isSameOrigin(origin, req.headers)) {
       return next(new ForbiddenError(`Requests from the origin ${JSON.stringify(origin.slice(0, 200))} are not allowed; start mcpo with --cors-allow-origins to allow it`, 'origin_not_allowed'));

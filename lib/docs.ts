@@ -11,7 +11,8 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import express, { type Router } from 'express';
+import type { RequestHandler } from 'express';
+import { decodeSegment } from './path-segment.js';
 
 const require = createRequire(import.meta.url);
 const DIST = path.dirname(require.resolve('swagger-ui-dist/package.json'));
@@ -61,23 +62,30 @@ const INIT = `window.addEventListener('load', function () {
 });
 `;
 
-/** Routes `/docs` and `/docs/<asset>`, relative to where the router is mounted. */
-export function docsRouter(): Router {
-  const router = express.Router({ caseSensitive: true, strict: true });
-  router.get('/docs', function docsPage(_req, res) {
-    res.type('html').set('Cache-Control', 'no-cache').send(PAGE);
-  });
-  // Relative asset links resolve against the page's URL; with a trailing slash they would miss.
-  router.get('/docs/', function docsSlash(_req, res) {
-    res.redirect(301, '../docs');
-  });
-  router.get('/docs/init.js', function docsInit(_req, res) {
-    res.type('js').set('Cache-Control', 'no-cache').send(INIT);
-  });
-  router.get('/docs/:asset', function docsAsset(req, res, next) {
-    const asset = req.params.asset;
-    if (!ASSETS.has(asset)) return next();
-    res.sendFile(asset, { root: DIST, maxAge: '1d' });
-  });
-  return router;
+/**
+ * Serves `/docs` and `/docs/<asset>`, relative to where it is mounted.
+ * One function rather than a Router of four routes: every tool call passes
+ * by here on its way to the tools, and each route would cost it a path match.
+ */
+export function docsPages(): RequestHandler {
+  return function docs(req, res, next) {
+    const path = req.path;
+    if (!path.startsWith('/docs')) return next();
+    let serve: (() => void) | undefined;
+    if (path === '/docs') {
+      serve = () => res.type('html').set('Cache-Control', 'no-cache').send(PAGE);
+    } else if (path === '/docs/') {
+      // Relative asset links resolve against the page's URL; with a trailing slash they would miss.
+      serve = () => res.redirect(301, '../docs');
+    } else if (path === '/docs/init.js') {
+      serve = () => res.type('js').set('Cache-Control', 'no-cache').send(INIT);
+    } else if (path.charCodeAt(5) === 47 /* '/' */) {
+      const asset = decodeSegment(path.slice(6));
+      if (ASSETS.has(asset)) serve = () => res.sendFile(asset, { root: DIST, maxAge: '1d' });
+    }
+    if (!serve) return next();
+    if (req.method === 'GET' || req.method === 'HEAD') return serve();
+    if (req.method === 'OPTIONS') return void res.set('Allow', 'GET, HEAD').status(204).end();
+    next();
+  };
 }

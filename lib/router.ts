@@ -8,12 +8,12 @@
  * routes sit behind a dispatcher, so a changed tool list swaps in new routes
  * while calls in flight finish on the old ones.
  */
-import express, { type Request, type RequestHandler, type Router } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { readJsonBody, unsafeBodyProblem } from './body.js';
 import { createDispatcher } from './dispatcher.js';
-import { docsRouter } from './docs.js';
+import { docsPages } from './docs.js';
 import {
   BadRequestError,
   MethodNotAllowedError,
@@ -23,6 +23,7 @@ import {
 } from './errors.js';
 import { jsonErrorHandler } from './error-handler.js';
 import { buildDocument, servedDocument, serversUrl } from './openapi.js';
+import { decodeSegment } from './path-segment.js';
 import { resolveOptions, type ResolvedOptions, type RouterOptions } from './options.js';
 import { requestId } from './request-id.js';
 import { toSuccessBody, toToolError } from './results.js';
@@ -58,8 +59,9 @@ const TIMEOUT_HEADER = 'x-tool-timeout';
 
 /** Seconds from `X-Tool-Timeout` or `?timeout=`, bounded by toolTimeoutMax. */
 function requestTimeoutMs(req: Request, opts: ResolvedOptions): number {
-  const header = req.get(TIMEOUT_HEADER);
-  const query = req.query.timeout;
+  const header = req.headers[TIMEOUT_HEADER] as string | undefined;
+  // Express parses the query string on every read of req.query; most calls have none.
+  const query = req.url.includes('?') ? req.query.timeout : undefined;
   const raw = header ?? (typeof query === 'string' ? query : query === undefined ? undefined : '');
   if (raw === undefined) return opts.toolTimeoutMs;
   const seconds = Number(raw);
@@ -71,6 +73,22 @@ function requestTimeoutMs(req: Request, opts: ResolvedOptions): number {
     );
   }
   return seconds * 1000;
+}
+
+/**
+ * The tool's path segment, decoded, when the path is `/<segment>` or
+ * `/<segment>/` (the paths Express matches to `/:tool`); otherwise undefined.
+ */
+function toolSegment(path: string): string | undefined {
+  const end = path.length > 1 && path.endsWith('/') ? path.length - 1 : path.length;
+  const segment = path.slice(1, end);
+  return segment === '' || segment.includes('/') ? undefined : decodeSegment(segment);
+}
+
+/** `req.is('application/json')`, answered without parsing for the header every client sends. */
+function isJson(req: Request): boolean {
+  const type = req.headers['content-type'];
+  return type === 'application/json' || typeof req.is('application/json') === 'string';
 }
 
 function hasBody(req: Request): boolean {
@@ -86,21 +104,16 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   let closed = false;
 
   /** Missing or empty body → {}; a body must be JSON, a JSON object, and safe to pass on (body.ts). */
-  const readBody: RequestHandler = function readBody(req, _res, next) {
-    if (!hasBody(req)) {
-      req.body = {};
-      return next();
+  const readArguments = async (req: Request): Promise<Record<string, unknown>> => {
+    if (!hasBody(req)) return {};
+    if (!isJson(req)) throw new UnsupportedMediaTypeError();
+    const body = await readJsonBody(req, opts.bodyLimit);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new InvalidArgumentsError('The request body must be a JSON object of the tool’s arguments');
     }
-    if (!req.is('application/json')) return next(new UnsupportedMediaTypeError());
-    readJsonBody(req, opts.bodyLimit).then((body) => {
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        return next(new InvalidArgumentsError('The request body must be a JSON object of the tool’s arguments'));
-      }
-      const problem = unsafeBodyProblem(body);
-      if (problem) return next(new BadRequestError(problem.message, undefined, problem.code));
-      req.body = body;
-      next();
-    }, next);
+    const problem = unsafeBodyProblem(body);
+    if (problem) throw new BadRequestError(problem.message, undefined, problem.code);
+    return body as Record<string, unknown>;
   };
 
   const forward = resolved.type === 'stdio' ? [] : resolved.forwardHeaders;
@@ -120,51 +133,56 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     next(upstream.unavailable());
   });
 
-  /** The routes for one tool list: find the tool, read and check the body, call. */
-  function toolRoutes(table: ToolTable): Router {
+  /**
+   * The handler for one tool list: find the tool, read and check the body,
+   * call. One function rather than a Router of routes: a tool call is the
+   * hot path, and each Express layer it crosses costs a path match.
+   */
+  function toolCalls(table: ToolTable): RequestHandler {
     const validators = argumentValidators((entry, reason) =>
       logger.warn('arguments of this tool cannot be validated; passing them on unchecked', { tool: entry.name, reason }),
     );
-    const routes = express.Router({ caseSensitive: true });
+    return function callTool(req, res, next) {
+      let entry: ToolEntry | undefined;
+      let timeoutMs: number;
+      try {
+        const segment = toolSegment(req.path);
+        if (segment === undefined) return next();
+        entry = table.byPath.get(segment);
+        if (!entry) return req.method === 'POST' ? next(new UnknownToolError(`No tool at ${req.path}`)) : next();
+        if (req.method !== 'POST') return next(new MethodNotAllowedError('POST'));
+        timeoutMs = requestTimeoutMs(req, opts);
+      } catch (err) {
+        return next(err);
+      }
+      const tool = entry;
+      readArguments(req).then((args) => {
+        const invalid = validators.check(tool, args);
+        if (invalid) return next(invalid);
+        req.body = args;
+        invoke(tool, args, timeoutMs, req, res, next);
+      }).catch(next);
+    };
+  }
 
-    routes.all('/:tool', function findTool(req, res, next) {
-      const entry = table.byPath.get(req.params.tool as string);
-      if (!entry) return req.method === 'POST' ? next(new UnknownToolError(`No tool at ${req.path}`)) : next('router');
-      if (req.method !== 'POST') return next(new MethodNotAllowedError('POST'));
-      res.locals.tool = entry;
-      res.locals.timeoutMs = requestTimeoutMs(req, opts);
-      next();
-    });
-
-    routes.post('/:tool', readBody, function validateArguments(req, res, next) {
-      next(validators.check(res.locals.tool as ToolEntry, req.body));
-    });
-
-    routes.post('/:tool', function invokeTool(req, res, next) {
-      const entry = res.locals.tool as ToolEntry;
-      const controller = new AbortController();
-      const headers = forwardedHeaders(req);
-      // A caller that hangs up cancels its call upstream.
-      const hangUp = () => {
-        if (!res.writableFinished) controller.abort(new Error('client disconnected'));
-      };
-      res.once('close', hangUp);
-      upstream
-        .call(entry.name, req.body as Record<string, unknown>, {
-          timeoutMs: res.locals.timeoutMs as number,
-          signal: controller.signal,
-          ...(headers ? { headers } : {}),
-        })
-        .then((result) => {
-          if (result.isError) throw toToolError(result);
-          res.json(toSuccessBody(result, opts.structuredOutput));
-        })
-        .catch((err: unknown) => {
-          if (!controller.signal.aborted) next(err);
-        })
-        .finally(() => res.off('close', hangUp));
-    });
-    return routes;
+  function invoke(entry: ToolEntry, args: Record<string, unknown>, timeoutMs: number, req: Request, res: Response, next: NextFunction): void {
+    const controller = new AbortController();
+    const headers = forwardedHeaders(req);
+    // A caller that hangs up cancels its call upstream.
+    const hangUp = () => {
+      if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+    };
+    res.once('close', hangUp);
+    upstream
+      .call(entry.name, args, { timeoutMs, signal: controller.signal, ...(headers ? { headers } : {}) })
+      .then((result) => {
+        if (result.isError) throw toToolError(result);
+        res.json(toSuccessBody(result, opts.structuredOutput));
+      })
+      .catch((err: unknown) => {
+        if (!controller.signal.aborted) next(err);
+      })
+      .finally(() => res.off('close', hangUp));
   }
 
   const tools = createDispatcher(notConnected);
@@ -183,7 +201,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
       bearerAuth: opts.bearerAuth,
     });
     view = { table, document, json: servedDocument(document) };
-    tools.swap(toolRoutes(table));
+    tools.swap(toolCalls(table));
     logger.debug('tools listed', { count: table.entries.length });
   };
 
@@ -203,7 +221,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     if (!current) return next(upstream.unavailable());
     res.type('json').send(current.json(serversUrl(opts.rootPath, req.baseUrl)));
   });
-  router.use(docsRouter());
+  router.use(docsPages());
   router.use(tools);
   router.use(jsonErrorHandler(logger));
 
