@@ -1,7 +1,7 @@
 /**
  * The stdio transport mcpo runs servers with. It frames messages exactly as
- * the SDK's StdioClientTransport does (newline-delimited JSON-RPC, with the
- * SDK's own ReadBuffer), but owns the child process differently:
+ * the SDK's StdioClientTransport does (newline-delimited JSON-RPC, within
+ * the SDK's size limit), but owns the child process differently:
  *
  * - The child leads a process group of its own. Ctrl-C in mcpo's terminal
  *   sends SIGINT to the whole foreground group; a server in that group would
@@ -17,7 +17,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import { STDIO_DEFAULT_MAX_BUFFER_SIZE, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
@@ -31,6 +31,8 @@ export interface StdioParams {
 
 /** How long close() waits after closing stdin, and again after SIGTERM. */
 const CLOSE_STEP_MS = 2000;
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
 const OWN_GROUP = process.platform !== 'win32';
 
 /** Groups still running, for the exit hook. */
@@ -61,7 +63,9 @@ export class StdioTransport implements Transport {
 
   readonly #params: StdioParams;
   readonly #onStderr: (chunk: string) => void;
-  readonly #buffer = new ReadBuffer();
+  /** The pieces of a line whose end has not arrived yet. */
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
   #child: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
 
@@ -117,27 +121,63 @@ export class StdioTransport implements Transport {
     });
   }
 
+  /**
+   * Splits stdout into lines, one JSON-RPC message each, as the SDK's
+   * ReadBuffer does, but does not check each message against the SDK's
+   * union of message schemas: the client checks every message for its kind
+   * again as it dispatches it (and reports one of no known kind), so that
+   * was a second schema walk per message on the hot path.
+   */
   #read(chunk: Buffer): void {
-    try {
-      this.#buffer.append(chunk);
-    } catch (err) {
-      // A line longer than the buffer allows: the stream cannot be trusted any more.
-      this.onerror?.(err as Error);
-      void this.close();
+    let end = chunk.indexOf(NEWLINE);
+    if (end === -1) {
+      // Still inside one line: keep the piece; joining now would copy the line again with every piece.
+      this.#pending.push(chunk);
+      this.#pendingBytes += chunk.length;
+      if (this.#pendingBytes > STDIO_DEFAULT_MAX_BUFFER_SIZE) {
+        // A line longer than the SDK allows: the stream cannot be trusted any more.
+        this.#pending = [];
+        this.#pendingBytes = 0;
+        this.onerror?.(new Error(`A message from the server is over ${STDIO_DEFAULT_MAX_BUFFER_SIZE} bytes`));
+        void this.close();
+      }
       return;
     }
-    for (;;) {
-      let message: JSONRPCMessage | null;
-      try {
-        message = this.#buffer.readMessage();
-      } catch (err) {
-        // One bad line (a stray log line on stdout) is reported and skipped.
-        this.onerror?.(err as Error);
-        continue;
-      }
-      if (message === null) return;
-      this.onmessage?.(message);
+    let buffer = chunk;
+    if (this.#pending.length > 0) {
+      const before = this.#pendingBytes;
+      buffer = Buffer.concat([...this.#pending, chunk]);
+      end += before;
+      this.#pending = [];
+      this.#pendingBytes = 0;
     }
+    let start = 0;
+    for (; end !== -1; end = buffer.indexOf(NEWLINE, start)) {
+      const last = end > start && buffer[end - 1] === CARRIAGE_RETURN ? end - 1 : end;
+      const line = buffer.toString('utf8', start, last);
+      start = end + 1;
+      this.#message(line);
+    }
+    if (start < buffer.length) {
+      this.#pending.push(buffer.subarray(start));
+      this.#pendingBytes = buffer.length - start;
+    }
+  }
+
+  /** One line: a JSON-RPC message is passed on; anything else (a stray log line on stdout) is reported and skipped. */
+  #message(line: string): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(line);
+    } catch (err) {
+      this.onerror?.(err as Error);
+      return;
+    }
+    if (typeof message !== 'object' || message === null || (message as { jsonrpc?: unknown }).jsonrpc !== '2.0') {
+      this.onerror?.(new Error(`Not a JSON-RPC 2.0 message: ${line.slice(0, 200)}`));
+      return;
+    }
+    this.onmessage?.(message as JSONRPCMessage);
   }
 
   send(message: JSONRPCMessage): Promise<void> {
@@ -172,6 +212,7 @@ export class StdioTransport implements Transport {
       signalGroup(pid, 'SIGKILL');
       await within(CLOSE_STEP_MS);
     }
-    this.#buffer.clear();
+    this.#pending = [];
+    this.#pendingBytes = 0;
   }
 }
