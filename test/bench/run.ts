@@ -336,7 +336,9 @@ async function throughputAndLatency(): Promise<void> {
 
     /** A throughput row; without a target it is given for reference. */
     const ratioRow = (scenario: string, key: string, base: string, baseName: string, target?: number) => {
-      const ratio = rps(key) / rps(base);
+      // Each round measures both within seconds of each other: the median of the rounds' ratios leaves out
+      // the machine's drift between rounds, which a ratio of the two medians would keep.
+      const ratio = median(runs[key]!.map((load, round) => load.rps / runs[base]![round]!.rps));
       rows.push({
         scenario,
         figure: `${fmt(rps(key))} req/s`,
@@ -423,14 +425,16 @@ async function toolCount(): Promise<void> {
   const runs: { many: number[]; few: number[] } = { many: [], few: [] };
   try {
     for (const m of [few, many]) await cannon(`${m.url}/nested`, 32, NESTED_BODY, { duration: 1 });
-    for (let round = 0; round < ROUNDS; round++) {
-      runs.few.push((await cannon(`${few.url}/nested`, 32, NESTED_BODY)).rps);
-      runs.many.push((await cannon(`${many.url}/nested`, 32, NESTED_BODY)).rps);
+    // Short bursts in pairs, the order swapped each time, and the median of the pairs' ratios: the machine's
+    // speed drifts by more than 5% over a few seconds, which would decide a comparison of longer runs.
+    for (let pair = 0; pair < 5 * ROUNDS; pair++) {
+      const order = pair % 2 ? (['many', 'few'] as const) : (['few', 'many'] as const);
+      for (const key of order) runs[key].push((await cannon(`${(key === 'many' ? many : few).url}/nested`, 32, NESTED_BODY, { duration: 1 })).rps);
     }
   } finally {
     await Promise.all([many.stop(), few.stop()]);
   }
-  const ratio = median(runs.many) / median(runs.few);
+  const ratio = median(runs.many.map((rps, i) => rps / runs.few[i]!));
   rows.push({
     scenario: '1,000 tools against 16, `POST /nested`, concurrency 32',
     figure: `${fmt(median(runs.many))} req/s`,
