@@ -5,8 +5,8 @@
  * upstream connection (upstream.ts), the tool table (tools.ts), the documents
  * (openapi.ts), argument validation (validation.ts), result shaping
  * (results.ts), error mapping (errors.ts) and Swagger UI (docs.ts). The tool
- * routes sit behind a dispatcher, so a changed tool list swaps in new routes
- * while calls in flight finish on the old ones.
+ * handler sits behind a dispatcher, so a changed tool list swaps in a new
+ * one while calls in flight finish on the old one.
  */
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { OpenAPIV3_1 } from 'openapi-types';
