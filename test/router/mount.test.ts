@@ -85,6 +85,32 @@ describe('mounting routers', function () {
     await request(app).get('/sink/docs/..%2Fpackage.json').expect(404);
   });
 
+  it('finds a tool from its path as Express matches `/:tool`: escapes decoded, one trailing slash, a bad escape 400', async () => {
+    const app = express()
+      .use('/sink', sink)
+      .post('/sink/echo/deeper', (_req, res) => {
+        res.json({ app: true });
+      });
+    const echoed = (res: request.Response) => (res.body as { result: unknown }).result;
+    expect(echoed(await request(app).post('/sink/%65ch%6f').send({ message: 'a' }).expect(200))).to.equal('a');
+    expect(echoed(await request(app).post('/sink/echo/').send({ message: 'b' }).expect(200))).to.equal('b');
+    const bad = await request(app).post('/sink/%ZZ').send({}).expect(400);
+    expect(bad.body.error).to.include({ code: 'bad_request', message: "Failed to decode param '%ZZ'" });
+    // A deeper path is not a tool's: the app behind the router gets it.
+    expect((await request(app).post('/sink/echo/deeper').send({}).expect(200)).body).to.deep.equal({ app: true });
+    await request(app).post('/sink/echo//').send({ message: 'c' }).expect(404);
+  });
+
+  it('serves the docs to GET and HEAD, names those methods to OPTIONS, and answers a bad escape with 400', async () => {
+    const app = express().use('/sink', sink);
+    await request(app).head('/sink/docs').expect(200);
+    await request(app).head('/sink/docs/swagger-ui.css').expect(200);
+    const options = await request(app).options('/sink/docs/init.js').expect(204);
+    expect(options.headers.allow).to.equal('GET, HEAD');
+    await request(app).options('/sink/docs/index.html').expect(404);
+    expect((await request(app).get('/sink/docs/%ZZ').expect(400)).body.error.code).to.equal('bad_request');
+  });
+
   it('leaves paths it does not own to the app', async () => {
     const app = express()
       .use(sink)
