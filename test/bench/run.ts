@@ -559,15 +559,34 @@ async function reloadUnderLoad(): Promise<void> {
   const mcpo = await startMcpoReady(['--config', file, '--hot-reload']);
   try {
     const steady = await cannon(`${mcpo.url}/a/ping`, 8, {}, { requests: [{ path: '/a/ping' }, { path: '/b/ping' }] });
-    const load = cannon(`${mcpo.url}/a/ping`, 8, {}, { duration: Math.max(SECONDS, 8), requests: [{ path: '/a/ping' }, { path: '/b/ping' }] });
+    // The load runs until the tenth reload has been applied, however long that takes; each rewrite waits
+    // for the one before to be applied, so none is folded into the next by the watcher's debounce.
+    let instance!: autocannon.Instance;
+    const finished = new Promise<autocannon.Result>((resolve, reject) => {
+      instance = autocannon(
+        { url: `${mcpo.url}/a/ping`, method: 'POST', connections: 8, duration: 600, headers: { 'content-type': 'application/json' }, body: '{}', requests: [{ path: '/a/ping' }, { path: '/b/ping' }] },
+        (err, result) => (err ? reject(err) : resolve(result)),
+      );
+    });
+    const generation = async () => ((await (await fetch(`${mcpo.url}/healthz`)).json()) as { generation: number }).generation;
+    const first = await generation();
+    await sleep(500);
     for (let i = 1; i <= 10; i++) {
-      await sleep(600);
       writeFileSync(file, config(String(i)));
+      const deadline = Date.now() + 30_000;
+      while ((await generation()) < first + i) {
+        if (Date.now() > deadline) throw new Error(`reload ${i} was not applied within 30 s`);
+        await sleep(50);
+      }
+      await sleep(200);
     }
-    const during = await load;
-    const health = (await (await fetch(`${mcpo.url}/healthz`)).json()) as { generation: number };
+    await sleep(500);
+    instance.stop();
+    const result = await finished;
+    const during = { rps: result.requests.average, failures: result.non2xx + result.errors + result.timeouts, requests: result.requests.total };
+    const health = { generation: await generation() };
     rows.push({
-      scenario: `Reloads under load: config rewritten 10 times (generation reached ${health.generation}), concurrency 8 on two servers, one of them changed each time`,
+      scenario: `Reloads under load: config rewritten 10 times, each reload applied before the next (generation ${first} → ${health.generation}), concurrency 8 on two servers, one of them changed each time`,
       figure: `${fmt(during.rps)} req/s, ${during.failures} failed of ${fmt(during.requests)}`,
       baseline: `${fmt(steady.rps)} req/s (same load, no reloads)`,
       ratio: during.rps / steady.rps,
