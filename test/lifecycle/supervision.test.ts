@@ -38,23 +38,27 @@ describe('supervision of MCP connections', function () {
       expect(r.status().state).to.be.oneOf(['backing-off', 'connecting']);
       expect(r.status().stderr).to.include('exiting at once');
 
-      // Record when each attempt started: the gaps grow until the cap.
-      const attempts: number[] = [];
-      let last = r.status().restarts;
-      // Each attempt also pays for starting a process, which a busy machine slows down: wait for five.
+      // Each wait the router plans (from entering backing-off to its next attempt) grows until the cap. Planned
+      // waits, not the gaps between attempts: each attempt also starts a process, and on a busy machine that
+      // start-up time (a second or two) swamps delays of 0.1 to 0.8 s. After n retries, the router waits a
+      // random point in the upper half of min(800, 100 · 2ⁿ) ms.
+      const planned: { n: number; ms: number }[] = [];
+      let seen: string | undefined;
       const until = Date.now() + 20_000;
-      while (attempts.length < 5 && Date.now() < until) {
-        const { restarts } = r.status();
-        if (restarts !== last) {
-          attempts.push(Date.now());
-          last = restarts;
+      while (planned.length < 5 && Date.now() < until) {
+        const status = r.status();
+        if (status.state === 'backing-off' && status.nextAttempt !== undefined && status.nextAttempt !== seen) {
+          seen = status.nextAttempt;
+          planned.push({ n: status.restarts, ms: Date.parse(status.nextAttempt) - Date.parse(status.since) });
         }
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
-      expect(attempts.length, 'attempts in 20 s').to.equal(5);
-      const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
-      expect(Math.max(...gaps.slice(-2)), 'late gaps').to.be.greaterThan(Math.min(...gaps.slice(0, 1)));
-      expect(Math.max(...gaps), 'no gap above the cap (plus start-up time)').to.be.below(800 + 3000);
+      expect(planned.length, 'waits planned in 20 s').to.equal(5);
+      for (const { n, ms } of planned) {
+        const ceiling = Math.min(800, 100 * 2 ** n);
+        expect(ms, `wait after ${n} retries`).to.be.within(ceiling / 2 - 2, ceiling + 2);
+      }
+      expect(planned.at(-1)!.ms, 'the last wait against the first').to.be.greaterThan(planned[0]!.ms);
 
       const res = await request(app).post('/pid').send({}).expect(503);
       expect(res.body.error.code).to.equal('unavailable');
