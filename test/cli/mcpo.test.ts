@@ -32,8 +32,19 @@ async function getJson(url: string, headers: Record<string, string> = {}): Promi
 }
 
 /** Every kitchen-sink fixture process on the machine. */
-function kitchenSinks(): number[] {
-  return allProcesses().filter((p) => p.command.includes('kitchen-sink')).map((p) => p.pid);
+/**
+ * Kitchen-sinks that outlived the process that started them. The root hook sees only this process's
+ * children; mcpo's own children are checked here. An orphan is a kitchen-sink whose parent is neither a
+ * test process nor a live mcpo: another suite's, running alongside in the other worker, has one of those.
+ */
+function orphanedKitchenSinks(): { pid: number; command: string }[] {
+  const all = allProcesses();
+  const parents = new Map(all.map((p) => [p.pid, p.command]));
+  return all.filter((p) => {
+    if (!p.command.includes('kitchen-sink')) return false;
+    const parent = parents.get(p.ppid) ?? '';
+    return p.ppid !== process.pid && !parent.includes('mcpo.js') && !parent.includes('mocha');
+  });
 }
 
 /** The one line mcpo prints before exiting with a usage or config problem. */
@@ -73,19 +84,8 @@ describe('the mcpo command', function () {
   after(async () => {
     rmSync(dir, { recursive: true, force: true });
     await Promise.all([sse?.close(), http?.close()]);
-    // The root hook sees only this process's children; mcpo's own children are checked here. An orphan is a
-    // kitchen-sink whose parent is neither a test process nor a live mcpo (another suite's, running alongside).
-    const orphans = () => {
-      const all = allProcesses();
-      const parents = new Map(all.map((p) => [p.pid, p.command]));
-      return all.filter((p) => {
-        if (!p.command.includes('kitchen-sink')) return false;
-        const parent = parents.get(p.ppid) ?? '';
-        return p.ppid !== process.pid && !parent.includes('mcpo.js') && !parent.includes('mocha');
-      });
-    };
-    await waitFor(async () => (orphans().length === 0 ? true : undefined), 'no MCP server started by an mcpo process to remain').catch(() => {
-      throw new Error(`MCP servers outlived their mcpo: ${orphans().map((p) => `${p.pid} ${p.command}`).join('; ')}`);
+    await waitFor(async () => (orphanedKitchenSinks().length === 0 ? true : undefined), 'no MCP server started by an mcpo process to remain').catch(() => {
+      throw new Error(`MCP servers outlived their mcpo: ${orphanedKitchenSinks().map((p) => `${p.pid} ${p.command}`).join('; ')}`);
     });
   });
 
@@ -135,12 +135,13 @@ describe('the mcpo command', function () {
     it('exits 1 with one line when the port is taken', async () => {
       const first = await start(['--port', '0', '--', ...SINK_COMMAND], process.env, { connected: false });
       const port = new URL(first.url).port;
-      const before = kitchenSinks();
+      const before = new Set(orphanedKitchenSinks().map((p) => p.pid));
       const { code, stderr } = await runMcpo(['--port', port, '--', ...SINK_COMMAND]);
       expect(code).to.equal(1);
       expectOneLine(stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the address is in use`));
-      // The server it had started for the command went with it: no new kitchen-sink is left anywhere.
-      await waitFor(async () => (kitchenSinks().every((pid) => before.includes(pid)) ? true : undefined), 'the second MCP server to exit');
+      // The server it had started for the command went with it: no kitchen-sink is left without its mcpo.
+      // (Counting every kitchen-sink on the machine also counted the other worker's new ones, and waited in vain.)
+      await waitFor(async () => (orphanedKitchenSinks().every((p) => before.has(p.pid)) ? true : undefined), 'the second MCP server to exit');
     });
   });
 
