@@ -128,10 +128,10 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   };
 
   /** Before the first tool list and after close(): every tool call is 503. */
-  const notConnected = express.Router({ caseSensitive: true });
-  notConnected.post('/:tool', function unavailable(_req, _res, next) {
-    next(upstream.unavailable());
-  });
+  const notConnected: RequestHandler = function unavailable(req, _res, next) {
+    if (req.method === 'POST' && toolSegment(req.path) !== undefined) return next(upstream.unavailable());
+    next();
+  };
 
   /**
    * The handler for one tool list: find the tool, read and check the body,
@@ -142,26 +142,21 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     const validators = argumentValidators((entry, reason) =>
       logger.warn('arguments of this tool cannot be validated; passing them on unchecked', { tool: entry.name, reason }),
     );
+    // A throw here (a malformed escape, a bad timeout) reaches next(err) through Express's own catch.
     return function callTool(req, res, next) {
-      let entry: ToolEntry | undefined;
-      let timeoutMs: number;
-      try {
-        const segment = toolSegment(req.path);
-        if (segment === undefined) return next();
-        entry = table.byPath.get(segment);
-        if (!entry) return req.method === 'POST' ? next(new UnknownToolError(`No tool at ${req.path}`)) : next();
-        if (req.method !== 'POST') return next(new MethodNotAllowedError('POST'));
-        timeoutMs = requestTimeoutMs(req, opts);
-      } catch (err) {
-        return next(err);
-      }
-      const tool = entry;
-      readArguments(req).then((args) => {
-        const invalid = validators.check(tool, args);
-        if (invalid) return next(invalid);
-        req.body = args;
-        invoke(tool, args, timeoutMs, req, res, next);
-      }).catch(next);
+      const segment = toolSegment(req.path);
+      if (segment === undefined) return next();
+      const entry = table.byPath.get(segment);
+      if (!entry) return req.method === 'POST' ? next(new UnknownToolError(`No tool at ${req.path}`)) : next();
+      if (req.method !== 'POST') return next(new MethodNotAllowedError('POST'));
+      const timeoutMs = requestTimeoutMs(req, opts);
+      readArguments(req)
+        .then((args) => {
+          const invalid = validators.check(entry, args);
+          if (invalid) return next(invalid);
+          invoke(entry, args, timeoutMs, req, res, next);
+        })
+        .catch(next);
     };
   }
 

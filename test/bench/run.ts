@@ -95,10 +95,10 @@ function start(command: string[], pattern: RegExp, known?: string): Promise<Runn
  * The mcpo command, logging at warning level (one line per request at info
  * would be measured too); resolves once /healthz shows every server connected.
  */
-async function startMcpoReady(args: string[]): Promise<Running> {
+async function startMcpoReady(args: string[], bin = MCPO): Promise<Running> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const running = await start([process.execPath, MCPO, '--port', String(port), '--log-level', 'warning', ...args], /^(http:\S+)$/m, url);
+  const running = await start([process.execPath, bin, '--port', String(port), '--log-level', 'warning', ...args], /^(http:\S+)$/m, url);
   await untilConnected(running.url, undefined, 30_000);
   return running;
 }
@@ -144,15 +144,21 @@ interface Load {
   requests: number;
 }
 
-async function cannon(url: string, connections: number, body: unknown, extra: Partial<autocannon.Options> = {}): Promise<Load> {
-  const result = await autocannon({
+/** Load from autocannon for BENCH_SECONDS, or, given `until`, from now until it settles. */
+async function cannon(url: string, connections: number, body: unknown, extra: Partial<autocannon.Options> = {}, until?: Promise<unknown>): Promise<Load> {
+  const options: autocannon.Options = {
     url,
     method: 'POST',
     connections,
-    duration: SECONDS,
+    duration: until ? 3600 : SECONDS,
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
     ...extra,
+  };
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(options, (err, done) => (err ? reject(err) : resolve(done)));
+    const stop = () => instance.stop();
+    void until?.then(stop, stop);
   });
   return {
     rps: result.requests.average,
@@ -419,38 +425,80 @@ async function throughputAndLatency(): Promise<void> {
   }
 }
 
+interface Paired {
+  /** Median req/s and mcpo CPU ms per call of each side. */
+  rps: [number, number];
+  cpu: [number, number];
+  /** Medians of the pairs' second-to-first ratios. */
+  rpsRatio: number;
+  cpuRatio: number;
+  pairs: number;
+}
+
+/**
+ * The same load on two mcpo processes in 1 s bursts, in pairs, the order swapped each time. The figures
+ * are the medians of the pairs' ratios: the machine's speed drifts by more than 5% over a few seconds,
+ * which would decide a comparison of longer runs.
+ */
+async function pairedBursts(first: Running, second: Running, path: string, body: unknown, pairs = 10 * ROUNDS): Promise<Paired> {
+  const sides = [first, second] as const;
+  const rps: [number[], number[]] = [[], []];
+  const cpu: [number[], number[]] = [[], []];
+  for (const side of sides) await cannon(`${side.url}${path}`, 32, body, { duration: 1 });
+  for (let pair = 0; pair < pairs; pair++) {
+    for (const i of pair % 2 ? [1, 0] : [0, 1]) {
+      const side = sides[i]!;
+      const { load, perRequest } = await withCpu({ mcpo: side.pid }, () => cannon(`${side.url}${path}`, 32, body, { duration: 1 }));
+      rps[i]!.push(load.rps);
+      cpu[i]!.push(perRequest.mcpo!);
+    }
+  }
+  const ratio = (xs: [number[], number[]]) => median(xs[1].map((x, i) => x / xs[0][i]!));
+  return { rps: [median(rps[0]), median(rps[1])], cpu: [median(cpu[0]), median(cpu[1])], rpsRatio: ratio(rps), cpuRatio: ratio(cpu), pairs };
+}
+
 async function toolCount(): Promise<void> {
   const many = await startMcpoReady(['--', ...serverCommand(['--tools', '1000'])]);
   const few = await startMcpoReady(['--', ...serverCommand(['--tools', '16'])]);
-  const runs: { many: number[]; few: number[] } = { many: [], few: [] };
-  const cpu: { many: number[]; few: number[] } = { many: [], few: [] };
+  let result: Paired;
   try {
-    for (const m of [few, many]) await cannon(`${m.url}/nested`, 32, NESTED_BODY, { duration: 1 });
-    // Short bursts in pairs, the order swapped each time, and the median of the pairs' ratios: the machine's
-    // speed drifts by more than 5% over a few seconds, which would decide a comparison of longer runs.
-    for (let pair = 0; pair < 10 * ROUNDS; pair++) {
-      const order = pair % 2 ? (['many', 'few'] as const) : (['few', 'many'] as const);
-      for (const key of order) {
-        const target = key === 'many' ? many : few;
-        const { load, perRequest } = await withCpu({ mcpo: target.pid }, () => cannon(`${target.url}/nested`, 32, NESTED_BODY, { duration: 1 }));
-        runs[key].push(load.rps);
-        cpu[key].push(perRequest.mcpo!);
-      }
-    }
+    result = await pairedBursts(few, many, '/nested', NESTED_BODY);
   } finally {
     await Promise.all([many.stop(), few.stop()]);
   }
-  const ratio = median(runs.many.map((rps, i) => rps / runs.few[i]!));
   // mcpo's own CPU per call says the same with less noise from the load generator sharing the cores.
-  const cpuRatio = median(cpu.many.map((ms, i) => ms / cpu.few[i]!));
   rows.push({
     scenario: '1,000 tools against 16, `POST /nested`, concurrency 32',
-    figure: `${fmt(median(runs.many))} req/s; mcpo CPU ${fmt(median(cpu.many), 3)} ms per call`,
-    baseline: `${fmt(median(runs.few))} req/s; ${fmt(median(cpu.few), 3)} ms (16 tools; ratios are medians of ${runs.few.length} paired 1 s bursts: CPU per call ${fmt(cpuRatio, 2)}×)`,
-    ratio,
+    figure: `${fmt(result.rps[1])} req/s; mcpo CPU ${fmt(result.cpu[1], 3)} ms per call`,
+    baseline: `${fmt(result.rps[0])} req/s; ${fmt(result.cpu[0], 3)} ms (16 tools; ratios are medians of ${result.pairs} paired 1 s bursts: CPU per call ${fmt(result.cpuRatio, 2)}×)`,
+    ratio: result.rpsRatio,
     target: '≥ 0.95× (within 5%)',
-    met: ratio >= 0.95,
+    met: result.rpsRatio >= 0.95,
   });
+}
+
+/**
+ * This checkout's mcpo against another build of it (BENCH_COMPARE=<its dist/bin/mcpo.js>, e.g. from a
+ * git worktree of the commit before), both running at once: the before/after of an optimisation.
+ */
+async function compareBuilds(other: string): Promise<void> {
+  for (const [tool, body] of [['ping', {}], ['nested', NESTED_BODY]] as const) {
+    const before = await startMcpoReady(['--', ...serverCommand()], other);
+    const after = await startMcpoReady(['--', ...serverCommand()]);
+    let result: Paired;
+    try {
+      result = await pairedBursts(before, after, `/${tool}`, body);
+    } finally {
+      await Promise.all([before.stop(), after.stop()]);
+    }
+    rows.push({
+      scenario: `This checkout against ${other}, \`POST /${tool}\`, concurrency 32`,
+      figure: `${fmt(result.rps[1])} req/s; mcpo CPU ${fmt(result.cpu[1], 3)} ms per call`,
+      baseline: `${fmt(result.rps[0])} req/s; ${fmt(result.cpu[0], 3)} ms (the other build; ratios are medians of ${result.pairs} paired 1 s bursts: CPU per call ${fmt(result.cpuRatio, 2)}×)`,
+      ratio: result.rpsRatio,
+      target: 'for reference',
+    });
+  }
 }
 
 /** CPU ms used so far by this process's live children (their start, when called at ready), or undefined off Linux. */
@@ -569,29 +617,23 @@ async function reloadUnderLoad(): Promise<void> {
     const steady = await cannon(`${mcpo.url}/a/ping`, 8, {}, { requests: [{ path: '/a/ping' }, { path: '/b/ping' }] });
     // The load runs until the tenth reload has been applied, however long that takes; each rewrite waits
     // for the one before to be applied, so none is folded into the next by the watcher's debounce.
-    let instance!: autocannon.Instance;
-    const finished = new Promise<autocannon.Result>((resolve, reject) => {
-      instance = autocannon(
-        { url: `${mcpo.url}/a/ping`, method: 'POST', connections: 8, duration: 600, headers: { 'content-type': 'application/json' }, body: '{}', requests: [{ path: '/a/ping' }, { path: '/b/ping' }] },
-        (err, result) => (err ? reject(err) : resolve(result)),
-      );
-    });
     const generation = async () => ((await (await fetch(`${mcpo.url}/healthz`)).json()) as { generation: number }).generation;
     const first = await generation();
-    await sleep(500);
-    for (let i = 1; i <= 10; i++) {
-      writeFileSync(file, config(String(i)));
-      const deadline = Date.now() + 30_000;
-      while ((await generation()) < first + i) {
-        if (Date.now() > deadline) throw new Error(`reload ${i} was not applied within 30 s`);
-        await sleep(50);
+    const rewrites = (async () => {
+      await sleep(500);
+      for (let i = 1; i <= 10; i++) {
+        writeFileSync(file, config(String(i)));
+        const deadline = Date.now() + 30_000;
+        while ((await generation()) < first + i) {
+          if (Date.now() > deadline) throw new Error(`reload ${i} was not applied within 30 s`);
+          await sleep(50);
+        }
+        await sleep(200);
       }
-      await sleep(200);
-    }
-    await sleep(500);
-    instance.stop();
-    const result = await finished;
-    const during = { rps: result.requests.average, failures: result.non2xx + result.errors + result.timeouts, requests: result.requests.total };
+      await sleep(500);
+    })();
+    const during = await cannon(`${mcpo.url}/a/ping`, 8, {}, { requests: [{ path: '/a/ping' }, { path: '/b/ping' }] }, rewrites);
+    await rewrites;
     const health = { generation: await generation() };
     rows.push({
       scenario: `Reloads under load: config rewritten 10 times, each reload applied before the next (generation ${first} → ${health.generation}), concurrency 8 on two servers, one of them changed each time`,
@@ -609,7 +651,8 @@ async function reloadUnderLoad(): Promise<void> {
 
 // ---------- main ----------
 
-const only = process.env.BENCH_ONLY?.split(',');
+const compare = process.env.BENCH_COMPARE;
+const only = process.env.BENCH_ONLY?.split(',') ?? (compare ? ['compare'] : undefined);
 const want = (name: string) => !only || only.includes(name);
 const started = Date.now();
 compileServer();
@@ -621,6 +664,7 @@ if (want('startup')) {
 }
 if (want('memory')) await memoryPerRouter();
 if (want('reload')) await reloadUnderLoad();
+if (compare && want('compare')) await compareBuilds(path.resolve(compare));
 
 const cpus = os.cpus();
 console.log(`\n${ROUNDS} rounds of ${SECONDS} s, medians; Node ${process.version}, ${cpus.length} × ${cpus[0]?.model.trim() ?? 'CPU'}; load generator, mcpo and the MCP server share these cores. ${fmt((Date.now() - started) / 1000)} s in all.\n`);
