@@ -9,11 +9,11 @@
  * while `-h HOST` and `-v VERSION` keep their original meaning.
  */
 import minimist from 'minimist';
-import { parseByteSize } from '../lib/body.js';
-import { normalizeOrigin } from '../lib/cors.js';
-import { isLoopbackHost, normalizeAllowedHost } from '../lib/hosts.js';
-import { LOG_LEVELS, type LogLevel } from '../lib/log.js';
-import { transportType, type TransportType } from '../lib/spec.js';
+import { parseByteSize } from '../lib/http/body.js';
+import { normalizeOrigin } from '../lib/http/cors.js';
+import { isLoopbackHost, normalizeAllowedHost } from '../lib/http/hosts.js';
+import { LOG_LEVELS, type LogLevel } from '../lib/common/log.js';
+import { transportType, type TransportType } from '../lib/mcp/spec.js';
 
 export class UsageError extends Error {
   constructor(message: string) {

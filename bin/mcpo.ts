@@ -13,14 +13,14 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parseEnv } from 'node:util';
-import { answerClientError } from '../lib/client-error.js';
-import { createApp, type AppConfig, type AppOptions, type McpoApp } from '../lib/app.js';
-import { ConfigError, fileErrorReason, loadConfig, type McpoConfig } from '../lib/config.js';
-import { watchConfig, type ConfigWatcher } from '../lib/config-watch.js';
-import { createConsoleLogger, type Logger } from '../lib/log.js';
+import { answerClientError } from '../lib/http/client-error.js';
+import { createApp, type AppConfig, type AppOptions, type McpoApp } from '../lib/app/app.js';
+import { ConfigError, fileErrorReason, loadConfig, type McpoConfig } from '../lib/app/config.js';
+import { watchConfig, type ConfigWatcher } from '../lib/app/config-watch.js';
+import { createConsoleLogger, type Logger } from '../lib/common/log.js';
 import { normalizeRootPath } from '../lib/options.js';
-import type { ServerSpec } from '../lib/spec.js';
-import { VERSION } from '../lib/version.js';
+import type { ServerSpec } from '../lib/mcp/spec.js';
+import { VERSION } from '../lib/common/version.js';
 import { HELP, parseArgs, UsageError, type CliOptions } from './args.js';
 
 class StartupError extends Error {}

@@ -2,18 +2,18 @@
  * mcpo's public surface: re-exports only.
  */
 export { mcpoRouter, type McpoRouter, type RouterStatus } from './router.js';
-export type { ServerSpec, StdioServerSpec, RemoteServerSpec, TransportType } from './spec.js';
+export type { ServerSpec, StdioServerSpec, RemoteServerSpec, TransportType } from './mcp/spec.js';
 export { DEFAULT_OPTIONS, type RouterOptions } from './options.js';
-export { consoleLogger, silentLogger, createConsoleLogger, type Logger, type LogLevel } from './log.js';
-export { createApp, type AppConfig, type AppOptions, type McpoApp, type ReloadResult, type SingleServerConfig, type SharedRouterOptions } from './app.js';
-export { watchConfig, type ConfigWatcher, type ConfigWatchOptions } from './config-watch.js';
-export { loadConfig, parseConfig, ConfigError, type McpoConfig, type ServerEntry, type ParseConfigOptions } from './config.js';
-export { apiKeyAuth, type ApiKeyAuthOptions } from './auth.js';
-export { hostCheck, isLoopbackHost, type HostCheckOptions } from './hosts.js';
-export { requestId } from './request-id.js';
-export { jsonErrorHandler } from './error-handler.js';
-export type { ConfigProblem, HealthReport, ServerHealth } from './health.js';
-export { createDispatcher, type Dispatcher } from './dispatcher.js';
+export { consoleLogger, silentLogger, createConsoleLogger, type Logger, type LogLevel } from './common/log.js';
+export { createApp, type AppConfig, type AppOptions, type McpoApp, type ReloadResult, type SingleServerConfig, type SharedRouterOptions } from './app/app.js';
+export { watchConfig, type ConfigWatcher, type ConfigWatchOptions } from './app/config-watch.js';
+export { loadConfig, parseConfig, ConfigError, type McpoConfig, type ServerEntry, type ParseConfigOptions } from './app/config.js';
+export { apiKeyAuth, type ApiKeyAuthOptions } from './http/auth.js';
+export { hostCheck, isLoopbackHost, type HostCheckOptions } from './http/hosts.js';
+export { requestId } from './http/request-id.js';
+export { jsonErrorHandler } from './http/error-handler.js';
+export type { ConfigProblem, HealthReport, ServerHealth } from './app/health.js';
+export { createDispatcher, type Dispatcher } from './http/dispatcher.js';
 export {
   McpoError,
   isMcpoError,
@@ -31,6 +31,6 @@ export {
   UnavailableError,
   TimeoutError,
   type ErrorBody,
-} from './errors.js';
-export type { SuccessBody, OutputItem, OutputItemType } from './results.js';
-export type { UpstreamState, UpstreamStatus } from './upstream.js';
+} from './http/errors.js';
+export type { SuccessBody, OutputItem, OutputItemType } from './http/results.js';
+export type { UpstreamState, UpstreamStatus } from './mcp/upstream.js';

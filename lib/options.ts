@@ -3,8 +3,8 @@
  * one function that validates them. Validation happens once, in the factory;
  * request handlers read resolved values only.
  */
-import { parseByteSize } from './body.js';
-import { consoleLogger, type Logger } from './log.js';
+import { parseByteSize } from './http/body.js';
+import { consoleLogger, type Logger } from './common/log.js';
 
 export interface RouterOptions {
   /** Seconds one tool call may take before it is cancelled and answered with 504. @default 30 */

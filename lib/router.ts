@@ -11,26 +11,26 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { readJsonBody, unsafeBodyProblem } from './body.js';
-import { createDispatcher } from './dispatcher.js';
-import { docsPages } from './docs.js';
+import { readJsonBody, unsafeBodyProblem } from './http/body.js';
+import { createDispatcher } from './http/dispatcher.js';
+import { docsPages } from './http/docs.js';
 import {
   BadRequestError,
   MethodNotAllowedError,
   UnknownToolError,
   UnsupportedMediaTypeError,
   InvalidArgumentsError,
-} from './errors.js';
-import { jsonErrorHandler } from './error-handler.js';
-import { buildDocument, servedDocument, serversUrl } from './openapi.js';
-import { decodeSegment } from './path-segment.js';
+} from './http/errors.js';
+import { jsonErrorHandler } from './http/error-handler.js';
+import { buildDocument, servedDocument, serversUrl } from './openapi/document.js';
+import { decodeSegment } from './http/path-segment.js';
 import { resolveOptions, type ResolvedOptions, type RouterOptions } from './options.js';
-import { requestId } from './request-id.js';
-import { toSuccessBody, toToolError } from './results.js';
-import { resolveSpec, type ServerSpec } from './spec.js';
-import { buildToolTable, type ToolEntry, type ToolTable } from './tools.js';
-import { Upstream, type ServerMeta, type UpstreamStatus } from './upstream.js';
-import { argumentValidators } from './validation.js';
+import { requestId } from './http/request-id.js';
+import { toSuccessBody, toToolError } from './http/results.js';
+import { resolveSpec, type ServerSpec } from './mcp/spec.js';
+import { buildToolTable, type ToolEntry, type ToolTable } from './openapi/tools.js';
+import { Upstream, type ServerMeta, type UpstreamStatus } from './mcp/upstream.js';
+import { argumentValidators } from './openapi/validation.js';
 
 export type RouterStatus = UpstreamStatus;
 

@@ -16,7 +16,7 @@ import zlib from 'node:zlib';
 import { expect } from 'chai';
 import request from 'supertest';
 import { createApp, loadConfig, type McpoApp } from '../lib/index.js';
-import { silentLogger } from '../lib/log.js';
+import { silentLogger } from '../lib/common/log.js';
 import type { Browser } from 'playwright-core';
 import { launchChromium, openPage, screenshotOnFailure } from './helpers/browser.js';
 import { startMcpo, untilConnected, type McpoProcess } from './helpers/mcpo.js';

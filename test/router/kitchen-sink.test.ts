@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import express from 'express';
 import request from 'supertest';
 import { mcpoRouter, silentLogger, type McpoRouter, type ServerSpec } from '../../lib/index.js';
-import { OPERATION_ID_PATTERN } from '../../lib/tools.js';
+import { OPERATION_ID_PATTERN } from '../../lib/openapi/tools.js';
 import { recordingLogger } from '../helpers/logger.js';
 import { expectValidOpenApi31, operationOf, pathOf, type Doc } from '../helpers/openapi.js';
 import { kitchenSinkStdio, startKitchenSink } from '../helpers/servers.js';

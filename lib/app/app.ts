@@ -1,0 +1,255 @@
+/**
+ * `createApp(config, options)`: the whole mcpo service as one Express app,
+ * what the CLI listens with and what tests drive in-process.
+ *
+ * It composes one `mcpoRouter` per server with the app-wide parts: request
+ * log, security headers, CORS, `/healthz`, API-key auth, the aggregated
+ * document and its docs, and JSON 404 and error handlers. It does not listen,
+ * read files or handle signals; bin/mcpo.ts does.
+ *
+ * With one server given as `{ server }`, that server's routes are served at
+ * the prefix itself (`POST /<tool>`). With `mcpServers`, each is mounted at
+ * `/<name>` and the prefix serves the aggregated `openapi.json` and `docs`.
+ * Servers are looked up by name in a table (server-table.ts) that is replaced
+ * whole, so a request binds to the router that was current when it arrived.
+ */
+import express, { type Express, type Request } from 'express';
+import { consoleLogger, type Logger } from '../common/log.js';
+import { VERSION } from '../common/version.js';
+import { requestLog } from '../http/access-log.js';
+import { apiKeyAuth } from '../http/auth.js';
+import { cors } from '../http/cors.js';
+import { docsPages } from '../http/docs.js';
+import { jsonErrorHandler } from '../http/error-handler.js';
+import { NotFoundError } from '../http/errors.js';
+import { securityHeaders } from '../http/headers.js';
+import { hostCheck } from '../http/hosts.js';
+import { normalizeRootPath, type RouterOptions } from '../options.js';
+import { mcpoRouter, type McpoRouter } from '../router.js';
+import { aggregatedDocument } from './aggregate-route.js';
+import { ConfigError, serverNameProblem, type ServerEntry } from './config.js';
+import { healthHandler, serverHealth, toConfigProblem, type ConfigProblem, type HealthReport } from './health.js';
+import { InFlight } from './in-flight.js';
+import { growingRedactor, secretsOf, serverLogger } from './secrets.js';
+import { serverEntries, type AppConfig } from './server-entries.js';
+import { ServerTable, type ReloadResult } from './server-table.js';
+import { requestId } from '../http/request-id.js';
+
+export type { AppConfig, SingleServerConfig } from './server-entries.js';
+export type { ReloadResult } from './server-table.js';
+
+/** Options every server's router shares; per-server ones (disabledTools) come from the config. */
+export type SharedRouterOptions = Omit<RouterOptions, 'info' | 'disabledTools' | 'rootPath' | 'logger' | 'bearerAuth'>;
+
+export interface AppOptions {
+  /** Tool routes need `Authorization: Bearer <key>` (or Basic with the key as password). @default none: no auth */
+  apiKey?: string;
+  /** The key protects every route, docs and documents included; only `/healthz` and CORS preflight stay open. @default false */
+  strictAuth?: boolean;
+  /** Origins allowed to call from a browser, or `*`; requests from any other origin but the page's own get 403. @default [] */
+  corsAllowOrigins?: readonly string[];
+  /**
+   * Answer only requests whose `Host` is a loopback name or one of these
+   * (`api.example.com`, `*.example.com`, `*`); others get 403. The CLI turns
+   * this on for a loopback bind, against DNS rebinding. @default undefined (no check)
+   */
+  allowedHosts?: readonly string[];
+  /** Where servers are mounted: `<prefix>/<name>`. @default '/' */
+  pathPrefix?: string;
+  /** The path a reverse proxy strips in front of mcpo; used in the documents' `servers` URLs. @default '' */
+  rootPath?: string;
+  /** mcpo serves TLS itself (turns on HSTS). @default false */
+  https?: boolean;
+  /** Title, description and version of the document at the prefix. @default title 'mcpo', mcpo's version, a list of servers */
+  info?: { title?: string; description?: string; version?: string };
+  /** Options for every server's router. @default DEFAULT_OPTIONS */
+  router?: SharedRouterOptions;
+  /** @default warnings and errors to stderr */
+  logger?: Logger;
+}
+
+export interface McpoApp extends Express {
+  /** Resolves once every server has connected or failed; never rejects. */
+  ready(): Promise<void>;
+  /** Closes every server (no child process outlives it). */
+  close(): Promise<void>;
+  health(): HealthReport;
+  /** The routers by server name. */
+  routers(): ReadonlyMap<string, McpoRouter>;
+  /**
+   * Applies a new config (servers only; the options stay). Reloads queue up
+   * and never overlap. Resolves when the new table is in place; a changed
+   * server whose new router cannot start keeps its old one and is named in
+   * the result and in `/healthz`. Config mode only.
+   */
+  reload(config: AppConfig): Promise<ReloadResult>;
+  /** Shows a config file that could not be used in `/healthz` (or clears it with null); the servers keep running. */
+  setConfigError(error: unknown): void;
+  /**
+   * Marks the app as draining (`/healthz` answers 503) and resolves true when
+   * no request is in flight any more, or false when `graceMs` ran out first.
+   */
+  drain(graceMs: number): Promise<boolean>;
+}
+
+/** GET and HEAD of documents, docs pages and their assets: readable without a key unless strictAuth. */
+function isDocumentRequest(req: Request): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  return req.path === '/healthz' || req.path.endsWith('/openapi.json') || /\/docs(\/[^/]*)?$/.test(req.path);
+}
+
+function isPreflight(req: Request): boolean {
+  return req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
+}
+
+export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp {
+  const { servers: entries, single } = serverEntries(config);
+  const logger = options.logger ?? consoleLogger;
+  // '/' and '' both mean the root.
+  const prefix = normalizeRootPath(options.pathPrefix ?? '/', 'pathPrefix');
+  const rootPath = normalizeRootPath(options.rootPath ?? '', 'rootPath');
+  if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || options.apiKey === '')) {
+    throw new TypeError('createApp: "apiKey" must be a non-empty string');
+  }
+  if (options.strictAuth && !options.apiKey) {
+    throw new TypeError('createApp: "strictAuth" needs an "apiKey"');
+  }
+  // With a key, every document declares the bearer scheme.
+  const bearerAuth = options.apiKey !== undefined;
+  const info = {
+    title: options.info?.title ?? 'mcpo',
+    version: options.info?.version ?? VERSION,
+    bearerAuth,
+    ...(options.info?.description !== undefined ? { description: options.info.description } : {}),
+  };
+  const secrets = growingRedactor(secretsOf(entries, options.apiKey));
+  const { redact } = secrets;
+
+  const checkNames = (list: readonly ServerEntry[]): void => {
+    // A config built in code skips loadConfig's checks; the names are checked the same way here.
+    for (const entry of list) {
+      const problem = single ? undefined : serverNameProblem(entry.name);
+      if (problem) throw new ConfigError(problem, 'config');
+    }
+  };
+  checkNames(entries);
+  const servers = new ServerTable(entries, {
+    logger,
+    redact,
+    mount: (entry) => mcpoRouter(entry.spec, {
+      ...options.router,
+      disabledTools: entry.disabledTools,
+      rootPath,
+      bearerAuth,
+      // One server at the root takes the document's info from the command line, as the original does.
+      ...(single && options.info ? { info: options.info } : {}),
+      logger: serverLogger(logger, entry.name, redact),
+    }),
+  });
+  let draining = false;
+  let closed = false;
+  const inFlight = new InFlight();
+  let configError: ConfigProblem | null = null;
+
+  const app = express() as unknown as McpoApp;
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestId());
+  app.use(requestLog(logger));
+  app.use(function countInFlight(_req, res, next) {
+    // While draining, keep-alive sockets are closed after their response so the server can stop.
+    if (draining) res.set('Connection', 'close');
+    inFlight.track(res);
+    next();
+  });
+  app.use(securityHeaders({ https: options.https ?? false }));
+  if (options.allowedHosts !== undefined) app.use(hostCheck({ allowed: options.allowedHosts }));
+  app.use(cors({ origins: options.corsAllowOrigins ?? [] }));
+
+  const health = (): HealthReport => {
+    const report: HealthReport['servers'] = {};
+    for (const [name, { router }] of servers.current) {
+      const paths = router.document()?.paths;
+      report[name] = serverHealth(router.status(), paths ? Object.keys(paths).length : 0, redact);
+    }
+    return {
+      status: draining ? 'draining' : 'ok',
+      generation: servers.generation,
+      lastReload: servers.lastReload,
+      configError,
+      ...(servers.failures.length > 0 ? { reloadFailures: servers.failures } : {}),
+      servers: report,
+    };
+  };
+  app.get('/healthz', healthHandler(health));
+
+  if (options.apiKey) {
+    const strict = options.strictAuth ?? false;
+    app.use(
+      apiKeyAuth({
+        apiKey: options.apiKey,
+        basicChallenge: strict,
+        isPublic: strict ? isPreflight : (req) => isPreflight(req) || isDocumentRequest(req),
+      }),
+    );
+  }
+
+  const base = express.Router({ caseSensitive: true });
+  if (single) {
+    base.use(servers.current.values().next().value!.router);
+  } else {
+    base.get('/openapi.json', aggregatedDocument(() => servers.current, info, rootPath));
+    base.use(docsPages());
+    base.use('/:server', function toServer(req, res, next) {
+      const found = servers.current.get(req.params.server as string);
+      if (!found) return next();
+      found.inFlight.track(res);
+      found.router(req, res, next);
+    });
+  }
+  app.use(prefix || '/', base);
+
+  app.use(function notFound(req, _res, next) {
+    next(new NotFoundError(`No route for ${req.method} ${req.path}`));
+  });
+  app.use(jsonErrorHandler(logger, redact));
+
+  return Object.assign(app, {
+    ready: () => servers.ready(),
+    async close() {
+      closed = true;
+      await servers.close();
+    },
+    health,
+    routers: () => new Map([...servers.current].map(([name, m]) => [name, m.router])),
+    async reload(next: AppConfig): Promise<ReloadResult> {
+      if (single) throw new TypeError('reload() needs a config of named servers; this app serves one server');
+      const { servers: list, single: nextSingle } = serverEntries(next);
+      if (nextSingle) throw new TypeError('reload() needs a config of named servers, not { server }');
+      checkNames(list);
+      if (closed) throw new Error('the app is closed');
+      secrets.add(secretsOf(list, undefined));
+      return servers.reload(list);
+    },
+    setConfigError(error: unknown) {
+      if (error === null || error === undefined) {
+        configError = null;
+        return;
+      }
+      const problem = toConfigProblem(error, redact);
+      // The same broken file seen again keeps the time it was first seen.
+      if (configError?.message !== problem.message) configError = problem;
+    },
+    drain(graceMs: number): Promise<boolean> {
+      draining = true;
+      return new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), graceMs);
+        timer.unref();
+        inFlight.whenIdle(() => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+    },
+  });
+}

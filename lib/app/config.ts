@@ -1,0 +1,230 @@
+/**
+ * Reads a Claude-Desktop style `mcpServers` file into the servers mcpo
+ * mounts, and checks it.
+ *
+ * The file is JSON with comments and trailing commas (the original's own
+ * README example has both). String values may use `${VAR}` and
+ * `${VAR:-default}`; `$${` writes a literal `${`. Every error names the file,
+ * the line where there is one, the server and the key, and says what to write
+ * instead. Pure apart from `loadConfig` reading the file; nothing is started.
+ */
+import { readFile } from 'node:fs/promises';
+import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { resolveSpec, type ServerSpec, type TransportType } from '../mcp/spec.js';
+
+/** One server to mount, as read from the file. */
+export interface ServerEntry {
+  /** The key under `mcpServers`; the server is mounted at `/<name>`. */
+  readonly name: string;
+  readonly spec: ServerSpec;
+  readonly type: TransportType;
+  /** Tools to hide (`disabledTools`, or the original's `disabled_tools`). */
+  readonly disabledTools: readonly string[];
+}
+
+export interface McpoConfig {
+  /** The enabled servers, in file order. */
+  readonly servers: readonly ServerEntry[];
+  /** Servers skipped with `enabled: false` (or `disabled: true`). */
+  readonly skipped: readonly string[];
+  /** Things that were accepted but look like mistakes, e.g. unknown keys. */
+  readonly warnings: readonly string[];
+}
+
+export interface ParseConfigOptions {
+  /** Variables for `${VAR}`. @default process.env */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Shown in error messages. @default 'config' */
+  file?: string;
+}
+
+/** A config that cannot be used; `line` and `column` are 1-based where known. */
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly line?: number,
+    readonly column?: number,
+  ) {
+    super(`${file}${line !== undefined ? `:${line}:${column ?? 1}` : ''}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Mount names a server may not take: the app's own routes at the same level. */
+const RESERVED_SERVER_NAMES: ReadonlySet<string> = new Set(['docs', 'openapi.json', 'healthz', '.', '..']);
+const SERVER_NAME = /^[A-Za-z0-9_.~-]{1,128}$/;
+
+const STDIO_KEYS = new Set(['type', 'command', 'args', 'env', 'cwd']);
+const REMOTE_KEYS = new Set(['type', 'url', 'headers', 'forwardHeaders']);
+const COMMON_KEYS = new Set(['disabledTools', 'disabled_tools', 'enabled', 'disabled']);
+/** Settings of mcpo itself that belong on the command line; a file (and so a reload) cannot change them. */
+const COMMAND_LINE_ONLY: Record<string, string> = { apiKey: '--api-key', api_key: '--api-key', host: '--host', port: '--port' };
+
+/** Keys other clients write into the same file; harmless here, so not warned about. */
+const FOREIGN_KEYS = new Set(['autoApprove', 'alwaysAllow', 'timeout', 'description', 'transportType']);
+
+/** What is wrong with a server name as a mount path, or undefined when it is fine. */
+export function serverNameProblem(name: string): string | undefined {
+  if (!SERVER_NAME.test(name)) {
+    return `mcpServers: the server name ${JSON.stringify(name)} cannot be a URL path; use letters, digits, "-", "_", "." or "~"`;
+  }
+  if (RESERVED_SERVER_NAMES.has(name.toLowerCase())) {
+    return `mcpServers: the server name "${name}" is taken by mcpo's own route; choose another name`;
+  }
+  return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, column: offset - start + 1 };
+}
+
+const VARIABLE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Expands `${VAR}` and `${VAR:-default}` in every string value (not in keys). */
+function expand(value: unknown, env: Readonly<Record<string, string | undefined>>, where: string, fail: (m: string) => never): unknown {
+  if (typeof value === 'string') {
+    return value.replace(VARIABLE, (match, escaped: string, name: string, fallback: string | undefined) => {
+      if (escaped) return match.slice(1);
+      const found = Object.hasOwn(env, name) ? env[name] : undefined;
+      // As in the shell: ":-" also replaces an empty value.
+      if (fallback !== undefined) return found ? found : fallback;
+      if (found !== undefined) return found;
+      return fail(`${where} uses \${${name}}, which is not set; set it, or write \${${name}:-default}`);
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => expand(v, env, `${where}[${i}]`, fail));
+  if (isRecord(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = expand(v, env, `${where}.${k}`, fail);
+    return out;
+  }
+  return value;
+}
+
+/** Checks one raw server object and folds it into a ServerEntry; throws with the key named. */
+function toEntry(name: string, raw: Record<string, unknown>, warn: (m: string) => void, fail: (m: string) => never): ServerEntry {
+  const where = `mcpServers.${name}`;
+  let resolvedType: TransportType;
+  try {
+    resolvedType = resolveSpec(raw).type;
+  } catch (err) {
+    return fail(`${where}: ${(err as Error).message}`);
+  }
+  const ownKeys = resolvedType === 'stdio' ? STDIO_KEYS : REMOTE_KEYS;
+  for (const key of Object.keys(raw)) {
+    if (ownKeys.has(key) || COMMON_KEYS.has(key) || FOREIGN_KEYS.has(key)) continue;
+    const other = resolvedType === 'stdio' ? REMOTE_KEYS : STDIO_KEYS;
+    warn(
+      other.has(key)
+        ? `${where}.${key} is ignored: it applies to ${resolvedType === 'stdio' ? 'remote' : 'stdio'} servers only`
+        : `${where}.${key} is not a known key and is ignored`,
+    );
+  }
+  const disabled = raw.disabledTools ?? raw.disabled_tools;
+  if (disabled !== undefined && (!Array.isArray(disabled) || !disabled.every((t) => typeof t === 'string'))) {
+    return fail(`${where}.${raw.disabledTools !== undefined ? 'disabledTools' : 'disabled_tools'} must be an array of tool names`);
+  }
+  const spec: Record<string, unknown> = {};
+  for (const key of ownKeys) if (raw[key] !== undefined) spec[key] = raw[key];
+  return {
+    name,
+    spec: spec as unknown as ServerSpec,
+    type: resolvedType,
+    disabledTools: Object.freeze([...((disabled as string[] | undefined) ?? [])]),
+  };
+}
+
+/**
+ * Checks a config object (already parsed; `${VAR}` already expanded) and
+ * returns the servers to mount. `fail` decides how errors are reported.
+ */
+function readServers(root: unknown, fail: (message: string) => never): McpoConfig {
+  if (!isRecord(root)) return fail('the file must hold a JSON object with an "mcpServers" object');
+  const servers = root.mcpServers;
+  if (servers === undefined) return fail('"mcpServers" is missing; write { "mcpServers": { "<name>": { "command": … } } }');
+  if (!isRecord(servers)) return fail('"mcpServers" must be an object of named servers');
+  const entries: ServerEntry[] = [];
+  const skipped: string[] = [];
+  const warnings: string[] = [];
+  for (const key of Object.keys(root)) {
+    if (Object.hasOwn(COMMAND_LINE_ONLY, key)) {
+      warnings.push(`"${key}" in the config file is ignored: set ${COMMAND_LINE_ONLY[key]} on the command line (a reload cannot change it)`);
+    }
+  }
+  for (const [name, raw] of Object.entries(servers)) {
+    const problem = serverNameProblem(name);
+    if (problem) return fail(problem);
+    if (!isRecord(raw)) return fail(`mcpServers.${name} must be an object: { "command": … } or { "type": …, "url": … }`);
+    if (raw.enabled !== undefined && typeof raw.enabled !== 'boolean') return fail(`mcpServers.${name}.enabled must be true or false`);
+    if (raw.disabled !== undefined && typeof raw.disabled !== 'boolean') return fail(`mcpServers.${name}.disabled must be true or false`);
+    if (raw.enabled === false || raw.disabled === true) {
+      skipped.push(name);
+      continue;
+    }
+    entries.push(toEntry(name, raw, (m) => warnings.push(m), fail));
+  }
+  return { servers: Object.freeze(entries), skipped: Object.freeze(skipped), warnings: Object.freeze(warnings) };
+}
+
+/** Parses the text of a config file. Throws ConfigError. */
+export function parseConfig(text: string, options: ParseConfigOptions = {}): McpoConfig {
+  const file = options.file ?? 'config';
+  const env = options.env ?? process.env;
+  const errors: ParseError[] = [];
+  const root: unknown = parse(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (first) {
+    const { line, column } = lineAndColumn(text, first.offset);
+    throw new ConfigError(`not valid JSON (${printParseErrorCode(first.error)})`, file, line, column);
+  }
+  const fail = (message: string): never => {
+    throw new ConfigError(message, file);
+  };
+  const expanded = isRecord(root) && isRecord(root.mcpServers)
+    ? { ...root, mcpServers: expand(root.mcpServers, env, 'mcpServers', fail) }
+    : root;
+  return readServers(expanded, fail);
+}
+
+/** Checks a config object given in code, e.g. `createApp({ mcpServers: … })`. Throws ConfigError; no `${VAR}` expansion. */
+export function normalizeConfig(config: unknown): McpoConfig {
+  return readServers(config, (message) => {
+    throw new ConfigError(message, 'config');
+  });
+}
+
+/** Why a file could not be read, in a few words for a one-line message (no stack, no errno jargon). */
+export function fileErrorReason(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    default:
+      return 'cannot be read';
+  }
+}
+
+/** Reads and parses a config file. Throws ConfigError, also for a missing or unreadable file. */
+export async function loadConfig(path: string, options: Omit<ParseConfigOptions, 'file'> = {}): Promise<McpoConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(fileErrorReason(err), path);
+  }
+  return parseConfig(text, { ...options, file: path });
+}

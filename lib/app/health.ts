@@ -1,0 +1,88 @@
+/**
+ * The `/healthz` report: whether the app is serving, which configuration
+ * generation it runs, and the state of each server. Pure, apart from the
+ * handler reading the report it is given.
+ *
+ * It needs no key, so it shows nothing secret: no env values, headers, URL
+ * credentials, API key or child stderr. Error text from a server is passed
+ * through the app's redactor first.
+ */
+import type { RequestHandler } from 'express';
+import type { Redactor } from '../common/redact.js';
+import { ConfigError } from './config.js';
+import type { TransportType } from '../mcp/spec.js';
+import type { UpstreamState, UpstreamStatus } from '../mcp/upstream.js';
+
+export interface ServerHealth {
+  connected: boolean;
+  type: TransportType;
+  state: UpstreamState;
+  /** Tools served now (after disabledTools). */
+  tools: number;
+  lastError: string | null;
+  /** When `state` last changed (ISO time). */
+  since: string;
+  /** Connection attempts after the first: child restarts, new sessions. */
+  restarts: number;
+  /** While backing off: when the next attempt starts (ISO time). */
+  nextAttempt?: string;
+}
+
+/** A config file that could not be applied; the servers keep running as before. */
+export interface ConfigProblem {
+  /** The whole message, with file and line in front where known. */
+  message: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  /** When it was first seen (ISO time). */
+  since: string;
+}
+
+export interface HealthReport {
+  /** `draining` once shutdown has begun; the endpoint then answers 503. */
+  status: 'ok' | 'draining';
+  /** 1 at start; one more for every applied reload. */
+  generation: number;
+  /** When the last reload was applied (ISO time), or null. */
+  lastReload: string | null;
+  /** The config file as it is now cannot be used; null once a good file was applied. */
+  configError: ConfigProblem | null;
+  /** Changed servers the last reload could not start; each keeps its previous version. */
+  reloadFailures?: { name: string; error: string }[];
+  servers: Record<string, ServerHealth>;
+}
+
+export function serverHealth(status: UpstreamStatus, tools: number, redact: Redactor): ServerHealth {
+  return {
+    connected: status.state === 'ready',
+    type: status.type,
+    state: status.state,
+    tools,
+    lastError: status.lastError === null ? null : redact(status.lastError),
+    since: status.since,
+    restarts: status.restarts,
+    ...(status.nextAttempt !== undefined ? { nextAttempt: status.nextAttempt } : {}),
+  };
+}
+
+export function healthHandler(report: () => HealthReport): RequestHandler {
+  return function healthz(_req, res) {
+    const body = report();
+    res.status(body.status === 'ok' ? 200 : 503).set('Cache-Control', 'no-store').json(body);
+  };
+}
+
+/** A config that could not be used, as `/healthz` shows it: redacted, with file and line where known. */
+export function toConfigProblem(error: unknown, redact: Redactor): ConfigProblem {
+  const since = new Date().toISOString();
+  if (error instanceof ConfigError) {
+    return {
+      message: redact(error.message),
+      file: error.file,
+      ...(error.line !== undefined ? { line: error.line, column: error.column ?? 1 } : {}),
+      since,
+    };
+  }
+  return { message: redact(error instanceof Error ? error.message : String(error)), since };
+}

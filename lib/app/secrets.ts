@@ -1,0 +1,55 @@
+/**
+ * What the app must never show, and the loggers that hide it: every value a
+ * config holds that may be a secret (env values, headers, URL credentials,
+ * the API key), kept in a redactor that only grows, since text logged before
+ * a reload may still quote the old config's values.
+ */
+import { createRedactor, urlSecrets, type Redactor } from '../common/redact.js';
+import type { Logger } from '../common/log.js';
+import { resolveSpec } from '../mcp/spec.js';
+import type { ServerEntry } from './config.js';
+
+/** Every value a server's config holds that must not be shown: env values, headers, URL credentials. */
+export function secretsOf(entries: readonly ServerEntry[], apiKey: string | undefined): string[] {
+  const secrets: string[] = apiKey ? [apiKey] : [];
+  for (const { spec } of entries) {
+    const resolved = resolveSpec(spec);
+    if (resolved.type === 'stdio') secrets.push(...Object.values(resolved.env));
+    else secrets.push(...Object.values(resolved.headers), ...urlSecrets(resolved.url));
+  }
+  return secrets;
+}
+
+export interface GrowingRedactor {
+  readonly redact: Redactor;
+  /** Adds secrets; they are masked from now on, and never removed. */
+  add(secrets: Iterable<string>): void;
+}
+
+export function growingRedactor(initial: Iterable<string>): GrowingRedactor {
+  const secrets = new Set(initial);
+  let current: Redactor = createRedactor(secrets);
+  return {
+    redact: (text) => current(text),
+    add(more) {
+      const size = secrets.size;
+      for (const secret of more) secrets.add(secret);
+      if (secrets.size !== size) current = createRedactor(secrets);
+    },
+  };
+}
+
+/** Tags a server's log lines with its name and redacts what the server or transport wrote into them. */
+export function serverLogger(parent: Logger, server: string, redact: Redactor): Logger {
+  const clean = (fields?: Record<string, unknown>): Record<string, unknown> => {
+    const out: Record<string, unknown> = { server };
+    for (const [k, v] of Object.entries(fields ?? {})) out[k] = typeof v === 'string' ? redact(v) : v;
+    return out;
+  };
+  return {
+    debug: (m, f) => parent.debug(redact(m), clean(f)),
+    info: (m, f) => parent.info(redact(m), clean(f)),
+    warn: (m, f) => parent.warn(redact(m), clean(f)),
+    error: (m, f) => parent.error(redact(m), clean(f)),
+  };
+}

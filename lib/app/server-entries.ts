@@ -1,0 +1,32 @@
+/**
+ * What `createApp` accepts as a config, folded into one list of server
+ * entries: Claude-Desktop style `{ mcpServers }`, a parsed file from
+ * `loadConfig`, or one server given as `{ server }` to serve at the root.
+ */
+import { normalizeConfig, type McpoConfig, type ServerEntry } from './config.js';
+import { resolveSpec, type ServerSpec } from '../mcp/spec.js';
+
+/** One server at the root of the app. */
+export interface SingleServerConfig {
+  server: ServerSpec;
+  /** The key it is listed under in `/healthz`. @default 'default' */
+  name?: string;
+  disabledTools?: readonly string[];
+}
+
+/** Claude-Desktop style `{ mcpServers }`, a parsed file from `loadConfig`, or one server. */
+export type AppConfig = { mcpServers: Record<string, unknown> } | McpoConfig | SingleServerConfig;
+
+export function serverEntries(config: AppConfig): { servers: readonly ServerEntry[]; single: boolean } {
+  if (typeof config === 'object' && config !== null && 'server' in config) {
+    const type = resolveSpec(config.server).type;
+    return {
+      single: true,
+      servers: [{ name: config.name ?? 'default', spec: config.server, type, disabledTools: [...(config.disabledTools ?? [])] }],
+    };
+  }
+  if (typeof config === 'object' && config !== null && 'servers' in config && Array.isArray(config.servers)) {
+    return { single: false, servers: config.servers };
+  }
+  return { single: false, servers: normalizeConfig(config).servers };
+}

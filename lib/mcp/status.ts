@@ -1,0 +1,41 @@
+/**
+ * What a supervised connection reports about itself: its state, and what the
+ * server said of itself when it connected.
+ */
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
+import type { TransportType } from './spec.js';
+
+export type UpstreamState = 'connecting' | 'ready' | 'backing-off' | 'closed';
+
+/** What the server said about itself during initialization. */
+export interface ServerMeta {
+  serverInfo: Implementation;
+  instructions?: string;
+}
+
+export interface UpstreamStatus {
+  state: UpstreamState;
+  type: TransportType;
+  /** Number of tools currently listed. */
+  tools: number;
+  lastError: string | null;
+  /** When the state last changed (ISO time). */
+  since: string;
+  /** Connection attempts after the first: restarts of a child, new sessions. */
+  restarts: number;
+  /** While backing off: when the next attempt starts (ISO time). */
+  nextAttempt?: string;
+  pid?: number;
+  /** The last few KiB the stdio child wrote to stderr. */
+  stderr?: string;
+}
+
+/** What the server said about itself when `client` connected to it. */
+export function serverMeta(client: Client): ServerMeta {
+  const instructions = client.getInstructions();
+  return {
+    serverInfo: client.getServerVersion() ?? { name: 'mcp-server', version: '0.0.0' },
+    ...(instructions ? { instructions } : {}),
+  };
+}

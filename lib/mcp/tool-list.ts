@@ -1,0 +1,67 @@
+/**
+ * `tools/list` as servers really send it: every page followed, each tool
+ * taken on its own. The SDK's own result schema rejects a whole page when one
+ * property schema is `true` or one tool lacks `type: 'object'`; here a tool
+ * without a name is skipped with a warning, and any schema shape is kept for
+ * openapi/schema.ts to degrade what it must.
+ */
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { Logger } from '../common/log.js';
+
+const LenientListToolsResult = z.looseObject({
+  tools: z.array(z.unknown()),
+  nextCursor: z.string().optional(),
+});
+
+/** A server that pages forever (or repeats a cursor) must not hang the router. */
+const MAX_LIST_PAGES = 1000;
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const record = (value: unknown): Record<string, unknown> | undefined =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+
+/** A tool from the wire with only the fields mcpo reads, each of the right type; undefined without a name. */
+export function toTool(raw: unknown): Tool | undefined {
+  const r = record(raw);
+  const name = text(r?.name);
+  if (!r || !name) return undefined;
+  const title = text(r.title);
+  const description = text(r.description);
+  const annotations = record(r.annotations);
+  return {
+    name,
+    ...(title !== undefined ? { title } : {}),
+    ...(description !== undefined ? { description } : {}),
+    // Not checked here: schema.ts reads any shape and degrades what it cannot use.
+    inputSchema: (r.inputSchema ?? { type: 'object' }) as Tool['inputSchema'],
+    ...(r.outputSchema !== undefined ? { outputSchema: r.outputSchema as Tool['outputSchema'] } : {}),
+    ...(annotations ? { annotations: annotations as Tool['annotations'] } : {}),
+  };
+}
+
+/** Every tool the server lists, page after page. */
+export async function listAllTools(client: Client, timeoutMs: number, logger: Logger): Promise<Tool[]> {
+  const tools: Tool[] = [];
+  const seen = new Set<string>();
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_LIST_PAGES; page++) {
+    const result = await client.request(
+      { method: 'tools/list', params: cursor === undefined ? {} : { cursor } },
+      LenientListToolsResult,
+      { timeout: timeoutMs },
+    );
+    for (const raw of result.tools) {
+      const tool = toTool(raw);
+      if (tool) tools.push(tool);
+      else logger.warn('skipped a listed tool without a name', {});
+    }
+    cursor = result.nextCursor;
+    if (cursor === undefined || cursor === '') return tools;
+    if (seen.has(cursor)) break;
+    seen.add(cursor);
+  }
+  logger.warn('tools/list kept paging; using the tools received so far', { count: tools.length });
+  return tools;
+}

@@ -1,0 +1,280 @@
+/**
+ * One supervised MCP connection: its state machine, its client and
+ * transport, its tool list.
+ *
+ *   connecting ──▶ ready ──(process exit, dropped stream, expired session)──┐
+ *       ▲  │                                                                  │
+ *       │  └──(failed)──▶ backing-off ◀─────────────────────────────────────┘
+ *       └──────(timer: exponential backoff with jitter)──┘      any ──▶ closed
+ *
+ * Every attempt opens a fresh client and transport (a new child process, a
+ * new session) and lists the tools again (tool-list.ts), so a server that
+ * changed while it was away is served as it is now; it re-lists when the
+ * server says the list changed. Calls go through tool-call.ts over the
+ * session of the moment. It knows nothing of HTTP; the router maps what it
+ * throws with http/errors.ts.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ToolListChangedNotificationSchema, type CallToolResult, type Implementation, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { coalesced } from './coalesce.js';
+import { UnavailableError } from '../http/errors.js';
+import type { Logger } from '../common/log.js';
+import type { ResolvedSpec } from './spec.js';
+import { serverMeta, type ServerMeta, type UpstreamState, type UpstreamStatus } from './status.js';
+import { callTool, type CallLink, type CallOptions } from './tool-call.js';
+import { endsSession, httpStatusOf, messageOf } from './transport-errors.js';
+import { listAllTools } from './tool-list.js';
+import { createTransport, type BuiltTransport } from './transports.js';
+import { VERSION } from '../common/version.js';
+
+export type { ServerMeta, UpstreamState, UpstreamStatus } from './status.js';
+
+export interface UpstreamOptions {
+  logger: Logger;
+  connectTimeoutMs: number;
+  retryAfter: number;
+  /** Delays between attempts to reach a server that failed or went away. */
+  backoff: BackoffOptions;
+  /** Called with the full tool list after connecting and after every change. */
+  onTools: (tools: Tool[], meta: ServerMeta) => void;
+}
+
+export type { CallOptions } from './tool-call.js';
+
+const CLIENT_INFO: Implementation = { name: 'mcpo', version: VERSION };
+
+const STDERR_TAIL_CHARS = 8192;
+
+/** One attempt's client and transport; replaced whole on every reconnect. */
+interface Session {
+  client: Client;
+  built: BuiltTransport;
+}
+
+export class Upstream {
+  #state: UpstreamState = 'connecting';
+  #since = new Date();
+  #lastError: string | null = null;
+  #restarts = 0;
+  /** Failed attempts in a row; the backoff grows with it. */
+  #failures = 0;
+  #readyAt = 0;
+  #nextAttemptAt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #session: Session | undefined;
+  #tools: Tool[] = [];
+  #stderr = '';
+  #first: Promise<void>;
+  #settleFirst: (err?: unknown) => void = () => {};
+  /** Called on every state change; calls waiting for a new session listen here. */
+  #watchers = new Set<() => void>();
+  /** What a tool call needs of this connection (tool-call.ts). */
+  readonly #link: CallLink<Session>;
+
+  constructor(
+    readonly spec: ResolvedSpec,
+    private readonly options: UpstreamOptions,
+  ) {
+    this.#first = new Promise<void>((resolve, reject) => {
+      this.#settleFirst = (err) => {
+        this.#settleFirst = () => {};
+        if (err === undefined) resolve();
+        else reject(err instanceof Error ? err : new Error(String(err)));
+      };
+    });
+    // ready() is optional for callers; a failure is already recorded in status().
+    this.#first.catch(() => {});
+    this.#link = {
+      type: spec.type,
+      session: () => (this.#state === 'ready' ? this.#session : undefined),
+      client: (session) => session.client,
+      lost: (session, reason, now) => this.#lost(session, reason, now),
+      next: (deadline) => this.#nextSession(deadline),
+      unavailable: () => this.unavailable(),
+    };
+    void this.#connect();
+  }
+
+  /** Resolves at the first successful connection; rejects if the first attempt fails (retries go on). */
+  ready(): Promise<void> {
+    return this.#first;
+  }
+
+  status(): UpstreamStatus {
+    const pid = this.#session?.built.pid();
+    return {
+      state: this.#state,
+      type: this.spec.type,
+      tools: this.#tools.length,
+      lastError: this.#lastError,
+      since: this.#since.toISOString(),
+      restarts: this.#restarts,
+      ...(this.#state === 'backing-off' ? { nextAttempt: new Date(this.#nextAttemptAt).toISOString() } : {}),
+      ...(pid !== undefined ? { pid } : {}),
+      ...(this.spec.type === 'stdio' ? { stderr: this.#stderr } : {}),
+    };
+  }
+
+  /** Seconds a caller should wait before trying again, for `Retry-After`. */
+  retryAfter(): number {
+    if (this.#state !== 'backing-off') return this.options.retryAfter;
+    return Math.max(1, Math.ceil((this.#nextAttemptAt - Date.now()) / 1000));
+  }
+
+  /** A 503 that says why and when to come back. */
+  unavailable(): UnavailableError {
+    const why =
+      this.#state === 'closed' ? 'MCP server is closed'
+      : this.#state === 'backing-off' ? 'MCP server is not reachable; retrying'
+      : 'MCP server is not connected yet';
+    return new UnavailableError(why, this.retryAfter(), { state: this.#state });
+  }
+
+  #setState(state: UpstreamState, error?: unknown): void {
+    this.#state = state;
+    this.#since = new Date();
+    if (error !== undefined) this.#lastError = messageOf(error);
+    for (const watcher of [...this.#watchers]) watcher();
+  }
+
+  #open(): Session {
+    const client = new Client(CLIENT_INFO, { capabilities: {} });
+    const built = createTransport(this.spec, {
+      onStderr: (chunk) => {
+        // A bounded tail: a chatty child costs at most this much memory.
+        this.#stderr = (this.#stderr + chunk).slice(-STDERR_TAIL_CHARS);
+        this.options.logger.debug('server stderr', { chunk });
+      },
+    });
+    const session: Session = { client, built };
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      if (this.#session === session) void this.refreshTools();
+    });
+    client.onclose = () => this.#lost(session, this.spec.type === 'stdio' ? 'the server process exited' : 'the connection closed');
+    client.onerror = (err) => {
+      if (!endsSession(err, this.spec.type)) return this.options.logger.debug('transport error', { error: messageOf(err) });
+      // A failed send is reported here first, then thrown to its call; wait a turn, so that call can
+      // see the real error (and retry on a new session) before the old session is closed under it.
+      setImmediate(() => this.#lost(session, messageOf(err), httpStatusOf(err) === 404));
+    };
+    return session;
+  }
+
+  async #connect(): Promise<void> {
+    const session = this.#open();
+    this.#session = session;
+    this.#setState('connecting');
+    try {
+      await session.client.connect(session.built.transport, { timeout: this.options.connectTimeoutMs });
+      if (this.#session !== session) return;
+      const tools = await listAllTools(session.client, this.options.connectTimeoutMs, this.options.logger);
+      if (this.#session !== session) return;
+      this.#tools = tools;
+      this.#readyAt = Date.now();
+      this.#setState('ready');
+      if (this.#restarts > 0) this.options.logger.info('MCP server connected again', { restarts: this.#restarts });
+      this.options.onTools(tools, serverMeta(session.client));
+      this.#settleFirst();
+    } catch (err) {
+      // Closed, or replaced, while connecting: whoever did that owns the state now.
+      if (this.#session !== session) return;
+      this.#settleFirst(err);
+      this.#retry(session, err);
+    }
+  }
+
+  /**
+   * A ready session died: its calls in flight fail now (the SDK rejects them
+   * as the client closes), and a new session is started. `now` skips the
+   * backoff, for a server that is up but forgot our session.
+   */
+  #lost(session: Session, reason: string, now = false): void {
+    if (this.#session !== session || this.#state !== 'ready') return;
+    this.options.logger.warn('MCP connection lost; reconnecting', { type: this.spec.type, reason });
+    // A connection that held for a while starts the backoff over.
+    if (Date.now() - this.#readyAt > this.options.backoff.maxMs) this.#failures = 0;
+    this.#retry(session, new Error(reason), now);
+  }
+
+  /** Ends `session` and schedules the next attempt. */
+  #retry(session: Session, err: unknown, now = false): void {
+    this.#session = undefined;
+    void session.client.close().catch(() => {});
+    const message = messageOf(err);
+    if (now) {
+      this.#lastError = message;
+      this.#restarts++;
+      void this.#connect();
+      return;
+    }
+    const delay = backoffDelay(this.#failures++, this.options.backoff);
+    this.#nextAttemptAt = Date.now() + delay;
+    // The same failure again and again is logged once at warn, then at debug.
+    const log = message === this.#lastError ? this.options.logger.debug : this.options.logger.warn;
+    log('could not reach MCP server; retrying', { type: this.spec.type, error: message, retryInMs: delay });
+    this.#setState('backing-off', err);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#restarts++;
+      void this.#connect();
+    }, delay);
+    // A pending retry must not keep a process alive that has nothing else to do.
+    this.#timer.unref();
+  }
+
+  /**
+   * Re-lists the tools. Notifications that arrive during a refresh are folded
+   * into one more refresh after it, so the last list always wins.
+   */
+  readonly refreshTools = coalesced(async () => {
+    const session = this.#session;
+    if (!session || this.#state !== 'ready') return;
+    try {
+      const tools = await listAllTools(session.client, this.options.connectTimeoutMs, this.options.logger);
+      if (this.#session !== session || this.#state !== 'ready') return;
+      this.#tools = tools;
+      this.options.onTools(tools, serverMeta(session.client));
+    } catch (err) {
+      this.options.logger.warn('could not re-list tools; keeping the previous list', { error: messageOf(err) });
+    }
+  });
+
+  /** Calls a tool; throws McpoError or McpError, never a raw transport error. */
+  call(name: string, args: Record<string, unknown>, options: CallOptions): Promise<CallToolResult> {
+    return callTool(this.#link, name, args, options);
+  }
+
+  /** Waits for the reconnect under way; a 503 if it fails or outlasts the call's deadline. */
+  #nextSession(deadline: number): Promise<Session> {
+    return new Promise<Session>((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#watchers.delete(check);
+      };
+      const check = (): void => {
+        if (this.#state === 'connecting') return;
+        done();
+        if (this.#state === 'ready' && this.#session) resolve(this.#session);
+        else reject(this.unavailable());
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(this.unavailable());
+      }, Math.max(0, deadline - Date.now()));
+      this.#watchers.add(check);
+      check();
+    });
+  }
+
+  /** Ends the connection and any child process (stdin closed, then SIGTERM, then SIGKILL). */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    clearTimeout(this.#timer);
+    const session = this.#session;
+    this.#session = undefined;
+    this.#setState('closed');
+    this.#settleFirst(new Error('closed before it connected'));
+    await session?.client.close().catch(() => {});
+  }
+}

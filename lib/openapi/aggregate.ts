@@ -1,0 +1,73 @@
+/**
+ * One OpenAPI document for many servers: every server's operations under its
+ * mount path, tagged with the server's name, so a client given one URL sees
+ * every tool. Pure: the app serves it and fills in `servers`.
+ *
+ * operationIds become `<server>_<operationId>`, run through the same naming
+ * rule as tools (tools.ts), so they stay unique across servers and still match
+ * the pattern Open WebUI and LLM function calling accept.
+ */
+import type { OpenAPIV3_1 } from 'openapi-types';
+import { BEARER_SCHEME } from './document.js';
+import { assignOperationIds } from './tools.js';
+
+export interface DocumentPart {
+  /** The server's name: its tag and operationId prefix. */
+  name: string;
+  /** Where its routes live relative to the aggregated document's base, e.g. `/time`. */
+  path: string;
+  /** Its document, or undefined while it has none (not connected yet). */
+  document: OpenAPIV3_1.Document | undefined;
+}
+
+export interface AggregateInfo {
+  title: string;
+  version: string;
+  /** @default a list of the servers with links to their own docs */
+  description?: string;
+  /** Declare that calls need a bearer key, as the servers' own documents do. @default false */
+  bearerAuth?: boolean;
+}
+
+type Operation = OpenAPIV3_1.OperationObject;
+
+function serverList(parts: readonly DocumentPart[]): string {
+  const lines = parts.map((p) => {
+    const title = p.document?.info.title;
+    const state = p.document ? '' : ' (not connected)';
+    // Relative links: the docs page lives at <base>/docs, each server's at <base>/<name>/docs.
+    return `- [${p.name}](.${p.path}/docs)${title && title !== p.name ? ` — ${title}` : ''}${state}`;
+  });
+  return lines.length > 0 ? `Tools of ${lines.length} MCP server(s). Each also has its own docs:\n\n${lines.join('\n')}` : 'No MCP servers are configured.';
+}
+
+export function aggregateDocuments(parts: readonly DocumentPart[], info: AggregateInfo): OpenAPIV3_1.Document {
+  const found: { part: DocumentPart; path: string; operation: Operation }[] = [];
+  for (const part of parts) {
+    for (const [path, item] of Object.entries(part.document?.paths ?? {})) {
+      const operation = item?.post as Operation | undefined;
+      if (operation) found.push({ part, path, operation });
+    }
+  }
+  const ids = assignOperationIds(found.map(({ part, operation }) => `${part.name}_${operation.operationId ?? 'tool'}`));
+
+  const paths: Record<string, { post: Operation }> = {};
+  found.forEach(({ part, path, operation }, i) => {
+    paths[`${part.path}${path}`] = { post: { ...operation, operationId: ids[i]!, tags: [part.name] } };
+  });
+  // Every server's document is built by openapi.ts with the same shared components (Error), so the first copy stands for all.
+  const schemas: Record<string, OpenAPIV3_1.SchemaObject> = {};
+  for (const part of parts) {
+    for (const [key, schema] of Object.entries(part.document?.components?.schemas ?? {})) {
+      if (!Object.hasOwn(schemas, key)) schemas[key] = schema;
+    }
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: info.title, version: info.version, description: info.description ?? serverList(parts) },
+    tags: parts.map((p) => ({ name: p.name, ...(p.document?.info.title ? { description: p.document.info.title } : {}) })),
+    paths: paths as OpenAPIV3_1.PathsObject,
+    components: { schemas, ...(info.bearerAuth ? { securitySchemes: { bearerAuth: BEARER_SCHEME } } : {}) },
+    ...(info.bearerAuth ? { security: [{ bearerAuth: [] }] } : {}),
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * Builds OpenAPI 3.1 documents from a tool table: the published one (every
+ * request schema self-contained, for Open WebUI and LLM function calling) and
+ * the small per-tool documents the argument validator is built from.
+ *
+ * Pure: it builds documents; serving them is the router's job, and the
+ * `servers` entry is filled in per request from the mount path.
+ */
+import type { OpenAPIV3_1 } from 'openapi-types';
+import type { ServerMeta } from '../mcp/upstream.js';
+import type { ToolEntry, ToolTable } from './tools.js';
+
+export interface DocumentOptions {
+  info: Readonly<{ title?: string; description?: string; version?: string }>;
+  structuredOutput: boolean;
+  /** Declare that calls need `Authorization: Bearer <key>` (Swagger UI then offers "Authorize"). */
+  bearerAuth?: boolean;
+}
+
+/** The security scheme a bearer-protected document declares, shared with the aggregated document. */
+export const BEARER_SCHEME: OpenAPIV3_1.HttpSecurityScheme = Object.freeze({
+  type: 'http',
+  scheme: 'bearer',
+  description: 'The API key mcpo was started with.',
+}) as OpenAPIV3_1.HttpSecurityScheme;
+
+type Schema = OpenAPIV3_1.SchemaObject;
+
+const ERROR_SCHEMA: Schema = {
+  type: 'object',
+  required: ['ok', 'error'],
+  properties: {
+    ok: { const: false },
+    error: {
+      type: 'object',
+      required: ['message', 'code'],
+      properties: {
+        message: { type: 'string' },
+        code: { type: 'string', description: 'A stable snake_case code, e.g. invalid_arguments or timeout.' },
+        data: { description: 'Details, such as the failing field paths.' },
+      },
+    },
+  },
+};
+
+const OUTPUT_ITEM_SCHEMA: Schema = {
+  type: 'object',
+  required: ['type'],
+  properties: {
+    type: { enum: ['text', 'scalar', 'list', 'object', 'null', 'image', 'audio', 'resource'] },
+    value: {},
+    mimeType: { type: 'string' },
+  },
+};
+
+/** The error responses every tool can give, in the status table's order. */
+const ERROR_RESPONSES: ReadonlyArray<[string, string]> = [
+  ['400', 'Malformed JSON or a bad timeout'],
+  ['404', 'Unknown tool'],
+  ['415', 'The body is not JSON'],
+  ['422', 'The arguments do not match the tool’s input schema'],
+  ['500', 'The tool reported an error'],
+  ['502', 'The MCP server failed or broke the protocol'],
+  ['503', 'The MCP server is not connected; retry after Retry-After seconds'],
+  ['504', 'The tool did not answer in time'],
+];
+
+function successSchema(entry: ToolEntry, structuredOutput: boolean): Schema {
+  const result = (entry.outputSchema ?? {
+    description: 'The tool’s result: parsed JSON, text, a data: URI, or an array of these.',
+  }) as Schema;
+  const properties: Record<string, Schema> = { ok: { const: true } as Schema, result };
+  const required = ['ok', 'result'];
+  if (structuredOutput) {
+    properties.output = {
+      type: 'object',
+      required: ['type', 'items'],
+      properties: { type: { const: 'collection' } as Schema, items: { type: 'array', items: OUTPUT_ITEM_SCHEMA } },
+    };
+    required.push('output');
+  }
+  return { type: 'object', required, properties };
+}
+
+function operation(entry: ToolEntry, options: DocumentOptions): OpenAPIV3_1.OperationObject<{ 'x-mcp-tool': string }> {
+  const { tool } = entry;
+  const title = tool.title ?? tool.annotations?.title;
+  const responses: OpenAPIV3_1.ResponsesObject = {
+    '200': {
+      description: 'The tool’s result',
+      content: { 'application/json': { schema: successSchema(entry, options.structuredOutput) } },
+    },
+  };
+  const errors = options.bearerAuth ? [['401', 'Missing or wrong API key'] as const, ...ERROR_RESPONSES] : ERROR_RESPONSES;
+  for (const [status, description] of errors) {
+    responses[status] = {
+      description,
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
+  }
+  return {
+    operationId: entry.operationId,
+    // The MCP name, for clients and tools that map operations back to tools.
+    'x-mcp-tool': tool.name,
+    summary: title ?? tool.name,
+    ...(tool.description ? { description: tool.description } : {}),
+    requestBody: {
+      required: entry.bodyRequired,
+      content: { 'application/json': { schema: entry.inputSchema as Schema } },
+    },
+    responses,
+  };
+}
+
+/** The published document, without `servers` (the router adds it per mount path). */
+export function buildDocument(table: ToolTable, meta: ServerMeta, options: DocumentOptions): OpenAPIV3_1.Document {
+  const { serverInfo } = meta;
+  // openapi-types mixes 3.0 types into 3.1 path items; build loosely, type the whole.
+  const paths: Record<string, { post: OpenAPIV3_1.OperationObject<{ 'x-mcp-tool': string }> }> = {};
+  for (const entry of table.entries) {
+    paths[`/${entry.path}`] = { post: operation(entry, options) };
+  }
+  const description = options.info.description ?? meta.instructions;
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: options.info.title ?? serverInfo.title ?? serverInfo.name,
+      version: options.info.version ?? serverInfo.version,
+      ...(description ? { description } : {}),
+    },
+    paths: paths as OpenAPIV3_1.PathsObject,
+    components: {
+      schemas: { Error: ERROR_SCHEMA },
+      ...(options.bearerAuth ? { securitySchemes: { bearerAuth: BEARER_SCHEME } } : {}),
+    },
+    ...(options.bearerAuth ? { security: [{ bearerAuth: [] }] } : {}),
+  };
+}
+
+/** The `servers` URL for a document served at `baseUrl` behind a proxy that strips `rootPath`. */
+export function serversUrl(rootPath: string, baseUrl: string): string {
+  return rootPath + baseUrl || '/';
+}
+
+/** A router is mounted at few paths; a bound keeps a misconfigured app from caching without end. */
+const MAX_SERVED_URLS = 16;
+
+/**
+ * A document as served: serialized once per `servers` URL (the mount path,
+ * known only per request) and kept, so a request never re-serializes it.
+ */
+export function servedDocument(document: OpenAPIV3_1.Document): (serversUrl: string) => string {
+  const cache = new Map<string, string>();
+  return (serversUrl) => {
+    let json = cache.get(serversUrl);
+    if (json === undefined) {
+      const { openapi, info, ...rest } = document;
+      json = JSON.stringify({ openapi, info, servers: [{ url: serversUrl }], ...rest });
+      if (cache.size < MAX_SERVED_URLS) cache.set(serversUrl, json);
+    }
+    return json;
+  };
+}

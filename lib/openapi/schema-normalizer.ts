@@ -1,0 +1,257 @@
+/**
+ * The walk that reads any tool schema (draft-04 to 2020-12, `definitions` or
+ * `$defs`, refs into `#/properties/…`, broken shapes) and writes 2020-12:
+ * keyword by keyword, degrading only the subschema it cannot understand to
+ * `{}` with a warning naming its JSON pointer. What a `$ref` becomes is the
+ * caller's choice (schema.ts inlines it or names a component). Never throws
+ * on input, never mutates it.
+ */
+export type JsonSchema = boolean | { [key: string]: unknown };
+type Obj = { [key: string]: unknown };
+
+const TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
+/** Keywords whose value is one subschema. */
+const SUBSCHEMA = new Set([
+  'additionalProperties', 'contains', 'propertyNames', 'not', 'if', 'then', 'else',
+  'unevaluatedItems', 'unevaluatedProperties', 'contentSchema',
+]);
+/** Keywords whose value is a list of subschemas. */
+const SUBSCHEMA_LIST = new Set(['anyOf', 'oneOf', 'allOf', 'prefixItems']);
+/** Keywords whose value is a map of subschemas. */
+const SUBSCHEMA_MAP = new Set(['properties', 'patternProperties', 'dependentSchemas']);
+const NUMBERS = new Set([
+  'minimum', 'maximum', 'multipleOf', 'minLength', 'maxLength', 'minItems', 'maxItems',
+  'minProperties', 'maxProperties', 'minContains', 'maxContains',
+]);
+const STRINGS = new Set(['title', 'description', 'format', 'contentMediaType', 'contentEncoding']);
+const BOOLEANS = new Set(['uniqueItems', 'readOnly', 'writeOnly', 'deprecated']);
+/** Copied as data. */
+const VALUES = new Set(['default', 'const', 'examples']);
+/** Dropped: identifiers and notes that would change how refs resolve or mean nothing here. */
+const DROPPED = new Set(['$schema', '$id', 'id', '$comment', '$anchor', '$dynamicAnchor', '$recursiveAnchor', '$vocabulary', 'nullable', 'additionalItems']);
+
+export function isObj(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Own entries without `__proto__`, which must never become a prototype. */
+function entries(value: Obj): [string, unknown][] {
+  return Object.entries(value).filter(([key]) => key !== '__proto__');
+}
+
+/** A deep copy of JSON data that can carry no prototype. */
+function copyData(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copyData);
+  if (isObj(value)) {
+    const out: Obj = {};
+    for (const [key, v] of entries(value)) out[key] = copyData(v);
+    return out;
+  }
+  return value;
+}
+
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function validRegex(pattern: unknown): boolean {
+  if (typeof pattern !== 'string') return false;
+  try {
+    new RegExp(pattern, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+class Degrade extends Error {}
+
+/** Resolves a local ref ('#', '#/a/b') against the input; undefined if it leads nowhere. */
+function resolveLocal(root: unknown, ref: string): { pointer: string; target: unknown } | undefined {
+  if (!ref.startsWith('#')) return undefined;
+  let fragment: string;
+  try {
+    fragment = decodeURIComponent(ref.slice(1));
+  } catch {
+    return undefined;
+  }
+  if (fragment !== '' && !fragment.startsWith('/')) return undefined; // a named $anchor: not supported
+  let node = root;
+  for (const raw of fragment === '' ? [] : fragment.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (key === '__proto__') return undefined;
+    if (Array.isArray(node) && /^\d+$/.test(key) && Number(key) < node.length) node = node[Number(key)];
+    else if (isObj(node) && Object.hasOwn(node, key)) node = node[key];
+    else return undefined;
+  }
+  return { pointer: fragment, target: node };
+}
+
+/** What to put where a `$ref` stood. */
+export type RefStrategy = (target: { pointer: string; target: unknown }, branch: readonly string[]) => JsonSchema;
+
+export class Normalizer {
+  constructor(
+    private readonly root: unknown,
+    private readonly warn: (message: string, pointer: string) => void,
+    private readonly onRef: RefStrategy,
+  ) {}
+
+  /** Normalises `node` (found at `pointer`); `branch` lists the ref targets being expanded above it. */
+  schema(node: unknown, pointer: string, branch: readonly string[]): JsonSchema {
+    if (typeof node === 'boolean') return node;
+    if (!isObj(node)) {
+      this.warn(`not a schema (${Array.isArray(node) ? 'array' : typeof node}); accepting any value`, pointer);
+      return {};
+    }
+    try {
+      return this.object(node, pointer, branch);
+    } catch (err) {
+      if (!(err instanceof Degrade)) throw err;
+      this.warn(`${err.message}; accepting any value here`, pointer);
+      return {};
+    }
+  }
+
+  private list(value: unknown, key: string, pointer: string, branch: readonly string[]): JsonSchema[] {
+    if (!Array.isArray(value)) throw new Degrade(`"${key}" is not a list of schemas`);
+    return value.map((item, i) => this.schema(item, `${pointer}/${key}/${i}`, branch));
+  }
+
+  private map(value: unknown, key: string, pointer: string, branch: readonly string[]): Obj {
+    if (!isObj(value)) throw new Degrade(`"${key}" is not an object of schemas`);
+    const out: Obj = {};
+    for (const [name, child] of entries(value)) {
+      const at = `${pointer}/${key}/${escapePointer(name)}`;
+      if (key === 'patternProperties' && !validRegex(name)) {
+        this.warn(`pattern ${JSON.stringify(name)} is not a valid regular expression; ignored`, at);
+        continue;
+      }
+      out[name] = this.schema(child, at, branch);
+    }
+    return out;
+  }
+
+  private object(node: Obj, pointer: string, branch: readonly string[]): JsonSchema {
+    const out: Obj = {};
+    let ref: JsonSchema | undefined;
+
+    for (const [key, value] of entries(node)) {
+      if (DROPPED.has(key)) continue;
+      if (key === '$ref' || key === '$recursiveRef' || key === '$dynamicRef') {
+        ref = this.ref(value, key, pointer, branch);
+      } else if (key === 'type') {
+        const types = Array.isArray(value) ? value : [value];
+        if (types.length === 0 || !types.every((t) => typeof t === 'string' && TYPES.has(t))) {
+          throw new Degrade(`"type" ${JSON.stringify(value)} is not a JSON Schema type`);
+        }
+        out.type = Array.isArray(value) ? [...new Set(types)] : value;
+      } else if (key === 'required') {
+        if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+          throw new Degrade('"required" is not a list of names');
+        }
+        out.required = [...new Set(value)];
+      } else if (key === 'enum') {
+        if (!Array.isArray(value)) throw new Degrade('"enum" is not a list');
+        out.enum = copyData(value);
+      } else if (key === 'pattern') {
+        if (!validRegex(value)) throw new Degrade(`"pattern" ${JSON.stringify(value)} is not a valid regular expression`);
+        out.pattern = value;
+      } else if (key === 'items') {
+        // Draft-04..07 tuples: items: [..] (+ additionalItems) is prefixItems (+ items) in 2020-12.
+        if (Array.isArray(value)) {
+          out.prefixItems = this.list(value, 'items', pointer, branch);
+          if (node.additionalItems !== undefined) {
+            out.items = this.schema(node.additionalItems, `${pointer}/additionalItems`, branch);
+          }
+        } else {
+          out.items = this.schema(value, `${pointer}/items`, branch);
+        }
+      } else if (key === 'definitions' || key === '$defs') {
+        // Definitions are reached through refs; the output keeps none.
+        continue;
+      } else if (key === 'dependencies') {
+        if (!isObj(value)) throw new Degrade('"dependencies" is not an object');
+        for (const [name, dep] of entries(value)) {
+          if (Array.isArray(dep)) {
+            if (!dep.every((d) => typeof d === 'string')) throw new Degrade(`"dependencies.${name}" is not a list of names`);
+            ((out.dependentRequired ??= {}) as Obj)[name] = [...dep];
+          } else {
+            ((out.dependentSchemas ??= {}) as Obj)[name] = this.schema(dep, `${pointer}/dependencies/${escapePointer(name)}`, branch);
+          }
+        }
+      } else if (key === 'dependentRequired') {
+        if (!isObj(value) || !Object.values(value).every((v) => Array.isArray(v) && v.every((d) => typeof d === 'string'))) {
+          throw new Degrade('"dependentRequired" is not an object of name lists');
+        }
+        out.dependentRequired = { ...(out.dependentRequired as Obj | undefined), ...(copyData(value) as Obj) };
+      } else if (key === 'exclusiveMinimum' || key === 'exclusiveMaximum') {
+        if (typeof value === 'number') out[key] = value;
+        else if (value === true) {
+          // Draft-04: a boolean that makes minimum/maximum exclusive.
+          const bound = key === 'exclusiveMinimum' ? node.minimum : node.maximum;
+          if (typeof bound !== 'number') throw new Degrade(`"${key}: true" has no bound beside it`);
+          out[key] = bound;
+        } else if (value !== false) throw new Degrade(`"${key}" is not a number`);
+      } else if (SUBSCHEMA.has(key)) {
+        out[key] = this.schema(value, `${pointer}/${key}`, branch);
+      } else if (SUBSCHEMA_LIST.has(key)) {
+        out[key] = this.list(value, key, pointer, branch);
+      } else if (SUBSCHEMA_MAP.has(key)) {
+        out[key] = { ...(out[key] as Obj | undefined), ...this.map(value, key, pointer, branch) };
+      } else if (NUMBERS.has(key)) {
+        if (typeof value !== 'number' || !Number.isFinite(value)) throw new Degrade(`"${key}" is not a number`);
+        out[key] = value;
+      } else if (STRINGS.has(key)) {
+        if (typeof value === 'string') out[key] = value;
+      } else if (BOOLEANS.has(key)) {
+        if (typeof value === 'boolean') out[key] = value;
+      } else if (VALUES.has(key)) {
+        out[key] = copyData(value);
+      } else if (key.startsWith('x-') || value === null || typeof value !== 'object') {
+        // Vendor extensions and scalar extras are harmless; structured unknowns could hide refs.
+        out[key] = copyData(value);
+      }
+    }
+
+    // Draft-04 exclusive bounds replaced minimum/maximum.
+    if (node.exclusiveMinimum === true) delete out.minimum;
+    if (node.exclusiveMaximum === true) delete out.maximum;
+
+    let result: JsonSchema = out;
+    if (ref !== undefined) result = this.combine(ref, out);
+    if (node.nullable === true) result = nullable(result);
+    return result;
+  }
+
+  private ref(value: unknown, key: string, pointer: string, branch: readonly string[]): JsonSchema {
+    if (key === '$dynamicRef') {
+      this.warn('"$dynamicRef" is not supported; accepting any value here', pointer);
+      return {};
+    }
+    const found = typeof value === 'string' ? resolveLocal(this.root, value) : undefined;
+    if (!found) {
+      this.warn(`reference ${JSON.stringify(value)} cannot be resolved (only local refs are); accepting any value here`, `${pointer}/${key}`);
+      return {};
+    }
+    return this.onRef(found, branch);
+  }
+
+  /** A ref with sibling keywords (allowed since 2019-09): merge when nothing clashes. */
+  private combine(ref: JsonSchema, siblings: Obj): JsonSchema {
+    if (Object.keys(siblings).length === 0) return ref;
+    if (ref === true || (isObj(ref) && Object.keys(ref).length === 0)) return siblings;
+    if (isObj(ref) && !Object.keys(siblings).some((k) => k in ref)) return { ...ref, ...siblings };
+    return { allOf: [ref], ...siblings };
+  }
+}
+
+/** OpenAPI 3.0's `nullable: true` in 2020-12 terms. */
+function nullable(schema: JsonSchema): JsonSchema {
+  if (typeof schema === 'boolean') return schema;
+  const type = schema.type;
+  if (typeof type === 'string') return type === 'null' ? schema : { ...schema, type: [type, 'null'] };
+  if (Array.isArray(type)) return type.includes('null') ? schema : { ...schema, type: [...type, 'null'] };
+  if (Object.keys(schema).length === 0) return schema;
+  return { anyOf: [schema, { type: 'null' }] };
+}

@@ -1,0 +1,99 @@
+/**
+ * lib/mcp/transport-errors.ts against the errors the SDK's transports and fetch
+ * really produce: which calls may be sent again, which errors are the
+ * connection's fault, which end a session.
+ */
+import { expect } from 'chai';
+import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { endsSession, httpStatusOf, isTransportFailure, messageOf, notDelivered } from '../../lib/mcp/transport-errors.js';
+import { freePort } from '../helpers/servers.js';
+
+/** What undici's fetch throws when nothing listens on a port that was free a moment ago. */
+async function refusedError(): Promise<unknown> {
+  try {
+    await fetch(`http://127.0.0.1:${await freePort()}/mcp`);
+  } catch (err) {
+    return err;
+  }
+  throw new Error('fetch unexpectedly succeeded');
+}
+const networkError = (code: string) => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) });
+const ssePostError = (status: number) => new Error(`Error POSTing to endpoint (HTTP ${status}): unknown session`);
+const zodError = (): unknown => CallToolResultSchema.safeParse({ content: 'not an array' }).error;
+
+describe('transport errors', () => {
+  it('reads the HTTP status from a Streamable HTTP error and from an SSE POST error', () => {
+    expect(httpStatusOf(new StreamableHTTPError(404, 'Error POSTing to endpoint: unknown session'))).to.equal(404);
+    expect(httpStatusOf(ssePostError(400))).to.equal(400);
+    expect(httpStatusOf(new Error('something else'))).to.equal(undefined);
+  });
+
+  describe('notDelivered: may the call be sent once more?', () => {
+    it('yes for an expired Streamable HTTP session (404)', () => {
+      expect(notDelivered(new StreamableHTTPError(404, 'unknown session'), 'streamable-http')).to.equal(true);
+    });
+
+    it('no for other Streamable HTTP statuses, which may come after the server took the call', () => {
+      for (const status of [400, 500, 502, 503]) expect(notDelivered(new StreamableHTTPError(status, 'x'), 'streamable-http'), String(status)).to.equal(false);
+    });
+
+    it('yes for an SSE message endpoint that refuses with any 4xx, no for a 5xx', () => {
+      expect(notDelivered(ssePostError(404), 'sse')).to.equal(true);
+      expect(notDelivered(ssePostError(400), 'sse')).to.equal(true);
+      expect(notDelivered(ssePostError(500), 'sse')).to.equal(false);
+    });
+
+    it('yes when nothing listens (a real ECONNREFUSED from fetch), no for a connection reset', async () => {
+      const refused = await refusedError();
+      expect(notDelivered(refused, 'streamable-http')).to.equal(true);
+      expect(notDelivered(networkError('ECONNRESET'), 'streamable-http')).to.equal(false);
+    });
+
+    it('no for a protocol-level failure such as a malformed result', () => {
+      expect(notDelivered(zodError(), 'stdio')).to.equal(false);
+    });
+  });
+
+  describe('isTransportFailure: the connection, not the message', () => {
+    it('is true for HTTP errors, SSE errors, dropped streams and network errors', async () => {
+      expect(isTransportFailure(new StreamableHTTPError(500, 'x'))).to.equal(true);
+      expect(isTransportFailure(ssePostError(502))).to.equal(true);
+      expect(isTransportFailure(new SseError(undefined, 'terminated', undefined as never))).to.equal(true);
+      expect(isTransportFailure(new Error('SSE stream disconnected: TypeError: terminated'))).to.equal(true);
+      expect(isTransportFailure(networkError('ECONNRESET'))).to.equal(true);
+      expect(isTransportFailure(networkError('UND_ERR_SOCKET'))).to.equal(true);
+      expect(isTransportFailure(await refusedError())).to.equal(true);
+    });
+
+    it('is false for the SDK rejecting a result (a $ZodError) and for anything unknown', () => {
+      expect(isTransportFailure(zodError())).to.equal(false);
+      expect(isTransportFailure(new Error('something odd'))).to.equal(false);
+      expect(isTransportFailure('a string')).to.equal(false);
+    });
+  });
+
+  describe('endsSession: errors reported on their own', () => {
+    it('ends an SSE session on any event-stream error', () => {
+      expect(endsSession(new SseError(undefined, 'terminated', undefined as never), 'sse')).to.equal(true);
+      expect(endsSession(ssePostError(500), 'sse')).to.equal(false);
+    });
+
+    it('ends a Streamable HTTP session on a 404, a dropped stream or the SDK giving up reconnecting', () => {
+      expect(endsSession(new StreamableHTTPError(404, 'Failed to open SSE stream: Not Found'), 'streamable-http')).to.equal(true);
+      expect(endsSession(new Error('SSE stream disconnected: TypeError: terminated'), 'streamable-http')).to.equal(true);
+      expect(endsSession(new Error('Maximum reconnection attempts (2) exceeded.'), 'streamable-http')).to.equal(true);
+      expect(endsSession(new StreamableHTTPError(500, 'x'), 'streamable-http')).to.equal(false);
+    });
+
+    it('never for stdio, whose session ends with its process', () => {
+      expect(endsSession(new Error('SSE stream disconnected'), 'stdio')).to.equal(false);
+    });
+  });
+
+  it('words an SSE stream that closed without a message', () => {
+    expect(messageOf(new SseError(undefined, undefined as never, undefined as never))).to.equal('SSE error: the event stream closed');
+    expect(messageOf('plain')).to.equal('plain');
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * Router options, their defaults and their validation (lib/options.ts).
+ */
+import { expect } from 'chai';
+import { consoleLogger, silentLogger } from '../lib/common/log.js';
+import { DEFAULT_OPTIONS, resolveOptions, type RouterOptions } from '../lib/options.js';
+
+const DEFAULTS = {
+  toolTimeoutMs: 30_000,
+  toolTimeoutMaxMs: 600_000,
+  structuredOutput: false,
+  bodyLimit: 1024 * 1024,
+  maxSchemaRecursion: 3,
+  retryAfter: 1,
+  connectTimeoutMs: 30_000,
+  backoff: { initialMs: 500, maxMs: 30_000 },
+  info: {},
+  bearerAuth: false,
+  disabledTools: new Set(),
+  rootPath: '',
+  logger: consoleLogger,
+};
+
+/** For passing values the types rule out, as a JavaScript caller could. */
+function loose(options: Record<string, unknown>): RouterOptions {
+  return options as RouterOptions;
+}
+
+describe('resolveOptions', () => {
+  describe('defaults', () => {
+    it('resolves undefined to the defaults', () => {
+      expect(resolveOptions(undefined)).to.deep.equal(DEFAULTS);
+    });
+
+    it('resolves no argument to the defaults', () => {
+      expect(resolveOptions()).to.deep.equal(DEFAULTS);
+    });
+
+    it('resolves {} to the defaults', () => {
+      expect(resolveOptions({})).to.deep.equal(DEFAULTS);
+    });
+
+    it('resolves a null-prototype object to the defaults', () => {
+      expect(resolveOptions(Object.create(null) as RouterOptions)).to.deep.equal(DEFAULTS);
+    });
+
+    it('matches DEFAULT_OPTIONS, in seconds', () => {
+      const resolved = resolveOptions();
+      expect(resolved.toolTimeoutMs).to.equal(DEFAULT_OPTIONS.toolTimeout * 1000);
+      expect(resolved.toolTimeoutMaxMs).to.equal(DEFAULT_OPTIONS.toolTimeoutMax * 1000);
+      expect(resolved.connectTimeoutMs).to.equal(DEFAULT_OPTIONS.connectTimeout * 1000);
+    });
+
+    it('freezes DEFAULT_OPTIONS', () => {
+      expect(Object.isFrozen(DEFAULT_OPTIONS)).to.equal(true);
+      // Throws in strict code, is ignored in sloppy code; either way nothing changes.
+      try {
+        (DEFAULT_OPTIONS as { toolTimeout: number }).toolTimeout = 1;
+      } catch {
+        // expected in strict mode
+      }
+      expect(DEFAULT_OPTIONS.toolTimeout).to.equal(30);
+      expect(resolveOptions().toolTimeoutMs).to.equal(30_000);
+    });
+
+    it('freezes what it returns, info included', () => {
+      const resolved = resolveOptions({ info: { title: 'T' } });
+      expect(Object.isFrozen(resolved)).to.equal(true);
+      expect(Object.isFrozen(resolved.info)).to.equal(true);
+    });
+  });
+
+  describe('values', () => {
+    it('turns toolTimeout seconds into milliseconds', () => {
+      expect(resolveOptions({ toolTimeout: 5 }).toolTimeoutMs).to.equal(5000);
+      expect(resolveOptions({ toolTimeout: 0.25 }).toolTimeoutMs).to.equal(250);
+    });
+
+    it('turns toolTimeoutMax and connectTimeout seconds into milliseconds', () => {
+      const resolved = resolveOptions({ toolTimeoutMax: 60, connectTimeout: 2 });
+      expect(resolved.toolTimeoutMaxMs).to.equal(60_000);
+      expect(resolved.connectTimeoutMs).to.equal(2000);
+    });
+
+    it('raises the default toolTimeoutMax to a toolTimeout above it', () => {
+      const resolved = resolveOptions({ toolTimeout: 900 });
+      expect(resolved.toolTimeoutMs).to.equal(900_000);
+      expect(resolved.toolTimeoutMaxMs).to.equal(900_000);
+    });
+
+    it('turns reconnectDelay and reconnectDelayMax seconds into the backoff in milliseconds', () => {
+      expect(resolveOptions({ reconnectDelay: 0.2, reconnectDelayMax: 5 }).backoff).to.deep.equal({ initialMs: 200, maxMs: 5000 });
+      // A first delay above the default cap raises the cap with it.
+      expect(resolveOptions({ reconnectDelay: 45 }).backoff).to.deep.equal({ initialMs: 45_000, maxMs: 45_000 });
+    });
+
+    it('accepts toolTimeout equal to toolTimeoutMax', () => {
+      expect(resolveOptions({ toolTimeout: 10, toolTimeoutMax: 10 }).toolTimeoutMaxMs).to.equal(10_000);
+    });
+
+    it('keeps the other options as given', () => {
+      const resolved = resolveOptions({
+        structuredOutput: true,
+        bodyLimit: 2048,
+        maxSchemaRecursion: 0,
+        retryAfter: 7,
+        info: { title: 'T', version: '2' },
+        logger: silentLogger,
+      });
+      expect(resolved.structuredOutput).to.equal(true);
+      expect(resolved.bodyLimit).to.equal(2048);
+      expect(resolveOptions({ bodyLimit: '512kb' }).bodyLimit).to.equal(512 * 1024);
+      expect(resolveOptions({ bodyLimit: '2MB' }).bodyLimit).to.equal(2 * 1024 * 1024);
+      expect(resolved.maxSchemaRecursion).to.equal(0);
+      expect(resolved.retryAfter).to.equal(7);
+      expect(resolved.info).to.deep.equal({ title: 'T', version: '2' });
+      expect(resolved.logger).to.equal(silentLogger);
+    });
+  });
+
+  describe('rejects', () => {
+    it('a toolTimeout above toolTimeoutMax', () => {
+      expect(() => resolveOptions({ toolTimeout: 100, toolTimeoutMax: 50 })).to.throw(
+        TypeError,
+        /"toolTimeout".*"toolTimeoutMax"/,
+      );
+    });
+
+    it('a reconnectDelay above reconnectDelayMax', () => {
+      expect(() => resolveOptions({ reconnectDelay: 10, reconnectDelayMax: 5 })).to.throw(TypeError, /"reconnectDelay".*"reconnectDelayMax"/);
+    });
+
+    it('an unknown option, naming it', () => {
+      expect(() => resolveOptions(loose({ toolTimout: 5 }))).to.throw(TypeError, /"toolTimout"/);
+    });
+
+    it('a prototype-ish key as an unknown option', () => {
+      expect(() => resolveOptions(loose({ constructor: 5 }))).to.throw(TypeError, /"constructor"/);
+    });
+
+    for (const key of ['toolTimeout', 'toolTimeoutMax', 'connectTimeout', 'retryAfter', 'reconnectDelay', 'reconnectDelayMax']) {
+      for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '5']) {
+        it(`${key}: ${String(bad)} (${typeof bad}), naming "${key}"`, () => {
+          expect(() => resolveOptions(loose({ [key]: bad }))).to.throw(TypeError, new RegExp(`"${key}"`));
+        });
+      }
+    }
+
+    for (const bad of [-1, 1.5, Number.NaN]) {
+      it(`maxSchemaRecursion: ${bad}`, () => {
+        expect(() => resolveOptions({ maxSchemaRecursion: bad })).to.throw(TypeError, /"maxSchemaRecursion"/);
+      });
+    }
+
+    it('a bodyLimit that is not a positive size', () => {
+      for (const bodyLimit of [true, 0, -1, 1.5, '1 lightyear', '', 'mb']) {
+        expect(() => resolveOptions(loose({ bodyLimit })), String(bodyLimit)).to.throw(TypeError, /"bodyLimit"/);
+      }
+    });
+
+    it('options that are not an object', () => {
+      expect(() => resolveOptions(null as unknown as RouterOptions)).to.throw(TypeError);
+      expect(() => resolveOptions(5 as unknown as RouterOptions)).to.throw(TypeError);
+    });
+  });
+
+  describe('its input', () => {
+    it('accepts a deeply frozen object and leaves it as it was', () => {
+      const info = Object.freeze({ title: 'Frozen' });
+      const input = Object.freeze({ toolTimeout: 5, structuredOutput: true, info });
+      const resolved = resolveOptions(input);
+      expect(resolved.toolTimeoutMs).to.equal(5000);
+      expect(resolved.info).to.deep.equal({ title: 'Frozen' });
+      expect(input).to.deep.equal({ toolTimeout: 5, structuredOutput: true, info: { title: 'Frozen' } });
+    });
+
+    it('copies info rather than sharing it', () => {
+      const info = { title: 'A' };
+      const resolved = resolveOptions({ info });
+      expect(resolved.info).not.to.equal(info);
+      info.title = 'B';
+      expect(resolved.info.title).to.equal('A');
+    });
+  });
+});
