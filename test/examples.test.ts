@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import request from 'supertest';
 import { createExampleApp } from '../examples/embed.js';
+import { loadConfig, mcpoRouter, silentLogger } from '../lib/index.js';
 import { expectValidOpenApi31, type Doc } from './helpers/openapi.js';
 import { startKitchenSink } from './helpers/servers.js';
 import { startMcpo, untilConnected, type McpoProcess } from './helpers/mcpo.js';
@@ -175,7 +176,7 @@ describe("the README's library example", function () {
   });
 });
 
-describe('npm start: mcpo on examples/config.json', function () {
+describe('npm start, or node dist/bin/mcpo.js, on examples/config.json', function () {
   this.timeout(60_000);
   let mcpo: McpoProcess;
   let memoryDir: string;
@@ -186,8 +187,9 @@ describe('npm start: mcpo on examples/config.json', function () {
     const command = scripts.start!.split('&&').pop()!.trim().split(/\s+/);
     expect(command.slice(0, 2)).to.deep.equal(['node', 'dist/bin/mcpo.js']);
     memoryDir = mkdtempSync(path.join(os.tmpdir(), 'mcpo-memory-'));
-    // npm puts node_modules/.bin on PATH for scripts; the config's commands rely on it.
-    const env = { ...process.env, PATH: `${path.join(ROOT, 'node_modules/.bin')}${path.delimiter}${process.env.PATH ?? ''}`, MEMORY_FILE_PATH: path.join(memoryDir, 'memory.jsonl') };
+    // Without node_modules/.bin on PATH (npm adds it for scripts): the config must work run either way.
+    const PATH = (process.env.PATH ?? '').split(path.delimiter).filter((dir) => !dir.endsWith(`node_modules${path.sep}.bin`)).join(path.delimiter);
+    const env = { ...process.env, PATH, MEMORY_FILE_PATH: path.join(memoryDir, 'memory.jsonl') };
     mcpo = await startMcpo([...command.slice(2), '--port', '0'], env);
     await untilConnected(mcpo.url, undefined, 45_000);
   });
@@ -225,5 +227,24 @@ describe('npm start: mcpo on examples/config.json', function () {
     await expectValidOpenApi31(doc);
     for (const p of ['/time/get_current_time', '/memory/read_graph', '/everything/echo']) expect(doc.paths).to.have.property(p);
     expect((await fetch(`${mcpo.url}/docs`)).status).to.equal(200);
+  });
+});
+
+describe("examples/config.json's memory server", function () {
+  this.timeout(30_000);
+
+  it('keeps its file in data/ at the repository root unless MEMORY_FILE_PATH says otherwise', async () => {
+    const config = await loadConfig(path.join(ROOT, 'examples/config.json'), { env: {} });
+    const entry = config.servers.find((s) => s.name === 'memory')!;
+    const spec = entry.spec as { command: string; args?: string[]; env?: Record<string, string>; cwd?: string };
+    expect(spec.env).to.deep.equal({ MEMORY_FILE_PATH: 'data/memory.jsonl' });
+    // The relative default is resolved against the repository root, not the server's own folder in node_modules.
+    const router = mcpoRouter({ ...spec, cwd: ROOT }, { logger: silentLogger });
+    try {
+      await router.ready();
+      expect(router.status().stderr).to.contain(`memory file: ${path.join(ROOT, 'data', 'memory.jsonl')}`);
+    } finally {
+      await router.close();
+    }
   });
 });
