@@ -27,6 +27,8 @@ export interface RouterOptions {
   reconnectDelayMax?: number;
   /** Overrides for the document's `info` (the CLI's --name, --description, --version). @default taken from the server */
   info?: { title?: string; description?: string; version?: string };
+  /** The tag the document gives every operation (Swagger UI groups operations by tag). @default the document's title */
+  tag?: string;
   /**
    * Declare in the document that calls need `Authorization: Bearer <key>`, so
    * Swagger UI offers "Authorize" and clients know to send it. The router
@@ -56,6 +58,7 @@ export interface ResolvedOptions {
   readonly connectTimeoutMs: number;
   readonly backoff: Readonly<{ initialMs: number; maxMs: number }>;
   readonly info: Readonly<{ title?: string; description?: string; version?: string }>;
+  readonly tag: string | undefined;
   readonly bearerAuth: boolean;
   readonly disabledTools: ReadonlySet<string>;
   readonly rootPath: string;
@@ -77,7 +80,7 @@ export const DEFAULT_OPTIONS = Object.freeze({
   rootPath: '',
 });
 
-const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'info', 'logger']);
+const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'info', 'tag', 'logger']);
 
 /** '' or '/a/b': a leading slash, no trailing one, so it joins with any mount path. */
 export function normalizeRootPath(value: unknown, name = 'rootPath'): string {
@@ -123,6 +126,9 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
   if (!Array.isArray(disabledTools) || !disabledTools.every((t) => typeof t === 'string')) {
     throw new TypeError('mcpoRouter: "disabledTools" must be an array of tool names');
   }
+  if (options.tag !== undefined && (typeof options.tag !== 'string' || options.tag === '')) {
+    throw new TypeError('mcpoRouter: "tag" must be a non-empty string');
+  }
   const reconnectDelay = positive('reconnectDelay', options.reconnectDelay ?? DEFAULT_OPTIONS.reconnectDelay);
   const reconnectDelayMax = positive('reconnectDelayMax', options.reconnectDelayMax ?? Math.max(DEFAULT_OPTIONS.reconnectDelayMax, reconnectDelay));
   if (reconnectDelay > reconnectDelayMax) {
@@ -138,6 +144,7 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
     connectTimeoutMs: positive('connectTimeout', options.connectTimeout ?? DEFAULT_OPTIONS.connectTimeout) * 1000,
     backoff: Object.freeze({ initialMs: reconnectDelay * 1000, maxMs: reconnectDelayMax * 1000 }),
     info: Object.freeze({ ...options.info }),
+    tag: options.tag,
     bearerAuth: options.bearerAuth ?? DEFAULT_OPTIONS.bearerAuth,
     disabledTools: new Set(disabledTools),
     rootPath: normalizeRootPath(options.rootPath ?? DEFAULT_OPTIONS.rootPath),

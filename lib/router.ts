@@ -192,6 +192,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     });
     const document = buildDocument(table, meta, {
       info: opts.info,
+      ...(opts.tag !== undefined ? { tag: opts.tag } : {}),
       structuredOutput: opts.structuredOutput,
       bearerAuth: opts.bearerAuth,
     });

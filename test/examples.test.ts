@@ -209,6 +209,18 @@ describe('npm start, or node dist/bin/mcpo.js, on examples/config.json', functio
     expect(res.body.result).to.include({ timezone: 'Asia/Tokyo', utc_offset: '+09:00' });
   });
 
+  it('answers 200 to the example body of every time tool, as "Try it out" first sends it', async () => {
+    const doc = (await (await fetch(`${mcpo.url}/time/openapi.json`)).json()) as Doc;
+    const operations = Object.entries(doc.paths);
+    expect(operations).to.have.length(2);
+    for (const [toolPath, { post }] of operations) {
+      const example = (post.requestBody.content['application/json'] as { example?: unknown }).example;
+      expect(example, toolPath).to.be.an('object');
+      const res = await call(`time${toolPath}`, example);
+      expect(res.status, `${toolPath} ${JSON.stringify(example)} → ${JSON.stringify(res.body)}`).to.equal(200);
+    }
+  });
+
   it('serves server-memory, writing where MEMORY_FILE_PATH says', async () => {
     const created = await call('memory/create_entities', { entities: [{ name: 'mcpo', entityType: 'project', observations: ['bridges MCP to REST'] }] });
     expect(created.status).to.equal(200);

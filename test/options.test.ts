@@ -15,6 +15,7 @@ const DEFAULTS = {
   connectTimeoutMs: 30_000,
   backoff: { initialMs: 500, maxMs: 30_000 },
   info: {},
+  tag: undefined,
   bearerAuth: false,
   disabledTools: new Set(),
   rootPath: '',
@@ -155,6 +156,12 @@ describe('resolveOptions', () => {
     it('a bodyLimit that is not a positive size', () => {
       for (const bodyLimit of [true, 0, -1, 1.5, '1 lightyear', '', 'mb']) {
         expect(() => resolveOptions(loose({ bodyLimit })), String(bodyLimit)).to.throw(TypeError, /"bodyLimit"/);
+      }
+    });
+
+    it('a tag that is not a non-empty string', () => {
+      for (const tag of ['', 5, null]) {
+        expect(() => resolveOptions(loose({ tag })), String(tag)).to.throw(TypeError, /"tag"/);
       }
     });
 

@@ -62,7 +62,8 @@ server.registerTool(
   {
     title: 'Current time',
     description: 'The current time in an IANA timezone.',
-    inputSchema: { timezone: z.string().describe(`IANA timezone name, e.g. Europe/Paris (local: ${localZone})`) },
+    // The example is what Swagger UI's "Try it out" starts from: a zone that works, not "string".
+    inputSchema: { timezone: z.string().describe(`IANA timezone name, e.g. Europe/Paris (local: ${localZone})`).meta({ examples: [localZone] }) },
   },
   async ({ timezone }) => {
     const zone = checkZone(timezone);
@@ -76,9 +77,9 @@ server.registerTool(
     title: 'Convert time',
     description: 'Convert a wall-clock time today from one timezone to another.',
     inputSchema: {
-      source_timezone: z.string().describe('IANA timezone of the given time'),
-      time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/).describe('24-hour time, HH:MM'),
-      target_timezone: z.string().describe('IANA timezone to convert to'),
+      source_timezone: z.string().describe('IANA timezone of the given time').meta({ examples: [localZone] }),
+      time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/).describe('24-hour time, HH:MM').meta({ examples: ['14:30'] }),
+      target_timezone: z.string().describe('IANA timezone to convert to').meta({ examples: ['Europe/Warsaw'] }),
     },
   },
   async ({ source_timezone, time, target_timezone }) => {

@@ -39,7 +39,7 @@ export type { AppConfig, SingleServerConfig } from './server-entries.js';
 export type { ReloadResult } from './server-table.js';
 
 /** Options every server's router shares; per-server ones (disabledTools) come from the config. */
-export type SharedRouterOptions = Omit<RouterOptions, 'info' | 'disabledTools' | 'rootPath' | 'logger' | 'bearerAuth'>;
+export type SharedRouterOptions = Omit<RouterOptions, 'info' | 'tag' | 'disabledTools' | 'rootPath' | 'logger' | 'bearerAuth'>;
 
 export interface AppOptions {
   /** Tool routes need `Authorization: Bearer <key>` (or Basic with the key as password). @default none: no auth */
@@ -143,6 +143,8 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       bearerAuth,
       // One server at the root takes the document's info from the command line, as the original does.
       ...(single && options.info ? { info: options.info } : {}),
+      // A mounted server's operations are grouped under its name, as in the aggregated document.
+      ...(single ? {} : { tag: entry.name }),
       logger: serverLogger(logger, entry.name, redact),
     }),
   });

@@ -55,7 +55,7 @@ export function aggregateDocuments(parts: readonly DocumentPart[], info: Aggrega
   found.forEach(({ part, path, operation }, i) => {
     paths[`${part.path}${path}`] = { post: { ...operation, operationId: ids[i]!, tags: [part.name] } };
   });
-  // Every server's document is built by openapi.ts with the same shared components (Error), so the first copy stands for all.
+  // Every server's document is built by document.ts with the same shared components (Error), so the first copy stands for all.
   const schemas: Record<string, OpenAPIV3_1.SchemaObject> = {};
   for (const part of parts) {
     for (const [key, schema] of Object.entries(part.document?.components?.schemas ?? {})) {

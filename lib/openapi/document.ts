@@ -8,11 +8,14 @@
  */
 import type { OpenAPIV3_1 } from 'openapi-types';
 import type { ServerMeta } from '../mcp/upstream.js';
+import { requestExample } from './example.js';
 import type { ToolEntry, ToolTable } from './tools.js';
 
 export interface DocumentOptions {
   info: Readonly<{ title?: string; description?: string; version?: string }>;
   structuredOutput: boolean;
+  /** The tag every operation carries, so Swagger UI groups them under it. @default the document's title */
+  tag?: string;
   /** Declare that calls need `Authorization: Bearer <key>` (Swagger UI then offers "Authorize"). */
   bearerAuth?: boolean;
 }
@@ -82,7 +85,7 @@ function successSchema(entry: ToolEntry, structuredOutput: boolean): Schema {
   return { type: 'object', required, properties };
 }
 
-function operation(entry: ToolEntry, options: DocumentOptions): OpenAPIV3_1.OperationObject<{ 'x-mcp-tool': string }> {
+function operation(entry: ToolEntry, options: DocumentOptions, tag: string): OpenAPIV3_1.OperationObject<{ 'x-mcp-tool': string }> {
   const { tool } = entry;
   const title = tool.title ?? tool.annotations?.title;
   const responses: OpenAPIV3_1.ResponsesObject = {
@@ -98,15 +101,18 @@ function operation(entry: ToolEntry, options: DocumentOptions): OpenAPIV3_1.Oper
       content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
     };
   }
+  // Swagger UI's "Try it out" starts from this body rather than "string" in every field.
+  const example = requestExample(entry.inputSchema);
   return {
     operationId: entry.operationId,
     // The MCP name, for clients and tools that map operations back to tools.
     'x-mcp-tool': tool.name,
+    tags: [tag],
     summary: title ?? tool.name,
-    ...(tool.description ? { description: tool.description } : {}),
+    description: tool.description || `Calls the MCP tool \`${tool.name}\`.`,
     requestBody: {
       required: entry.bodyRequired,
-      content: { 'application/json': { schema: entry.inputSchema as Schema } },
+      content: { 'application/json': { schema: entry.inputSchema as Schema, ...(example !== undefined ? { example } : {}) } },
     },
     responses,
   };
@@ -115,19 +121,22 @@ function operation(entry: ToolEntry, options: DocumentOptions): OpenAPIV3_1.Oper
 /** The published document, without `servers` (the router adds it per mount path). */
 export function buildDocument(table: ToolTable, meta: ServerMeta, options: DocumentOptions): OpenAPIV3_1.Document {
   const { serverInfo } = meta;
+  const title = options.info.title ?? serverInfo.title ?? serverInfo.name;
+  const tag = options.tag ?? title;
   // openapi-types mixes 3.0 types into 3.1 path items; build loosely, type the whole.
   const paths: Record<string, { post: OpenAPIV3_1.OperationObject<{ 'x-mcp-tool': string }> }> = {};
   for (const entry of table.entries) {
-    paths[`/${entry.path}`] = { post: operation(entry, options) };
+    paths[`/${entry.path}`] = { post: operation(entry, options, tag) };
   }
-  const description = options.info.description ?? meta.instructions;
+  const description = options.info.description || meta.instructions || `The tools of the MCP server ${serverInfo.name}.`;
   return {
     openapi: '3.1.0',
     info: {
-      title: options.info.title ?? serverInfo.title ?? serverInfo.name,
+      title,
       version: options.info.version ?? serverInfo.version,
-      ...(description ? { description } : {}),
+      description,
     },
+    tags: [{ name: tag, ...(tag !== title ? { description: title } : {}) }],
     paths: paths as OpenAPIV3_1.PathsObject,
     components: {
       schemas: { Error: ERROR_SCHEMA },

@@ -217,6 +217,7 @@ export class Normalizer {
     // Draft-04 exclusive bounds replaced minimum/maximum.
     if (node.exclusiveMinimum === true) delete out.minimum;
     if (node.exclusiveMaximum === true) delete out.maximum;
+    arrayItems(out);
 
     let result: JsonSchema = out;
     if (ref !== undefined) result = this.combine(ref, out);
@@ -244,6 +245,22 @@ export class Normalizer {
     if (isObj(ref) && !Object.keys(siblings).some((k) => k in ref)) return { ...ref, ...siblings };
     return { allOf: [ref], ...siblings };
   }
+}
+
+/**
+ * An array schema always gets a schema in `items`: linters (Spectral's
+ * array-items) and some code generators insist on one. `items: false` after a
+ * tuple says the same as a `maxItems` of the tuple's length, and a missing
+ * `items` the same as `{}`.
+ */
+function arrayItems(out: Obj): void {
+  const type = out.type;
+  if (!(type === 'array' || (Array.isArray(type) && type.includes('array')))) return;
+  if (out.items === false) {
+    const length = Array.isArray(out.prefixItems) ? out.prefixItems.length : 0;
+    out.maxItems = typeof out.maxItems === 'number' ? Math.min(out.maxItems, length) : length;
+  }
+  if (out.items === undefined || out.items === false) out.items = {};
 }
 
 /** OpenAPI 3.0's `nullable: true` in 2020-12 terms. */

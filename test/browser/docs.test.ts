@@ -228,6 +228,23 @@ describe('Swagger UI in a browser', function () {
     expectCleanConsole(w);
   });
 
+  it('groups a server’s tools under its name, and a first "Execute" with the prefilled body succeeds', async () => {
+    const w = await open();
+    const { page } = w;
+    await page.goto(`${config.url}/time/docs`);
+    const now = operation(page, '/get_current_time');
+    await now.waitFor();
+    const tags = await page.locator('#swagger-ui .opblock-tag').evaluateAll((els) => els.map((el) => el.getAttribute('data-tag')));
+    expect(tags).to.deep.equal(['time']);
+    await tryItOut(now);
+    // Left as Swagger UI prefilled it: the example the document carries, not {"timezone": "string"}.
+    expect(JSON.parse(await now.locator('textarea.body-param__text').inputValue())).to.deep.equal({ timezone: 'UTC' });
+    const { response, body } = await execute(page, now, '/time/get_current_time');
+    expect(response.status()).to.equal(200);
+    expect(await body.textContent()).to.include('"utc_offset"');
+    expectCleanConsole(w);
+  });
+
   it('shows the tools of both servers of a config in the root /docs', async () => {
     const w = await open();
     await w.page.goto(`${config.url}/docs`);

@@ -87,7 +87,28 @@ describe('inlineSchema', () => {
     expect(out.properties.pair).to.deep.equal({
       type: 'array',
       prefixItems: [{ type: 'string' }, { type: 'number' }],
-      items: false,
+      items: {},
+      maxItems: 2,
+    });
+  });
+
+  it('gives every array schema an items schema, saying "no more items" with maxItems', () => {
+    const out = inlineSchema({
+      type: 'object',
+      properties: {
+        any: { type: 'array' },
+        nullableAny: { type: ['array', 'null'] },
+        empty: { type: 'array', items: false },
+        short: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }], items: false, maxItems: 1 },
+        open: { type: 'array', prefixItems: [{ type: 'string' }] },
+      },
+    }) as { properties: Record<string, unknown> };
+    expect(out.properties).to.deep.equal({
+      any: { type: 'array', items: {} },
+      nullableAny: { type: ['array', 'null'], items: {} },
+      empty: { type: 'array', items: {}, maxItems: 0 },
+      short: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }], items: {}, maxItems: 1 },
+      open: { type: 'array', prefixItems: [{ type: 'string' }], items: {} },
     });
   });
 

@@ -1,0 +1,108 @@
+/**
+ * Every document mcpo serves, linted by Spectral's `spectral:oas` ruleset:
+ * per-server documents of the kitchen-sink fixture, server-everything, the
+ * example time server and server-memory; their aggregate; with and without an
+ * API key; in single-server mode and under a path prefix. They are collected
+ * from real apps talking to real servers, written to a temp dir, and linted
+ * by one Spectral process (it takes seconds to start).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import request from 'supertest';
+import { createApp, silentLogger, type AppConfig, type AppOptions, type McpoApp } from '../../lib/index.js';
+import { ROOT } from '../helpers/mcpo.js';
+import { everythingStdio, kitchenSinkStdio, type StdioSpec } from '../helpers/servers.js';
+
+const KEY = 'spectral-test-key-1357';
+const SPECTRAL = path.join(path.dirname(createRequire(import.meta.url).resolve('@stoplight/spectral-cli/package.json')), 'dist', 'index.js');
+/** The whole `spectral:oas` ruleset; only the contact details, which mcpo cannot know, are not asked for. */
+const RULESET = { extends: ['spectral:oas'], rules: { 'info-contact': 'off' } };
+
+const TIME: StdioSpec = {
+  command: process.execPath,
+  args: ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'examples', 'servers', 'time.ts'), '--local-timezone=UTC'],
+};
+const memory = (dir: string): StdioSpec => ({
+  command: process.execPath,
+  args: [createRequire(import.meta.url).resolve('@modelcontextprotocol/server-memory/dist/index.js')],
+  env: { MEMORY_FILE_PATH: path.join(dir, 'memory.jsonl') },
+});
+
+interface SpectralResult {
+  code: string;
+  message: string;
+  path: string[];
+  severity: number;
+  source?: string;
+}
+
+/** The apps whose documents are linted, and the document paths each serves. */
+interface Served {
+  label: string;
+  config: AppConfig;
+  options: AppOptions;
+  documents: string[];
+}
+
+describe('Spectral (spectral:oas) on every document mcpo serves', function () {
+  this.timeout(120_000);
+  let dir: string;
+  const apps: McpoApp[] = [];
+
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'mcpo-spectral-'));
+  });
+  after(async () => {
+    await Promise.all(apps.map((a) => a.close()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finds nothing but the contact details it was told to ignore', async () => {
+    const servers = { 'kitchen-sink': kitchenSinkStdio(), everything: everythingStdio(), time: TIME, memory: memory(dir) };
+    const perServer = Object.keys(servers).map((name) => `/${name}/openapi.json`);
+    const served: Served[] = [
+      { label: 'config', config: { mcpServers: servers }, options: {}, documents: ['/openapi.json', ...perServer] },
+      {
+        label: 'config-key-prefix',
+        config: { mcpServers: servers },
+        options: { apiKey: KEY, pathPrefix: '/api/v1', rootPath: '/proxied' },
+        documents: ['/openapi.json', ...perServer].map((p) => `/api/v1${p}`),
+      },
+      { label: 'single', config: { server: kitchenSinkStdio() }, options: {}, documents: ['/openapi.json'] },
+      { label: 'single-key', config: { server: TIME }, options: { apiKey: KEY, info: { title: 'Time' } }, documents: ['/openapi.json'] },
+    ];
+    const files: string[] = [];
+    await Promise.all(
+      served.map(async ({ label, config, options, documents }) => {
+        const app = createApp(config, { logger: silentLogger, ...options });
+        apps.push(app);
+        await app.ready();
+        for (const document of documents) {
+          const res = await request(app).get(document).set(options.apiKey ? { Authorization: `Bearer ${KEY}` } : {}).expect(200);
+          const file = path.join(dir, `${label}${document.replaceAll('/', '_')}`);
+          writeFileSync(file, JSON.stringify(res.body, null, 2));
+          files.push(file);
+        }
+      }),
+    );
+    expect(files).to.have.length(12);
+
+    const ruleset = path.join(dir, 'ruleset.json');
+    writeFileSync(ruleset, JSON.stringify(RULESET));
+    const output = path.join(dir, 'results.json');
+    // Spectral exits 1 when it finds something; the findings are in the output file either way.
+    await promisify(execFile)(process.execPath, [SPECTRAL, 'lint', '--ruleset', ruleset, '--format', 'json', '--output', output, '--fail-severity', 'hint', ...files], {
+      maxBuffer: 64 * 1024 * 1024,
+    }).catch((err: { code?: number }) => {
+      if (err.code !== 1) throw err;
+    });
+    const results = JSON.parse(readFileSync(output, 'utf8')) as SpectralResult[];
+    const findings = results.map((r) => `${path.basename(r.source ?? '?')} ${r.code} at ${r.path.join('.')}: ${r.message}`);
+    expect(findings, findings.join('\n')).to.deep.equal([]);
+  });
+});
