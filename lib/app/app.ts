@@ -19,7 +19,7 @@ import { VERSION } from '../common/version.js';
 import { requestLog } from '../http/access-log.js';
 import { apiKeyAuth } from '../http/auth.js';
 import { cors } from '../http/cors.js';
-import { docsPages } from '../http/docs.js';
+import { docsPages, rootToDocs } from '../http/docs.js';
 import { jsonErrorHandler } from '../http/error-handler.js';
 import { NotFoundError } from '../http/errors.js';
 import { securityHeaders } from '../http/headers.js';
@@ -92,10 +92,17 @@ export interface McpoApp extends Express {
   drain(graceMs: number): Promise<boolean>;
 }
 
-/** GET and HEAD of documents, docs pages and their assets: readable without a key unless strictAuth. */
-function isDocumentRequest(req: Request): boolean {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-  return req.path === '/healthz' || req.path.endsWith('/openapi.json') || /\/docs(\/[^/]*)?$/.test(req.path);
+/**
+ * GET and HEAD of documents, docs pages and their assets, and of the prefix
+ * root that redirects to the docs: readable without a key unless strictAuth.
+ */
+function documentRequests(prefix: string): (req: Request) => boolean {
+  // Express matches the mount path without regard to case, so this does too.
+  const roots = new Set([prefix || '/', `${prefix}/`].map((p) => p.toLowerCase()));
+  return function isDocumentRequest(req) {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    return req.path === '/healthz' || req.path.endsWith('/openapi.json') || /\/docs(\/[^/]*)?$/.test(req.path) || roots.has(req.path.toLowerCase());
+  };
 }
 
 function isPreflight(req: Request): boolean {
@@ -187,6 +194,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
 
   if (options.apiKey) {
     const strict = options.strictAuth ?? false;
+    const isDocumentRequest = documentRequests(prefix);
     app.use(
       apiKeyAuth({
         apiKey: options.apiKey,
@@ -197,6 +205,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
   }
 
   const base = express.Router({ caseSensitive: true });
+  base.use(rootToDocs());
   if (single) {
     base.use(servers.current.values().next().value!.router);
   } else {

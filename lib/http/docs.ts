@@ -7,11 +7,14 @@
  * prefix just works. It never loads a spec named in the query string, has
  * Swagger's online validator switched off (the layout used shows no badge,
  * but a future one must not send the spec's address out), and shows what
- * servers wrote as text, never as HTML.
+ * servers wrote as text, never as HTML (docs-init.ts).
+ *
+ * Also the way in for a browser: the root of a mount redirects to its docs.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { RequestHandler } from 'express';
+import { DOCS_INIT } from './docs-init.js';
 import { decodeSegment } from './path-segment.js';
 
 const require = createRequire(import.meta.url);
@@ -37,32 +40,6 @@ const PAGE = `<!doctype html>
 `;
 
 /**
- * Descriptions and titles come from MCP servers, which are not trusted to
- * write HTML into mcpo's origin: Swagger UI's Markdown component (markup
- * allowed, then sanitised) is replaced by one that shows the text as text.
- */
-const INIT = `window.addEventListener('load', function () {
-  var base = window.location.pathname.replace(/\\/docs\\/?$/, '');
-  function plainText(Original, system) {
-    return function (props) {
-      var text = props.source == null ? '' : String(props.source);
-      return system.React.createElement('div', { className: 'markdown', style: { whiteSpace: 'pre-wrap' } }, text);
-    };
-  }
-  window.ui = SwaggerUIBundle({
-    url: base + '/openapi.json',
-    dom_id: '#swagger-ui',
-    deepLinking: true,
-    queryConfigEnabled: false,
-    validatorUrl: null,
-    presets: [SwaggerUIBundle.presets.apis],
-    plugins: [function () { return { wrapComponents: { Markdown: plainText } }; }],
-    layout: 'BaseLayout'
-  });
-});
-`;
-
-/**
  * Serves `/docs` and `/docs/<asset>`, relative to where it is mounted.
  * One function rather than a Router of four routes: every tool call passes
  * by here on its way to the tools, and each route would cost it a path match.
@@ -78,7 +55,7 @@ export function docsPages(): RequestHandler {
       // Relative asset links resolve against the page's URL; with a trailing slash they would miss.
       serve = () => res.redirect(301, '../docs');
     } else if (path === '/docs/init.js') {
-      serve = () => res.type('js').set('Cache-Control', 'no-cache').send(INIT);
+      serve = () => res.type('js').set('Cache-Control', 'no-cache').send(DOCS_INIT);
     } else if (path.charCodeAt(5) === 47 /* '/' */) {
       const asset = decodeSegment(path.slice(6));
       if (ASSETS.has(asset)) serve = () => res.sendFile(asset, { root: DIST, maxAge: '1d' });
@@ -87,5 +64,24 @@ export function docsPages(): RequestHandler {
     if (req.method === 'GET' || req.method === 'HEAD') return serve();
     if (req.method === 'OPTIONS') return void res.set('Allow', 'GET, HEAD').status(204).end();
     next();
+  };
+}
+
+/**
+ * `GET`/`HEAD` of the mount's root answer 302 to the docs page, so a browser
+ * pointed at mcpo lands on them; every other method falls through (to a JSON
+ * 404). The location is relative to the URL the browser asked for (`/` and
+ * `/api/` → `docs`, `/api` → `api/docs`), so it holds behind a proxy that
+ * strips a path in front, with or without `--root-path`. 302, not 301: a
+ * permanent redirect is cached by the browser for good, and what answers at
+ * this address may change with the next config or version.
+ */
+export function rootToDocs(): RequestHandler {
+  return function rootToDocs(req, res, next) {
+    if (req.path !== '/' || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
+    const asked = req.originalUrl.split('?', 1)[0]!;
+    const last = asked.slice(asked.lastIndexOf('/') + 1);
+    // A colon in a relative reference's first segment would read as a scheme; "./" keeps it a path.
+    res.redirect(302, last === '' ? 'docs' : `${last.includes(':') ? './' : ''}${last}/docs`);
   };
 }

@@ -1,8 +1,10 @@
 /**
  * The Swagger UI at /docs, end to end in headless Chromium (playwright-core
  * and the system's Chromium, never a downloaded one) against the real `mcpo`
- * command: every tool shows, "Authorize" and "Try it out" work, a config's
- * root docs show every server, and the page works behind --strict-auth.
+ * command: the root URL leads to the docs, every tool shows, "Authorize" and
+ * "Try it out" work, a config's root docs show every server and link to each
+ * one's own docs (and a hostile server's markup and links stay text), each
+ * tab is titled after its document, and the page works behind --strict-auth.
  *
  * Every test also fails on a Content-Security-Policy violation or an
  * unexpected console error. A failed test leaves a full-page screenshot in
@@ -16,7 +18,7 @@ import { expect } from 'chai';
 import type { Browser, BrowserContextOptions, Locator, Page, Request, Response } from 'playwright-core';
 import { launchChromium, openPage, screenshotOnFailure, type WatchedPage } from '../helpers/browser.js';
 import { ROOT, startMcpo, untilConnected, type McpoProcess } from '../helpers/mcpo.js';
-import { kitchenSinkStdio } from '../helpers/servers.js';
+import { hostileStdio, kitchenSinkStdio } from '../helpers/servers.js';
 
 const KEY = 'browser-test-key-2468';
 const SINK = kitchenSinkStdio();
@@ -28,8 +30,31 @@ const TIME_SERVER = {
 const FAILED_401 = /Failed to load resource: the server responded with a status of 401/;
 
 interface Doc {
+  info: { title: string };
   paths: Record<string, Record<string, unknown>>;
 }
+
+async function fetchDocument(url: string, headers: Record<string, string> = {}): Promise<Doc> {
+  const res = await fetch(url, { headers });
+  expect(res.status, url).to.equal(200);
+  return (await res.json()) as Doc;
+}
+
+/** Waits until the init script has titled the tab after the loaded document, and returns the title. */
+async function tabTitle(page: Page): Promise<string> {
+  // A function, not a string: the page's CSP forbids eval, which a string predicate would need.
+  await page.waitForFunction(() => (globalThis as unknown as { document: { title: string } }).document.title !== 'API docs');
+  return page.title();
+}
+
+/** Traces markup would leave had the page rendered any as HTML; all zero (and null) when it stayed text. */
+const HTML_TRACES = `({
+  pwned: window.__pwned ?? null,
+  handlers: document.querySelectorAll('[onerror], [onload], [onclick]').length,
+  scripts: [...document.scripts].filter((s) => (s.textContent || '').includes('__pwned')).length,
+  images: document.querySelectorAll('img[src="x"]').length,
+  offsite: [...document.querySelectorAll('a[href]')].filter((a) => !a.href.startsWith(location.origin + '/')).map((a) => a.getAttribute('href')),
+})`;
 
 /** Starts mcpo and waits until /healthz (public in every mode) shows every server connected. */
 async function start(args: string[]): Promise<McpoProcess> {
@@ -45,9 +70,7 @@ async function start(args: string[]): Promise<McpoProcess> {
 
 /** "POST /echo" for every operation in a document, sorted. */
 async function documentedOperations(url: string, headers: Record<string, string> = {}): Promise<string[]> {
-  const res = await fetch(url, { headers });
-  expect(res.status, url).to.equal(200);
-  const doc = (await res.json()) as Doc;
+  const doc = await fetchDocument(url, headers);
   const ops: string[] = [];
   for (const [p, item] of Object.entries(doc.paths)) {
     for (const method of Object.keys(item)) {
@@ -102,7 +125,7 @@ describe('Swagger UI in a browser', function () {
   let dir: string;
   /** --api-key, one server (the kitchen sink) at the root. */
   let keyed: McpoProcess;
-  /** --config with two servers, no key. */
+  /** --config with three servers (one hostile), no key. */
   let config: McpoProcess;
   /** --api-key with --strict-auth. */
   let strict: McpoProcess;
@@ -126,7 +149,7 @@ describe('Swagger UI in a browser', function () {
     this.timeout(40_000);
     dir = mkdtempSync(path.join(os.tmpdir(), 'mcpo-browser-'));
     const file = path.join(dir, 'config.json');
-    writeFileSync(file, JSON.stringify({ mcpServers: { sink: SINK, time: TIME_SERVER } }, null, 2));
+    writeFileSync(file, JSON.stringify({ mcpServers: { sink: SINK, time: TIME_SERVER, hostile: hostileStdio() } }, null, 2));
     const sink = ['--', SINK.command, ...SINK.args];
     // allSettled: whatever did start is stopped in after() even when something else failed.
     const results = await Promise.allSettled([
@@ -245,14 +268,80 @@ describe('Swagger UI in a browser', function () {
     expectCleanConsole(w);
   });
 
-  it('shows the tools of both servers of a config in the root /docs', async () => {
+  it('shows the tools of every server of a config in the root /docs', async () => {
     const w = await open();
     await w.page.goto(`${config.url}/docs`);
     const documented = await documentedOperations(`${config.url}/openapi.json`);
     const rendered = await renderedOperations(w.page);
     expect(rendered).to.deep.equal(documented);
-    expect(rendered).to.include.members(['POST /sink/echo', 'POST /sink/no_params', 'POST /time/get_current_time', 'POST /time/convert_time']);
-    expect(rendered.every((op) => /^POST \/(sink|time)\//.test(op)), rendered.join(', ')).to.equal(true);
+    expect(rendered).to.include.members(['POST /sink/echo', 'POST /sink/no_params', 'POST /time/get_current_time', 'POST /time/convert_time', 'POST /hostile/injection']);
+    expect(rendered.every((op) => /^POST \/(sink|time|hostile)\//.test(op)), rendered.join(', ')).to.equal(true);
+    expectCleanConsole(w);
+  });
+
+  it('lands on the docs, with the document loaded, when the root URL is opened', async () => {
+    for (const p of [keyed, config]) {
+      const w = await open();
+      const nav = await w.page.goto(`${p.url}/`);
+      expect(nav?.status()).to.equal(200);
+      expect(new URL(w.page.url()).pathname).to.equal('/docs');
+      expect(await renderedOperations(w.page)).to.deep.equal(await documentedOperations(`${p.url}/openapi.json`));
+      expectCleanConsole(w);
+    }
+  });
+
+  it('links each server of a config to its own docs from the root /docs, and a click opens them', async () => {
+    const w = await open();
+    const { page } = w;
+    await page.goto(`${config.url}/docs`);
+    await page.locator('#swagger-ui .opblock').first().waitFor();
+    const links = page.locator('#swagger-ui .info .markdown a');
+    const found = await links.evaluateAll((els) => els.map((a) => [a.textContent, a.getAttribute('href')]));
+    expect(found).to.deep.equal([
+      ['sink', './sink/docs'],
+      ['time', './time/docs'],
+      ['hostile', './hostile/docs'],
+    ]);
+
+    await Promise.all([page.waitForURL(`${config.url}/time/docs`), links.filter({ hasText: /^time$/ }).click()]);
+    const time = await fetchDocument(`${config.url}/time/openapi.json`);
+    expect(await renderedOperations(page)).to.deep.equal(await documentedOperations(`${config.url}/time/openapi.json`));
+    expect(await tabTitle(page)).to.equal(`${time.info.title} — docs`);
+    expectCleanConsole(w);
+  });
+
+  it('shows a hostile server\'s title in the root /docs as text, its links included', async () => {
+    const w = await open();
+    const { page } = w;
+    await page.goto(`${config.url}/docs`);
+    await page.locator('#swagger-ui .opblock').first().waitFor();
+    const description = await page.locator('#swagger-ui .info .markdown').first().textContent();
+    // The line of the server list the hostile server wrote itself, shown as it wrote it.
+    expect(description).to.include('hostile — Hostile <img src=x onerror="window.__pwned=1"><script>');
+    for (const link of ['[hostile](javascript:window.__pwned=3)', '[hostile](https://evil.example/hostile/docs)', '[time](./hostile/docs)', '[..](./../docs)']) {
+      expect(description).to.include(link);
+    }
+    // The hostile server's tag, which shows its title too, is open with its operations.
+    await operation(page, '/hostile/injection').waitFor();
+    expect(await page.locator('#swagger-ui .opblock-tag[data-tag="hostile"]').textContent()).to.include('Hostile <img src=x');
+    expect(await page.evaluate(HTML_TRACES)).to.deep.equal({ pwned: null, handlers: 0, scripts: 0, images: 0, offsite: [] });
+    expect(await page.locator('#swagger-ui .markdown a').count(), 'links: the three server links only').to.equal(3);
+    expectCleanConsole(w);
+  });
+
+  it('titles each docs tab after its document: the server for one server, mcpo for a config', async () => {
+    const w = await open();
+    const { page } = w;
+    await page.goto(`${keyed.url}/docs`);
+    const sink = await fetchDocument(`${keyed.url}/openapi.json`);
+    expect(sink.info.title).to.be.a('string').and.not.equal('');
+    expect(await tabTitle(page)).to.equal(`${sink.info.title} — docs`);
+    await page.goto(`${config.url}/docs`);
+    expect(await tabTitle(page)).to.equal('mcpo — docs');
+    // A server's title is set as text: the tab shows the markup, and nothing ran.
+    await page.goto(`${config.url}/hostile/docs`);
+    expect(await tabTitle(page)).to.match(/^Hostile <img src=x onerror="window.__pwned=1"><script>.* — docs$/);
+    expect(await page.evaluate(HTML_TRACES)).to.deep.include({ pwned: null, scripts: 0, images: 0 });
     expectCleanConsole(w);
   });
 
@@ -276,6 +365,11 @@ describe('Swagger UI in a browser', function () {
         '(Chromium reads one challenge per WWW-Authenticate line and cannot answer a Bearer one)',
     ).to.equal(200);
     const documented = await documentedOperations(`${strict.url}/openapi.json`, { authorization: `Bearer ${KEY}` });
+    expect(await renderedOperations(page)).to.deep.equal(documented);
+    // The root URL asks for the same key and then leads to the same page.
+    const fromRoot = await page.goto(`${strict.url}/`);
+    expect(fromRoot?.status()).to.equal(200);
+    expect(new URL(page.url()).pathname).to.equal('/docs');
     expect(await renderedOperations(page)).to.deep.equal(documented);
 
     const noParams = operation(page, '/no_params');
