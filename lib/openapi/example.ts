@@ -16,8 +16,7 @@
  * a server whose `default` breaks its own schema gets what it sent.
  */
 import type { JsonSchema } from './schema.js';
-
-type Obj = { [key: string]: unknown };
+import { isObj, type Obj } from './schema-keywords.js';
 
 /** Deep enough for real tools; an inlined schema is finite, this only bounds the work. */
 const MAX_DEPTH = 16;
@@ -38,10 +37,6 @@ const FORMATTED: Readonly<Record<string, string>> = {
   ipv4: '127.0.0.1',
   ipv6: '::1',
 };
-
-function isObj(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The value the schema itself suggests, if any. */
 function hint(schema: Obj): { value: unknown } | undefined {

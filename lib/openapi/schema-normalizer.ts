@@ -6,86 +6,15 @@
  * caller's choice (schema.ts inlines it or names a component). Never throws
  * on input, never mutates it.
  */
+import {
+  BOOLEANS, DROPPED, NUMBERS, STRINGS, SUBSCHEMA, SUBSCHEMA_LIST, SUBSCHEMA_MAP, TYPES, VALUES,
+  copyData, entries, escapePointer, isObj, resolveLocal, validRegex,
+  type Obj,
+} from './schema-keywords.js';
+
 export type JsonSchema = boolean | { [key: string]: unknown };
-type Obj = { [key: string]: unknown };
-
-const TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
-/** Keywords whose value is one subschema. */
-const SUBSCHEMA = new Set([
-  'additionalProperties', 'contains', 'propertyNames', 'not', 'if', 'then', 'else',
-  'unevaluatedItems', 'unevaluatedProperties', 'contentSchema',
-]);
-/** Keywords whose value is a list of subschemas. */
-const SUBSCHEMA_LIST = new Set(['anyOf', 'oneOf', 'allOf', 'prefixItems']);
-/** Keywords whose value is a map of subschemas. */
-const SUBSCHEMA_MAP = new Set(['properties', 'patternProperties', 'dependentSchemas']);
-const NUMBERS = new Set([
-  'minimum', 'maximum', 'multipleOf', 'minLength', 'maxLength', 'minItems', 'maxItems',
-  'minProperties', 'maxProperties', 'minContains', 'maxContains',
-]);
-const STRINGS = new Set(['title', 'description', 'format', 'contentMediaType', 'contentEncoding']);
-const BOOLEANS = new Set(['uniqueItems', 'readOnly', 'writeOnly', 'deprecated']);
-/** Copied as data. */
-const VALUES = new Set(['default', 'const', 'examples']);
-/** Dropped: identifiers and notes that would change how refs resolve or mean nothing here. */
-const DROPPED = new Set(['$schema', '$id', 'id', '$comment', '$anchor', '$dynamicAnchor', '$recursiveAnchor', '$vocabulary', 'nullable', 'additionalItems']);
-
-export function isObj(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Own entries without `__proto__`, which must never become a prototype. */
-function entries(value: Obj): [string, unknown][] {
-  return Object.entries(value).filter(([key]) => key !== '__proto__');
-}
-
-/** A deep copy of JSON data that can carry no prototype. */
-function copyData(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(copyData);
-  if (isObj(value)) {
-    const out: Obj = {};
-    for (const [key, v] of entries(value)) out[key] = copyData(v);
-    return out;
-  }
-  return value;
-}
-
-function escapePointer(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-function validRegex(pattern: unknown): boolean {
-  if (typeof pattern !== 'string') return false;
-  try {
-    new RegExp(pattern, 'u');
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 class Degrade extends Error {}
-
-/** Resolves a local ref ('#', '#/a/b') against the input; undefined if it leads nowhere. */
-function resolveLocal(root: unknown, ref: string): { pointer: string; target: unknown } | undefined {
-  if (!ref.startsWith('#')) return undefined;
-  let fragment: string;
-  try {
-    fragment = decodeURIComponent(ref.slice(1));
-  } catch {
-    return undefined;
-  }
-  if (fragment !== '' && !fragment.startsWith('/')) return undefined; // a named $anchor: not supported
-  let node = root;
-  for (const raw of fragment === '' ? [] : fragment.split('/').slice(1)) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (key === '__proto__') return undefined;
-    if (Array.isArray(node) && /^\d+$/.test(key) && Number(key) < node.length) node = node[Number(key)];
-    else if (isObj(node) && Object.hasOwn(node, key)) node = node[key];
-    else return undefined;
-  }
-  return { pointer: fragment, target: node };
-}
 
 /** What to put where a `$ref` stood. */
 export type RefStrategy = (target: { pointer: string; target: unknown }, branch: readonly string[]) => JsonSchema;
