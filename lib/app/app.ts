@@ -3,8 +3,8 @@
  * what the CLI listens with and what tests drive in-process.
  *
  * It composes one `mcpoRouter` per server with the app-wide parts: request
- * log, security headers, CORS, `/healthz`, API-key auth, the aggregated
- * document and its docs, and JSON 404 and error handlers. It does not listen,
+ * log, security headers, CORS, `/healthz` and `/readyz`, API-key auth, the
+ * aggregated document and its docs, and JSON 404 and error handlers. It does not listen,
  * read files or handle signals; bin/mcpo.ts does.
  *
  * With one server given as `{ server }`, that server's routes are served at
@@ -28,7 +28,7 @@ import { normalizeRootPath, type RouterOptions } from '../options.js';
 import { mcpoRouter, type McpoRouter } from '../router.js';
 import { aggregatedDocument } from './aggregate-route.js';
 import { ConfigError, serverNameProblem, type ServerEntry } from './config.js';
-import { healthHandler, serverHealth, toConfigProblem, type ConfigProblem, type HealthReport } from './health.js';
+import { healthHandler, healthStatus, readyHandler, serverHealth, toConfigProblem, type ConfigProblem, type HealthReport } from './health.js';
 import { InFlight } from './in-flight.js';
 import { growingRedactor, secretsOf, serverLogger } from './secrets.js';
 import { serverEntries, type AppConfig } from './server-entries.js';
@@ -44,7 +44,7 @@ export type SharedRouterOptions = Omit<RouterOptions, 'info' | 'disabledTools' |
 export interface AppOptions {
   /** Tool routes need `Authorization: Bearer <key>` (or Basic with the key as password). @default none: no auth */
   apiKey?: string;
-  /** The key protects every route, docs and documents included; only `/healthz` and CORS preflight stay open. @default false */
+  /** The key protects every route, docs and documents included; only `/healthz`, `/readyz` and CORS preflight stay open. @default false */
   strictAuth?: boolean;
   /** Origins allowed to call from a browser, or `*`; requests from any other origin but the page's own get 403. @default [] */
   corsAllowOrigins?: readonly string[];
@@ -86,7 +86,7 @@ export interface McpoApp extends Express {
   /** Shows a config file that could not be used in `/healthz` (or clears it with null); the servers keep running. */
   setConfigError(error: unknown): void;
   /**
-   * Marks the app as draining (`/healthz` answers 503) and resolves true when
+   * Marks the app as draining (`/healthz` and `/readyz` answer 503) and resolves true when
    * no request is in flight any more, or false when `graceMs` ran out first.
    */
   drain(graceMs: number): Promise<boolean>;
@@ -95,7 +95,7 @@ export interface McpoApp extends Express {
 /** GET and HEAD of documents, docs pages and their assets: readable without a key unless strictAuth. */
 function isDocumentRequest(req: Request): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-  return req.path === '/healthz' || req.path.endsWith('/openapi.json') || /\/docs(\/[^/]*)?$/.test(req.path);
+  return req.path === '/healthz' || req.path === '/readyz' || req.path.endsWith('/openapi.json') || /\/docs(\/[^/]*)?$/.test(req.path);
 }
 
 function isPreflight(req: Request): boolean {
@@ -173,7 +173,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       report[name] = serverHealth(router.status(), paths ? Object.keys(paths).length : 0, redact);
     }
     return {
-      status: draining ? 'draining' : 'ok',
+      status: healthStatus(draining, Object.values(report)),
       generation: servers.generation,
       lastReload: servers.lastReload,
       configError,
@@ -182,6 +182,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
     };
   };
   app.get('/healthz', healthHandler(health));
+  app.get('/readyz', readyHandler(health));
 
   if (options.apiKey) {
     const strict = options.strictAuth ?? false;
