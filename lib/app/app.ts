@@ -39,7 +39,7 @@ export type { AppConfig, SingleServerConfig } from './server-entries.js';
 export type { ReloadResult } from './server-table.js';
 
 /** Options every server's router shares; per-server ones (disabledTools) come from the config. */
-export type SharedRouterOptions = Omit<RouterOptions, 'info' | 'disabledTools' | 'rootPath' | 'logger' | 'bearerAuth'>;
+export type SharedRouterOptions = Omit<RouterOptions, 'name' | 'info' | 'disabledTools' | 'rootPath' | 'logger' | 'bearerAuth'>;
 
 export interface AppOptions {
   /** Tool routes need `Authorization: Bearer <key>` (or Basic with the key as password). @default none: no auth */
@@ -138,6 +138,8 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
     redact,
     mount: (entry) => mcpoRouter(entry.spec, {
       ...options.router,
+      // One server at the root without a name is "default" in /healthz; its messages say its command instead.
+      ...(single && !('name' in config && config.name !== undefined) ? {} : { name: entry.name }),
       disabledTools: entry.disabledTools,
       rootPath,
       bearerAuth,

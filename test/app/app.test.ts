@@ -433,13 +433,44 @@ describe('createApp', function () {
         const health = (await request(app).get('/healthz').expect(200)).body;
         expect(health.servers.broken).to.include({ connected: false, type: 'stdio', tools: 0 });
         expect(health.servers.broken.state).to.be.oneOf(['backing-off', 'connecting']);
-        expect(health.servers.broken.lastError).to.include('ENOENT');
+        expect(health.servers.broken.lastError).to.match(/^MCP server "broken" could not be started: the command "no-such-command-for-mcpo-tests" was not found \(.*ENOENT\)$/);
         expect(JSON.stringify(health)).not.to.include(ENV_SECRET);
         const res = await request(app).post('/broken/anything').send({}).expect(503);
         expect(Number(res.headers['retry-after'])).to.be.within(1, 30);
         const doc = (await request(app).get('/openapi.json').expect(200)).body as Doc & { info: { description: string } };
         expect(doc.info.description).to.include('[broken](./broken/docs) (not connected)');
         await expectValidOpenApi31(doc);
+      } finally {
+        await app.close();
+      }
+    });
+  });
+
+  describe('with a stdio server that exits', () => {
+    it('names it and quotes its stderr in /healthz and in the warning, with config secrets masked in both', async () => {
+      const log = recordingLogger();
+      const app = createApp(
+        {
+          mcpServers: {
+            memory: {
+              command: '/bin/sh',
+              args: ['-c', 'echo "mcp-server-memory: not found" >&2; echo "(token $TOKEN)" >&2; exit 127'],
+              env: { TOKEN: ENV_SECRET },
+            },
+          },
+        },
+        { logger: log, router: { reconnectDelay: 5 } },
+      );
+      try {
+        await app.ready();
+        const expected = 'MCP server "memory" exited (code 127) before it was ready; its stderr ended with:\nmcp-server-memory: not found\n(token ***)';
+        const health = await request(app).get('/healthz');
+        expect(health.body.servers.memory.lastError).to.equal(expected);
+        const warning = log.records.find((r) => r.level === 'warn');
+        expect(warning).to.deep.include({ message: 'MCP server did not start; retrying' });
+        expect(warning!.fields).to.include({ server: 'memory', error: expected });
+        expect(health.text).not.to.include(ENV_SECRET);
+        expect(JSON.stringify(log.records)).not.to.include(ENV_SECRET);
       } finally {
         await app.close();
       }
