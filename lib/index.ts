@@ -12,7 +12,7 @@ export { apiKeyAuth, type ApiKeyAuthOptions } from './http/auth.js';
 export { hostCheck, isLoopbackHost, type HostCheckOptions } from './http/hosts.js';
 export { requestId } from './http/request-id.js';
 export { jsonErrorHandler } from './http/error-handler.js';
-export type { ConfigProblem, HealthReport, ServerHealth } from './app/health.js';
+export type { ConfigProblem, HealthReport, HealthStatus, ServerHealth } from './app/health.js';
 export { createDispatcher, type Dispatcher } from './http/dispatcher.js';
 export {
   McpoError,

@@ -3,10 +3,20 @@
  * one function that validates them. Validation happens once, in the factory;
  * request handlers read resolved values only.
  */
+import { basename } from 'node:path';
 import { parseByteSize } from './http/body.js';
 import { consoleLogger, type Logger } from './common/log.js';
+import type { ResolvedSpec } from './mcp/spec.js';
 
 export interface RouterOptions {
+  /**
+   * The server's name in error messages, `/healthz` and logs, e.g. `MCP server
+   * "memory" exited (code 127) before it was ready`; when given, also the tag
+   * that groups the document's operations (else they are grouped under the
+   * document's title). createApp sets it to the server's key in the config.
+   * @default the command's basename for a stdio server, the URL's host for a remote one
+   */
+  name?: string;
   /** Seconds one tool call may take before it is cancelled and answered with 504. @default 30 */
   toolTimeout?: number;
   /** Upper bound, in seconds, on a per-request timeout asked for with `X-Tool-Timeout` or `?timeout=`. @default 600 */
@@ -27,8 +37,6 @@ export interface RouterOptions {
   reconnectDelayMax?: number;
   /** Overrides for the document's `info` (the CLI's --name, --description, --version). @default taken from the server */
   info?: { title?: string; description?: string; version?: string };
-  /** The tag the document gives every operation (Swagger UI groups operations by tag). @default the document's title */
-  tag?: string;
   /**
    * Declare in the document that calls need `Authorization: Bearer <key>`, so
    * Swagger UI offers "Authorize" and clients know to send it. The router
@@ -48,6 +56,8 @@ export interface RouterOptions {
 }
 
 export interface ResolvedOptions {
+  /** Only when given; `serverName()` supplies the default, which depends on the spec. */
+  readonly name?: string;
   readonly toolTimeoutMs: number;
   readonly toolTimeoutMaxMs: number;
   readonly structuredOutput: boolean;
@@ -58,7 +68,6 @@ export interface ResolvedOptions {
   readonly connectTimeoutMs: number;
   readonly backoff: Readonly<{ initialMs: number; maxMs: number }>;
   readonly info: Readonly<{ title?: string; description?: string; version?: string }>;
-  readonly tag: string | undefined;
   readonly bearerAuth: boolean;
   readonly disabledTools: ReadonlySet<string>;
   readonly rootPath: string;
@@ -80,7 +89,13 @@ export const DEFAULT_OPTIONS = Object.freeze({
   rootPath: '',
 });
 
-const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'info', 'tag', 'logger']);
+const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'name', 'info', 'logger']);
+
+/** The `name` option, or its default for this server: the command's basename, or the URL's host. */
+export function serverName(options: Pick<ResolvedOptions, 'name'>, spec: ResolvedSpec): string {
+  if (options.name !== undefined) return options.name;
+  return spec.type === 'stdio' ? basename(spec.command) : spec.url.host;
+}
 
 /** '' or '/a/b': a leading slash, no trailing one, so it joins with any mount path. */
 export function normalizeRootPath(value: unknown, name = 'rootPath'): string {
@@ -122,12 +137,12 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
   if (bodyLimit === undefined) {
     throw new TypeError('mcpoRouter: "bodyLimit" must be a positive number of bytes or a string such as "512kb" or "1mb"');
   }
+  if (options.name !== undefined && (typeof options.name !== 'string' || options.name.trim() === '')) {
+    throw new TypeError('mcpoRouter: "name" must be a non-empty string, such as the server\'s key in the config');
+  }
   const disabledTools = options.disabledTools ?? DEFAULT_OPTIONS.disabledTools;
   if (!Array.isArray(disabledTools) || !disabledTools.every((t) => typeof t === 'string')) {
     throw new TypeError('mcpoRouter: "disabledTools" must be an array of tool names');
-  }
-  if (options.tag !== undefined && (typeof options.tag !== 'string' || options.tag === '')) {
-    throw new TypeError('mcpoRouter: "tag" must be a non-empty string');
   }
   const reconnectDelay = positive('reconnectDelay', options.reconnectDelay ?? DEFAULT_OPTIONS.reconnectDelay);
   const reconnectDelayMax = positive('reconnectDelayMax', options.reconnectDelayMax ?? Math.max(DEFAULT_OPTIONS.reconnectDelayMax, reconnectDelay));
@@ -135,6 +150,7 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
     throw new TypeError(`mcpoRouter: "reconnectDelay" (${reconnectDelay}) is above "reconnectDelayMax" (${reconnectDelayMax})`);
   }
   return Object.freeze({
+    ...(options.name !== undefined ? { name: options.name } : {}),
     toolTimeoutMs: toolTimeout * 1000,
     toolTimeoutMaxMs: toolTimeoutMax * 1000,
     structuredOutput: options.structuredOutput ?? DEFAULT_OPTIONS.structuredOutput,
@@ -144,7 +160,6 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
     connectTimeoutMs: positive('connectTimeout', options.connectTimeout ?? DEFAULT_OPTIONS.connectTimeout) * 1000,
     backoff: Object.freeze({ initialMs: reconnectDelay * 1000, maxMs: reconnectDelayMax * 1000 }),
     info: Object.freeze({ ...options.info }),
-    tag: options.tag,
     bearerAuth: options.bearerAuth ?? DEFAULT_OPTIONS.bearerAuth,
     disabledTools: new Set(disabledTools),
     rootPath: normalizeRootPath(options.rootPath ?? DEFAULT_OPTIONS.rootPath),

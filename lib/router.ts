@@ -24,7 +24,7 @@ import {
 import { jsonErrorHandler } from './http/error-handler.js';
 import { buildDocument, servedDocument, serversUrl } from './openapi/document.js';
 import { decodeSegment } from './http/path-segment.js';
-import { resolveOptions, type ResolvedOptions, type RouterOptions } from './options.js';
+import { resolveOptions, serverName, type ResolvedOptions, type RouterOptions } from './options.js';
 import { requestId } from './http/request-id.js';
 import { toSuccessBody, toToolError } from './http/results.js';
 import { resolveSpec, type ServerSpec } from './mcp/spec.js';
@@ -192,7 +192,8 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     });
     const document = buildDocument(table, meta, {
       info: opts.info,
-      ...(opts.tag !== undefined ? { tag: opts.tag } : {}),
+      // A named server's operations are grouped under its name, as in the aggregated document.
+      ...(opts.name !== undefined ? { tag: opts.name } : {}),
       structuredOutput: opts.structuredOutput,
       bearerAuth: opts.bearerAuth,
     });
@@ -202,6 +203,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   };
 
   const upstream = new Upstream(resolved, {
+    name: serverName(opts, resolved),
     logger,
     connectTimeoutMs: opts.connectTimeoutMs,
     retryAfter: opts.retryAfter,

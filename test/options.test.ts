@@ -3,7 +3,8 @@
  */
 import { expect } from 'chai';
 import { consoleLogger, silentLogger } from '../lib/common/log.js';
-import { DEFAULT_OPTIONS, resolveOptions, type RouterOptions } from '../lib/options.js';
+import { resolveSpec } from '../lib/mcp/spec.js';
+import { DEFAULT_OPTIONS, resolveOptions, serverName, type RouterOptions } from '../lib/options.js';
 
 const DEFAULTS = {
   toolTimeoutMs: 30_000,
@@ -15,7 +16,6 @@ const DEFAULTS = {
   connectTimeoutMs: 30_000,
   backoff: { initialMs: 500, maxMs: 30_000 },
   info: {},
-  tag: undefined,
   bearerAuth: false,
   disabledTools: new Set(),
   rootPath: '',
@@ -159,15 +159,28 @@ describe('resolveOptions', () => {
       }
     });
 
-    it('a tag that is not a non-empty string', () => {
-      for (const tag of ['', 5, null]) {
-        expect(() => resolveOptions(loose({ tag })), String(tag)).to.throw(TypeError, /"tag"/);
+    it('a name that is not a non-empty string', () => {
+      for (const name of ['', '  ', 5, null]) {
+        expect(() => resolveOptions(loose({ name })), String(name)).to.throw(TypeError, /"name" must be a non-empty string/);
       }
     });
 
     it('options that are not an object', () => {
       expect(() => resolveOptions(null as unknown as RouterOptions)).to.throw(TypeError);
       expect(() => resolveOptions(5 as unknown as RouterOptions)).to.throw(TypeError);
+    });
+  });
+
+  describe('name', () => {
+    it('is the given name', () => {
+      const spec = resolveSpec({ command: '/usr/bin/npx', args: ['-y', 'x'] });
+      expect(serverName(resolveOptions({ name: 'memory' }), spec)).to.equal('memory');
+    });
+
+    it('defaults to the command’s basename for stdio and the URL’s host for a remote server', () => {
+      expect(serverName(resolveOptions(), resolveSpec({ command: '/usr/local/bin/uvx', args: ['mcp-server-time'] }))).to.equal('uvx');
+      expect(serverName(resolveOptions(), resolveSpec({ command: 'npx' }))).to.equal('npx');
+      expect(serverName(resolveOptions(), resolveSpec({ type: 'sse', url: 'http://user:pw@mcp.example.com:8001/sse' }))).to.equal('mcp.example.com:8001');
     });
   });
 

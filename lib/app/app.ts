@@ -3,8 +3,8 @@
  * what the CLI listens with and what tests drive in-process.
  *
  * It composes one `mcpoRouter` per server with the app-wide parts: request
- * log, security headers, CORS, `/healthz`, API-key auth, the aggregated
- * document and its docs, and JSON 404 and error handlers. It does not listen,
+ * log, security headers, CORS, `/healthz` and `/readyz`, API-key auth, the
+ * aggregated document and its docs, and JSON 404 and error handlers. It does not listen,
  * read files or handle signals; bin/mcpo.ts does.
  *
  * With one server given as `{ server }`, that server's routes are served at
@@ -28,7 +28,7 @@ import { normalizeRootPath, type RouterOptions } from '../options.js';
 import { mcpoRouter, type McpoRouter } from '../router.js';
 import { aggregatedDocument } from './aggregate-route.js';
 import { ConfigError, serverNameProblem, type ServerEntry } from './config.js';
-import { healthHandler, serverHealth, toConfigProblem, type ConfigProblem, type HealthReport } from './health.js';
+import { healthHandler, healthStatus, readyHandler, serverHealth, toConfigProblem, type ConfigProblem, type HealthReport } from './health.js';
 import { InFlight } from './in-flight.js';
 import { growingRedactor, secretsOf, serverLogger } from './secrets.js';
 import { serverEntries, type AppConfig } from './server-entries.js';
@@ -39,12 +39,12 @@ export type { AppConfig, SingleServerConfig } from './server-entries.js';
 export type { ReloadResult } from './server-table.js';
 
 /** Options every server's router shares; per-server ones (disabledTools) come from the config. */
-export type SharedRouterOptions = Omit<RouterOptions, 'info' | 'tag' | 'disabledTools' | 'rootPath' | 'logger' | 'bearerAuth'>;
+export type SharedRouterOptions = Omit<RouterOptions, 'name' | 'info' | 'disabledTools' | 'rootPath' | 'logger' | 'bearerAuth'>;
 
 export interface AppOptions {
   /** Tool routes need `Authorization: Bearer <key>` (or Basic with the key as password). @default none: no auth */
   apiKey?: string;
-  /** The key protects every route, docs and documents included; only `/healthz` and CORS preflight stay open. @default false */
+  /** The key protects every route, docs and documents included; only `/healthz`, `/readyz` and CORS preflight stay open. @default false */
   strictAuth?: boolean;
   /** Origins allowed to call from a browser, or `*`; requests from any other origin but the page's own get 403. @default [] */
   corsAllowOrigins?: readonly string[];
@@ -86,7 +86,7 @@ export interface McpoApp extends Express {
   /** Shows a config file that could not be used in `/healthz` (or clears it with null); the servers keep running. */
   setConfigError(error: unknown): void;
   /**
-   * Marks the app as draining (`/healthz` answers 503) and resolves true when
+   * Marks the app as draining (`/healthz` and `/readyz` answer 503) and resolves true when
    * no request is in flight any more, or false when `graceMs` ran out first.
    */
   drain(graceMs: number): Promise<boolean>;
@@ -101,7 +101,7 @@ function documentRequests(prefix: string): (req: Request) => boolean {
   const roots = new Set([prefix || '/', `${prefix}/`].map((p) => p.toLowerCase()));
   return function isDocumentRequest(req) {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-    return req.path === '/healthz' || req.path.endsWith('/openapi.json') || /\/docs(\/[^/]*)?$/.test(req.path) || roots.has(req.path.toLowerCase());
+    return req.path.endsWith('/openapi.json') || /\/docs(\/[^/]*)?$/.test(req.path) || roots.has(req.path.toLowerCase());
   };
 }
 
@@ -145,13 +145,13 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
     redact,
     mount: (entry) => mcpoRouter(entry.spec, {
       ...options.router,
+      // One server at the root without a name is "default" in /healthz; its messages say its command instead.
+      ...(single && !('name' in config && config.name !== undefined) ? {} : { name: entry.name }),
       disabledTools: entry.disabledTools,
       rootPath,
       bearerAuth,
       // One server at the root takes the document's info from the command line, as the original does.
       ...(single && options.info ? { info: options.info } : {}),
-      // A mounted server's operations are grouped under its name, as in the aggregated document.
-      ...(single ? {} : { tag: entry.name }),
       logger: serverLogger(logger, entry.name, redact),
     }),
   });
@@ -182,7 +182,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       report[name] = serverHealth(router.status(), paths ? Object.keys(paths).length : 0, redact);
     }
     return {
-      status: draining ? 'draining' : 'ok',
+      status: healthStatus(draining, Object.values(report)),
       generation: servers.generation,
       lastReload: servers.lastReload,
       configError,
@@ -191,6 +191,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
     };
   };
   app.get('/healthz', healthHandler(health));
+  app.get('/readyz', readyHandler(health));
 
   if (options.apiKey) {
     const strict = options.strictAuth ?? false;

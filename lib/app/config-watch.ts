@@ -52,9 +52,26 @@ export function watchConfig(options: ConfigWatchOptions): ConfigWatcher {
   /** The text last read, so unrelated events in the directory cost one read. */
   let lastText: string | undefined;
 
+  /**
+   * Says that a file was read and accepted, at info: a fix and a save that
+   * changed no server would otherwise go unseen. What changed is logged by
+   * the server table itself ("config reloaded", with the names).
+   */
+  const accepted = (result: ReloadResult, wasBroken: boolean): void => {
+    const again = wasBroken ? ' again' : '';
+    if (result.added.length + result.changed.length + result.removed.length === 0) {
+      logger.info(`config OK${again}, no server changed`);
+    } else if (!result.applied) {
+      logger.info(`config OK${again}, but no changed server could start; the previous ones keep serving`);
+    } else if (wasBroken) {
+      logger.info('config OK again, changes applied', { generation: result.generation });
+    }
+  };
+
   // One reload at a time; saves during one ask for exactly one more.
   const reload = coalesced(async (): Promise<void> => {
     if (closed) return;
+    const wasBroken = lastError !== undefined;
     let config: AppConfig;
     try {
       config = await options.load();
@@ -66,14 +83,16 @@ export function watchConfig(options: ConfigWatchOptions): ConfigWatcher {
       lastError = message;
       return;
     }
-    lastError = undefined;
     try {
       const result = await app.reload(config);
+      lastError = undefined;
       app.setConfigError(null);
-      if (!result.applied) logger.debug('config read again; nothing changed');
+      accepted(result, wasBroken);
     } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
       app.setConfigError(err);
-      logger.error(`config not reloaded: ${err instanceof Error ? err.message : String(err)}`);
+      logger.error(`config not reloaded: ${message}`);
+      lastError = message;
     }
   });
 

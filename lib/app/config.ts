@@ -9,7 +9,8 @@
  * instead. Pure apart from `loadConfig` reading the file; nothing is started.
  */
 import { readFile } from 'node:fs/promises';
-import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { parse, type ParseError } from 'jsonc-parser';
+import { describeParseError } from './parse-errors.js';
 import { resolveSpec, type ServerSpec, type TransportType } from '../mcp/spec.js';
 
 /** One server to mount, as read from the file. */
@@ -52,7 +53,7 @@ export class ConfigError extends Error {
 }
 
 /** Mount names a server may not take: the app's own routes at the same level. */
-const RESERVED_SERVER_NAMES: ReadonlySet<string> = new Set(['docs', 'openapi.json', 'healthz', '.', '..']);
+const RESERVED_SERVER_NAMES: ReadonlySet<string> = new Set(['docs', 'openapi.json', 'healthz', 'readyz', '.', '..']);
 const SERVER_NAME = /^[A-Za-z0-9_.~-]{1,128}$/;
 
 const STDIO_KEYS = new Set(['type', 'command', 'args', 'env', 'cwd']);
@@ -186,7 +187,7 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Mcp
   const first = errors[0];
   if (first) {
     const { line, column } = lineAndColumn(text, first.offset);
-    throw new ConfigError(`not valid JSON (${printParseErrorCode(first.error)})`, file, line, column);
+    throw new ConfigError(`not valid JSON: ${describeParseError(first, text)}`, file, line, column);
   }
   const fail = (message: string): never => {
     throw new ConfigError(message, file);

@@ -1,7 +1,12 @@
 /**
- * The `/healthz` report: whether the app is serving, which configuration
- * generation it runs, and the state of each server. Pure, apart from the
- * handler reading the report it is given.
+ * The `/healthz` and `/readyz` report: whether the app is serving, which
+ * configuration generation it runs, and the state of each server. Pure, apart
+ * from the handlers reading the report they are given.
+ *
+ * The two differ only in their status code. `/healthz` is for liveness: 200
+ * while the process serves, `degraded` included, since restarting a process
+ * that is retrying a server would not bring that server back; 503 once it
+ * drains. `/readyz` is for readiness: 200 only when every server is connected.
  *
  * It needs no key, so it shows nothing secret: no env values, headers, URL
  * credentials, API key or child stderr. Error text from a server is passed
@@ -39,9 +44,15 @@ export interface ConfigProblem {
   since: string;
 }
 
+export type HealthStatus = 'ok' | 'degraded' | 'draining';
+
 export interface HealthReport {
-  /** `draining` once shutdown has begun; the endpoint then answers 503. */
-  status: 'ok' | 'draining';
+  /**
+   * `ok` when every server is connected; `degraded` while one is not (still
+   * connecting, or backing off after a failure); `draining` once shutdown has
+   * begun. `/healthz` answers 503 only for `draining`, `/readyz` for all but `ok`.
+   */
+  status: HealthStatus;
   /** 1 at start; one more for every applied reload. */
   generation: number;
   /** When the last reload was applied (ISO time), or null. */
@@ -66,8 +77,24 @@ export function serverHealth(status: UpstreamStatus, tools: number, redact: Reda
   };
 }
 
+/** `draining` wins; otherwise `ok` only when every server is connected (no servers: ok). */
+export function healthStatus(draining: boolean, servers: Iterable<ServerHealth>): HealthStatus {
+  if (draining) return 'draining';
+  for (const server of servers) if (!server.connected) return 'degraded';
+  return 'ok';
+}
+
+/** Liveness: 200 unless draining. */
 export function healthHandler(report: () => HealthReport): RequestHandler {
   return function healthz(_req, res) {
+    const body = report();
+    res.status(body.status === 'draining' ? 503 : 200).set('Cache-Control', 'no-store').json(body);
+  };
+}
+
+/** Readiness: 200 only when every server is connected. */
+export function readyHandler(report: () => HealthReport): RequestHandler {
+  return function readyz(_req, res) {
     const body = report();
     res.status(body.status === 'ok' ? 200 : 503).set('Cache-Control', 'no-store').json(body);
   };

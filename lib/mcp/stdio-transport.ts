@@ -13,6 +13,11 @@
  * - Because the children no longer share mcpo's terminal fate, an exit hook
  *   kills every group still alive if mcpo exits without closing them.
  *
+ * - onclose waits for the child's stdout and stderr to end (they close after
+ *   the exit, and a last stderr chunk often says why it exited), but no
+ *   longer than STREAMS_GRACE_MS after the exit: a process that escaped the
+ *   group may hold the pipes open for ever. `exit` tells how it ended.
+ *
  * Never a shell: the command and its arguments are passed to spawn() as given.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -20,6 +25,7 @@ import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js
 import { STDIO_DEFAULT_MAX_BUFFER_SIZE, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { ChildExit } from './exit-report.js';
 
 export interface StdioParams {
   command: string;
@@ -31,6 +37,8 @@ export interface StdioParams {
 
 /** How long close() waits after closing stdin, and again after SIGTERM. */
 const CLOSE_STEP_MS = 2000;
+/** How long after the child's exit onclose waits for its pipes to deliver the rest and end. */
+const STREAMS_GRACE_MS = 1000;
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const OWN_GROUP = process.platform !== 'win32';
@@ -68,6 +76,7 @@ export class StdioTransport implements Transport {
   #pendingBytes = 0;
   #child: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
+  #exit: ChildExit | undefined;
 
   constructor(params: StdioParams, onStderr: (chunk: string) => void = () => {}) {
     this.#params = params;
@@ -76,6 +85,11 @@ export class StdioTransport implements Transport {
 
   get pid(): number | undefined {
     return this.#child?.pid;
+  }
+
+  /** How the child ended, once it has; undefined while it runs or when it never started. */
+  get exit(): ChildExit | undefined {
+    return this.#exit;
   }
 
   start(): Promise<void> {
@@ -90,20 +104,27 @@ export class StdioTransport implements Transport {
       windowsHide: true,
     });
     this.#child = child;
+    let ended = false;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      if (this.#child === child) this.#child = undefined;
+      this.onclose?.();
+    };
     this.#exited = new Promise((resolve) =>
-      child.once('exit', () => {
+      child.once('exit', (code, signal) => {
+        this.#exit = { code, signal };
         if (child.pid !== undefined) {
           liveGroups.delete(child.pid);
           // The leader is gone; anything it started must not linger (and would hold the pipes open).
           signalGroup(child.pid, 'SIGKILL');
         }
+        setTimeout(end, STREAMS_GRACE_MS).unref();
         resolve();
       }),
     );
-    child.once('close', () => {
-      if (this.#child === child) this.#child = undefined;
-      this.onclose?.();
-    });
+    // 'close' comes once stdout and stderr have ended, so every chunk of them has been read by then.
+    child.once('close', end);
     // An unread pipe fills and then blocks the child: stderr is always drained.
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => this.#onStderr(chunk));
     child.stdout!.on('data', (chunk: Buffer) => this.#read(chunk));

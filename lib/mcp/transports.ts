@@ -16,6 +16,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ResolvedSpec } from './spec.js';
+import type { ChildExit } from './exit-report.js';
 import { StdioTransport } from './stdio-transport.js';
 
 export interface TransportHooks {
@@ -27,6 +28,8 @@ export interface BuiltTransport {
   transport: Transport;
   /** The child's process id, for stdio servers once started. */
   pid(): number | undefined;
+  /** How the stdio child ended, once it has (known by the time the transport reports its close). */
+  exit(): ChildExit | undefined;
 }
 
 const forwarded = new AsyncLocalStorage<Readonly<Record<string, string>>>();
@@ -53,7 +56,7 @@ export function createTransport(spec: ResolvedSpec, hooks: TransportHooks = {}):
         { command: spec.command, args: spec.args, env: spec.env, ...(spec.cwd !== undefined ? { cwd: spec.cwd } : {}) },
         (chunk) => hooks.onStderr?.(chunk),
       );
-      return { transport, pid: () => transport.pid };
+      return { transport, pid: () => transport.pid, exit: () => transport.exit };
     }
     case 'sse': {
       // The SDK applies requestInit headers to both the event stream and the POSTs.
@@ -61,14 +64,14 @@ export function createTransport(spec: ResolvedSpec, hooks: TransportHooks = {}):
         requestInit: { headers: spec.headers },
         ...(spec.forwardHeaders.length > 0 ? { fetch: forwardingFetch } : {}),
       });
-      return { transport, pid: () => undefined };
+      return { transport, pid: () => undefined, exit: () => undefined };
     }
     case 'streamable-http': {
       const transport = new StreamableHTTPClientTransport(spec.url, {
         requestInit: { headers: spec.headers },
         ...(spec.forwardHeaders.length > 0 ? { fetch: forwardingFetch } : {}),
       });
-      return { transport, pid: () => undefined };
+      return { transport, pid: () => undefined, exit: () => undefined };
     }
   }
 }

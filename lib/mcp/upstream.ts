@@ -11,8 +11,10 @@
  * new session) and lists the tools again (tool-list.ts), so a server that
  * changed while it was away is served as it is now; it re-lists when the
  * server says the list changed. Calls go through tool-call.ts over the
- * session of the moment. It knows nothing of HTTP; the router maps what it
- * throws with http/errors.ts.
+ * session of the moment. A stdio child that exits or cannot be run is
+ * described by exit-report.ts, naming the server and quoting its stderr.
+ * It knows nothing of HTTP; the router maps what it throws with
+ * http/errors.ts.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ToolListChangedNotificationSchema, type CallToolResult, type Implementation, type Tool } from '@modelcontextprotocol/sdk/types.js';
@@ -23,6 +25,7 @@ import type { Logger } from '../common/log.js';
 import type { ResolvedSpec } from './spec.js';
 import { serverMeta, type ServerMeta, type UpstreamState, type UpstreamStatus } from './status.js';
 import { callTool, type CallLink, type CallOptions } from './tool-call.js';
+import { exitMessage, spawnFailure, spawnFailureMessage } from './exit-report.js';
 import { endsSession, httpStatusOf, messageOf } from './transport-errors.js';
 import { listAllTools } from './tool-list.js';
 import { createTransport, type BuiltTransport } from './transports.js';
@@ -31,6 +34,8 @@ import { VERSION } from '../common/version.js';
 export type { ServerMeta, UpstreamState, UpstreamStatus } from './status.js';
 
 export interface UpstreamOptions {
+  /** The server's name in error messages ("MCP server "memory" exited …"). */
+  name: string;
   logger: Logger;
   connectTimeoutMs: number;
   retryAfter: number;
@@ -50,6 +55,8 @@ const STDERR_TAIL_CHARS = 8192;
 interface Session {
   client: Client;
   built: BuiltTransport;
+  /** What this attempt's child wrote to stderr (a bounded tail), quoted when it exits. */
+  stderr: string;
 }
 
 export class Upstream {
@@ -142,16 +149,18 @@ export class Upstream {
     const client = new Client(CLIENT_INFO, { capabilities: {} });
     const built = createTransport(this.spec, {
       onStderr: (chunk) => {
-        // A bounded tail: a chatty child costs at most this much memory.
+        // Bounded tails: a chatty child costs at most this much memory.
         this.#stderr = (this.#stderr + chunk).slice(-STDERR_TAIL_CHARS);
+        session.stderr = (session.stderr + chunk).slice(-STDERR_TAIL_CHARS);
         this.options.logger.debug('server stderr', { chunk });
       },
     });
-    const session: Session = { client, built };
+    const session: Session = { client, built, stderr: '' };
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
       if (this.#session === session) void this.refreshTools();
     });
-    client.onclose = () => this.#lost(session, this.spec.type === 'stdio' ? 'the server process exited' : 'the connection closed');
+    client.onclose = () =>
+      this.#lost(session, this.#ended(session, true) ?? (this.spec.type === 'stdio' ? 'the server process exited' : 'the connection closed'));
     client.onerror = (err) => {
       if (!endsSession(err, this.spec.type)) return this.options.logger.debug('transport error', { error: messageOf(err) });
       // A failed send is reported here first, then thrown to its call; wait a turn, so that call can
@@ -179,9 +188,26 @@ export class Upstream {
     } catch (err) {
       // Closed, or replaced, while connecting: whoever did that owns the state now.
       if (this.#session !== session) return;
-      this.#settleFirst(err);
-      this.#retry(session, err);
+      // "Connection closed" says nothing; a child that exited or never ran is described instead.
+      const ended = this.#ended(session, false, err);
+      const error = ended === undefined ? err : new Error(ended, { cause: err });
+      this.#settleFirst(error);
+      this.#retry(session, error);
     }
+  }
+
+  /**
+   * Why a stdio session ended, naming the server and quoting its stderr:
+   * the command could not be run, or the child exited. Undefined while the
+   * child runs (a timeout, say) and for remote servers. The transport reports
+   * its close only after the child's stderr has ended, so the tail is whole.
+   */
+  #ended(session: Session, ready: boolean, err?: unknown): string | undefined {
+    if (this.spec.type !== 'stdio') return undefined;
+    const spawnError = spawnFailure(err);
+    if (spawnError) return spawnFailureMessage(this.options.name, this.spec.command, this.spec.cwd, spawnError);
+    const exit = session.built.exit();
+    return exit && exitMessage(this.options.name, exit, ready, session.stderr);
   }
 
   /**
@@ -212,7 +238,11 @@ export class Upstream {
     this.#nextAttemptAt = Date.now() + delay;
     // The same failure again and again is logged once at warn, then at debug.
     const log = message === this.#lastError ? this.options.logger.debug : this.options.logger.warn;
-    log('could not reach MCP server; retrying', { type: this.spec.type, error: message, retryInMs: delay });
+    log(this.spec.type === 'stdio' ? 'MCP server did not start; retrying' : 'could not reach MCP server; retrying', {
+      type: this.spec.type,
+      error: message,
+      retryInMs: delay,
+    });
     this.#setState('backing-off', err);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;

@@ -1,6 +1,6 @@
 /**
  * createApp in-process: three servers over three transports in one config,
- * auth on every kind of route, /healthz, the aggregated document, security
+ * auth on every kind of route, /healthz and /readyz, the aggregated document, security
  * headers, CORS, single-server mode and draining.
  */
 import { expect } from 'chai';
@@ -8,7 +8,7 @@ import request from 'supertest';
 import { ConfigError, createApp, silentLogger, type McpoApp } from '../../lib/index.js';
 import { expectValidOpenApi31, type Doc } from '../helpers/openapi.js';
 import { recordingLogger } from '../helpers/logger.js';
-import { kitchenSinkStdio, startKitchenSink, type RunningServer } from '../helpers/servers.js';
+import { kitchenSinkStdio, startKitchenSink, unrulyStdio, type RunningServer } from '../helpers/servers.js';
 
 const KEY = 'test-key-0123456789';
 const ENV_SECRET = 'env-secret-value-42';
@@ -322,7 +322,7 @@ describe('createApp', function () {
   });
 
   describe('draining', () => {
-    it('waits for calls in flight, answers /healthz with 503 draining meanwhile', async () => {
+    it('waits for calls in flight, answers /healthz and /readyz with 503 draining meanwhile', async () => {
       const app = createApp({ server: kitchenSinkStdio() }, { logger: silentLogger });
       try {
         await app.ready();
@@ -330,9 +330,11 @@ describe('createApp', function () {
         await new Promise((r) => setTimeout(r, 150));
         const started = Date.now();
         const drained = app.drain(5000);
-        const health = await request(app).get('/healthz');
-        expect(health.status).to.equal(503);
-        expect(health.body.status).to.equal('draining');
+        for (const path of ['/healthz', '/readyz']) {
+          const health = await request(app).get(path);
+          expect(health.status, path).to.equal(503);
+          expect(health.body.status, path).to.equal('draining');
+        }
         expect(await drained).to.equal(true);
         expect(Date.now() - started).to.be.above(200);
         expect((await call).status).to.equal(200);
@@ -356,6 +358,69 @@ describe('createApp', function () {
     });
   });
 
+  describe('health and readiness', () => {
+    const both = async (app: McpoApp) => {
+      const [health, ready] = await Promise.all([request(app).get('/healthz'), request(app).get('/readyz')]);
+      expect(ready.headers['cache-control']).to.equal('no-store');
+      return { health, ready };
+    };
+
+    it('answers ok with 200 on both when every server is connected', async () => {
+      const app = createApp({ mcpServers: { a: kitchenSinkStdio(), b: unrulyStdio() } }, { logger: silentLogger });
+      try {
+        await app.ready();
+        const { health, ready } = await both(app);
+        expect([health.status, health.body.status]).to.deep.equal([200, 'ok']);
+        expect([ready.status, ready.body.status]).to.deep.equal([200, 'ok']);
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('answers degraded while a server is down: 200 on /healthz, so a liveness probe lets it retry, 503 on /readyz', async () => {
+      const app = createApp(
+        { mcpServers: { good: kitchenSinkStdio(), dead: unrulyStdio(['--exit-at-once']) } },
+        { logger: silentLogger, router: { reconnectDelay: 0.2 } },
+      );
+      try {
+        await app.ready();
+        const { health, ready } = await both(app);
+        expect([health.status, health.body.status]).to.deep.equal([200, 'degraded']);
+        expect([ready.status, ready.body.status]).to.deep.equal([503, 'degraded']);
+        expect(health.body.servers.good).to.include({ connected: true });
+        expect(health.body.servers.dead).to.include({ connected: false });
+        // The same report on both, so a failed readiness probe says which server is missing.
+        expect(Object.keys(ready.body)).to.deep.equal(Object.keys(health.body));
+        expect(ready.body.servers.dead.connected).to.equal(false);
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('answers degraded and 503 on /readyz while a server is still connecting', async () => {
+      const app = createApp({ mcpServers: { a: kitchenSinkStdio() } }, { logger: silentLogger });
+      try {
+        const { health, ready } = await both(app);
+        expect(health.body.servers.a.state).to.equal('connecting');
+        expect([health.status, health.body.status, ready.status]).to.deep.equal([200, 'degraded', 503]);
+        await app.ready();
+        expect((await request(app).get('/readyz')).status).to.equal(200);
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('leaves /readyz open without a key, even with --strict-auth', async () => {
+      const app = createApp({ mcpServers: {} }, { logger: silentLogger, apiKey: KEY, strictAuth: true });
+      try {
+        const res = await request(app).get('/readyz').expect(200);
+        expect(res.body).to.include({ status: 'ok' });
+      } finally {
+        await app.close();
+      }
+    });
+  });
+
   describe('with a server that cannot start', () => {
     it('serves the others, reports it failed in /healthz and answers 503 for its tools', async () => {
       const app = createApp(
@@ -368,13 +433,44 @@ describe('createApp', function () {
         const health = (await request(app).get('/healthz').expect(200)).body;
         expect(health.servers.broken).to.include({ connected: false, type: 'stdio', tools: 0 });
         expect(health.servers.broken.state).to.be.oneOf(['backing-off', 'connecting']);
-        expect(health.servers.broken.lastError).to.include('ENOENT');
+        expect(health.servers.broken.lastError).to.match(/^MCP server "broken" could not be started: the command "no-such-command-for-mcpo-tests" was not found \(.*ENOENT\)$/);
         expect(JSON.stringify(health)).not.to.include(ENV_SECRET);
         const res = await request(app).post('/broken/anything').send({}).expect(503);
         expect(Number(res.headers['retry-after'])).to.be.within(1, 30);
         const doc = (await request(app).get('/openapi.json').expect(200)).body as Doc & { info: { description: string } };
         expect(doc.info.description).to.include('[broken](./broken/docs) (not connected)');
         await expectValidOpenApi31(doc);
+      } finally {
+        await app.close();
+      }
+    });
+  });
+
+  describe('with a stdio server that exits', () => {
+    it('names it and quotes its stderr in /healthz and in the warning, with config secrets masked in both', async () => {
+      const log = recordingLogger();
+      const app = createApp(
+        {
+          mcpServers: {
+            memory: {
+              command: '/bin/sh',
+              args: ['-c', 'echo "mcp-server-memory: not found" >&2; echo "(token $TOKEN)" >&2; exit 127'],
+              env: { TOKEN: ENV_SECRET },
+            },
+          },
+        },
+        { logger: log, router: { reconnectDelay: 5 } },
+      );
+      try {
+        await app.ready();
+        const expected = 'MCP server "memory" exited (code 127) before it was ready; its stderr ended with:\nmcp-server-memory: not found\n(token ***)';
+        const health = await request(app).get('/healthz');
+        expect(health.body.servers.memory.lastError).to.equal(expected);
+        const warning = log.records.find((r) => r.level === 'warn');
+        expect(warning).to.deep.include({ message: 'MCP server did not start; retrying' });
+        expect(warning!.fields).to.include({ server: 'memory', error: expected });
+        expect(health.text).not.to.include(ENV_SECRET);
+        expect(JSON.stringify(log.records)).not.to.include(ENV_SECRET);
       } finally {
         await app.close();
       }

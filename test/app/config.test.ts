@@ -7,7 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { printParseErrorCode } from 'jsonc-parser';
 import { ConfigError, loadConfig, normalizeConfig, parseConfig } from '../../lib/app/config.js';
+import { describeParseError } from '../../lib/app/parse-errors.js';
 
 /** The example config from the original's README, comments and all. */
 const ORIGINAL_EXAMPLE = `{
@@ -74,12 +76,46 @@ describe('parseConfig', () => {
     });
 
     it('names the file, line and column of a syntax error', () => {
-      const err = expectConfigError(() => parse('{\n  "mcpServers": {\n    "a": 1\n    "b": 2\n  }\n}'), /^c\.json:4:5: not valid JSON/);
+      const err = expectConfigError(() => parse('{\n  "mcpServers": {\n    "a": 1\n    "b": 2\n  }\n}'), /^c\.json:4:5: not valid JSON: expected a comma$/);
       expect([err.line, err.column]).to.deep.equal([4, 5]);
     });
 
-    it('rejects an empty file', () => {
-      expectConfigError(() => parse(''), /not valid JSON/);
+    it('rejects an empty file, saying it is empty', () => {
+      expectConfigError(() => parse(''), /^c\.json:1:1: not valid JSON: the file is empty$/);
+    });
+
+    const syntaxErrors: [string, string, string][] = [
+      ['{\n  "a": 1\n  "b": 2\n}', '3:3', 'expected a comma'],
+      ['{ "a": }', '1:8', 'expected a value'],
+      ['{ "a" 1 }', '1:7', 'expected a colon after the property name'],
+      ['{ "a": 1,, }', '1:10', 'expected a property name in double quotes'],
+      ['{ a: 1 }', '1:3', 'unexpected character "a" (property names and strings need double quotes)'],
+      ['{ "a": @ }', '1:8', 'unexpected character "@"'],
+      ['{ "mcpServers": {\n', '2:1', 'unexpected end of file (expected a closing brace "}")'],
+      ['[1, 2', '1:6', 'unexpected end of file (expected a closing bracket "]")'],
+      ['{ "a": ', '1:8', 'unexpected end of file (expected a value)'],
+      ['{} {}', '1:4', 'expected the end of the file after the value'],
+      ['{ "a": [1 }', '1:11', 'expected a comma'],
+      ['/* a comment', '1:1', 'a comment that is never closed (a "/*" without "*/")'],
+      ['{ "a": "text }', '1:8', 'a string that is never closed (a missing closing quote)'],
+      ['{ "a": 1. }', '1:8', 'a number that ends too early'],
+      ['{ "a": "\\u12" }', '1:8', 'not a valid unicode escape (write \\u followed by 4 hex digits)'],
+      ['{ "a": "\\q" }', '1:8', 'not a valid escape in a string (write \\\\ for a backslash)'],
+      ['{ "a": "tab\there" }', '1:8', 'a control character in a string (write \\n for a new line, \\t for a tab)'],
+    ];
+    for (const [text, where, words] of syntaxErrors) {
+      it(`says "${words}" at ${where} for ${JSON.stringify(text)}`, () => {
+        const err = expectConfigError(() => parse(text), /not valid JSON/);
+        expect(err.message).to.equal(`c.json:${where}: not valid JSON: ${words}`);
+        expect(`${err.line}:${err.column}`).to.equal(where);
+      });
+    }
+
+    it('has words, not a code name, for every error code the parser has', () => {
+      for (let code = 1; printParseErrorCode(code) !== '<unknown ParseErrorCode>'; code++) {
+        const words = describeParseError({ error: code, offset: 0, length: 1 }, '{ "a": 1 }');
+        expect(words, printParseErrorCode(code)).not.to.match(/^a syntax error|[a-z][A-Z]/);
+      }
     });
 
     it('reads the repository’s examples/config.json', async () => {
@@ -192,7 +228,7 @@ describe('parseConfig', () => {
       });
     }
 
-    for (const name of ['docs', 'openapi.json', 'healthz', 'Docs', 'HEALTHZ']) {
+    for (const name of ['docs', 'openapi.json', 'healthz', 'readyz', 'Docs', 'HEALTHZ', 'ReadyZ']) {
       it(`rejects the reserved server name ${name}`, () => {
         expectConfigError(() => parse(JSON.stringify({ mcpServers: { [name]: { command: 'x' } } })), /is taken by mcpo's own route/);
       });

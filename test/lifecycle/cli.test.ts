@@ -135,7 +135,13 @@ describe('mcpo under change and under stress', function () {
     }, 'the dead server to fail once', 15_000);
     expect(first.connected).to.equal(false);
     expect(first.state).to.be.oneOf(['backing-off', 'connecting']);
-    expect(first.lastError).to.be.a('string');
+    expect(first.lastError).to.equal('MCP server "dead" exited (code 1) before it was ready; its stderr ended with:\nunruly: exiting at once, as asked');
+    // Alive but not ready: a liveness probe leaves it be, a readiness probe holds traffic back.
+    expect((await health(p.url)).status).to.equal('degraded');
+    expect((await fetch(`${p.url}/readyz`)).status).to.equal(503);
+    expect(p.stderr()).to.include(
+      'mcpo warn: MCP server did not start; retrying {"server":"dead","type":"stdio","error":"MCP server \\"dead\\" exited (code 1) before it was ready; its stderr ended with:\\nunruly: exiting at once, as asked"',
+    );
     const res = await fetch(`${p.url}/dead/pid`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(res.status).to.equal(503);
     expect(Number(res.headers.get('retry-after'))).to.be.within(1, 30);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
 import { createApp, loadConfig, silentLogger, watchConfig, type ConfigWatcher, type McpoApp } from '../../lib/index.js';
+import { recordingLogger } from '../helpers/logger.js';
 import { isAlive } from '../helpers/mcpo.js';
 import { unrulyStdio } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
@@ -201,6 +202,36 @@ describe('watchConfig', function () {
     renameSync(path.join(dir, '..data_tmp'), path.join(dir, '..data'));
     await waitFor(async () => ((await generation()) === 2 ? true : undefined), 'generation 2');
     expect((await pidOnceUp(app, 'b')).tag).to.equal('b');
+  });
+
+  it('logs every file it accepts at info: no change, a fix that restores the running servers, a fix with changes', async () => {
+    const file = path.join(dir, 'config.json');
+    const log = recordingLogger();
+    writeFileSync(file, configText({ a: server('a') }));
+    app = createApp(await loadConfig(file), { logger: log });
+    await app.ready();
+    watcher = watchConfig({ file, load: () => loadConfig(file), app, logger: log, watch: false });
+    const said = async (write: string): Promise<string[]> => {
+      writeFileSync(file, write);
+      log.records.length = 0;
+      await watcher!.reload();
+      return log.records.filter((r) => r.level !== 'debug').map((r) => `${r.level}: ${r.message}`);
+    };
+
+    expect(await said(configText({ a: server('a') }, 'a comment'))).to.deep.equal(['info: config OK, no server changed']);
+    const broken = await said('{ "mcpServers": { "a": ');
+    expect(broken).to.have.length(1);
+    expect(broken[0]).to.match(/^error: config not reloaded, .*: unexpected end of file \(expected a value\)$/);
+    // The file as it was: the running servers are what it says, and the log says the problem is gone.
+    expect(await said(configText({ a: server('a') }))).to.deep.equal(['info: config OK again, no server changed']);
+    expect((await request(app).get('/healthz')).body.configError).to.equal(null);
+
+    await said('{ "mcpServers": { "a": ');
+    const fixed = await said(configText({ a: server('a'), b: server('b') }));
+    expect(fixed).to.deep.equal(['info: config reloaded', 'info: config OK again, changes applied']);
+    expect(log.records.find((r) => r.message === 'config reloaded')!.fields).to.include({ added: 'b', generation: 2 });
+    // A plain change after that is the table's line alone.
+    expect(await said(configText({ a: server('a') }))).to.deep.equal(['info: config reloaded']);
   });
 
   it('ignores events that leave the file as it was', async () => {

@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import express from 'express';
 import request from 'supertest';
 import { mcpoRouter, silentLogger, type McpoRouter } from '../../lib/index.js';
+import { recordingLogger } from '../helpers/logger.js';
 import { isAlive } from '../helpers/mcpo.js';
 import { freePort, startKitchenSink, unrulyStdio, type RunningServer } from '../helpers/servers.js';
 
@@ -78,7 +79,8 @@ describe('supervision of MCP connections', function () {
 
   describe('a stdio server that crashes', () => {
     it('fails the call in flight at once with 502, answers only 503 while it restarts, and comes back with a new pid', async () => {
-      const r = router(unrulyStdio(), { toolTimeout: 30 });
+      const log = recordingLogger();
+      const r = router(unrulyStdio(), { toolTimeout: 30, logger: log });
       const app = express().use(r);
       await r.ready();
       const before = await pidOf(app);
@@ -106,7 +108,87 @@ describe('supervision of MCP connections', function () {
       expect([...seen].filter((s) => s !== 200 && s !== 503 && s !== 502)).to.deep.equal([]);
       expect(isAlive(before)).to.equal(false);
       expect(r.status()).to.include({ state: 'ready', restarts: 1 });
-      expect(r.status().lastError).to.equal('the server process exited');
+      // Named by its command, the router's default; it quotes what the server said as it died.
+      const why = 'MCP server "node" exited (code 1); its stderr ended with:\nunruly: crashing mid-call, as asked';
+      expect(r.status().lastError).to.equal(why);
+      expect(log.records.filter((l) => l.level === 'warn')[0]).to.deep.equal({
+        level: 'warn',
+        message: 'MCP connection lost; reconnecting',
+        fields: { type: 'stdio', reason: why },
+      });
+    });
+  });
+
+  describe('a stdio server that exits, and why', () => {
+    const script = (code: string): { command: string; args: string[] } => ({ command: process.execPath, args: ['-e', code] });
+    const failure = async (r: McpoRouter): Promise<string> => {
+      const err = await r.ready().then(() => undefined, (e: unknown) => e);
+      expect(err, 'ready() rejects').to.be.instanceOf(Error);
+      // The first failure is what ready() rejects with and what status() shows.
+      expect(r.status().lastError).to.equal((err as Error).message);
+      return (err as Error).message;
+    };
+
+    it('names the server and the command when the command does not exist', async () => {
+      const r = router({ command: 'no-such-command-for-mcpo-tests', args: ['--flag'] }, { name: 'memory', reconnectDelay: 5 });
+      expect(await failure(r)).to.equal(
+        'MCP server "memory" could not be started: the command "no-such-command-for-mcpo-tests" was not found (spawn no-such-command-for-mcpo-tests ENOENT)',
+      );
+    });
+
+    it('quotes the stderr of a child that exits at once, with its exit code, not "Connection closed"', async () => {
+      const r = router(unrulyStdio(['--exit-at-once']), { name: 'memory', reconnectDelay: 5 });
+      expect(await failure(r)).to.equal('MCP server "memory" exited (code 1) before it was ready; its stderr ended with:\nunruly: exiting at once, as asked');
+    });
+
+    it('says so when the child wrote nothing, and names a signal that killed it', async () => {
+      const silent = router(script('process.exit(3)'), { name: 'quiet', reconnectDelay: 5 });
+      expect(await failure(silent)).to.equal('MCP server "quiet" exited (code 3) before it was ready; it wrote nothing to stderr');
+      const killed = router(script('process.kill(process.pid, "SIGKILL")'), { name: 'killed', reconnectDelay: 5 });
+      expect(await failure(killed)).to.equal('MCP server "killed" was killed by SIGKILL before it was ready; it wrote nothing to stderr');
+    });
+
+    it('quotes the last 5 non-empty lines of a long stderr, at most about 1 KB', async () => {
+      // 400 KB of stderr right before the exit: the pipe still holds much of it when the process is gone.
+      const r = router(
+        script(`
+          process.stderr.write(('noise '.repeat(100) + '\\n').repeat(700));
+          for (let i = 1; i <= 7; i++) process.stderr.write('line ' + i + '\\n\\n');
+          process.stderr.write('x'.repeat(300) + '\\nthe very last line\\n', () => process.exit(2));
+        `),
+        { name: 'chatty', reconnectDelay: 5 },
+      );
+      const message = await failure(r);
+      const quoted = message.split('its stderr ended with:\n')[1]!;
+      expect(quoted.split('\n')).to.deep.equal(['line 5', 'line 6', 'line 7', 'x'.repeat(300), 'the very last line']);
+
+      const long = router(script(`process.stderr.write(('y'.repeat(500) + '\\n').repeat(5), () => process.exit(2));`), { name: 'long', reconnectDelay: 5 });
+      const cut = (await failure(long)).split('its stderr ended with:\n')[1]!;
+      expect(cut).to.have.length(1024);
+      expect(cut.startsWith('…')).to.equal(true);
+    });
+
+    it('reports the exit within a second or so even when a process outside its group holds stderr open', async function () {
+      if (process.platform !== 'linux') this.skip();
+      // setsid puts the sleeper in a session of its own, out of reach of the group kill; it keeps stderr open.
+      const r = router(
+        { command: '/bin/sh', args: ['-c', 'setsid sleep 20 & echo "sleeper $!" >&2; echo "failing now" >&2; exit 4'] },
+        { name: 'held', reconnectDelay: 5 },
+      );
+      const started = Date.now();
+      const message = await failure(r);
+      const sleeper = Number(/sleeper (\d+)/.exec(message)?.[1]);
+      try {
+        expect(Date.now() - started).to.be.below(4000);
+        expect(message).to.match(/^MCP server "held" exited \(code 4\) before it was ready; its stderr ended with:\nsleeper \d+\nfailing now$/);
+      } finally {
+        if (sleeper > 0) process.kill(sleeper, 'SIGKILL');
+      }
+    });
+
+    it('is named after its command by default', async () => {
+      const r = router({ command: '/bin/sh', args: ['-c', 'exit 5'] }, { reconnectDelay: 5 });
+      expect(await failure(r)).to.match(/^MCP server "sh" exited \(code 5\)/);
     });
   });
 
