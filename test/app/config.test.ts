@@ -122,7 +122,7 @@ describe('parseConfig', () => {
       const file = fileURLToPath(new URL('../../examples/config.json', import.meta.url));
       const config = await loadConfig(file, { env: {} });
       expect(config.servers.map((s) => s.name)).to.deep.equal(['time', 'memory', 'everything']);
-      expect((config.servers[1]!.spec as { env: Record<string, string> }).env).to.deep.equal({ MEMORY_FILE_PATH: 'memory.jsonl' });
+      expect((config.servers[1]!.spec as { env: Record<string, string> }).env).to.deep.equal({ MEMORY_FILE_PATH: 'data/memory.jsonl' });
     });
   });
 
