@@ -13,11 +13,10 @@
  * Servers are looked up by name in a table (server-table.ts) that is replaced
  * whole, so a request binds to the router that was current when it arrived.
  */
-import express, { type Express, type Request } from 'express';
+import express, { type Express } from 'express';
 import { consoleLogger, type Logger } from '../common/log.js';
 import { VERSION } from '../common/version.js';
 import { requestLog } from '../http/access-log.js';
-import { apiKeyAuth } from '../http/auth.js';
 import { cors } from '../http/cors.js';
 import { docsPages, rootToDocs } from '../http/docs.js';
 import { jsonErrorHandler } from '../http/error-handler.js';
@@ -27,6 +26,7 @@ import { hostCheck } from '../http/hosts.js';
 import { normalizeRootPath, type RouterOptions } from '../options.js';
 import { mcpoRouter, type McpoRouter } from '../router.js';
 import { aggregatedDocument } from './aggregate-route.js';
+import { keyCheck } from './key-check.js';
 import { ConfigError, serverNameProblem, type ServerEntry } from './config.js';
 import { healthHandler, healthStatus, readyHandler, serverHealth, toConfigProblem, type ConfigProblem, type HealthReport } from './health.js';
 import { InFlight } from './in-flight.js';
@@ -90,23 +90,6 @@ export interface McpoApp extends Express {
    * no request is in flight any more, or false when `graceMs` ran out first.
    */
   drain(graceMs: number): Promise<boolean>;
-}
-
-/**
- * GET and HEAD of documents, docs pages and their assets, and of the prefix
- * root that redirects to the docs: readable without a key unless strictAuth.
- */
-function documentRequests(prefix: string): (req: Request) => boolean {
-  // Express matches the mount path without regard to case, so this does too.
-  const roots = new Set([prefix || '/', `${prefix}/`].map((p) => p.toLowerCase()));
-  return function isDocumentRequest(req) {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-    return req.path.endsWith('/openapi.json') || /\/docs(\/[^/]*)?$/.test(req.path) || roots.has(req.path.toLowerCase());
-  };
-}
-
-function isPreflight(req: Request): boolean {
-  return req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
 }
 
 export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp {
@@ -193,17 +176,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
   app.get('/healthz', healthHandler(health));
   app.get('/readyz', readyHandler(health));
 
-  if (options.apiKey) {
-    const strict = options.strictAuth ?? false;
-    const isDocumentRequest = documentRequests(prefix);
-    app.use(
-      apiKeyAuth({
-        apiKey: options.apiKey,
-        basicChallenge: strict,
-        isPublic: strict ? isPreflight : (req) => isPreflight(req) || isDocumentRequest(req),
-      }),
-    );
-  }
+  if (options.apiKey) app.use(keyCheck({ apiKey: options.apiKey, strictAuth: options.strictAuth ?? false, prefix }));
 
   const base = express.Router({ caseSensitive: true });
   base.use(rootToDocs());

@@ -11,13 +11,13 @@
  * new session) and lists the tools again (tool-list.ts), so a server that
  * changed while it was away is served as it is now; it re-lists when the
  * server says the list changed. Calls go through tool-call.ts over the
- * session of the moment. A stdio child that exits or cannot be run is
- * described by exit-report.ts, naming the server and quoting its stderr.
+ * session of the moment. Each attempt is a session (session.ts); a stdio
+ * child that exits or cannot be run is described there, naming the server
+ * and quoting its stderr.
  * It knows nothing of HTTP; the router maps what it throws with
  * http/errors.ts.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ToolListChangedNotificationSchema, type CallToolResult, type Implementation, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { coalesced } from './coalesce.js';
 import { UnavailableError } from '../http/errors.js';
@@ -25,11 +25,9 @@ import type { Logger } from '../common/log.js';
 import type { ResolvedSpec } from './spec.js';
 import { serverMeta, type ServerMeta, type UpstreamState, type UpstreamStatus } from './status.js';
 import { callTool, type CallLink, type CallOptions } from './tool-call.js';
-import { exitMessage, spawnFailure, spawnFailureMessage } from './exit-report.js';
-import { endsSession, httpStatusOf, messageOf } from './transport-errors.js';
+import { endReason, openSession, STDERR_TAIL_CHARS, type Session } from './session.js';
+import { messageOf } from './transport-errors.js';
 import { listAllTools } from './tool-list.js';
-import { createTransport, type BuiltTransport } from './transports.js';
-import { VERSION } from '../common/version.js';
 
 export type { ServerMeta, UpstreamState, UpstreamStatus } from './status.js';
 
@@ -46,18 +44,6 @@ export interface UpstreamOptions {
 }
 
 export type { CallOptions } from './tool-call.js';
-
-const CLIENT_INFO: Implementation = { name: 'mcpo', version: VERSION };
-
-const STDERR_TAIL_CHARS = 8192;
-
-/** One attempt's client and transport; replaced whole on every reconnect. */
-interface Session {
-  client: Client;
-  built: BuiltTransport;
-  /** What this attempt's child wrote to stderr (a bounded tail), quoted when it exits. */
-  stderr: string;
-}
 
 export class Upstream {
   #state: UpstreamState = 'connecting';
@@ -146,27 +132,18 @@ export class Upstream {
   }
 
   #open(): Session {
-    const client = new Client(CLIENT_INFO, { capabilities: {} });
-    const built = createTransport(this.spec, {
+    const session: Session = openSession(this.spec, this.options.name, {
       onStderr: (chunk) => {
-        // Bounded tails: a chatty child costs at most this much memory.
         this.#stderr = (this.#stderr + chunk).slice(-STDERR_TAIL_CHARS);
-        session.stderr = (session.stderr + chunk).slice(-STDERR_TAIL_CHARS);
         this.options.logger.debug('server stderr', { chunk });
       },
+      onToolsChanged: () => {
+        if (this.#session === session) void this.refreshTools();
+      },
+      onClosed: (reason) => this.#lost(session, reason),
+      onBroken: (reason, now) => this.#lost(session, reason, now),
+      onTransportError: (message) => this.options.logger.debug('transport error', { error: message }),
     });
-    const session: Session = { client, built, stderr: '' };
-    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
-      if (this.#session === session) void this.refreshTools();
-    });
-    client.onclose = () =>
-      this.#lost(session, this.#ended(session, true) ?? (this.spec.type === 'stdio' ? 'the server process exited' : 'the connection closed'));
-    client.onerror = (err) => {
-      if (!endsSession(err, this.spec.type)) return this.options.logger.debug('transport error', { error: messageOf(err) });
-      // A failed send is reported here first, then thrown to its call; wait a turn, so that call can
-      // see the real error (and retry on a new session) before the old session is closed under it.
-      setImmediate(() => this.#lost(session, messageOf(err), httpStatusOf(err) === 404));
-    };
     return session;
   }
 
@@ -189,25 +166,11 @@ export class Upstream {
       // Closed, or replaced, while connecting: whoever did that owns the state now.
       if (this.#session !== session) return;
       // "Connection closed" says nothing; a child that exited or never ran is described instead.
-      const ended = this.#ended(session, false, err);
+      const ended = endReason(this.spec, this.options.name, session, false, err);
       const error = ended === undefined ? err : new Error(ended, { cause: err });
       this.#settleFirst(error);
       this.#retry(session, error);
     }
-  }
-
-  /**
-   * Why a stdio session ended, naming the server and quoting its stderr:
-   * the command could not be run, or the child exited. Undefined while the
-   * child runs (a timeout, say) and for remote servers. The transport reports
-   * its close only after the child's stderr has ended, so the tail is whole.
-   */
-  #ended(session: Session, ready: boolean, err?: unknown): string | undefined {
-    if (this.spec.type !== 'stdio') return undefined;
-    const spawnError = spawnFailure(err);
-    if (spawnError) return spawnFailureMessage(this.options.name, this.spec.command, this.spec.cwd, spawnError);
-    const exit = session.built.exit();
-    return exit && exitMessage(this.options.name, exit, ready, session.stderr);
   }
 
   /**

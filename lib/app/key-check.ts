@@ -1,0 +1,42 @@
+/**
+ * Which requests the API key guards, for the command's app: tool calls
+ * always; documents, docs pages and the root that leads to them only with
+ * `strictAuth`; CORS preflight never (a browser sends it without
+ * credentials). `/healthz` and `/readyz` are routed before this check.
+ */
+import type { Request, RequestHandler } from 'express';
+import { apiKeyAuth } from '../http/auth.js';
+
+export interface KeyCheckOptions {
+  apiKey: string;
+  /** The key guards documents and docs too, and browsers get a Basic prompt. */
+  strictAuth: boolean;
+  /** Where the app mounts its servers, normalized ('' for the root). */
+  prefix: string;
+}
+
+export function keyCheck(options: KeyCheckOptions): RequestHandler {
+  const isDocumentRequest = documentRequests(options.prefix);
+  return apiKeyAuth({
+    apiKey: options.apiKey,
+    basicChallenge: options.strictAuth,
+    isPublic: options.strictAuth ? isPreflight : (req) => isPreflight(req) || isDocumentRequest(req),
+  });
+}
+
+/**
+ * GET and HEAD of documents, docs pages and their assets, and of the prefix
+ * root that redirects to the docs: readable without a key unless strictAuth.
+ */
+function documentRequests(prefix: string): (req: Request) => boolean {
+  // Express matches the mount path without regard to case, so this does too.
+  const roots = new Set([prefix || '/', `${prefix}/`].map((p) => p.toLowerCase()));
+  return function isDocumentRequest(req) {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    return req.path.endsWith('/openapi.json') || /\/docs(\/[^/]*)?$/.test(req.path) || roots.has(req.path.toLowerCase());
+  };
+}
+
+function isPreflight(req: Request): boolean {
+  return req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
+}
