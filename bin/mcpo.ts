@@ -177,7 +177,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     for (const [name, report] of Object.entries(app.health().servers)) {
       if (report.connected) logger.info(`server ${name}: ${report.tools} tool(s) at ${url}${prefix}${options.config ? `/${name}` : ''}/docs`);
-      else logger.warn(`server ${name}: not connected${report.lastError ? `: ${report.lastError}` : ''}`);
+      // The error (quoted stderr included) goes in a field, so the log stays one line per event.
+      else logger.warn(`server ${name}: not connected; retrying in the background`, report.lastError ? { error: report.lastError } : undefined);
     }
   });
 

@@ -142,6 +142,10 @@ describe('mcpo under change and under stress', function () {
     expect(p.stderr()).to.include(
       'mcpo warn: MCP server did not start; retrying {"server":"dead","type":"stdio","error":"MCP server \\"dead\\" exited (code 1) before it was ready; its stderr ended with:\\nunruly: exiting at once, as asked"',
     );
+    // The startup summary names it too, and the quoted stderr never breaks a log line in two.
+    await waitFor(async () => (p.stderr().includes('server dead: not connected') ? true : undefined), 'the startup summary');
+    expect(p.stderr()).to.include('mcpo warn: server dead: not connected; retrying in the background {"error":"MCP server \\"dead\\" exited (code 1)');
+    for (const line of p.stderr().trimEnd().split('\n')) expect(line).to.match(/^mcpo (debug|info|warn|error): /);
     const res = await fetch(`${p.url}/dead/pid`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(res.status).to.equal(503);
     expect(Number(res.headers.get('retry-after'))).to.be.within(1, 30);
