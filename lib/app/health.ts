@@ -9,8 +9,9 @@
  * drains. `/readyz` is for readiness: 200 only when every server is connected.
  *
  * It needs no key, so it shows nothing secret: no env values, headers, URL
- * credentials, API key or child stderr. Error text from a server is passed
- * through the app's redactor first.
+ * credentials or API key. Error text from a server, the few stderr lines
+ * quoted from a child that exited included, is passed through the app's
+ * redactor first.
  */
 import type { RequestHandler } from 'express';
 import type { Redactor } from '../common/redact.js';
