@@ -28,7 +28,7 @@ import { mcpoRouter, type McpoRouter } from '../router.js';
 import { aggregatedDocument } from './aggregate-route.js';
 import { keyCheck } from './key-check.js';
 import { ConfigError, serverNameProblem, type ServerEntry } from './config.js';
-import { healthHandler, healthStatus, readyHandler, serverHealth, toConfigProblem, type ConfigProblem, type HealthReport } from './health.js';
+import { healthHandler, healthStatus, serverHealth, toConfigProblem, type ConfigProblem, type HealthReport } from './health.js';
 import { InFlight } from './in-flight.js';
 import { growingRedactor, secretsOf, serverLogger } from './secrets.js';
 import { serverEntries, type AppConfig } from './server-entries.js';
@@ -92,6 +92,14 @@ export interface McpoApp extends Express {
   drain(graceMs: number): Promise<boolean>;
 }
 
+/** A config built in code skips loadConfig's checks; the names are checked the same way here. */
+function checkNames(list: readonly ServerEntry[]): void {
+  for (const entry of list) {
+    const problem = serverNameProblem(entry.name);
+    if (problem) throw new ConfigError(problem, 'config');
+  }
+}
+
 export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp {
   const { servers: entries, single } = serverEntries(config);
   const logger = options.logger ?? consoleLogger;
@@ -115,21 +123,15 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
   const secrets = growingRedactor(secretsOf(entries, options.apiKey));
   const { redact } = secrets;
 
-  const checkNames = (list: readonly ServerEntry[]): void => {
-    // A config built in code skips loadConfig's checks; the names are checked the same way here.
-    for (const entry of list) {
-      const problem = single ? undefined : serverNameProblem(entry.name);
-      if (problem) throw new ConfigError(problem, 'config');
-    }
-  };
-  checkNames(entries);
+  if (!single) checkNames(entries);
+  // One server at the root without a name is "default" in /healthz; its messages and tag then come from the server.
+  const named = !single || ('name' in config && config.name !== undefined);
   const servers = new ServerTable(entries, {
     logger,
     redact,
     mount: (entry) => mcpoRouter(entry.spec, {
       ...options.router,
-      // One server at the root without a name is "default" in /healthz; its messages say its command instead.
-      ...(single && !('name' in config && config.name !== undefined) ? {} : { name: entry.name }),
+      ...(named ? { name: entry.name } : {}),
       disabledTools: entry.disabledTools,
       rootPath,
       bearerAuth,
@@ -139,7 +141,6 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
     }),
   });
   let draining = false;
-  let closed = false;
   const inFlight = new InFlight();
   let configError: ConfigProblem | null = null;
 
@@ -173,8 +174,8 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       servers: report,
     };
   };
-  app.get('/healthz', healthHandler(health));
-  app.get('/readyz', readyHandler(health));
+  app.get('/healthz', healthHandler(health, 'liveness'));
+  app.get('/readyz', healthHandler(health, 'readiness'));
 
   if (options.apiKey) app.use(keyCheck({ apiKey: options.apiKey, strictAuth: options.strictAuth ?? false, prefix }));
 
@@ -201,10 +202,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
 
   return Object.assign(app, {
     ready: () => servers.ready(),
-    async close() {
-      closed = true;
-      await servers.close();
-    },
+    close: () => servers.close(),
     health,
     routers: () => new Map([...servers.current].map(([name, m]) => [name, m.router])),
     async reload(next: AppConfig): Promise<ReloadResult> {
@@ -212,7 +210,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       const { servers: list, single: nextSingle } = serverEntries(next);
       if (nextSingle) throw new TypeError('reload() needs a config of named servers, not { server }');
       checkNames(list);
-      if (closed) throw new Error('the app is closed');
+      if (servers.closed) throw new Error('the app is closed');
       secrets.add(secretsOf(list, undefined));
       return servers.reload(list);
     },

@@ -85,19 +85,15 @@ export function healthStatus(draining: boolean, servers: Iterable<ServerHealth>)
   return 'ok';
 }
 
-/** Liveness: 200 unless draining. */
-export function healthHandler(report: () => HealthReport): RequestHandler {
-  return function healthz(_req, res) {
+/**
+ * `/healthz` (liveness: 200 unless draining) or `/readyz` (readiness: 200
+ * only when every server is connected), from the same report.
+ */
+export function healthHandler(report: () => HealthReport, kind: 'liveness' | 'readiness'): RequestHandler {
+  const up: (status: HealthStatus) => boolean = kind === 'liveness' ? (status) => status !== 'draining' : (status) => status === 'ok';
+  return function health(_req, res) {
     const body = report();
-    res.status(body.status === 'draining' ? 503 : 200).set('Cache-Control', 'no-store').json(body);
-  };
-}
-
-/** Readiness: 200 only when every server is connected. */
-export function readyHandler(report: () => HealthReport): RequestHandler {
-  return function readyz(_req, res) {
-    const body = report();
-    res.status(body.status === 'ok' ? 200 : 503).set('Cache-Control', 'no-store').json(body);
+    res.status(up(body.status) ? 200 : 503).set('Cache-Control', 'no-store').json(body);
   };
 }
 

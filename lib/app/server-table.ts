@@ -72,6 +72,10 @@ export class ServerTable {
   get lastReload(): string | null {
     return this.#lastReload;
   }
+  /** True once close() was called; a reload then throws. */
+  get closed(): boolean {
+    return this.#closed;
+  }
   /** Changed servers the last reload could not start. */
   get failures(): ReloadResult['failed'] {
     return this.#failures;
