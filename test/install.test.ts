@@ -13,11 +13,10 @@ import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { ROOT } from './helpers/mcpo.js';
+import { EVERYTHING } from './helpers/servers.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const EVERYTHING = fileURLToPath(import.meta.resolve('@modelcontextprotocol/server-everything/dist/index.js'));
 const run = promisify(execFile);
 const INSTALL_FLAGS = ['--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
 

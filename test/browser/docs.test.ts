@@ -18,14 +18,10 @@ import { expect } from 'chai';
 import type { Browser, BrowserContextOptions, Locator, Page, Request, Response } from 'playwright-core';
 import { launchChromium, openPage, screenshotOnFailure, type WatchedPage } from '../helpers/browser.js';
 import { ROOT, startMcpo, untilConnected, type McpoProcess } from '../helpers/mcpo.js';
-import { hostileStdio, kitchenSinkStdio } from '../helpers/servers.js';
+import { hostileStdio, kitchenSinkStdio, timeStdio } from '../helpers/servers.js';
 
 const KEY = 'browser-test-key-2468';
 const SINK = kitchenSinkStdio();
-const TIME_SERVER = {
-  command: process.execPath,
-  args: ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'examples', 'servers', 'time.ts'), '--local-timezone=UTC'],
-};
 /** What a 401 from a "Try it out" call logs in Chromium's console; expected where a test provokes one. */
 const FAILED_401 = /Failed to load resource: the server responded with a status of 401/;
 
@@ -66,6 +62,14 @@ async function start(args: string[]): Promise<McpoProcess> {
     throw err;
   }
   return p;
+}
+
+/** Opens `url` in a fresh watched page and waits for Swagger UI's first operation. */
+async function openLoaded(open: () => Promise<WatchedPage>, url: string): Promise<WatchedPage> {
+  const w = await open();
+  await w.page.goto(url);
+  await w.page.locator('#swagger-ui .opblock').first().waitFor();
+  return w;
 }
 
 /** "POST /echo" for every operation in a document, sorted. */
@@ -149,7 +153,7 @@ describe('Swagger UI in a browser', function () {
     this.timeout(40_000);
     dir = mkdtempSync(path.join(os.tmpdir(), 'mcpo-browser-'));
     const file = path.join(dir, 'config.json');
-    writeFileSync(file, JSON.stringify({ mcpServers: { sink: SINK, time: TIME_SERVER, hostile: hostileStdio() } }, null, 2));
+    writeFileSync(file, JSON.stringify({ mcpServers: { sink: SINK, time: timeStdio(), hostile: hostileStdio() } }, null, 2));
     const sink = ['--', SINK.command, ...SINK.args];
     // allSettled: whatever did start is stopped in after() even when something else failed.
     const results = await Promise.allSettled([
@@ -291,10 +295,8 @@ describe('Swagger UI in a browser', function () {
   });
 
   it('links each server of a config to its own docs from the root /docs, and a click opens them', async () => {
-    const w = await open();
+    const w = await openLoaded(open, `${config.url}/docs`);
     const { page } = w;
-    await page.goto(`${config.url}/docs`);
-    await page.locator('#swagger-ui .opblock').first().waitFor();
     const links = page.locator('#swagger-ui .info .markdown a');
     const found = await links.evaluateAll((els) => els.map((a) => [a.textContent, a.getAttribute('href')]));
     expect(found).to.deep.equal([
@@ -311,10 +313,8 @@ describe('Swagger UI in a browser', function () {
   });
 
   it('shows a hostile server\'s title in the root /docs as text, its links included', async () => {
-    const w = await open();
+    const w = await openLoaded(open, `${config.url}/docs`);
     const { page } = w;
-    await page.goto(`${config.url}/docs`);
-    await page.locator('#swagger-ui .opblock').first().waitFor();
     const description = await page.locator('#swagger-ui .info .markdown').first().textContent();
     // The line of the server list the hostile server wrote itself, shown as it wrote it.
     expect(description).to.include('hostile — Hostile <img src=x onerror="window.__pwned=1"><script>');

@@ -29,7 +29,10 @@ const TSX_LOADER = import.meta.resolve('tsx');
 const KITCHEN_SINK = fileURLToPath(new URL('../fixtures/kitchen-sink.ts', import.meta.url));
 const UNRULY = fileURLToPath(new URL('../fixtures/unruly.ts', import.meta.url));
 const HOSTILE = fileURLToPath(new URL('../fixtures/hostile.ts', import.meta.url));
-const EVERYTHING = fileURLToPath(import.meta.resolve('@modelcontextprotocol/server-everything/dist/index.js'));
+/** server-everything's entry point, for tests that start it themselves. */
+export const EVERYTHING = fileURLToPath(import.meta.resolve('@modelcontextprotocol/server-everything/dist/index.js'));
+const MEMORY = fileURLToPath(import.meta.resolve('@modelcontextprotocol/server-memory/dist/index.js'));
+const TIME = fileURLToPath(new URL('../../examples/servers/time.ts', import.meta.url));
 
 const START_TIMEOUT_MS = 15_000;
 const KILL_AFTER_MS = 3_000;
@@ -65,6 +68,16 @@ export function hostileStdio(args: string[] = []): StdioSpec {
 
 export function everythingStdio(): StdioSpec {
   return { command: process.execPath, args: [EVERYTHING, 'stdio'] };
+}
+
+/** The README's example time server, in UTC so its answers do not depend on the machine. */
+export function timeStdio(): StdioSpec {
+  return { command: process.execPath, args: ['--import', TSX_LOADER, TIME, '--local-timezone=UTC'] };
+}
+
+/** @modelcontextprotocol/server-memory, keeping its graph in `file` (an absolute path). */
+export function memoryStdio(file: string): StdioSpec {
+  return { command: process.execPath, args: [MEMORY], env: { MEMORY_FILE_PATH: file } };
 }
 
 function hasExited(child: ChildProcess): boolean {

@@ -15,23 +15,12 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import request from 'supertest';
 import { createApp, silentLogger, type AppConfig, type AppOptions, type McpoApp } from '../../lib/index.js';
-import { ROOT } from '../helpers/mcpo.js';
-import { everythingStdio, kitchenSinkStdio, type StdioSpec } from '../helpers/servers.js';
+import { everythingStdio, kitchenSinkStdio, memoryStdio, timeStdio } from '../helpers/servers.js';
 
 const KEY = 'spectral-test-key-1357';
 const SPECTRAL = path.join(path.dirname(createRequire(import.meta.url).resolve('@stoplight/spectral-cli/package.json')), 'dist', 'index.js');
 /** The whole `spectral:oas` ruleset; only the contact details, which mcpo cannot know, are not asked for. */
 const RULESET = { extends: ['spectral:oas'], rules: { 'info-contact': 'off' } };
-
-const TIME: StdioSpec = {
-  command: process.execPath,
-  args: ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'examples', 'servers', 'time.ts'), '--local-timezone=UTC'],
-};
-const memory = (dir: string): StdioSpec => ({
-  command: process.execPath,
-  args: [createRequire(import.meta.url).resolve('@modelcontextprotocol/server-memory/dist/index.js')],
-  env: { MEMORY_FILE_PATH: path.join(dir, 'memory.jsonl') },
-});
 
 interface SpectralResult {
   code: string;
@@ -63,7 +52,7 @@ describe('Spectral (spectral:oas) on every document mcpo serves', function () {
   });
 
   it('finds nothing but the contact details it was told to ignore', async () => {
-    const servers = { 'kitchen-sink': kitchenSinkStdio(), everything: everythingStdio(), time: TIME, memory: memory(dir) };
+    const servers = { 'kitchen-sink': kitchenSinkStdio(), everything: everythingStdio(), time: timeStdio(), memory: memoryStdio(path.join(dir, 'memory.jsonl')) };
     const perServer = Object.keys(servers).map((name) => `/${name}/openapi.json`);
     const served: Served[] = [
       { label: 'config', config: { mcpServers: servers }, options: {}, documents: ['/openapi.json', ...perServer] },
@@ -74,7 +63,7 @@ describe('Spectral (spectral:oas) on every document mcpo serves', function () {
         documents: ['/openapi.json', ...perServer].map((p) => `/api/v1${p}`),
       },
       { label: 'single', config: { server: kitchenSinkStdio() }, options: {}, documents: ['/openapi.json'] },
-      { label: 'single-key', config: { server: TIME }, options: { apiKey: KEY, info: { title: 'Time' } }, documents: ['/openapi.json'] },
+      { label: 'single-key', config: { server: timeStdio() }, options: { apiKey: KEY, info: { title: 'Time' } }, documents: ['/openapi.json'] },
     ];
     const files: string[] = [];
     await Promise.all(
