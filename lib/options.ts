@@ -51,6 +51,15 @@ export interface RouterOptions {
    * "Try it out" and generated clients call the public address. @default ''
    */
   rootPath?: string;
+  /**
+   * The secret that signs the `continuation` of a 409 `input_required`
+   * answer. Replicas behind one load balancer need the same one, so that a
+   * caller's second request may land on any of them. createApp derives it
+   * from the API key when there is one. @default a random secret per router
+   */
+  continuationSecret?: string;
+  /** Seconds a caller has to answer a server's input requests. @default 600 */
+  continuationTtl?: number;
   /** Where warnings and debug messages go. @default warnings and errors to stderr */
   logger?: Logger;
 }
@@ -71,6 +80,8 @@ export interface ResolvedOptions {
   readonly bearerAuth: boolean;
   readonly disabledTools: ReadonlySet<string>;
   readonly rootPath: string;
+  readonly continuationSecret?: string;
+  readonly continuationTtlMs: number;
   readonly logger: Logger;
 }
 
@@ -87,9 +98,10 @@ export const DEFAULT_OPTIONS = Object.freeze({
   bearerAuth: false,
   disabledTools: Object.freeze([] as string[]),
   rootPath: '',
+  continuationTtl: 600,
 });
 
-const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'name', 'info', 'logger']);
+const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'name', 'info', 'logger', 'continuationSecret']);
 
 /** The `name` option, or its default for this server: the command's basename, or the URL's host. */
 export function serverName(options: Pick<ResolvedOptions, 'name'>, spec: ResolvedSpec): string {
@@ -144,6 +156,9 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
   if (!Array.isArray(disabledTools) || !disabledTools.every((t) => typeof t === 'string')) {
     throw new TypeError('mcpoRouter: "disabledTools" must be an array of tool names');
   }
+  if (options.continuationSecret !== undefined && (typeof options.continuationSecret !== 'string' || options.continuationSecret.length < 16)) {
+    throw new TypeError('mcpoRouter: "continuationSecret" must be a string of at least 16 characters');
+  }
   const reconnectDelay = positive('reconnectDelay', options.reconnectDelay ?? DEFAULT_OPTIONS.reconnectDelay);
   const reconnectDelayMax = positive('reconnectDelayMax', options.reconnectDelayMax ?? Math.max(DEFAULT_OPTIONS.reconnectDelayMax, reconnectDelay));
   if (reconnectDelay > reconnectDelayMax) {
@@ -163,6 +178,8 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
     bearerAuth: options.bearerAuth ?? DEFAULT_OPTIONS.bearerAuth,
     disabledTools: new Set(disabledTools),
     rootPath: normalizeRootPath(options.rootPath ?? DEFAULT_OPTIONS.rootPath),
+    ...(options.continuationSecret !== undefined ? { continuationSecret: options.continuationSecret } : {}),
+    continuationTtlMs: positive('continuationTtl', options.continuationTtl ?? DEFAULT_OPTIONS.continuationTtl) * 1000,
     logger: options.logger ?? consoleLogger,
   });
 }

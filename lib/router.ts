@@ -10,7 +10,7 @@
  */
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { OpenAPIV3_1 } from 'openapi-types';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/client';
 import { readJsonBody, unsafeBodyProblem } from './http/body.js';
 import { createDispatcher } from './http/dispatcher.js';
 import { docsPages } from './http/docs.js';
@@ -31,6 +31,8 @@ import { resolveSpec, type ServerSpec } from './mcp/spec.js';
 import { buildToolTable, type ToolEntry, type ToolTable } from './openapi/tools.js';
 import { Upstream, type ServerMeta, type UpstreamStatus } from './mcp/upstream.js';
 import { argumentValidators } from './openapi/validation.js';
+import { continuationSealer } from './http/continuation.js';
+import { CONTINUATION_HEADER, inputRequiredError, resume, type Resumed } from './input-required.js';
 
 export type RouterStatus = UpstreamStatus;
 
@@ -102,6 +104,11 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   const { logger } = opts;
   let view: View | undefined;
   let closed = false;
+  const sealer = continuationSealer({
+    ttlMs: opts.continuationTtlMs,
+    server: serverName(opts, resolved),
+    ...(opts.continuationSecret !== undefined ? { secret: opts.continuationSecret } : {}),
+  });
 
   /** Missing or empty body → {}; a body must be JSON, a JSON object, and safe to pass on (body.ts). */
   const readArguments = async (req: Request): Promise<Record<string, unknown>> => {
@@ -150,17 +157,20 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
       if (!entry) return req.method === 'POST' ? next(new UnknownToolError(`No tool at ${req.path}`)) : next();
       if (req.method !== 'POST') return next(new MethodNotAllowedError('POST'));
       const timeoutMs = requestTimeoutMs(req, opts);
+      const continuation = req.headers[CONTINUATION_HEADER];
       readArguments(req)
-        .then((args) => {
-          const invalid = validators.check(entry, args);
+        .then((body) => {
+          // A second request answers the server's questions: its body is the answers, not arguments.
+          if (typeof continuation === 'string') return invoke(entry, resume(sealer, entry.name, continuation, body), timeoutMs, req, res, next);
+          const invalid = validators.check(entry, body);
           if (invalid) return next(invalid);
-          invoke(entry, args, timeoutMs, req, res, next);
+          invoke(entry, { args: body }, timeoutMs, req, res, next);
         })
         .catch(next);
     };
   }
 
-  function invoke(entry: ToolEntry, args: Record<string, unknown>, timeoutMs: number, req: Request, res: Response, next: NextFunction): void {
+  function invoke(entry: ToolEntry, call: Resumed | { args: Record<string, unknown> }, timeoutMs: number, req: Request, res: Response, next: NextFunction): void {
     const controller = new AbortController();
     const headers = forwardedHeaders(req);
     // A caller that hangs up cancels its call upstream.
@@ -168,11 +178,13 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
       if (!res.writableFinished) controller.abort(new Error('client disconnected'));
     };
     res.once('close', hangUp);
+    const { args, ...answers } = call;
     upstream
-      .call(entry.name, args, { timeoutMs, signal: controller.signal, ...(headers ? { headers } : {}) })
-      .then((result) => {
-        if (result.isError) throw toToolError(result);
-        res.json(toSuccessBody(result, opts.structuredOutput));
+      .call(entry.name, args, { timeoutMs, signal: controller.signal, ...(headers ? { headers } : {}), ...answers })
+      .then((outcome) => {
+        if (outcome.kind === 'input_required') throw inputRequiredError(sealer, entry.name, args, outcome);
+        if (outcome.result.isError) throw toToolError(outcome.result);
+        res.json(toSuccessBody(outcome.result, opts.structuredOutput));
       })
       .catch((err: unknown) => {
         if (!controller.signal.aborted) next(err);

@@ -13,6 +13,7 @@
  * Servers are looked up by name in a table (server-table.ts) that is replaced
  * whole, so a request binds to the router that was current when it arrived.
  */
+import { createHmac, randomBytes } from 'node:crypto';
 import express, { type Express } from 'express';
 import { consoleLogger, type Logger } from '../common/log.js';
 import { VERSION } from '../common/version.js';
@@ -120,7 +121,10 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
     bearerAuth,
     ...(options.info?.description !== undefined ? { description: options.info.description } : {}),
   };
-  const secrets = growingRedactor(secretsOf(entries, options.apiKey));
+  // Replicas that share the API key accept each other's continuations; the key itself never signs anything.
+  const continuationSecret = options.router?.continuationSecret ??
+    (options.apiKey ? createHmac('sha256', options.apiKey).update('mcpo continuation').digest('hex') : randomBytes(32).toString('hex'));
+  const secrets = growingRedactor([...secretsOf(entries, options.apiKey), continuationSecret]);
   const { redact } = secrets;
 
   if (!single) checkNames(entries);
@@ -133,6 +137,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       ...options.router,
       ...(named ? { name: entry.name } : {}),
       disabledTools: entry.disabledTools,
+      continuationSecret,
       rootPath,
       bearerAuth,
       // One server at the root takes the document's info from the command line, as the original does.

@@ -6,12 +6,12 @@
  * mapping from MCP/JSON-RPC failures to HTTP lives in one table. This module
  * never writes to a response; the router does that.
  */
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
 
 /** The body of every error response. */
 export interface ErrorBody {
   ok: false;
-  error: { message: string; code: string; data?: unknown; requestId?: string };
+  error: { message: string; code: string; data?: unknown; requestId?: string; [field: string]: unknown };
 }
 
 const BRAND = Symbol.for('mcpo.error');
@@ -95,6 +95,21 @@ export class InvalidArgumentsError extends McpoError {
   }
 }
 
+/**
+ * The server needs input before it can finish a call (SEP-2322): the caller
+ * answers `inputRequests` and repeats the call with `continuation`. Both sit
+ * beside `message` and `code` in the error body, where clients look first.
+ */
+export class InputRequiredError extends McpoError {
+  constructor(
+    message: string,
+    readonly inputRequests: Record<string, unknown>,
+    readonly continuation: string,
+  ) {
+    super(message, 409, 'input_required');
+  }
+}
+
 export class ToolError extends McpoError {
   constructor(message: string, data?: unknown) {
     super(message, 500, 'tool_error', data);
@@ -143,21 +158,22 @@ export function capData(data: unknown): unknown {
 }
 
 /** JSON-RPC error codes from an upstream server → HTTP. */
-function fromMcpError(err: McpError): McpoError {
+function fromProtocolError(err: ProtocolError): McpoError {
   // The SDK prefixes "MCP error <code>: ", sometimes twice; the code is in data already.
   const message = capText(err.message.replace(/^(MCP error -?\d+: )+/, ''));
   const data = { jsonrpcCode: err.code, ...(err.data !== undefined ? { upstream: capData(err.data) } : {}) };
   switch (err.code) {
-    case ErrorCode.ParseError:
-    case ErrorCode.InvalidRequest:
+    case ProtocolErrorCode.ParseError:
+    case ProtocolErrorCode.InvalidRequest:
       return new BadRequestError(message, data, 'upstream_bad_request');
-    case ErrorCode.MethodNotFound:
+    case ProtocolErrorCode.MethodNotFound:
       return new UnknownToolError(message, 'upstream_not_found', data);
-    case ErrorCode.InvalidParams:
+    case ProtocolErrorCode.InvalidParams:
       return new InvalidArgumentsError(message, data);
-    case ErrorCode.RequestTimeout:
+    // The 2025 SDK's codes for a timeout and a closed connection, as servers built on it still send them.
+    case -32001:
       return new TimeoutError(message, data);
-    case ErrorCode.ConnectionClosed:
+    case -32000:
       return new UpstreamError(message, 'connection_closed', data);
     default:
       // -32603 and any server-defined code: the server failed, not the caller.
@@ -171,7 +187,7 @@ function fromMcpError(err: McpError): McpoError {
  */
 export function toHttpError(err: unknown): McpoError {
   if (isMcpoError(err)) return err;
-  if (err instanceof McpError) return fromMcpError(err);
+  if (err instanceof ProtocolError) return fromProtocolError(err);
   if (typeof err === 'object' && err !== null) {
     const e = err as { type?: unknown; status?: unknown; statusCode?: unknown; message?: unknown };
     // body-parser errors carry a `type`; their messages are safe to show.
@@ -198,6 +214,10 @@ export function toHttpError(err: unknown): McpoError {
 export function errorBody(err: McpoError, requestId?: string): ErrorBody {
   const error: ErrorBody['error'] = { message: err.message, code: err.code };
   if (err.data !== undefined) error.data = err.data;
+  if (err instanceof InputRequiredError) {
+    error.inputRequests = err.inputRequests;
+    error.continuation = err.continuation;
+  }
   if (requestId !== undefined) error.requestId = requestId;
   return { ok: false, error };
 }

@@ -6,7 +6,7 @@
  * also carries `output: { type: 'collection', items }`, one typed item per
  * content item, so a client can tell text from an image without guessing.
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import { capData, capText, ToolError } from './errors.js';
 
 export type OutputItemType = 'text' | 'scalar' | 'list' | 'object' | 'null' | 'image' | 'audio' | 'resource';

@@ -3,9 +3,14 @@
  * child process, a new HTTP session), with the child's stderr tail and the
  * words for why it ended. upstream.ts opens one per attempt and decides what
  * happens next; this module only builds, wires and explains.
+ *
+ * The client negotiates the protocol era itself (`versionNegotiation: auto`):
+ * a server that answers `server/discover` is spoken to in 2026-07-28, without
+ * a handshake or a session, and every request carries the `_meta` envelope;
+ * any other gets the 2025 `initialize` handshake. `input_required` results
+ * come back as values (manual mode), for the router to hand to its caller.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ToolListChangedNotificationSchema, type Implementation } from '@modelcontextprotocol/sdk/types.js';
+import { Client, SdkError, SdkErrorCode, type Implementation, type Tool } from '@modelcontextprotocol/client';
 import { VERSION } from '../common/version.js';
 import { exitMessage, spawnFailure, spawnFailureMessage } from './exit-report.js';
 import type { ResolvedSpec } from './spec.js';
@@ -21,6 +26,8 @@ export const STDERR_TAIL_CHARS = 8192;
 export interface Session {
   client: Client;
   built: BuiltTransport;
+  /** Tools whose parameters this session mirrors as `Mcp-Param-*` headers (set when the tools are listed). */
+  mirrored: Map<string, Tool>;
   /** What this attempt's child wrote to stderr (a bounded tail), quoted when it exits. */
   stderr: string;
 }
@@ -36,22 +43,35 @@ export interface SessionEvents {
   onBroken(reason: string, now: boolean): void;
   /** Any other transport error, for the debug log. */
   onTransportError(message: string): void;
+  /** A 2025-era server asked for input mid-call, and was declined. */
+  onElicitationDeclined(): void;
 }
 
 export function openSession(spec: ResolvedSpec, name: string, events: SessionEvents): Session {
-  const client = new Client(CLIENT_INFO, { capabilities: {} });
+  const client = new Client(CLIENT_INFO, {
+    // Form elicitation is the one kind of input a REST caller can give (the 409 flow); nothing else is offered.
+    capabilities: { elicitation: { form: {} } },
+    versionNegotiation: { mode: 'auto' },
+    inputRequired: { autoFulfill: false },
+  });
   const built = createTransport(spec, {
     onStderr: (chunk) => {
       session.stderr = (session.stderr + chunk).slice(-STDERR_TAIL_CHARS);
       events.onStderr(chunk);
     },
   });
-  const session: Session = { client, built, stderr: '' };
-  client.setNotificationHandler(ToolListChangedNotificationSchema, () => events.onToolsChanged());
+  const session: Session = { client, built, mirrored: new Map(), stderr: '' };
+  client.setNotificationHandler('notifications/tools/list_changed', () => events.onToolsChanged());
+  // A 2025-era server asks for input with a request in the middle of the call. Holding the call open
+  // across two HTTP requests would need state in this process, so it is declined, and said so.
+  client.setRequestHandler('elicitation/create', async () => {
+    events.onElicitationDeclined();
+    return { action: 'decline' };
+  });
   client.onclose = () =>
     events.onClosed(endReason(spec, name, session, true) ?? (spec.type === 'stdio' ? 'the server process exited' : 'the connection closed'));
   client.onerror = (err) => {
-    if (!endsSession(err, spec.type)) return events.onTransportError(messageOf(err));
+    if (!endsSession(err, spec.type, client.getProtocolEra())) return events.onTransportError(messageOf(err));
     // A failed send is reported here first, then thrown to its call; wait a turn, so that call can
     // see the real error (and retry on a new session) before the old session is closed under it.
     setImmediate(() => events.onBroken(messageOf(err), httpStatusOf(err) === 404));
@@ -71,4 +91,37 @@ export function endReason(spec: ResolvedSpec, name: string, session: Session, re
   if (spawnError) return spawnFailureMessage(name, spec.command, spec.cwd, spawnError);
   const exit = session.built.exit();
   return exit && exitMessage(name, exit, ready, session.stderr);
+}
+
+/**
+ * On a 2026-07-28 connection change notifications come only on a
+ * `subscriptions/listen` stream; open one for the tool list when the server
+ * offers it. `onEnd` hears of a stream the server or the network ended.
+ * A 2025-era server sends its notifications unasked.
+ */
+export async function listenForToolChanges(session: Session, onEnd: () => void): Promise<void> {
+  const { client } = session;
+  if (client.getProtocolEra() !== 'modern' || !client.getServerCapabilities()?.tools?.listChanged) return;
+  const subscription = await client.listen({ toolsListChanged: true });
+  void subscription.closed.then((how) => {
+    if (how !== 'local') onEnd();
+  });
+}
+
+/**
+ * True when a stdio server ended the connection during the era probe: the
+ * shape of a 2025-era server that exits on any request before `initialize`.
+ * The next attempt skips the probe.
+ */
+export function diedOfProbe(spec: ResolvedSpec, err: unknown): boolean {
+  return spec.type === 'stdio' && err instanceof SdkError && err.code === SdkErrorCode.EraNegotiationFailed && /closed|probed in place/.test(err.message);
+}
+
+/**
+ * Ends a session: the client, and the transport under it. While the client
+ * probes the era it does not own its transport yet, so closing the client
+ * alone would leave a child process running.
+ */
+export async function closeSession(session: Session): Promise<void> {
+  await Promise.allSettled([session.client.close(), session.built.transport.close()]);
 }

@@ -2,8 +2,7 @@
  * What a supervised connection reports about itself: its state, and what the
  * server said of itself when it connected.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
+import type { Client, Implementation } from '@modelcontextprotocol/client';
 import type { TransportType } from './spec.js';
 
 export type UpstreamState = 'connecting' | 'ready' | 'backing-off' | 'closed';
@@ -11,6 +10,8 @@ export type UpstreamState = 'connecting' | 'ready' | 'backing-off' | 'closed';
 /** What the server said about itself during initialization. */
 export interface ServerMeta {
   serverInfo: Implementation;
+  /** The protocol version negotiated. */
+  protocolVersion?: string;
   instructions?: string;
 }
 
@@ -19,6 +20,8 @@ export interface UpstreamStatus {
   type: TransportType;
   /** Number of tools currently listed. */
   tools: number;
+  /** The protocol version negotiated on the last connection (`2026-07-28`, `2025-11-25`, …); null before the first. */
+  protocolVersion: string | null;
   lastError: string | null;
   /** When the state last changed (ISO time). */
   since: string;
@@ -34,8 +37,11 @@ export interface UpstreamStatus {
 /** What the server said about itself when `client` connected to it. */
 export function serverMeta(client: Client): ServerMeta {
   const instructions = client.getInstructions();
+  const protocolVersion = client.getNegotiatedProtocolVersion();
   return {
+    // A 2026-07-28 server need not say who it is.
     serverInfo: client.getServerVersion() ?? { name: 'mcp-server', version: '0.0.0' },
+    ...(protocolVersion ? { protocolVersion } : {}),
     ...(instructions ? { instructions } : {}),
   };
 }

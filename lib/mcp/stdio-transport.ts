@@ -21,10 +21,8 @@
  * Never a shell: the command and its arguments are passed to spawn() as given.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { STDIO_DEFAULT_MAX_BUFFER_SIZE, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { STDIO_DEFAULT_MAX_BUFFER_SIZE, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/client';
+import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 import type { ChildExit } from './exit-report.js';
 
 export interface StdioParams {
@@ -85,6 +83,15 @@ export class StdioTransport implements Transport {
 
   get pid(): number | undefined {
     return this.#child?.pid;
+  }
+
+  /**
+   * The child's stderr is read here, not handed out. The property is there because the SDK tells a
+   * stdio transport by `stderr` and `pid`: on stdio a server silent to the era probe is a legacy
+   * one, where on HTTP silence is an outage.
+   */
+  get stderr(): null {
+    return null;
   }
 
   /** How the child ended, once it has; undefined while it runs or when it never started. */
@@ -210,7 +217,7 @@ export class StdioTransport implements Transport {
       setImmediate(() => stdin.uncork());
     }
     return new Promise((resolve) => {
-      if (stdin.write(serializeMessage(message))) resolve();
+      if (stdin.write(`${JSON.stringify(message)}\n`)) resolve();
       else stdin.once('drain', resolve);
     });
   }

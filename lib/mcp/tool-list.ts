@@ -4,11 +4,21 @@
  * property schema is `true` or one tool lacks `type: 'object'`; here a tool
  * without a name is skipped with a warning, and any schema shape is kept for
  * openapi/schema.ts to degrade what it must.
+ *
+ * On a 2026-07-28 HTTP connection the list also says which tools mirror
+ * parameters as `Mcp-Param-*` headers, and leaves out (with a warning) a tool
+ * whose `x-mcp-header` declarations break SEP-2243's rules, as a client must.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Client, Tool } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import type { Logger } from '../common/log.js';
+import { scanParamHeaders } from './param-headers.js';
+
+export interface ToolList {
+  tools: Tool[];
+  /** Tools whose parameters are mirrored as headers, by name (empty unless `headerRules`). */
+  mirrored: Map<string, Tool>;
+}
 
 const LenientListToolsResult = z.looseObject({
   tools: z.array(z.unknown()),
@@ -41,8 +51,22 @@ export function toTool(raw: unknown): Tool | undefined {
   };
 }
 
+/** Every tool the server lists; with `headerRules`, checked against SEP-2243. */
+export async function listTools(client: Client, timeoutMs: number, logger: Logger, headerRules: boolean): Promise<ToolList> {
+  const listed = await listAllTools(client, timeoutMs, logger);
+  const mirrored = new Map<string, Tool>();
+  if (!headerRules) return { tools: listed, mirrored };
+  const tools = listed.filter((tool) => {
+    const scan = scanParamHeaders(tool.inputSchema);
+    if (!scan.valid) logger.warn('left out a tool whose x-mcp-header declarations are invalid', { tool: tool.name, reason: scan.reason });
+    else if (scan.count > 0) mirrored.set(tool.name, tool);
+    return scan.valid;
+  });
+  return { tools, mirrored };
+}
+
 /** Every tool the server lists, page after page. */
-export async function listAllTools(client: Client, timeoutMs: number, logger: Logger): Promise<Tool[]> {
+async function listAllTools(client: Client, timeoutMs: number, logger: Logger): Promise<Tool[]> {
   const tools: Tool[] = [];
   const seen = new Set<string>();
   let cursor: string | undefined;

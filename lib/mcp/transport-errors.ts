@@ -10,10 +10,18 @@
  * - `endsSession`: an error reported on its own that means the session is
  *   gone and a new one must be started.
  *
+ * Sessions exist only in the 2025 era: a 2026-07-28 server keeps none, so
+ * there a 404 is a missing endpoint, not an expired session, and a dropped
+ * response stream ends one request, not the connection. The answers that
+ * concern sessions therefore take the era that was negotiated.
+ *
  * Pure; unit-tested against the errors the SDK really throws.
  */
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SdkHttpError } from '@modelcontextprotocol/client';
 import type { TransportType } from './spec.js';
+
+/** `modern` for 2026-07-28 and later (stateless), `legacy` for the 2025 era. */
+export type Era = 'modern' | 'legacy';
 
 export const messageOf = (err: unknown): string => {
   const message = err instanceof Error ? err.message : String(err);
@@ -23,7 +31,7 @@ export const messageOf = (err: unknown): string => {
 
 /** The error's HTTP status where the transport reports one (Streamable HTTP or an SSE POST). */
 export function httpStatusOf(err: unknown): number | undefined {
-  if (err instanceof StreamableHTTPError) return err.code;
+  if (err instanceof SdkHttpError) return err.status;
   const match = err instanceof Error ? /^Error POSTing to endpoint \(HTTP (\d{3})\)/.exec(err.message) : null;
   return match ? Number(match[1]) : undefined;
 }
@@ -33,16 +41,16 @@ export function httpStatusOf(err: unknown): number | undefined {
  * gone (404; an SSE endpoint refuses with any 4xx) or nothing was listening.
  * Such a call may be sent once more on a new session.
  */
-export function notDelivered(err: unknown, type: TransportType): boolean {
+export function notDelivered(err: unknown, type: TransportType, era: Era = 'legacy'): boolean {
   const status = httpStatusOf(err);
-  if (status !== undefined) return type === 'sse' ? status >= 400 && status < 500 : status === 404;
+  if (status !== undefined) return type === 'sse' ? status >= 400 && status < 500 : status === 404 && era === 'legacy';
   const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
   return cause?.code === 'ECONNREFUSED';
 }
 
 /** An error from the transport itself (HTTP status, network, stream), as opposed to a bad message. */
 export function isTransportFailure(err: unknown): boolean {
-  if (err instanceof StreamableHTTPError || httpStatusOf(err) !== undefined) return true;
+  if (httpStatusOf(err) !== undefined) return true;
   if (!(err instanceof Error)) return false;
   if (err.message.startsWith('SSE error:') || err.message.startsWith('SSE stream disconnected')) return true;
   // fetch's network errors: a TypeError whose cause carries a system or undici error code.
@@ -51,9 +59,9 @@ export function isTransportFailure(err: unknown): boolean {
 }
 
 /** Errors the transport reports on its own that mean the session cannot be used any more. */
-export function endsSession(err: unknown, type: TransportType): boolean {
+export function endsSession(err: unknown, type: TransportType, era: Era = 'legacy'): boolean {
   if (type === 'sse') return err instanceof Error && err.message.startsWith('SSE error:');
-  if (type === 'streamable-http') {
+  if (type === 'streamable-http' && era === 'legacy') {
     if (httpStatusOf(err) === 404) return true;
     return err instanceof Error && /^(SSE stream disconnected|Maximum reconnection attempts|Failed to reconnect SSE stream)/.test(err.message);
   }

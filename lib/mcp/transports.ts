@@ -12,9 +12,7 @@
  * them there. Only servers with a `forwardHeaders` list get that `fetch`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { SSEClientTransport, StreamableHTTPClientTransport, type Transport } from '@modelcontextprotocol/client';
 import type { ResolvedSpec } from './spec.js';
 import type { ChildExit } from './exit-report.js';
 import { StdioTransport } from './stdio-transport.js';

@@ -17,17 +17,17 @@
  * It knows nothing of HTTP; the router maps what it throws with
  * http/errors.ts.
  */
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/client';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { coalesced } from './coalesce.js';
 import { UnavailableError } from '../http/errors.js';
 import type { Logger } from '../common/log.js';
 import type { ResolvedSpec } from './spec.js';
 import { serverMeta, type ServerMeta, type UpstreamState, type UpstreamStatus } from './status.js';
-import { callTool, type CallLink, type CallOptions } from './tool-call.js';
-import { endReason, openSession, STDERR_TAIL_CHARS, type Session } from './session.js';
+import { callTool, type CallLink, type CallOptions, type CallOutcome } from './tool-call.js';
+import { closeSession, diedOfProbe, endReason, listenForToolChanges, openSession, STDERR_TAIL_CHARS, type Session } from './session.js';
 import { messageOf } from './transport-errors.js';
-import { listAllTools } from './tool-list.js';
+import { listTools } from './tool-list.js';
 
 export type { ServerMeta, UpstreamState, UpstreamStatus } from './status.js';
 
@@ -43,7 +43,7 @@ export interface UpstreamOptions {
   onTools: (tools: Tool[], meta: ServerMeta) => void;
 }
 
-export type { CallOptions } from './tool-call.js';
+export type { CallOptions, CallOutcome, InputRequired } from './tool-call.js';
 
 export class Upstream {
   #state: UpstreamState = 'connecting';
@@ -58,6 +58,9 @@ export class Upstream {
   #session: Session | undefined;
   #tools: Tool[] = [];
   #stderr = '';
+  #protocolVersion: string | null = null;
+  /** A stdio server that died of the era probe: later attempts go straight to `initialize`. */
+  #legacyOnly = false;
   #first: Promise<void>;
   #settleFirst: (err?: unknown) => void = () => {};
   /** Called on every state change; calls waiting for a new session listen here. */
@@ -82,6 +85,7 @@ export class Upstream {
       type: spec.type,
       session: () => (this.#state === 'ready' ? this.#session : undefined),
       client: (session) => session.client,
+      mirrored: (session, tool) => session.mirrored.get(tool),
       lost: (session, reason, now) => this.#lost(session, reason, now),
       next: (deadline) => this.#nextSession(deadline),
       unavailable: () => this.unavailable(),
@@ -100,6 +104,7 @@ export class Upstream {
       state: this.#state,
       type: this.spec.type,
       tools: this.#tools.length,
+      protocolVersion: this.#protocolVersion,
       lastError: this.#lastError,
       since: this.#since.toISOString(),
       restarts: this.#restarts,
@@ -143,6 +148,8 @@ export class Upstream {
       onClosed: (reason) => this.#lost(session, reason),
       onBroken: (reason, now) => this.#lost(session, reason, now),
       onTransportError: (message) => this.options.logger.debug('transport error', { error: message }),
+      onElicitationDeclined: () =>
+        this.options.logger.warn('declined an elicitation request from a 2025-era server: mcpo answers input requests only in the 2026-07-28 era', {}),
     });
     return session;
   }
@@ -152,19 +159,35 @@ export class Upstream {
     this.#session = session;
     this.#setState('connecting');
     try {
-      await session.client.connect(session.built.transport, { timeout: this.options.connectTimeoutMs });
+      await session.client.connect(session.built.transport, {
+        timeout: this.options.connectTimeoutMs,
+        ...(this.#legacyOnly ? { prior: { kind: 'legacy' as const } } : {}),
+      });
       if (this.#session !== session) return;
-      const tools = await listAllTools(session.client, this.options.connectTimeoutMs, this.options.logger);
+      await this.#list(session);
       if (this.#session !== session) return;
-      this.#tools = tools;
+      await listenForToolChanges(session, () => {
+        if (this.#session === session) this.#lost(session, 'the server ended the change notification stream', true);
+      });
+      if (this.#session !== session) return;
+      this.#protocolVersion = session.client.getNegotiatedProtocolVersion() ?? null;
       this.#readyAt = Date.now();
       this.#setState('ready');
       if (this.#restarts > 0) this.options.logger.info('MCP server connected again', { restarts: this.#restarts });
-      this.options.onTools(tools, serverMeta(session.client));
+      else this.options.logger.debug('MCP server connected', { protocolVersion: this.#protocolVersion });
+      this.options.onTools(this.#tools, serverMeta(session.client));
       this.#settleFirst();
     } catch (err) {
       // Closed, or replaced, while connecting: whoever did that owns the state now.
       if (this.#session !== session) return;
+      if (!this.#legacyOnly && diedOfProbe(this.spec, err)) {
+        this.options.logger.info('the MCP server ended the connection at the era probe; speaking the 2025 protocol to it', {});
+        this.#legacyOnly = true;
+        this.#session = undefined;
+        void closeSession(session);
+        void this.#connect();
+        return;
+      }
       // "Connection closed" says nothing; a child that exited or never ran is described instead.
       const ended = endReason(this.spec, this.options.name, session, false, err);
       const error = ended === undefined ? err : new Error(ended, { cause: err });
@@ -189,7 +212,7 @@ export class Upstream {
   /** Ends `session` and schedules the next attempt. */
   #retry(session: Session, err: unknown, now = false): void {
     this.#session = undefined;
-    void session.client.close().catch(() => {});
+    void closeSession(session);
     const message = messageOf(err);
     if (now) {
       this.#lastError = message;
@@ -224,17 +247,25 @@ export class Upstream {
     const session = this.#session;
     if (!session || this.#state !== 'ready') return;
     try {
-      const tools = await listAllTools(session.client, this.options.connectTimeoutMs, this.options.logger);
+      await this.#list(session);
       if (this.#session !== session || this.#state !== 'ready') return;
-      this.#tools = tools;
-      this.options.onTools(tools, serverMeta(session.client));
+      this.options.onTools(this.#tools, serverMeta(session.client));
     } catch (err) {
       this.options.logger.warn('could not re-list tools; keeping the previous list', { error: messageOf(err) });
     }
   });
 
-  /** Calls a tool; throws McpoError or McpError, never a raw transport error. */
-  call(name: string, args: Record<string, unknown>, options: CallOptions): Promise<CallToolResult> {
+  /** Lists the tools over `session` and keeps them, unless the session was replaced meanwhile. */
+  async #list(session: Session): Promise<void> {
+    const headerRules = this.spec.type === 'streamable-http' && session.client.getProtocolEra() === 'modern';
+    const { tools, mirrored } = await listTools(session.client, this.options.connectTimeoutMs, this.options.logger, headerRules);
+    if (this.#session !== session) return;
+    this.#tools = tools;
+    session.mirrored = mirrored;
+  }
+
+  /** Calls a tool; throws McpoError or ProtocolError, never a raw transport error. */
+  call(name: string, args: Record<string, unknown>, options: CallOptions): Promise<CallOutcome> {
     return callTool(this.#link, name, args, options);
   }
 
@@ -268,6 +299,6 @@ export class Upstream {
     this.#session = undefined;
     this.#setState('closed');
     this.#settleFirst(new Error('closed before it connected'));
-    await session?.client.close().catch(() => {});
+    if (session) await closeSession(session);
   }
 }

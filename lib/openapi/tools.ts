@@ -7,7 +7,7 @@
  * disagree. Pure: no I/O; warnings go to a callback.
  */
 import { createHash } from 'node:crypto';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/client';
 import { componentSchemas, inlineSchema, type JsonSchema } from './schema.js';
 
 export interface ToolEntry {

@@ -3,7 +3,10 @@
  * (lib/http/errors.ts).
  */
 import { expect } from 'chai';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
+
+/** The 2025 SDK's codes for a closed connection and a timeout; servers built on it still send them. */
+const ErrorCode = { ...ProtocolErrorCode, ConnectionClosed: -32000, RequestTimeout: -32001 } as const;
 import {
   BadRequestError,
   errorBody,
@@ -22,7 +25,7 @@ import {
 } from '../../lib/http/errors.js';
 
 describe('toHttpError', () => {
-  describe('McpError codes', () => {
+  describe('JSON-RPC error codes', () => {
     const table: Array<[string, number, number, string]> = [
       ['ParseError', ErrorCode.ParseError, 400, 'upstream_bad_request'],
       ['InvalidRequest', ErrorCode.InvalidRequest, 400, 'upstream_bad_request'],
@@ -49,7 +52,7 @@ describe('toHttpError', () => {
 
     for (const [label, code, status, httpCode] of table) {
       it(`maps ${label} (${code}) to ${status} ${httpCode}`, () => {
-        const err = toHttpError(new McpError(code, 'upstream said no'));
+        const err = toHttpError(new ProtocolError(code, 'upstream said no'));
         expect(err).to.be.instanceOf(McpoError);
         expect(err.status).to.equal(status);
         expect(err.code).to.equal(httpCode);
@@ -58,36 +61,36 @@ describe('toHttpError', () => {
     }
 
     it('keeps the JSON-RPC code and the upstream data in the error data', () => {
-      const err = toHttpError(new McpError(ErrorCode.InvalidParams, 'bad', { field: 'city' }));
+      const err = toHttpError(new ProtocolError(ErrorCode.InvalidParams, 'bad', { field: 'city' }));
       expect(err.data).to.deep.equal({ jsonrpcCode: -32602, upstream: { field: 'city' } });
     });
 
     it('leaves upstream out of the data when the server sent none', () => {
-      const err = toHttpError(new McpError(ErrorCode.InternalError, 'bad'));
+      const err = toHttpError(new ProtocolError(ErrorCode.InternalError, 'bad'));
       expect(err.data).to.deep.equal({ jsonrpcCode: -32603 });
     });
 
     it('caps a long upstream message at MAX_MESSAGE_LENGTH plus the ellipsis', () => {
-      const err = toHttpError(new McpError(ErrorCode.InternalError, 'x'.repeat(MAX_MESSAGE_LENGTH * 4)));
+      const err = toHttpError(new ProtocolError(ErrorCode.InternalError, 'x'.repeat(MAX_MESSAGE_LENGTH * 4)));
       expect(err.message.length).to.equal(MAX_MESSAGE_LENGTH + 1);
       expect(err.message.endsWith('…')).to.equal(true);
     });
 
     it('leaves a message of exactly MAX_MESSAGE_LENGTH alone', () => {
       const exact = 'y'.repeat(MAX_MESSAGE_LENGTH);
-      expect(toHttpError(new McpError(ErrorCode.InternalError, exact)).message).to.equal(exact);
+      expect(toHttpError(new ProtocolError(ErrorCode.InternalError, exact)).message).to.equal(exact);
     });
 
-    it('drops the SDK\'s "MCP error <code>: " prefix, even when doubled', () => {
-      expect(toHttpError(new McpError(ErrorCode.InvalidParams, 'city is required')).message).to.equal(
+    it('drops the 2025 SDK\'s "MCP error <code>: " prefix that servers built on it send, even when doubled', () => {
+      expect(toHttpError(new ProtocolError(ErrorCode.InvalidParams, 'MCP error -32602: city is required')).message).to.equal(
         'city is required',
       );
-      const doubled = new McpError(ErrorCode.InternalError, new McpError(ErrorCode.InternalError, 'boom').message);
+      const doubled = new ProtocolError(ErrorCode.InternalError, 'MCP error -32603: MCP error -32603: boom');
       expect(toHttpError(doubled).message).to.equal('boom');
     });
 
     it('keeps the JSON-RPC code in the data of a 404', () => {
-      expect(toHttpError(new McpError(ErrorCode.MethodNotFound, 'no such method')).data).to.deep.equal({
+      expect(toHttpError(new ProtocolError(ErrorCode.MethodNotFound, 'no such method')).data).to.deep.equal({
         jsonrpcCode: -32601,
       });
     });
@@ -244,9 +247,9 @@ describe('isMcpoError', () => {
     expect(isMcpoError({ [Symbol.for('mcpo.error')]: true, status: 400 })).to.equal(true);
   });
 
-  it('rejects plain errors, McpErrors and non-objects', () => {
+  it('rejects plain errors, ProtocolErrors and non-objects', () => {
     expect(isMcpoError(new Error('m'))).to.equal(false);
-    expect(isMcpoError(new McpError(ErrorCode.InternalError, 'm'))).to.equal(false);
+    expect(isMcpoError(new ProtocolError(ErrorCode.InternalError, 'm'))).to.equal(false);
     expect(isMcpoError({ status: 400, code: 'bad_request', message: 'm' })).to.equal(false);
     expect(isMcpoError(null)).to.equal(false);
     expect(isMcpoError(undefined)).to.equal(false);

@@ -4,9 +4,8 @@
  * connection's fault, which end a session.
  */
 import { expect } from 'chai';
-import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { SdkErrorCode, SdkHttpError, SseError } from '@modelcontextprotocol/client';
+import { z } from 'zod';
 import { endsSession, httpStatusOf, isTransportFailure, messageOf, notDelivered } from '../../lib/mcp/transport-errors.js';
 import { freePort } from '../helpers/servers.js';
 
@@ -21,22 +20,29 @@ async function refusedError(): Promise<unknown> {
 }
 const networkError = (code: string) => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) });
 const ssePostError = (status: number) => new Error(`Error POSTing to endpoint (HTTP ${status}): unknown session`);
-const zodError = (): unknown => CallToolResultSchema.safeParse({ content: 'not an array' }).error;
+const zodError = (): unknown => z.object({ content: z.array(z.unknown()) }).safeParse({ content: 'not an array' }).error;
+/** What the v2 Streamable HTTP transport throws for a POST or GET the server refused. */
+const httpError = (status: number, message = 'Error POSTing to endpoint: x') =>
+  new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, message, { status, statusText: '' });
 
 describe('transport errors', () => {
   it('reads the HTTP status from a Streamable HTTP error and from an SSE POST error', () => {
-    expect(httpStatusOf(new StreamableHTTPError(404, 'Error POSTing to endpoint: unknown session'))).to.equal(404);
+    expect(httpStatusOf(httpError(404, 'Error POSTing to endpoint: unknown session'))).to.equal(404);
     expect(httpStatusOf(ssePostError(400))).to.equal(400);
     expect(httpStatusOf(new Error('something else'))).to.equal(undefined);
   });
 
   describe('notDelivered: may the call be sent once more?', () => {
     it('yes for an expired Streamable HTTP session (404)', () => {
-      expect(notDelivered(new StreamableHTTPError(404, 'unknown session'), 'streamable-http')).to.equal(true);
+      expect(notDelivered(httpError(404), 'streamable-http')).to.equal(true);
+    });
+
+    it('no for a 404 from a 2026-07-28 server, which keeps no sessions to expire', () => {
+      expect(notDelivered(httpError(404), 'streamable-http', 'modern')).to.equal(false);
     });
 
     it('no for other Streamable HTTP statuses, which may come after the server took the call', () => {
-      for (const status of [400, 500, 502, 503]) expect(notDelivered(new StreamableHTTPError(status, 'x'), 'streamable-http'), String(status)).to.equal(false);
+      for (const status of [400, 500, 502, 503]) expect(notDelivered(httpError(status), 'streamable-http'), String(status)).to.equal(false);
     });
 
     it('yes for an SSE message endpoint that refuses with any 4xx, no for a 5xx', () => {
@@ -58,7 +64,7 @@ describe('transport errors', () => {
 
   describe('isTransportFailure: the connection, not the message', () => {
     it('is true for HTTP errors, SSE errors, dropped streams and network errors', async () => {
-      expect(isTransportFailure(new StreamableHTTPError(500, 'x'))).to.equal(true);
+      expect(isTransportFailure(httpError(500))).to.equal(true);
       expect(isTransportFailure(ssePostError(502))).to.equal(true);
       expect(isTransportFailure(new SseError(undefined, 'terminated', undefined as never))).to.equal(true);
       expect(isTransportFailure(new Error('SSE stream disconnected: TypeError: terminated'))).to.equal(true);
@@ -81,10 +87,15 @@ describe('transport errors', () => {
     });
 
     it('ends a Streamable HTTP session on a 404, a dropped stream or the SDK giving up reconnecting', () => {
-      expect(endsSession(new StreamableHTTPError(404, 'Failed to open SSE stream: Not Found'), 'streamable-http')).to.equal(true);
+      expect(endsSession(httpError(404, 'Failed to open SSE stream: Not Found'), 'streamable-http')).to.equal(true);
       expect(endsSession(new Error('SSE stream disconnected: TypeError: terminated'), 'streamable-http')).to.equal(true);
       expect(endsSession(new Error('Maximum reconnection attempts (2) exceeded.'), 'streamable-http')).to.equal(true);
-      expect(endsSession(new StreamableHTTPError(500, 'x'), 'streamable-http')).to.equal(false);
+      expect(endsSession(httpError(500), 'streamable-http')).to.equal(false);
+    });
+
+    it('never for a 2026-07-28 Streamable HTTP connection: a dropped stream ends one request, a 404 no session', () => {
+      expect(endsSession(httpError(404, 'Failed to open SSE stream: Not Found'), 'streamable-http', 'modern')).to.equal(false);
+      expect(endsSession(new Error('SSE stream disconnected: TypeError: terminated'), 'streamable-http', 'modern')).to.equal(false);
     });
 
     it('never for stdio, whose session ends with its process', () => {
