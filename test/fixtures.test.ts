@@ -1,7 +1,9 @@
 /**
  * Proves the test fixtures themselves with the plain SDK client, before any
  * mcpo code is involved: the kitchen-sink server over stdio, SSE and
- * Streamable HTTP, and server-everything over stdio and Streamable HTTP.
+ * Streamable HTTP, server-everything over stdio and Streamable HTTP, and the
+ * 2026-07-28-only modern fixture over stdio and Streamable HTTP (with the v2
+ * client, the only one that speaks that revision).
  */
 import { spawn } from 'node:child_process';
 import { expect } from 'chai';
@@ -11,13 +13,23 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { McpError, ToolListChangedNotificationSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  Client as ModernClient,
+  ProtocolError,
+  StreamableHTTPClientTransport as ModernHttpTransport,
+  isInputRequiredResult,
+  type Transport as ModernTransport,
+} from '@modelcontextprotocol/client';
+import { StdioClientTransport as ModernStdioTransport } from '@modelcontextprotocol/client/stdio';
 import { z } from 'zod';
 import {
   everythingStdio,
   killAllServers,
   kitchenSinkStdio,
+  modernStdio,
   startEverything,
   startKitchenSink,
+  startModernHttp,
   unrulyStdio,
   type RunningServer,
   type StdioSpec,
@@ -300,6 +312,230 @@ describe('test fixtures', function () {
       });
     });
   }
+
+  const MODERN_TOOLS = [
+    'echo', 'no_params', 'structured', 'fails', 'slow', 'cancellations', 'add_tool', 'remove_tool', 'exit',
+    'confirm_action', 'header_echo',
+  ];
+  const LEGACY_INITIALIZE = {
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '0' } },
+  };
+  /** The retry of an input_required call (SEP-2322); 2.4.0's CallToolRequest params type does not list these fields yet. */
+  type RetryParams = Parameters<ModernClient['callTool']>[0] & { inputResponses: Record<string, unknown>; requestState?: string };
+  /** The 2026-07-28 answer to a revision the server does not speak (UnsupportedProtocolVersion). */
+  const UNSUPPORTED_VERSION = -32022;
+
+  for (const kind of ['stdio', 'http'] as const) {
+    describe(`modern over ${kind}`, () => {
+      let client: ModernClient;
+      let server: RunningServer | undefined;
+      let stderr = '';
+
+      before(async () => {
+        let transport: ModernTransport;
+        if (kind === 'stdio') {
+          const stdio = new ModernStdioTransport({ ...modernStdio(), stderr: 'pipe' });
+          stdio.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+          transport = stdio;
+        } else {
+          server = await startModernHttp();
+          expect(server.url).to.match(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+          transport = new ModernHttpTransport(new URL(server.url));
+        }
+        // Manual input_required, and the elicitation capability without which the fixture may not ask for input.
+        client = new ModernClient(
+          { name: 'fixtures-test', version: '0.0.0' },
+          { versionNegotiation: { mode: 'auto' }, inputRequired: { autoFulfill: false }, capabilities: { elicitation: { form: {} } } },
+        );
+        await client.connect(transport).catch((err: unknown) => {
+          throw new Error(`could not connect: ${String(err)}\nserver stderr:\n${stderr}`);
+        });
+      });
+
+      after(async () => {
+        await client?.close();
+        await server?.close();
+      });
+
+      it('is reached in the 2026-07-28 era and introduces itself as modern-fixture', () => {
+        expect(client.getNegotiatedProtocolVersion()).to.equal('2026-07-28');
+        expect(client.getServerVersion()).to.deep.include({ name: 'modern-fixture', version: '2.0.0' });
+        expect(client.getServerCapabilities()?.tools?.listChanged).to.equal(true);
+      });
+
+      it('lists its tools, with the x-mcp-header annotation kept', async () => {
+        const { tools } = await client.listTools();
+        expect(tools.map((t) => t.name)).to.have.members(MODERN_TOOLS);
+        expect(tools.find((t) => t.name === 'header_echo')?.inputSchema).to.have.nested.property('properties.region.x-mcp-header', 'Region');
+        expect(tools.find((t) => t.name === 'structured')?.outputSchema).to.have.nested.property('properties.sum.type', 'number');
+      });
+
+      it('calls echo, structured and fails', async () => {
+        expect(firstText(await client.callTool({ name: 'echo', arguments: { message: 'hi', repeat: 3 } }))).to.equal('hi hi hi');
+        expect((await client.callTool({ name: 'structured', arguments: { a: 1, b: 2 } })).structuredContent).to.deep.equal({ sum: 3 });
+        const failed = await client.callTool({ name: 'fails', arguments: {} });
+        expect(failed.isError).to.equal(true);
+        expect(firstText(failed)).to.equal('it failed on purpose');
+      });
+
+      it('answers confirm_action with input_required, and completes on the retry with inputResponses and requestState', async () => {
+        const args = { action: 'deploy' };
+        const first = await client.callTool({ name: 'confirm_action', arguments: args }, { allowInputRequired: true });
+        if (!isInputRequiredResult(first)) throw new Error(`expected input_required, got ${JSON.stringify(first)}`);
+        expect(first.inputRequests?.confirm).to.deep.include({ method: 'elicitation/create' });
+        expect(first.inputRequests?.confirm?.params).to.deep.include({ message: 'Really deploy?', mode: 'form' });
+        expect(first.requestState).to.be.a('string');
+
+        const retry = (action: string, content?: Record<string, unknown>) => {
+          const params: RetryParams = {
+            name: 'confirm_action',
+            arguments: args,
+            inputResponses: { confirm: { action, ...(content ? { content } : {}) } },
+            requestState: first.requestState,
+          };
+          return client.callTool(params, { allowInputRequired: true });
+        };
+        expect(firstText(await retry('accept', { confirm: true }))).to.equal('deploy: accept {"confirm":true}');
+        expect(firstText(await retry('decline'))).to.equal('deploy: decline null');
+      });
+
+      it('refuses a confirm_action retry whose requestState was tampered with (-32602), or minted for another action (tool error)', async () => {
+        const mint = async (action: string) => {
+          const first = await client.callTool({ name: 'confirm_action', arguments: { action } }, { allowInputRequired: true });
+          if (!isInputRequiredResult(first) || first.requestState === undefined) throw new Error('expected input_required with a requestState');
+          return first.requestState;
+        };
+        const retry = (requestState: string | undefined) => {
+          const params: RetryParams = {
+            name: 'confirm_action',
+            arguments: { action: 'drop' },
+            inputResponses: { confirm: { action: 'accept', content: { confirm: true } } },
+            ...(requestState === undefined ? {} : { requestState }),
+          };
+          return client.callTool(params, { allowInputRequired: true });
+        };
+        const state = await mint('drop');
+        const mac = state.slice(state.lastIndexOf('.') + 1);
+        const forged = `${state.slice(0, state.lastIndexOf('.'))}.${mac.startsWith('A') ? 'B' : 'A'}${mac.slice(1)}`;
+        let failure: unknown;
+        await retry(forged).catch((err: unknown) => (failure = err));
+        expect(failure).to.be.instanceOf(ProtocolError);
+        expect((failure as ProtocolError).code).to.equal(-32602);
+
+        for (const other of [await mint('deploy'), undefined]) {
+          const refused = await retry(other);
+          expect(refused.isError, `requestState ${other === undefined ? 'left out' : 'for another action'}`).to.equal(true);
+          expect(firstText(refused)).to.equal('requestState missing or not for this action');
+        }
+      });
+
+      it(`reports the request _meta${kind === 'http' ? ' and the MCP headers of the HTTP request' : ''} from header_echo`, async () => {
+        const result = await client.callTool({ name: 'header_echo', arguments: { region: 'eu-west-1' } });
+        const seen = result.structuredContent as { meta: Record<string, unknown>; headers?: Record<string, string | null> };
+        expect(seen.meta).to.deep.include({
+          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+          'io.modelcontextprotocol/clientInfo': { name: 'fixtures-test', version: '0.0.0' },
+        });
+        if (kind === 'stdio') expect(seen).not.to.have.property('headers');
+        else
+          expect(seen.headers).to.deep.equal({
+            'mcp-param-region': 'eu-west-1',
+            'mcp-protocol-version': '2026-07-28',
+            'mcp-method': 'tools/call',
+            'mcp-name': 'header_echo',
+          });
+      });
+
+      it('stops slow when the call is cancelled, and counts it', async () => {
+        const count = async () => (JSON.parse(firstText(await client.callTool({ name: 'cancellations', arguments: {} }))) as { cancelled: number }).cancelled;
+        const before = await count();
+        const controller = new AbortController();
+        const started = Date.now();
+        const call = client.callTool({ name: 'slow', arguments: { ms: 10_000 } }, { signal: controller.signal });
+        setTimeout(() => controller.abort('test cancels'), 200);
+        let failure: unknown;
+        await call.catch((err: unknown) => (failure = err));
+        expect(failure, 'the cancelled call rejects').to.exist;
+        expect(Date.now() - started).to.be.below(3000);
+        await waitFor(async () => ((await count()) > before ? true : undefined), 'the server to count the cancellation');
+      });
+
+      it('announces add_tool and remove_tool on a subscriptions/listen stream', async () => {
+        let changes = 0;
+        client.setNotificationHandler('notifications/tools/list_changed', () => {
+          changes++;
+        });
+        const subscription = await client.listen({ toolsListChanged: true });
+        try {
+          expect(subscription.honoredFilter).to.deep.include({ toolsListChanged: true });
+          const added = firstText(await client.callTool({ name: 'add_tool', arguments: {} }));
+          expect(added).to.match(/^added_\d+$/);
+          await waitFor(async () => (changes >= 1 ? true : undefined), 'tools/list_changed after add_tool');
+          expect((await client.listTools()).tools.map((t) => t.name)).to.include(added);
+          expect(firstText(await client.callTool({ name: added, arguments: {} }))).to.equal(`added ${added.slice('added_'.length)}`);
+
+          await client.callTool({ name: 'remove_tool', arguments: { name: added } });
+          await waitFor(async () => (changes >= 2 ? true : undefined), 'tools/list_changed after remove_tool');
+          expect((await client.listTools()).tools.map((t) => t.name)).not.to.include(added);
+        } finally {
+          await subscription.close();
+          client.removeNotificationHandler('notifications/tools/list_changed');
+        }
+      });
+    });
+  }
+
+  describe('modern refusing the 2025 handshake', () => {
+    it('answers a raw initialize over stdio with UnsupportedProtocolVersion, naming 2026-07-28', async () => {
+      const spec = modernStdio();
+      const child = spawn(spec.command, spec.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      try {
+        let stdout = '';
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+        child.stderr.resume();
+        child.stdin.write(`${JSON.stringify(LEGACY_INITIALIZE)}\n`);
+        await waitFor(async () => (stdout.includes('\n') ? true : undefined), 'the answer to initialize');
+        const answer = JSON.parse(stdout.split('\n')[0]!) as { id: number; error?: { code: number; data?: { supported?: string[] } } };
+        expect(answer.id).to.equal(1);
+        expect(answer.error?.code).to.equal(UNSUPPORTED_VERSION);
+        expect(answer.error?.data?.supported).to.deep.equal(['2026-07-28']);
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
+    });
+
+    it('answers a raw initialize over HTTP with 400 and UnsupportedProtocolVersion', async () => {
+      const server = await startModernHttp();
+      try {
+        const res = await fetch(server.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          body: JSON.stringify(LEGACY_INITIALIZE),
+        });
+        expect(res.status).to.equal(400);
+        const answer = (await res.json()) as { id: number; error?: { code: number; data?: { supported?: string[] } } };
+        expect(answer.error?.code).to.equal(UNSUPPORTED_VERSION);
+        expect(answer.error?.data?.supported).to.deep.equal(['2026-07-28']);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('cannot be reached by a client that only knows the 2025 handshake', async () => {
+      const client = new Client({ name: 'fixtures-test', version: '0.0.0' });
+      let failure: unknown;
+      try {
+        await client.connect(new StdioClientTransport({ ...modernStdio(), stderr: 'pipe' })).catch((err: unknown) => (failure = err));
+      } finally {
+        await client.close();
+      }
+      expect(failure).to.be.instanceOf(Error);
+      expect(String(failure)).to.match(/Unsupported protocol version/);
+    });
+  });
 
   describe('unruly, the misbehaving stdio server', () => {
     /** Spawns it bare, to watch the process itself. */

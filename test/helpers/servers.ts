@@ -1,6 +1,7 @@
 /**
- * Starts the MCP servers the tests talk to — the kitchen-sink fixture and
- * @modelcontextprotocol/server-everything — as child processes, or describes
+ * Starts the MCP servers the tests talk to — the kitchen-sink fixture, the
+ * 2026-07-28-only modern fixture and @modelcontextprotocol/server-everything —
+ * as child processes, or describes
  * how to start them over stdio. Every child started here is tracked, so none
  * can outlive the test run.
  */
@@ -28,6 +29,7 @@ export interface RunningServer {
 const TSX_LOADER = import.meta.resolve('tsx');
 const KITCHEN_SINK = fileURLToPath(new URL('../fixtures/kitchen-sink.ts', import.meta.url));
 const UNRULY = fileURLToPath(new URL('../fixtures/unruly.ts', import.meta.url));
+const MODERN = fileURLToPath(new URL('../fixtures/modern.ts', import.meta.url));
 const HOSTILE = fileURLToPath(new URL('../fixtures/hostile.ts', import.meta.url));
 /** server-everything's entry point, for tests that start it themselves. */
 export const EVERYTHING = fileURLToPath(import.meta.resolve('@modelcontextprotocol/server-everything/dist/index.js'));
@@ -54,6 +56,11 @@ process.on('exit', () => {
 
 export function kitchenSinkStdio(extraArgs: string[] = []): StdioSpec {
   return { command: process.execPath, args: ['--import', TSX_LOADER, KITCHEN_SINK, ...extraArgs] };
+}
+
+/** The fixture that speaks only 2026-07-28 and refuses the 2025 `initialize` handshake. */
+export function modernStdio(): StdioSpec {
+  return { command: process.execPath, args: ['--import', TSX_LOADER, MODERN] };
 }
 
 /** The misbehaving fixture; `flags` such as `--ignore-sigterm`, `--tag a`. */
@@ -123,13 +130,23 @@ function describeExit(child: ChildProcess): string {
  * Starts the kitchen-sink fixture over SSE or Streamable HTTP on an ephemeral
  * port, and resolves once it has printed its `LISTENING <url>` line.
  */
-export async function startKitchenSink(transport: 'sse' | 'http', extraArgs: string[] = []): Promise<RunningServer> {
-  const { child, output } = track(process.execPath, ['--import', TSX_LOADER, KITCHEN_SINK, '--transport', transport, ...extraArgs]);
+export function startKitchenSink(transport: 'sse' | 'http', extraArgs: string[] = []): Promise<RunningServer> {
+  return startListening(`kitchen-sink (${transport})`, [KITCHEN_SINK, '--transport', transport, ...extraArgs]);
+}
+
+/** Starts the modern fixture over Streamable HTTP on an ephemeral port; its URL ends in /mcp. */
+export function startModernHttp(): Promise<RunningServer> {
+  return startListening('modern (http)', [MODERN, '--http', '0']);
+}
+
+/** Runs a TypeScript fixture under tsx and resolves once it has printed its `LISTENING <url>` line. */
+async function startListening(label: string, args: string[]): Promise<RunningServer> {
+  const { child, output } = track(process.execPath, ['--import', TSX_LOADER, ...args]);
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let stdout = '';
       const timer = setTimeout(
-        () => reject(new Error(`kitchen-sink (${transport}) did not print LISTENING within ${START_TIMEOUT_MS} ms; stderr:\n${output()}`)),
+        () => reject(new Error(`${label} did not print LISTENING within ${START_TIMEOUT_MS} ms; stderr:\n${output()}`)),
         START_TIMEOUT_MS,
       );
       child.stdout!.setEncoding('utf8');
@@ -143,11 +160,11 @@ export async function startKitchenSink(transport: 'sse' | 'http', extraArgs: str
       });
       child.once('exit', () => {
         clearTimeout(timer);
-        reject(new Error(`kitchen-sink (${transport}) exited with ${describeExit(child)} before listening; stderr:\n${output()}`));
+        reject(new Error(`${label} exited with ${describeExit(child)} before listening; stderr:\n${output()}`));
       });
       child.once('error', (err) => {
         clearTimeout(timer);
-        reject(new Error(`kitchen-sink (${transport}) could not be spawned: ${err.message}`));
+        reject(new Error(`${label} could not be spawned: ${err.message}`));
       });
     });
     return running(url, child);
