@@ -25,6 +25,8 @@ export interface ServerHealth {
   state: UpstreamState;
   /** Tools served now (after disabledTools). */
   tools: number;
+  /** The MCP protocol version negotiated on the last connection (`2026-07-28`, `2025-11-25`, …); null before the first. */
+  protocolVersion: string | null;
   lastError: string | null;
   /** When `state` last changed (ISO time). */
   since: string;
@@ -71,6 +73,7 @@ export function serverHealth(status: UpstreamStatus, tools: number, redact: Reda
     type: status.type,
     state: status.state,
     tools,
+    protocolVersion: status.protocolVersion,
     lastError: status.lastError === null ? null : redact(status.lastError),
     since: status.since,
     restarts: status.restarts,
