@@ -46,6 +46,40 @@ const ERROR_SCHEMA: Schema = {
   },
 };
 
+/** The 409 body: the error envelope, with the server's questions and the continuation to repeat the call with. */
+const INPUT_REQUIRED_SCHEMA: Schema = {
+  type: 'object',
+  required: ['ok', 'error'],
+  properties: {
+    ok: { const: false },
+    error: {
+      type: 'object',
+      required: ['message', 'code', 'inputRequests', 'continuation'],
+      properties: {
+        message: { type: 'string', description: 'The first question, in words.' },
+        code: { const: 'input_required' },
+        inputRequests: {
+          type: 'object',
+          description:
+            'The server’s requests for input, keyed as the server keyed them; each has a `method` (such as `elicitation/create`) and its `params` (for an elicitation: `message` and `requestedSchema`).',
+          additionalProperties: { type: 'object', required: ['method'], properties: { method: { type: 'string' }, params: { type: 'object' } } },
+        },
+        continuation: { type: 'string', description: 'Send it back in the `Mcp-Continuation` header of the repeated call.' },
+      },
+    },
+  },
+};
+
+/** The header that repeats a call with the answers to a 409's questions. */
+const CONTINUATION_PARAMETER = {
+  name: 'Mcp-Continuation',
+  in: 'header',
+  required: false,
+  description:
+    'Only to answer a 409 `input_required`: its `error.continuation`. The body is then the answers, keyed like `error.inputRequests`, e.g. `{"confirm": {"action": "accept", "content": {"confirm": true}}}`.',
+  schema: { type: 'string' },
+} as const;
+
 const OUTPUT_ITEM_SCHEMA: Schema = {
   type: 'object',
   required: ['type'],
@@ -60,6 +94,7 @@ const OUTPUT_ITEM_SCHEMA: Schema = {
 const ERROR_RESPONSES: ReadonlyArray<[string, string]> = [
   ['400', 'Malformed JSON or a bad timeout'],
   ['404', 'Unknown tool'],
+  ['409', 'The MCP server needs input first: answer `error.inputRequests` and repeat the call with the `Mcp-Continuation` header'],
   ['415', 'The body is not JSON'],
   ['422', 'The arguments do not match the tool’s input schema'],
   ['500', 'The tool reported an error'],
@@ -98,7 +133,7 @@ function operation(entry: ToolEntry, options: DocumentOptions, tag: string): Ope
   for (const [status, description] of errors) {
     responses[status] = {
       description,
-      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      content: { 'application/json': { schema: { $ref: `#/components/schemas/${status === '409' ? 'InputRequired' : 'Error'}` } } },
     };
   }
   // Swagger UI's "Try it out" starts from this body rather than "string" in every field.
@@ -110,6 +145,7 @@ function operation(entry: ToolEntry, options: DocumentOptions, tag: string): Ope
     tags: [tag],
     summary: title ?? tool.name,
     description: tool.description || `Calls the MCP tool \`${tool.name}\`.`,
+    parameters: [CONTINUATION_PARAMETER],
     requestBody: {
       required: entry.bodyRequired,
       content: { 'application/json': { schema: entry.inputSchema as Schema, ...(example !== undefined ? { example } : {}) } },
@@ -139,7 +175,7 @@ export function buildDocument(table: ToolTable, meta: ServerMeta, options: Docum
     tags: [{ name: tag, ...(tag !== title ? { description: title } : {}) }],
     paths: paths as OpenAPIV3_1.PathsObject,
     components: {
-      schemas: { Error: ERROR_SCHEMA },
+      schemas: { Error: ERROR_SCHEMA, InputRequired: INPUT_REQUIRED_SCHEMA },
       ...(options.bearerAuth ? { securitySchemes: { bearerAuth: BEARER_SCHEME } } : {}),
     },
     ...(options.bearerAuth ? { security: [{ bearerAuth: [] }] } : {}),
