@@ -58,6 +58,24 @@ function issueOf(error: ErrorObject): ArgumentIssue {
 }
 
 /**
+ * A `null` for an optional top-level parameter whose schema does not take
+ * null means "not given", as the models that fill these bodies mean it (the
+ * Python original drops such values too): the parameter is removed, and the
+ * arguments are checked again. Only for the field the error is about, so a
+ * schema that accepts null keeps it.
+ */
+function dropRefusedNull(entry: ToolEntry, args: unknown, errors: ValidateFunction['errors']): boolean {
+  const error = errors?.[0];
+  if (!error || typeof args !== 'object' || args === null) return false;
+  const key = /^\/([^/]+)$/.exec(error.instancePath)?.[1]?.replace(/~1/g, '/').replace(/~0/g, '~');
+  const record = args as Record<string, unknown>;
+  const required = (entry.inputSchema as { required?: unknown }).required;
+  if (key === undefined || record[key] !== null || (Array.isArray(required) && required.includes(key))) return false;
+  delete record[key];
+  return true;
+}
+
+/**
  * @param onUnusable told once per tool whose schema Ajv will not compile; that
  *   tool is then called unvalidated and the server checks its own arguments,
  *   rather than the tool becoming uncallable.
@@ -101,6 +119,7 @@ export function argumentValidators(onUnusable: (entry: ToolEntry, reason: string
         compiled.set(entry.path, validate);
       }
       if (validate === null || validate(args)) return undefined;
+      if (dropRefusedNull(entry, args, validate.errors)) return this.check(entry, args);
       const issues = (validate.errors ?? []).map(issueOf);
       const summary = issues.map((i) => `${i.path} ${i.message}`).join('; ');
       return new InvalidArgumentsError(`Invalid arguments: ${summary}`, { errors: issues });

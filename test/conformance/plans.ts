@@ -48,7 +48,12 @@ const requestState: Plan = async (rest) => {
   if (!noState) throw new Error(`test_mrtr_no_state: expected 409 input_required, got ${second.status} ${JSON.stringify(second.body)}`);
   expectOk(await rest.resume('test_mrtr_no_state', noState, acceptAll(noState.inputRequests)), 'test_mrtr_no_state (retry)');
 
-  expectOk(await rest.call('test_mrtr_no_result_type', {}), 'test_mrtr_no_result_type');
+  // A 2026-07-28 result must carry resultType; the SDK refuses one without it (the absent-means-complete rule is
+  // for earlier revisions). The scenario checks only that nothing is retried; mcpo answers 502 malformed_result.
+  const bare = await rest.call('test_mrtr_no_result_type', {});
+  if (bare.status !== 502 || (bare.body as { error?: { code?: string } } | undefined)?.error?.code !== 'malformed_result') {
+    throw new Error(`test_mrtr_no_result_type: expected 502 malformed_result, got ${bare.status} ${JSON.stringify(bare.body)}`);
+  }
 };
 
 /** Arguments for the invalid tools of http-invalid-tool-headers: each tool's required fields. */
