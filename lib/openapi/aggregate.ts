@@ -5,10 +5,12 @@
  *
  * operationIds become `<server>_<operationId>`, run through the same naming
  * rule as tools (tools.ts), so they stay unique across servers and still match
- * the pattern Open WebUI and LLM function calling accept.
+ * the pattern Open WebUI and LLM function calling accept. A schema's `$id`
+ * (document.ts gives one to schemas that declare anchors) follows its
+ * operationId, so two servers' copies of one tool do not share it.
  */
 import type { OpenAPIV3_1 } from 'openapi-types';
-import { BEARER_SCHEME } from './document.js';
+import { BEARER_SCHEME, schemaId } from './document.js';
 import { assignOperationIds } from './tools.js';
 
 export interface DocumentPart {
@@ -30,6 +32,20 @@ export interface AggregateInfo {
 }
 
 type Operation = OpenAPIV3_1.OperationObject;
+// A walk into a shape document.ts built; the OpenAPI types make each step optional.
+type Loose = Record<string, any>;
+
+/** The operation under its aggregated operationId, its schemas' `$id`s following it. */
+function reidentified(operation: Operation, operationId: string): Operation {
+  const input = (operation.requestBody as Loose | undefined)?.content?.['application/json']?.schema;
+  const output = (operation.responses?.['200'] as Loose | undefined)?.content?.['application/json']?.schema?.properties?.result;
+  if (input?.$id === undefined && output?.$id === undefined) return { ...operation, operationId };
+  // Copied only for the rare tool whose schemas declare anchors; others share the server document's objects.
+  const copy = structuredClone(operation) as Loose;
+  if (input?.$id !== undefined) copy.requestBody.content['application/json'].schema.$id = schemaId(operationId, 'input');
+  if (output?.$id !== undefined) copy.responses['200'].content['application/json'].schema.properties.result.$id = schemaId(operationId, 'output');
+  return { ...copy, operationId };
+}
 
 function serverList(parts: readonly DocumentPart[]): string {
   const lines = parts.map((p) => {
@@ -53,7 +69,7 @@ export function aggregateDocuments(parts: readonly DocumentPart[], info: Aggrega
 
   const paths: Record<string, { post: Operation }> = {};
   found.forEach(({ part, path, operation }, i) => {
-    paths[`${part.path}${path}`] = { post: { ...operation, operationId: ids[i]!, tags: [part.name] } };
+    paths[`${part.path}${path}`] = { post: { ...reidentified(operation, ids[i]!), tags: [part.name] } };
   });
   // Every server's document is built by document.ts with the same shared components (Error), so the first copy stands for all.
   const schemas: Record<string, OpenAPIV3_1.SchemaObject> = {};

@@ -9,6 +9,7 @@
 import type { OpenAPIV3_1 } from 'openapi-types';
 import type { ServerMeta } from '../mcp/upstream.js';
 import { requestExample } from './example.js';
+import { scopedSchema } from './schema.js';
 import type { ToolEntry, ToolTable } from './tools.js';
 
 export interface DocumentOptions {
@@ -103,8 +104,13 @@ const ERROR_RESPONSES: ReadonlyArray<[string, string]> = [
   ['504', 'The tool did not answer in time'],
 ];
 
+/** A schema's `$id` in a document: unique there because operationIds are. */
+export function schemaId(operationId: string, which: 'input' | 'output'): string {
+  return `urn:mcpo:${operationId}:${which}`;
+}
+
 function successSchema(entry: ToolEntry, structuredOutput: boolean): Schema {
-  const result = (entry.outputSchema ?? {
+  const result = (entry.outputSchema ? scopedSchema(entry.outputSchema, schemaId(entry.operationId, 'output')) : {
     description: 'The tool’s result: parsed JSON, text, a data: URI, or an array of these.',
   }) as Schema;
   const properties: Record<string, Schema> = { ok: { const: true } as Schema, result };
@@ -148,7 +154,7 @@ function operation(entry: ToolEntry, options: DocumentOptions, tag: string): Ope
     parameters: [CONTINUATION_PARAMETER],
     requestBody: {
       required: entry.bodyRequired,
-      content: { 'application/json': { schema: entry.inputSchema as Schema, ...(example !== undefined ? { example } : {}) } },
+      content: { 'application/json': { schema: scopedSchema(entry.inputSchema, schemaId(entry.operationId, 'input')) as Schema, ...(example !== undefined ? { example } : {}) } },
     },
     responses,
   };

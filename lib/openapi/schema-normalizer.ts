@@ -1,13 +1,14 @@
 /**
  * The walk that reads any tool schema (draft-04 to 2020-12, `definitions` or
- * `$defs`, refs into `#/properties/…`, broken shapes) and writes 2020-12:
- * keyword by keyword, degrading only the subschema it cannot understand to
- * `{}` with a warning naming its JSON pointer. What a `$ref` becomes is the
- * caller's choice (schema.ts inlines it or names a component). Never throws
- * on input, never mutates it.
+ * `$defs`, refs into `#/properties/…` or to an `$anchor`, broken shapes) and
+ * writes 2020-12: keyword by keyword, degrading only the subschema it cannot
+ * understand to `{}` with a warning naming its JSON pointer. What a `$ref`
+ * becomes is the caller's choice (schema.ts inlines it or names a component);
+ * whether `$schema`, `$defs` and `$anchor` stay where the input had them is
+ * the caller's choice too. Never throws on input, never mutates it.
  */
 import {
-  BOOLEANS, DROPPED, NUMBERS, STRINGS, SUBSCHEMA, SUBSCHEMA_LIST, SUBSCHEMA_MAP, TYPES, VALUES,
+  ANCHOR, BOOLEANS, DIALECT, DROPPED, NUMBERS, STRINGS, SUBSCHEMA, SUBSCHEMA_LIST, SUBSCHEMA_MAP, TYPES, VALUES,
   copyData, entries, escapePointer, isObj, resolveLocal, validRegex,
   type Obj,
 } from './schema-keywords.js';
@@ -20,11 +21,22 @@ class Degrade extends Error {}
 export type RefStrategy = (target: { pointer: string; target: unknown }, branch: readonly string[]) => JsonSchema;
 
 export class Normalizer {
+  /**
+   * @param keepLocal keep `$schema` (at the root, as the 2020-12 URI the
+   *   output is written in), `$defs` (draft-07 `definitions` renamed) and
+   *   `$anchor` where the input had them. Only there: a copy the ref strategy
+   *   makes of a subschema (its `branch` is not empty) carries none of them,
+   *   so each anchor still names one place and definitions are not repeated.
+   */
   constructor(
     private readonly root: unknown,
     private readonly warn: (message: string, pointer: string) => void,
     private readonly onRef: RefStrategy,
+    private readonly keepLocal = false,
   ) {}
+
+  /** Anchors kept so far: an input that declares one twice keeps the first, or the document would be invalid. */
+  private readonly anchors = new Set<string>();
 
   /** Normalises `node` (found at `pointer`); `branch` lists the ref targets being expanded above it. */
   schema(node: unknown, pointer: string, branch: readonly string[]): JsonSchema {
@@ -64,10 +76,22 @@ export class Normalizer {
   private object(node: Obj, pointer: string, branch: readonly string[]): JsonSchema {
     const out: Obj = {};
     let ref: JsonSchema | undefined;
+    const inPlace = this.keepLocal && branch.length === 0;
 
     for (const [key, value] of entries(node)) {
       if (DROPPED.has(key)) continue;
-      if (key === '$ref' || key === '$recursiveRef' || key === '$dynamicRef') {
+      if (key === '$schema') {
+        // The output is 2020-12 whatever the input said: a draft-07 URI beside prefixItems would misdescribe it.
+        if (inPlace && pointer === '' && typeof value === 'string') out.$schema = DIALECT;
+      } else if (key === '$anchor') {
+        if (inPlace && typeof value === 'string' && ANCHOR.test(value)) {
+          if (this.anchors.has(value)) this.warn(`anchor ${JSON.stringify(value)} is declared twice; the first one is kept`, `${pointer}/$anchor`);
+          else out.$anchor = value;
+          this.anchors.add(value);
+        }
+      } else if (key === 'definitions' || key === '$defs') {
+        if (inPlace) this.definitions(out, node, key, pointer);
+      } else if (key === '$ref' || key === '$recursiveRef' || key === '$dynamicRef') {
         ref = this.ref(value, key, pointer, branch);
       } else if (key === 'type') {
         const types = Array.isArray(value) ? value : [value];
@@ -96,9 +120,6 @@ export class Normalizer {
         } else {
           out.items = this.schema(value, `${pointer}/items`, branch);
         }
-      } else if (key === 'definitions' || key === '$defs') {
-        // Definitions are reached through refs; the output keeps none.
-        continue;
       } else if (key === 'dependencies') {
         if (!isObj(value)) throw new Degrade('"dependencies" is not an object');
         for (const [name, dep] of entries(value)) {
@@ -152,6 +173,23 @@ export class Normalizer {
     if (ref !== undefined) result = this.combine(ref, out);
     if (node.nullable === true) result = nullable(result);
     return result;
+  }
+
+  /**
+   * `$defs` (or `definitions`) kept in place, each definition normalised like
+   * any subschema. A malformed one is left out with a warning rather than
+   * degrading the schema that holds it: it is reached through refs, which
+   * resolve against the input anyway.
+   */
+  private definitions(out: Obj, node: Obj, key: string, pointer: string): void {
+    const value = node[key];
+    if (!isObj(value)) {
+      this.warn(`"${key}" is not an object of schemas; left out`, `${pointer}/${key}`);
+      return;
+    }
+    const defs = this.map(value, key, pointer, []);
+    // Both present (rare): `$defs` wins a name they share.
+    out.$defs = key === '$defs' ? { ...(out.$defs as Obj | undefined), ...defs } : { ...defs, ...(out.$defs as Obj | undefined) };
   }
 
   private ref(value: unknown, key: string, pointer: string, branch: readonly string[]): JsonSchema {

@@ -7,10 +7,15 @@
  * mutates its input, and degrades only the subschema it cannot understand (to
  * `{}`, with a warning naming its JSON pointer).
  *
- * Two outputs: `inlineSchema` (self-contained, recursion cut at a bounded
- * depth: for published documents and clients that inline `$ref`s blindly) and
- * `componentSchemas` (full recursion kept, every ref target its own named
- * component: for the validator). The walk itself is schema-normalizer.ts.
+ * Two outputs: `inlineSchema` (for published documents) and `componentSchemas`
+ * (full recursion kept, every ref target its own named component: for the
+ * validator). `inlineSchema` keeps every keyword the tool declared, `$schema`,
+ * `$defs` and `$anchor` included, but replaces each `$ref` with a copy of its
+ * target (recursion cut at a bounded depth): Open WebUI and LLM function
+ * calling cannot follow refs, and in a served document a `#/$defs/…` ref
+ * would resolve against the document's root, where nothing is. So no ref is
+ * left, and the `$defs` beside the copies are for readers and for clients
+ * that round-trip the schema. The walk itself is schema-normalizer.ts.
  * It does not validate data.
  */
 import { Normalizer, type JsonSchema } from './schema-normalizer.js';
@@ -44,7 +49,10 @@ function asObjectRoot(schema: JsonSchema, warn: (message: string, pointer: strin
 
 const noop = () => {};
 
-/** Dialect-normalised and self-contained: every local $ref inlined, recursion cut at `maxRecursion`. */
+/**
+ * Dialect-normalised and self-contained: every local $ref inlined, recursion
+ * cut at `maxRecursion`; `$schema`, `$defs` and `$anchor` kept where they were.
+ */
 export function inlineSchema(schema: unknown, options: SchemaOptions = {}): JsonSchema {
   const max = options.maxRecursion ?? 3;
   const warn = options.onWarning ?? noop;
@@ -58,7 +66,7 @@ export function inlineSchema(schema: unknown, options: SchemaOptions = {}): Json
       };
     }
     return normalizer.schema(target, pointer, [...branch, pointer]);
-  });
+  }, true);
   const out = normalizer.schema(schema, '', []);
   return options.objectRoot ? asObjectRoot(out, warn) : out;
 }
@@ -88,4 +96,23 @@ export function componentSchemas(schema: unknown, name: string, options: SchemaO
     components[next.name] = normalizer.schema(next.target, next.pointer, []);
   }
   return components;
+}
+
+function declaresAnchor(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(declaresAnchor);
+  if (typeof node !== 'object' || node === null) return false;
+  return Object.hasOwn(node, '$anchor') || Object.values(node).some(declaresAnchor);
+}
+
+/**
+ * The schema as one schema resource of its own (`$id`), when it declares an
+ * `$anchor`. Without an `$id` every schema in an OpenAPI document shares the
+ * document's base URI, so two tools declaring the same anchor (or one tool in
+ * an aggregated document next to a copy of itself) would define it twice, and
+ * the document would be invalid. `id` must be unique in the document.
+ */
+export function scopedSchema(schema: JsonSchema, id: string): JsonSchema {
+  if (typeof schema === 'boolean' || !declaresAnchor(schema)) return schema;
+  const { $schema, $id: _replaced, ...rest } = schema;
+  return { ...($schema !== undefined ? { $schema } : {}), $id: id, ...rest };
 }

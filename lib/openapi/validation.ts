@@ -90,7 +90,9 @@ export function argumentValidators(onUnusable: (entry: ToolEntry, reason: string
       ajv = new Ajv2020({
         strict: false,
         strictNumbers: true,
-        strictTuples: true,
+        // A tuple may be open or shorter than its prefix in 2020-12; strict, Ajv refused to compile such a
+        // schema and the tool went unvalidated (as draft-07 tuples did, each `items: [...]` now prefixItems).
+        strictTuples: false,
         allowUnionTypes: false,
         validateSchema: false,
         coerceTypes: false,

@@ -5,9 +5,11 @@
 import { expect } from 'chai';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { aggregateDocuments } from '../../lib/openapi/aggregate.js';
 import { buildDocument, type DocumentOptions } from '../../lib/openapi/document.js';
 import { buildToolTable } from '../../lib/openapi/tools.js';
 import { expectValidOpenApi31 } from '../helpers/openapi.js';
+import { RICH_TOOLS, everyKeywordPublished, refsIn } from '../helpers/schemas.js';
 
 const TOOLS: Tool[] = [
   {
@@ -59,5 +61,88 @@ describe('buildDocument', () => {
     const { op } = build();
     expect(op('/get_current_time').requestBody.content['application/json']!.example).to.deep.equal({ timezone: 'Europe/Warsaw' });
     expect(op('/undocumented').requestBody.content['application/json']).not.to.have.property('example');
+  });
+
+  describe('with the whole 2020-12 vocabulary', () => {
+    const richDocument = () => {
+      const table = buildToolTable(RICH_TOOLS, { maxRecursion: 3, onWarning: (tool, message) => expect.fail(`${tool}: ${message}`) });
+      return buildDocument(table, META, { info: {}, structuredOutput: true });
+    };
+    const okSchema = (doc: OpenAPIV3_1.Document, path: string) =>
+      ((doc.paths![path]!.post as Op).responses!['200'] as OpenAPIV3_1.ResponseObject).content!['application/json']!.schema;
+    const body = (doc: OpenAPIV3_1.Document, path: string) => (doc.paths![path]!.post as Op).requestBody.content['application/json']!.schema;
+
+    it('keeps every keyword of the tool’s schema, with $defs beside the copies its refs became', () => {
+      const doc = richDocument();
+      expect(body(doc, '/every')).to.deep.equal({ ...everyKeywordPublished(), $id: 'urn:mcpo:every:input' });
+      expect(body(doc, '/every')).to.have.nested.property('$defs.address.$anchor', 'addressDef');
+      expect(body(doc, '/every')).to.have.property('$schema', 'https://json-schema.org/draft/2020-12/schema');
+    });
+
+    it('writes a draft-07 tuple as prefixItems and its $schema as 2020-12', () => {
+      const draft = body(richDocument(), '/draft') as { $schema: string; properties: { pair: unknown } };
+      expect(draft.$schema).to.equal('https://json-schema.org/draft/2020-12/schema');
+      expect(draft.properties.pair).to.deep.equal({ type: 'array', prefixItems: [{ type: 'string' }, { type: 'integer' }], items: { type: 'boolean' } });
+    });
+
+    it('leaves no $ref that points at nothing: request schemas hold none, the rest name components', () => {
+      const doc = richDocument();
+      for (const path of ['/every', '/every_again', '/draft']) expect(refsIn(body(doc, path)), path).to.deep.equal([]);
+      const refs = refsIn(doc);
+      expect(refs).not.to.be.empty;
+      for (const { ref, at } of refs) {
+        expect(ref, at).to.be.a('string').that.matches(/^#\/components\/schemas\//);
+        expect(doc.components!.schemas, at).to.have.property((ref as string).split('/').pop()!);
+      }
+    });
+
+    it('gives each schema that declares anchors an $id of its own, so the document stays valid', async () => {
+      const doc = richDocument();
+      expect(body(doc, '/every')).to.have.property('$id', 'urn:mcpo:every:input');
+      expect(body(doc, '/every_again')).to.have.property('$id', 'urn:mcpo:every_again:input');
+      expect(body(doc, '/draft')).not.to.have.property('$id');
+      expect(okSchema(doc, '/every_again')).to.have.nested.property('properties.result.$id', 'urn:mcpo:every_again:output');
+      await expectValidOpenApi31({ ...doc, servers: [{ url: '/' }] });
+    });
+
+    it('renames the $ids in an aggregated document, where two servers serve the same tools', async () => {
+      const one = richDocument();
+      const before = JSON.stringify(one);
+      const doc = aggregateDocuments([{ name: 'a', path: '/a', document: one }, { name: 'b', path: '/b', document: richDocument() }], { title: 'All', version: '1' });
+      await expectValidOpenApi31({ ...doc, servers: [{ url: '/' }] });
+      expect(body(doc, '/a/every')).to.have.property('$id', 'urn:mcpo:a_every:input');
+      expect(body(doc, '/b/every')).to.have.property('$id', 'urn:mcpo:b_every:input');
+      expect(okSchema(doc, '/b/every_again')).to.have.nested.property('properties.result.$id', 'urn:mcpo:b_every_again:output');
+      expect(JSON.stringify(one), 'the server’s own document is not changed').to.equal(before);
+    });
+  });
+
+  it('publishes what the conformance scenario json-schema-2020-12-preservation looks for in a round-tripped schema', () => {
+    // The scenario's fixture (@modelcontextprotocol/conformance 0.2.0-alpha.12), and its checks on the schema a client echoes back.
+    const fixture = {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      $defs: { address: { $anchor: 'addressDef', type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } } },
+      properties: {
+        name: { type: 'string' },
+        address: { $ref: '#/$defs/address' },
+        contactMethod: { type: 'string', enum: ['phone', 'email'] },
+        phone: { type: 'string' },
+        email: { type: 'string' },
+      },
+      allOf: [{ anyOf: [{ required: ['phone'] }, { required: ['email'] }] }],
+      if: { properties: { contactMethod: { const: 'phone' } }, required: ['contactMethod'] },
+      then: { required: ['phone'] },
+      else: { required: ['email'] },
+      additionalProperties: false,
+    };
+    const table = buildToolTable([{ name: 'json_schema_2020_12_tool', inputSchema: fixture as Tool['inputSchema'] }], { maxRecursion: 3, onWarning: () => {} });
+    const doc = buildDocument(table, META, { info: {}, structuredOutput: false });
+    const echoed = (doc.paths!['/json_schema_2020_12_tool']!.post as Op).requestBody.content['application/json']!.schema as Record<string, any>;
+    expect(echoed.$schema).to.equal('https://json-schema.org/draft/2020-12/schema');
+    expect(echoed.$defs).to.have.property('address').that.has.property('$anchor', 'addressDef');
+    expect(echoed.additionalProperties).to.equal(false);
+    expect(echoed.allOf.some((s: Record<string, unknown>) => Array.isArray(s.anyOf))).to.equal(true);
+    expect(echoed).to.include.keys('if', 'then', 'else');
   });
 });

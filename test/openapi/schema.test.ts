@@ -4,7 +4,8 @@
  */
 import { expect } from 'chai';
 import AjvModule from 'ajv/dist/2020.js';
-import { componentSchemas, inlineSchema, type JsonSchema } from '../../lib/openapi/schema.js';
+import { componentSchemas, inlineSchema, scopedSchema, type JsonSchema } from '../../lib/openapi/schema.js';
+import { DRAFT_07, EVERY_KEYWORD, anchorsIn, everyKeywordPublished, refsIn } from '../helpers/schemas.js';
 
 // A CommonJS module: its class is both module.exports and its .default.
 const Ajv2020 = AjvModule.default;
@@ -56,40 +57,63 @@ const tree = (depth: number, leaf: unknown): unknown =>
   depth === 0 ? leaf : { name: `n${depth}`, children: [tree(depth - 1, leaf)] };
 
 describe('inlineSchema', () => {
-  it('inlines $defs references', () => {
-    const out = inlineSchema({
-      type: 'object',
-      properties: { address: { $ref: '#/$defs/Address' } },
-      $defs: { Address: { type: 'object', properties: { zip: { type: 'string', pattern: '^[0-9]{5}$' } } } },
-    });
+  it('inlines $defs references and keeps the $defs beside them', () => {
+    const address = { type: 'object', properties: { zip: { type: 'string', pattern: '^[0-9]{5}$' } } };
+    const out = inlineSchema({ type: 'object', properties: { address: { $ref: '#/$defs/Address' } }, $defs: { Address: address } });
+    expect(out).to.deep.equal({ type: 'object', properties: { address }, $defs: { Address: address } });
+  });
+
+  it('keeps every 2020-12 keyword, replacing each $ref (by pointer or by $anchor) with a copy of its target', () => {
+    const { warnings, onWarning } = collect();
+    expect(inlineSchema(EVERY_KEYWORD, { objectRoot: true, onWarning })).to.deep.equal(everyKeywordPublished());
+    expect(warnings).to.deep.equal([]);
+  });
+
+  it('leaves no $ref, and each $anchor where it was declared only, so it names one place', () => {
+    const out = inlineSchema(EVERY_KEYWORD, { objectRoot: true });
+    expect(refsIn(out)).to.deep.equal([]);
+    expect(anchorsIn(out)).to.deep.equal(['addressDef', 'point']);
+    expect(out).to.have.nested.property('$defs.address.$anchor', 'addressDef');
+  });
+
+  it('keeps the first of two equal anchors, with a warning, since a schema may declare one once', () => {
+    const { warnings, onWarning } = collect();
+    const out = inlineSchema({ $defs: { a: { $anchor: 'x', type: 'string' }, b: { $anchor: 'x', type: 'integer' } }, properties: { p: { $ref: '#x' } } }, { onWarning });
+    expect(out).to.deep.equal({ $defs: { a: { $anchor: 'x', type: 'string' }, b: { type: 'integer' } }, properties: { p: { type: 'string' } } });
+    expect(warnings.map((w) => w.pointer)).to.deep.equal(['/$defs/b/$anchor']);
+  });
+
+  it('writes draft-07 in 2020-12: $schema, definitions as $defs, tuple items as prefixItems', () => {
+    const out = inlineSchema(DRAFT_07) as { properties: Record<string, unknown> };
+    const item = { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'] };
     expect(out).to.deep.equal({
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
       type: 'object',
-      properties: { address: { type: 'object', properties: { zip: { type: 'string', pattern: '^[0-9]{5}$' } } } },
+      $defs: { Item: item },
+      properties: {
+        items: { type: 'array', items: item },
+        pair: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'integer' }], items: { type: 'boolean' } },
+      },
     });
   });
 
-  it('inlines draft-07 definitions and turns tuple items into prefixItems', () => {
-    const out = inlineSchema({
-      $schema: 'http://json-schema.org/draft-07/schema#',
+  it('says "no more items" after a draft-07 tuple with maxItems', () => {
+    const out = inlineSchema({ type: 'array', items: [{ type: 'string' }, { type: 'number' }], additionalItems: false });
+    expect(out).to.deep.equal({ type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }], items: {}, maxItems: 2 });
+  });
+
+  it('keeps $schema at the root only, where it names the dialect', () => {
+    const out = inlineSchema({ $schema: 'https://json-schema.org/draft/2020-12/schema', properties: { p: { $schema: 'http://json-schema.org/draft-07/schema#', type: 'string' } } });
+    expect(out).to.deep.equal({ $schema: 'https://json-schema.org/draft/2020-12/schema', properties: { p: { type: 'string' } } });
+  });
+
+  it('leaves out $defs that are not an object of schemas, and degrades nothing else', () => {
+    const { warnings, onWarning } = collect();
+    expect(inlineSchema({ type: 'object', $defs: [1], properties: { a: { type: 'string' } } }, { onWarning })).to.deep.equal({
       type: 'object',
-      definitions: { Item: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } } },
-      properties: {
-        items: { type: 'array', items: { $ref: '#/definitions/Item' } },
-        pair: { type: 'array', items: [{ type: 'string' }, { type: 'number' }], additionalItems: false },
-      },
-    }) as { properties: Record<string, unknown> };
-    expect(out).not.to.have.property('$schema');
-    expect(out).not.to.have.property('definitions');
-    expect(out.properties.items).to.deep.equal({
-      type: 'array',
-      items: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } },
+      properties: { a: { type: 'string' } },
     });
-    expect(out.properties.pair).to.deep.equal({
-      type: 'array',
-      prefixItems: [{ type: 'string' }, { type: 'number' }],
-      items: {},
-      maxItems: 2,
-    });
+    expect(warnings.map((w) => w.pointer)).to.deep.equal(['/$defs']);
   });
 
   it('gives every array schema an items schema, saying "no more items" with maxItems', () => {
@@ -130,12 +154,15 @@ describe('inlineSchema', () => {
     const out = inlineSchema(TREE, { maxRecursion: 2 });
     const text = JSON.stringify(out);
     expect(text).not.to.contain('$ref');
-    expect(text).not.to.contain('$defs');
     expect(text.toLowerCase()).to.contain('recursive');
     // root → Node → children.items → Node → children.items → cut
     const cut = (out as any).properties.root.properties.children.items.properties.children.items;
     expect(cut.type).to.equal('object');
     expect(cut.description).to.match(/Recursive reference to Node/);
+    // The $defs stay, once, their own recursion cut the same way.
+    expect(Object.keys((out as any).$defs)).to.deep.equal(['Node']);
+    expect((out as any).$defs.Node.properties.children.items.properties.children.items.properties.children.items.description).to.match(/Recursive reference/);
+    expect(text.match(/\$defs/g)).to.have.length(1);
     expect(depthOf(inlineSchema(TREE, { maxRecursion: 4 }))).to.be.greaterThan(depthOf(out));
   });
 
@@ -214,6 +241,7 @@ describe('inlineSchema', () => {
       ['a ref to another file', { $ref: 'other.json#/x' }, '/properties/p/$ref'],
       ['a ref that leads nowhere', { $ref: '#/$defs/Missing' }, '/properties/p/$ref'],
       ['a $dynamicRef', { $dynamicRef: '#node' }, '/properties/p'],
+      ['a ref to an $anchor nobody declares', { $ref: '#nowhere' }, '/properties/p/$ref'],
     ];
     for (const [what, bad, pointer] of cases) {
       it(`degrades ${what}`, () => {
@@ -309,5 +337,33 @@ describe('componentSchemas', () => {
     expect(validate({ id: 0 })).to.equal(false);
     expect(validate({ b: 'z' })).to.equal(false);
     expect(validate({ self: { self: { id: -1 } } })).to.equal(false);
+  });
+});
+
+describe('componentSchemas with the whole 2020-12 vocabulary', () => {
+  it('keeps the constraints and leaves identifiers out, every ref (by anchor too) a component', () => {
+    const components = componentSchemas(EVERY_KEYWORD, 'in', { objectRoot: true });
+    expect(Object.keys(components)).to.deep.equal(['in', 'in__1', 'in__2']);
+    expect(JSON.stringify(components)).not.to.match(/"\$(schema|defs|anchor)"/);
+    expect(components.in).to.include.keys('allOf', 'if', 'then', 'else', 'dependentRequired', 'additionalProperties');
+    expect(components.in).to.have.nested.property('properties.billing.$ref', '#/components/schemas/in__1');
+    expect(components.in__2).to.have.property('prefixItems').with.length(2);
+    const validate = componentValidator(components, 'in');
+    expect(validate({ name: 'Ada', kind: 'person', email: 'ada@example.com', billing: { street: 's' }, address: { street: 't' } })).to.equal(true);
+    expect(validate({ name: 'Ada', kind: 'person', email: 'ada@example.com', billing: { street: 's' } })).to.equal(false);
+  });
+});
+
+describe('scopedSchema', () => {
+  it('makes a schema that declares an $anchor a resource of its own, after its $schema', () => {
+    const out = scopedSchema(inlineSchema(EVERY_KEYWORD), 'urn:mcpo:t:input');
+    expect(Object.keys(out).slice(0, 2)).to.deep.equal(['$schema', '$id']);
+    expect(out).to.have.property('$id', 'urn:mcpo:t:input');
+  });
+
+  it('leaves a schema without anchors as it is', () => {
+    const plain = inlineSchema(DRAFT_07);
+    expect(scopedSchema(plain, 'urn:mcpo:t:input')).to.equal(plain);
+    expect(scopedSchema(true, 'urn:mcpo:t:input')).to.equal(true);
   });
 });

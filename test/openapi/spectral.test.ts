@@ -4,7 +4,10 @@
  * example time server and server-memory; their aggregate; with and without an
  * API key; in single-server mode and under a path prefix. They are collected
  * from real apps talking to real servers, written to a temp dir, and linted
- * by one Spectral process (it takes seconds to start).
+ * by one Spectral process (it takes seconds to start). Beside them, documents
+ * built from tools whose schemas use the whole JSON Schema 2020-12 vocabulary
+ * (`$schema`, `$defs`, `$anchor`, if/then/else, prefixItems…), alone and
+ * aggregated twice over.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +18,10 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import request from 'supertest';
 import { createApp, silentLogger, type AppConfig, type AppOptions, type McpoApp } from '../../lib/index.js';
+import { aggregateDocuments } from '../../lib/openapi/aggregate.js';
+import { buildDocument } from '../../lib/openapi/document.js';
+import { buildToolTable } from '../../lib/openapi/tools.js';
+import { RICH_TOOLS } from '../helpers/schemas.js';
 import { everythingStdio, kitchenSinkStdio, memoryStdio, timeStdio } from '../helpers/servers.js';
 
 const KEY = 'spectral-test-key-1357';
@@ -36,6 +43,19 @@ interface Served {
   config: AppConfig;
   options: AppOptions;
   documents: string[];
+}
+
+/** Documents of tools using the whole 2020-12 vocabulary, as a server's and as an aggregate of two such servers. */
+function writeRichDocuments(dir: string): string[] {
+  const table = buildToolTable(RICH_TOOLS, { maxRecursion: 3, onWarning: () => {} });
+  const own = buildDocument(table, { serverInfo: { name: 'rich', version: '1.0.0' } }, { info: {}, structuredOutput: true });
+  const parts = ['a', 'b'].map((name) => ({ name, path: `/${name}`, document: own }));
+  const documents = { own, aggregate: aggregateDocuments(parts, { title: 'Rich', version: '1.0.0' }) };
+  return Object.entries(documents).map(([label, document]) => {
+    const file = path.join(dir, `rich-${label}.json`);
+    writeFileSync(file, JSON.stringify({ ...document, servers: [{ url: '/' }] }, null, 2));
+    return file;
+  });
 }
 
 describe('Spectral (spectral:oas) on every document mcpo serves', function () {
@@ -80,6 +100,7 @@ describe('Spectral (spectral:oas) on every document mcpo serves', function () {
       }),
     );
     expect(files).to.have.length(12);
+    files.push(...writeRichDocuments(dir));
 
     const ruleset = path.join(dir, 'ruleset.json');
     writeFileSync(ruleset, JSON.stringify(RULESET));

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { buildToolTable, type ToolEntry } from '../../lib/openapi/tools.js';
 import { argumentValidators } from '../../lib/openapi/validation.js';
+import { DRAFT_07, EVERY_KEYWORD } from '../helpers/schemas.js';
 
 function entryOf(tool: Tool): ToolEntry {
   return buildToolTable([tool], { maxRecursion: 3, onWarning: () => {} }).entries[0]!;
@@ -73,5 +74,64 @@ describe('argumentValidators', () => {
     expect(own.check(odd, { never: 2 })).to.equal(undefined);
     expect(reasons).to.have.length(1);
     expect(reasons[0]).to.match(/^odd: /);
+  });
+
+  describe('with the whole 2020-12 vocabulary', () => {
+    const every = entryOf({ name: 'every', inputSchema: EVERY_KEYWORD as unknown as Tool['inputSchema'] });
+    const valid = {
+      name: 'Ada',
+      kind: 'person',
+      contactMethod: 'phone',
+      phone: '+44 20',
+      address: { street: 'Main St', zip: '12345' },
+      billing: { street: 'Side St' },
+      location: [51.5, -0.1, 'London'],
+      age: 36,
+      tags: ['math'],
+      id: 7,
+      extra: { n: 1 },
+    };
+    const failure = (args: Record<string, unknown>) => validators.check(every, args)?.data as { errors: { path: string; message: string }[] } | undefined;
+
+    it('accepts arguments that meet every keyword', () => {
+      expect(validators.check(every, structuredClone(valid))).to.equal(undefined);
+      expect(validators.check(every, { name: 'B', kind: 'person', email: 'b@example.com', id: '00000000-0000-4000-8000-000000000000' })).to.equal(undefined);
+    });
+
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ['a const it does not equal', { ...valid, kind: 'robot' }, 'kind'],
+      ['a value outside an enum', { ...valid, contactMethod: 'fax', email: 'a@example.com' }, 'contactMethod'],
+      ['a property additionalProperties: false forbids', { ...valid, nickname: 'A' }, 'nickname'],
+      ['an additionalProperties schema broken', { ...valid, extra: { n: 'one' } }, 'extra.n'],
+      ['then broken: contactMethod phone without a phone', { name: 'Ada', kind: 'person', contactMethod: 'phone', email: 'a@example.com' }, 'phone'],
+      ['else broken: no contactMethod and no email', { name: 'Ada', kind: 'person', phone: '1' }, 'email'],
+      ['allOf/anyOf broken: neither phone nor email', { name: 'Ada', kind: 'person', contactMethod: 'email' }, 'phone'],
+      ['oneOf broken: an id that is neither a uuid nor a positive integer', { ...valid, id: 'x' }, 'id'],
+      ['dependentRequired broken: billing without address', { ...valid, address: undefined }, 'address'],
+      ['a prefixItems member of the wrong type', { ...valid, location: [51.5, 'west'] }, 'location.1'],
+      ['a prefixItems bound', { ...valid, location: [91, 0] }, 'location.0'],
+      ['items after the prefix of the wrong type', { ...valid, location: [1, 2, 3] }, 'location.2'],
+      ['a $ref by $anchor whose target is broken', { ...valid, billing: { street: '' } }, 'billing.street'],
+      ['a $ref by pointer whose target is broken', { ...valid, address: { street: 's', zip: 'abc' } }, 'address.zip'],
+      ['a format', { name: 'B', kind: 'person', email: 'not an email' }, 'email'],
+      ['an exclusive bound', { ...valid, age: 150 }, 'age'],
+      ['a length bound', { ...valid, name: '' }, 'name'],
+      ['uniqueItems', { ...valid, tags: ['a', 'a'] }, 'tags'],
+    ];
+    for (const [what, args, path] of cases) {
+      it(`answers 422 for ${what}`, () => {
+        const result = failure(JSON.parse(JSON.stringify(args)));
+        expect(result, 'accepted').not.to.equal(undefined);
+        expect(result!.errors[0]!.path).to.equal(path);
+      });
+    }
+
+    it('checks a draft-07 tuple as prefixItems, and additionalItems as items', () => {
+      const draft = entryOf({ name: 'draft', inputSchema: DRAFT_07 as unknown as Tool['inputSchema'] });
+      expect(validators.check(draft, { pair: ['a', 1, true, false], items: [{ id: 1 }] })).to.equal(undefined);
+      expect(validators.check(draft, { pair: ['a', 'b'] })?.data).to.have.nested.property('errors[0].path', 'pair.1');
+      expect(validators.check(draft, { pair: ['a', 1, 'no'] })?.data).to.have.nested.property('errors[0].path', 'pair.2');
+      expect(validators.check(draft, { items: [{ id: 0 }] })?.data).to.have.nested.property('errors[0].path', 'items.0.id');
+    });
   });
 });

@@ -202,6 +202,13 @@ for (const transport of ['stdio', 'sse', 'streamable-http'] as const satisfies r
         const bad = await call('tree', { root: deep(8, { name: 7 }) }).expect(422);
         expect(bad.body.error.data.errors[0].path).to.match(/^root\.children\.0\.children\.0\./);
       });
+
+      it('validates a draft-07 tuple as prefixItems, an open or short one included', async () => {
+        await call('legacy_definitions', { pair: ['a'] }).expect(200);
+        const bad = await call('legacy_definitions', { pair: ['a', 'b'] }).expect(422);
+        expect(bad.body.error.data.errors[0].path).to.equal('pair.1');
+        await call('legacy_definitions', { pair: ['a', 1, 2] }).expect(422);
+      });
     });
 
     describe('errors', () => {
