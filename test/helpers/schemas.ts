@@ -4,7 +4,7 @@
  * must have once mcpo has published it (every `$ref` replaced by a copy of
  * its target, everything else kept).
  */
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/client';
 
 /**
  * The `json-schema-2020-12-preservation` fixture of @modelcontextprotocol/conformance

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import type { OpenAPIV3_1 } from 'openapi-types';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/client';
 import { aggregateDocuments } from '../../lib/openapi/aggregate.js';
 import { buildDocument, type DocumentOptions } from '../../lib/openapi/document.js';
 import { buildToolTable } from '../../lib/openapi/tools.js';

@@ -3,7 +3,7 @@
  * and the two forms of its input schema.
  */
 import { expect } from 'chai';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/client';
 import { buildToolTable, OPERATION_ID_PATTERN, type ToolTable } from '../../lib/openapi/tools.js';
 
 interface Warning {

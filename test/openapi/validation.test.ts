@@ -4,7 +4,7 @@
  * never making a tool uncallable.
  */
 import { expect } from 'chai';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/client';
 import { buildToolTable, type ToolEntry } from '../../lib/openapi/tools.js';
 import { argumentValidators } from '../../lib/openapi/validation.js';
 import { DRAFT_07, EVERY_KEYWORD } from '../helpers/schemas.js';
