@@ -29,6 +29,8 @@ export interface CliOptions {
   rootPath: string;
   pathPrefix: string;
   apiKey?: string;
+  /** From MCPO_CONTINUATION_SECRET only: a secret has no place on a command line, where `ps` shows it. */
+  continuationSecret?: string;
   strictAuth: boolean;
   allowUnauthenticated: boolean;
   corsAllowOrigins: string[];
@@ -120,6 +122,9 @@ Calls:
       --tool-timeout-max <s>     most seconds a caller may ask for with X-Tool-Timeout or ?timeout= (default 600)
       --body-limit <size>        largest request body, e.g. 512kb or 2mb (default ${DEFAULTS.bodyLimit}); more gets 413
       --structured-output        add an "output" collection of typed items to every result
+                                 A tool that needs input answers 409 with a continuation, signed with
+                                 MCPO_CONTINUATION_SECRET (else derived from the API key, else random):
+                                 give replicas the same one
 
 Docs, logging, process:
   -n, --name <name>              the docs' title
@@ -248,6 +253,10 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   const apiKeyFlag = single(parsed['api-key'], 'api-key');
   if (apiKeyFlag === '') throw new UsageError('--api-key needs a value');
   const apiKey = apiKeyFlag ?? (env.MCPO_API_KEY ? env.MCPO_API_KEY : undefined);
+  const continuationSecret = env.MCPO_CONTINUATION_SECRET || undefined;
+  if (continuationSecret !== undefined && continuationSecret.length < 16) {
+    throw new UsageError('MCPO_CONTINUATION_SECRET must be at least 16 characters long');
+  }
   const strictAuth = Boolean(parsed['strict-auth']);
   if (strictAuth && !apiKey) throw new UsageError('--strict-auth needs an API key: set --api-key or MCPO_API_KEY');
   const allowUnauthenticated = Boolean(parsed['allow-unauthenticated']);
@@ -327,6 +336,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
       rootPath: single(parsed['root-path'], 'root-path') ?? '',
       pathPrefix: single(parsed['path-prefix'], 'path-prefix') ?? '/',
       ...(apiKey !== undefined ? { apiKey } : {}),
+      ...(continuationSecret !== undefined ? { continuationSecret } : {}),
       strictAuth,
       allowUnauthenticated,
       corsAllowOrigins,

@@ -123,6 +123,7 @@ function appOptions(options: CliOptions, logger: Logger): AppOptions {
       ...(options.toolTimeoutMax !== undefined ? { toolTimeoutMax: options.toolTimeoutMax } : {}),
       structuredOutput: options.structuredOutput,
       bodyLimit: options.bodyLimit,
+      ...(options.continuationSecret !== undefined ? { continuationSecret: options.continuationSecret } : {}),
     },
     logger,
   };

@@ -229,6 +229,24 @@ describe('npm start, or node dist/bin/mcpo.js, on examples/config.json', functio
     expect(readFileSync(path.join(memoryDir, 'memory.jsonl'), 'utf8')).to.include('mcpo');
   });
 
+  it('serves the todo server in the 2026-07-28 era, and its question as the README shows: 409, then the answer with Mcp-Continuation', async () => {
+    const health = (await (await fetch(`${mcpo.url}/healthz`)).json()) as { servers: Record<string, { protocolVersion: string }> };
+    expect(health.servers.todo!.protocolVersion).to.equal('2026-07-28');
+    expect(health.servers.everything!.protocolVersion).to.match(/^2025-/);
+    expect((await call('todo/add_todo', { item: 'water the plants' })).status).to.equal(200);
+    const asked = await fetch(`${mcpo.url}/todo/clear_todos`, { method: 'POST' });
+    expect(asked.status).to.equal(409);
+    const { error } = (await asked.json()) as { error: { code: string; message: string; continuation: string } };
+    expect(error).to.include({ code: 'input_required', message: 'Really delete 1 item?' });
+    const answered = await fetch(`${mcpo.url}/todo/clear_todos`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'mcp-continuation': error.continuation },
+      body: JSON.stringify({ confirm: { action: 'accept', content: { confirm: true } } }),
+    });
+    expect(await answered.json()).to.deep.equal({ ok: true, result: 'deleted 1 item' });
+    expect((await call('todo/list_todos', {})).body.result).to.deep.equal([]);
+  });
+
   it('serves server-everything', async () => {
     const res = await call('everything/echo', { message: 'hi' });
     expect(res.body).to.deep.equal({ ok: true, result: 'Echo: hi' });

@@ -19,6 +19,7 @@ const DEFAULTS = {
   bearerAuth: false,
   disabledTools: new Set(),
   rootPath: '',
+  continuationTtlMs: 600_000,
   logger: consoleLogger,
 };
 
@@ -139,7 +140,13 @@ describe('resolveOptions', () => {
       expect(() => resolveOptions(loose({ constructor: 5 }))).to.throw(TypeError, /"constructor"/);
     });
 
-    for (const key of ['toolTimeout', 'toolTimeoutMax', 'connectTimeout', 'retryAfter', 'reconnectDelay', 'reconnectDelayMax']) {
+    it('a continuationSecret shorter than 16 characters, or not a string', () => {
+      expect(() => resolveOptions({ continuationSecret: 'short' })).to.throw(TypeError, /"continuationSecret"/);
+      expect(() => resolveOptions(loose({ continuationSecret: 12345678901234567 }))).to.throw(TypeError, /"continuationSecret"/);
+      expect(resolveOptions({ continuationSecret: 'sixteen-chars-ok' }).continuationSecret).to.equal('sixteen-chars-ok');
+    });
+
+    for (const key of ['toolTimeout', 'toolTimeoutMax', 'connectTimeout', 'retryAfter', 'reconnectDelay', 'reconnectDelayMax', 'continuationTtl']) {
       for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '5']) {
         it(`${key}: ${String(bad)} (${typeof bad}), naming "${key}"`, () => {
           expect(() => resolveOptions(loose({ [key]: bad }))).to.throw(TypeError, new RegExp(`"${key}"`));

@@ -82,6 +82,12 @@ describe('parseArgs', () => {
       expect(serve(CMD, { MCPO_API_KEY: '' })).not.to.have.property('apiKey');
     });
 
+    it('takes the continuation secret from MCPO_CONTINUATION_SECRET only, and refuses a short one', () => {
+      expect(serve(CMD, { MCPO_CONTINUATION_SECRET: 'a-long-enough-secret' }).continuationSecret).to.equal('a-long-enough-secret');
+      expect(serve(CMD)).not.to.have.property('continuationSecret');
+      expect(() => parseArgs(CMD, { MCPO_CONTINUATION_SECRET: 'short' })).to.throw(UsageError, /at least 16 characters/);
+    });
+
     it('rejects an empty --api-key', () => {
       usage(['--api-key', '', ...CMD], /--api-key needs a value/);
       usage(['--api-key', '--strict-auth', ...CMD], /--api-key needs a value/);
