@@ -1,6 +1,8 @@
 /**
  * The real `mcpo` command, end to end: flags, config files, usage errors,
- * TLS, logging and shutdown, each against real MCP servers.
+ * TLS, logging and shutdown, each against real MCP servers. Single-server
+ * mode over stdio and over Streamable HTTP runs against both MCP eras
+ * (test/helpers/eras.ts); SSE is a 2025-era transport only.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
@@ -9,6 +11,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { expectValidOpenApi31, type Doc } from '../helpers/openapi.js';
 import { allProcesses, childrenOf, isAlive, ROOT, runMcpo, startMcpo, untilConnected, type McpoProcess } from '../helpers/mcpo.js';
+import { ERAS } from '../helpers/eras.js';
 import { freePort, kitchenSinkStdio, startKitchenSink, type RunningServer } from '../helpers/servers.js';
 import { LONG_FLAGS } from '../../bin/args.js';
 import { waitFor } from '../helpers/wait.js';
@@ -31,17 +34,16 @@ async function getJson(url: string, headers: Record<string, string> = {}): Promi
   return { status: res.status, body: await res.json(), headers: res.headers };
 }
 
-/** Every kitchen-sink fixture process on the machine. */
 /**
- * Kitchen-sinks that outlived the process that started them. The root hook sees only this process's
- * children; mcpo's own children are checked here. An orphan is a kitchen-sink whose parent is neither a
- * test process nor a live mcpo: another suite's, running alongside in the other worker, has one of those.
+ * Fixture servers (kitchen-sink, modern) that outlived the process that started them. The root hook sees only
+ * this process's children; mcpo's own children are checked here. An orphan is a fixture whose parent is neither
+ * a test process nor a live mcpo: another suite's, running alongside in the other worker, has one of those.
  */
-function orphanedKitchenSinks(): { pid: number; command: string }[] {
+function orphanedFixtures(): { pid: number; command: string }[] {
   const all = allProcesses();
   const parents = new Map(all.map((p) => [p.pid, p.command]));
   return all.filter((p) => {
-    if (!p.command.includes('kitchen-sink')) return false;
+    if (!ERAS.some((era) => p.command.includes(era.processMarker))) return false;
     const parent = parents.get(p.ppid) ?? '';
     return p.ppid !== process.pid && !parent.includes('mcpo.js') && !parent.includes('mocha');
   });
@@ -84,8 +86,8 @@ describe('the mcpo command', function () {
   after(async () => {
     rmSync(dir, { recursive: true, force: true });
     await Promise.all([sse?.close(), http?.close()]);
-    await waitFor(async () => (orphanedKitchenSinks().length === 0 ? true : undefined), 'no MCP server started by an mcpo process to remain').catch(() => {
-      throw new Error(`MCP servers outlived their mcpo: ${orphanedKitchenSinks().map((p) => `${p.pid} ${p.command}`).join('; ')}`);
+    await waitFor(async () => (orphanedFixtures().length === 0 ? true : undefined), 'no MCP server started by an mcpo process to remain').catch(() => {
+      throw new Error(`MCP servers outlived their mcpo: ${orphanedFixtures().map((p) => `${p.pid} ${p.command}`).join('; ')}`);
     });
   });
 
@@ -135,13 +137,13 @@ describe('the mcpo command', function () {
     it('exits 1 with one line when the port is taken', async () => {
       const first = await start(['--port', '0', '--', ...SINK_COMMAND], process.env, { connected: false });
       const port = new URL(first.url).port;
-      const before = new Set(orphanedKitchenSinks().map((p) => p.pid));
+      const before = new Set(orphanedFixtures().map((p) => p.pid));
       const { code, stderr } = await runMcpo(['--port', port, '--', ...SINK_COMMAND]);
       expect(code).to.equal(1);
       expectOneLine(stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the address is in use`));
-      // The server it had started for the command went with it: no kitchen-sink is left without its mcpo.
-      // (Counting every kitchen-sink on the machine also counted the other worker's new ones, and waited in vain.)
-      await waitFor(async () => (orphanedKitchenSinks().every((p) => before.has(p.pid)) ? true : undefined), 'the second MCP server to exit');
+      // The server it had started for the command went with it: no fixture is left without its mcpo.
+      // (Counting every fixture on the machine also counted the other worker's new ones, and waited in vain.)
+      await waitFor(async () => (orphanedFixtures().every((p) => before.has(p.pid)) ? true : undefined), 'the second MCP server to exit');
     });
   });
 
@@ -203,20 +205,24 @@ describe('the mcpo command', function () {
       expect(p.stderr()).not.to.include(KEY);
     });
 
-    it('finishes a call in flight on SIGTERM, exits 0 and leaves no child behind', async () => {
-      const p = await start(['--port', '0', '--', ...SINK_COMMAND]);
-      expect((await post(p.url, 'no_params', {})).status).to.equal(200);
-      const kids = childrenOf(p.pid);
-      expect(kids).to.have.length(1);
-      const call = post(p.url, 'slow', { ms: 800 });
-      await new Promise((r) => setTimeout(r, 200));
-      const code = p.stop('SIGTERM');
-      const res = await call;
-      expect(res).to.deep.equal({ status: 200, body: { ok: true, result: 'done after 800ms' } });
-      expect(await code).to.equal(0);
-      await waitFor(async () => (kids.every((pid) => !isAlive(pid)) ? true : undefined), 'the MCP server to exit');
-      expect(p.stderr()).to.include('SIGTERM');
-    });
+    for (const era of ERAS) {
+      it(`serves a ${era.name} server given after --, finishes a call in flight on SIGTERM, exits 0 and leaves no child behind`, async () => {
+        const spec = era.stdio();
+        const p = await start(['--port', '0', '--', spec.command, ...spec.args]);
+        expect((await post(p.url, era.tools.echo, { message: 'hi' })).body.result).to.equal('hi');
+        expect((await getJson(`${p.url}/healthz`)).body.servers.default).to.include({ type: 'stdio', protocolVersion: era.protocolVersion });
+        const kids = childrenOf(p.pid);
+        expect(kids).to.have.length(1);
+        const call = post(p.url, era.tools.slow, { ms: 800 });
+        await new Promise((r) => setTimeout(r, 200));
+        const code = p.stop('SIGTERM');
+        const res = await call;
+        expect(res).to.deep.equal({ status: 200, body: { ok: true, result: 'done after 800ms' } });
+        expect(await code).to.equal(0);
+        await waitFor(async () => (kids.every((pid) => !isAlive(pid)) ? true : undefined), 'the MCP server to exit');
+        expect(p.stderr()).to.include('SIGTERM');
+      });
+    }
 
     it('stops on SIGINT too, with exit code 0', async () => {
       const p = await start(['--port', '0', '--', ...SINK_COMMAND]);
@@ -243,11 +249,21 @@ describe('the mcpo command', function () {
       expect((await getJson(`${p.url}/healthz`)).body.servers.default).to.include({ type: 'sse', connected: true });
     });
 
-    it('serves a Streamable HTTP server given by --type streamable-http', async () => {
-      const p = await start(['--port', '0', '--type', 'streamable-http', '--', http.url]);
-      expect((await post(p.url, 'echo', { message: 'over http' })).body.result).to.equal('over http');
-      expect((await getJson(`${p.url}/healthz`)).body.servers.default.type).to.equal('streamable-http');
-    });
+    for (const era of ERAS) {
+      describe(`of the ${era.name} era`, () => {
+        let upstream: RunningServer;
+        before(async () => {
+          upstream = await era.startHttp();
+        });
+        after(() => upstream?.close());
+
+        it('serves a Streamable HTTP server given by --type streamable-http', async () => {
+          const p = await start(['--port', '0', '--type', 'streamable-http', '--', upstream.url]);
+          expect((await post(p.url, era.tools.echo, { message: 'over http' })).body.result).to.equal('over http');
+          expect((await getJson(`${p.url}/healthz`)).body.servers.default).to.include({ type: 'streamable-http', protocolVersion: era.protocolVersion });
+        });
+      });
+    }
   });
 
   describe('a config file', () => {

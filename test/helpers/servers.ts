@@ -134,9 +134,9 @@ export function startKitchenSink(transport: 'sse' | 'http', extraArgs: string[] 
   return startListening(`kitchen-sink (${transport})`, [KITCHEN_SINK, '--transport', transport, ...extraArgs]);
 }
 
-/** Starts the modern fixture over Streamable HTTP on an ephemeral port; its URL ends in /mcp. */
-export function startModernHttp(): Promise<RunningServer> {
-  return startListening('modern (http)', [MODERN, '--http', '0']);
+/** Starts the modern fixture over Streamable HTTP, on `port` or an ephemeral one; its URL ends in /mcp. */
+export function startModernHttp(port = 0): Promise<RunningServer> {
+  return startListening('modern (http)', [MODERN, '--http', String(port)]);
 }
 
 /** Runs a TypeScript fixture under tsx and resolves once it has printed its `LISTENING <url>` line. */

@@ -1,7 +1,9 @@
 /**
  * The mcpo command under change and under stress: a load test while the
  * config is edited, SIGHUP, a dead server at startup, and shutdown with
- * children that will not go quietly.
+ * children that will not go quietly. SIGHUP and the drain on Ctrl-C run
+ * against both MCP eras (test/helpers/eras.ts); the rest use the unruly
+ * fixture, whose misbehaviour does not depend on an era.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -9,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { allProcesses, childrenOf, isAlive, startMcpo, type McpoProcess } from '../helpers/mcpo.js';
+import { ERAS } from '../helpers/eras.js';
 import { unrulyStdio } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -25,8 +28,12 @@ const pidOf = (base: string, name: string): Promise<number> =>
     const res = await call(base, `/${name}/pid`);
     return res.status === 200 ? (res.body.result.pid as number) : undefined;
   }, `${name} to answer`, 15_000);
-/** Every unruly fixture process whose parent is `pid`. */
-const unrulyChildren = (pid: number): number[] => allProcesses().filter((p) => p.ppid === pid && p.command.includes('unruly')).map((p) => p.pid);
+/** Every fixture process whose parent is `pid` and whose command line includes `marker`. */
+const fixtureChildren = (pid: number, marker: string): number[] => allProcesses().filter((p) => p.ppid === pid && p.command.includes(marker)).map((p) => p.pid);
+const unrulyChildren = (pid: number): number[] => fixtureChildren(pid, 'unruly');
+/** Resolves once the server `name` answers its echo tool through mcpo. */
+const answers = (base: string, name: string, echo: string): Promise<true> =>
+  waitFor(async () => ((await call(base, `/${name}/${echo}`, { message: name })).status === 200 ? true : undefined), `${name} to answer`, 15_000);
 
 describe('mcpo under change and under stress', function () {
   this.timeout(60_000);
@@ -105,23 +112,48 @@ describe('mcpo under change and under stress', function () {
     expect(report.lastReload).to.be.a('string');
   });
 
-  it('reloads on SIGHUP without --hot-reload, and warns about settings a file cannot change', async () => {
-    const file = path.join(dir, 'config.json');
-    writeFileSync(file, configText({ a: server('a') }));
-    const p = await start(['--config', file]);
-    await pidOf(p.url, 'a');
-    writeFileSync(file, JSON.stringify({ port: 9999, apiKey: 'from-a-file', mcpServers: { a: server('a'), b: server('b') } }));
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    expect((await health(p.url)).generation, 'no watching without --hot-reload').to.equal(1);
-    p.child.kill('SIGHUP');
-    await waitFor(async () => ((await health(p.url)).generation === 2 ? true : undefined), 'the reload');
-    await pidOf(p.url, 'b');
-    expect(p.stderr()).to.match(/"port" in the config file is ignored/);
-    expect(p.stderr()).to.match(/"apiKey" in the config file is ignored/);
-    expect(p.stderr()).not.to.include('from-a-file');
-    // Still no key needed: the file could not set one.
-    expect((await call(p.url, '/a/pid')).status).to.equal(200);
-  });
+  for (const era of ERAS) {
+    describe(`with ${era.name} servers`, () => {
+      const { echo, slow } = era.tools;
+
+      it('reloads on SIGHUP without --hot-reload, and warns about settings a file cannot change', async () => {
+        const file = path.join(dir, 'config.json');
+        writeFileSync(file, configText({ a: era.stdio('a') }));
+        const p = await start(['--config', file]);
+        await answers(p.url, 'a', echo);
+        writeFileSync(file, JSON.stringify({ port: 9999, apiKey: 'from-a-file', mcpServers: { a: era.stdio('a'), b: era.stdio('b') } }));
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        expect((await health(p.url)).generation, 'no watching without --hot-reload').to.equal(1);
+        p.child.kill('SIGHUP');
+        await waitFor(async () => ((await health(p.url)).generation === 2 ? true : undefined), 'the reload');
+        await answers(p.url, 'b', echo);
+        expect((await health(p.url)).servers.b.protocolVersion).to.equal(era.protocolVersion);
+        expect(p.stderr()).to.match(/"port" in the config file is ignored/);
+        expect(p.stderr()).to.match(/"apiKey" in the config file is ignored/);
+        expect(p.stderr()).not.to.include('from-a-file');
+        // Still no key needed: the file could not set one.
+        expect((await call(p.url, `/a/${echo}`, { message: 'a' })).status).to.equal(200);
+      });
+
+      it('drains on Ctrl-C: SIGINT to the whole terminal group does not kill the servers under calls in flight', async () => {
+        const file = path.join(dir, 'config.json');
+        writeFileSync(file, configText({ a: era.stdio() }));
+        // Its own process group, like a shell's foreground job; the servers it spawns get groups of their own.
+        const p = await startMcpo(['--port', '0', '--config', file], process.env, undefined, true);
+        started.push(p);
+        await answers(p.url, 'a', echo);
+        expect((await health(p.url)).servers.a.protocolVersion).to.equal(era.protocolVersion);
+        const kids = fixtureChildren(p.pid, era.processMarker);
+        expect(kids).to.have.length(1);
+        const inFlight = call(p.url, `/a/${slow}`, { ms: 1000 });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        process.kill(-p.pid, 'SIGINT'); // what the terminal does on Ctrl-C
+        expect(await inFlight).to.deep.equal({ status: 200, body: { ok: true, result: 'done after 1000ms' } });
+        expect(await p.exited).to.equal(0);
+        await waitFor(async () => (kids.every((pid) => !isAlive(pid)) ? true : undefined), 'the server to be closed');
+      });
+    });
+  }
 
   it('serves the other servers when one is dead at startup, and keeps retrying it', async () => {
     const file = path.join(dir, 'config.json');
@@ -161,22 +193,6 @@ describe('mcpo under change and under stress', function () {
     expect(kids).to.have.length(2);
     expect(await p.stop('SIGTERM')).to.equal(0);
     await waitFor(async () => (kids.every((pid) => !isAlive(pid)) ? true : undefined), 'every child to be gone');
-  });
-
-  it('drains on Ctrl-C: SIGINT to the whole terminal group does not kill the servers under calls in flight', async () => {
-    const file = path.join(dir, 'config.json');
-    writeFileSync(file, configText({ a: server('a') }));
-    // Its own process group, like a shell's foreground job; the servers it spawns get groups of their own.
-    const p = await startMcpo(['--port', '0', '--config', file], process.env, undefined, true);
-    started.push(p);
-    await pidOf(p.url, 'a');
-    const kids = unrulyChildren(p.pid);
-    const slow = call(p.url, '/a/slow', { ms: 1000 });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    process.kill(-p.pid, 'SIGINT'); // what the terminal does on Ctrl-C
-    expect(await slow).to.deep.equal({ status: 200, body: { ok: true, result: 'slept 1000 ms' } });
-    expect(await p.exited).to.equal(0);
-    await waitFor(async () => (kids.every((pid) => !isAlive(pid)) ? true : undefined), 'the server to be closed');
   });
 
   it('exits 1 at once on a second signal, killing even a child that ignores SIGTERM', async () => {

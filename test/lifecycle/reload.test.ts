@@ -2,6 +2,8 @@
  * Reloading a running app: the diff (unchanged, added, changed, removed),
  * calls in flight across a swap, a change that cannot start, and the file
  * watcher (bursts, broken files, atomic saves, a ConfigMap's symlink swap).
+ * The diff and the swap run against both MCP eras (test/helpers/eras.ts); the
+ * rest use the unruly fixture, whose era does not matter to them.
  */
 import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,6 +13,7 @@ import request from 'supertest';
 import { createApp, loadConfig, silentLogger, watchConfig, type ConfigWatcher, type McpoApp } from '../../lib/index.js';
 import { recordingLogger } from '../helpers/logger.js';
 import { isAlive } from '../helpers/mcpo.js';
+import { ERAS, LEGACY, MODERN } from '../helpers/eras.js';
 import { unrulyStdio } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -29,48 +32,69 @@ describe('reloading a running app', function () {
   let app: McpoApp;
   afterEach(() => app?.close());
 
-  it('keeps unchanged servers, swaps a changed one once ready, mounts an added one and unmounts a removed one', async () => {
-    app = createApp({ mcpServers: { a: server('a'), b: server('b1'), c: server('c') } }, { logger: silentLogger });
+  for (const era of ERAS) {
+    describe(`of ${era.name} servers`, () => {
+      const spec = era.stdio;
+      const { echo, slow } = era.tools;
+      const pidOfRouter = (name: string): number | undefined => app.routers().get(name)?.status().pid;
+      const echoes = async (name: string): Promise<number> => (await request(app).post(`/${name}/${echo}`).send({ message: name })).status;
+
+      it('keeps unchanged servers, swaps a changed one once ready, mounts an added one and unmounts a removed one', async () => {
+        app = createApp({ mcpServers: { a: spec('a'), b: spec('b1'), c: spec('c') } }, { logger: silentLogger });
+        await app.ready();
+        const [a, b, c] = [pidOfRouter('a')!, pidOfRouter('b')!, pidOfRouter('c')!];
+        const routers = new Map(app.routers());
+
+        const result = await app.reload({ mcpServers: { a: spec('a'), b: spec('b2'), d: spec('d') } });
+        expect(result).to.deep.include({ applied: true, generation: 2, added: ['d'], changed: ['b'], removed: ['c'], unchanged: ['a'], failed: [] });
+
+        expect(app.routers().get('a'), 'the same router').to.equal(routers.get('a'));
+        expect(pidOfRouter('a')).to.equal(a);
+        expect(app.routers().get('b'), 'a new router').to.not.equal(routers.get('b'));
+        expect(pidOfRouter('b')).to.be.a('number').and.not.equal(b);
+        expect(await echoes('b')).to.equal(200);
+        expect(await echoes('c')).to.equal(404);
+        await waitFor(async () => (!isAlive(c) && !isAlive(b) ? true : undefined), 'the removed and replaced processes to end');
+        await waitFor(async () => ((await echoes('d')) === 200 ? true : undefined), 'd to connect', 10_000);
+
+        const health = (await request(app).get('/healthz').expect(200)).body;
+        expect(health.generation).to.equal(2);
+        expect(Date.parse(health.lastReload)).to.be.closeTo(Date.now(), 15_000);
+        expect(Object.keys(health.servers)).to.deep.equal(['a', 'b', 'd']);
+        for (const name of ['a', 'b', 'd']) expect(health.servers[name].protocolVersion, name).to.equal(era.protocolVersion);
+        const doc = (await request(app).get('/openapi.json').expect(200)).body;
+        const paths = Object.keys(doc.paths);
+        expect(paths).to.include.members([`/a/${echo}`, `/b/${echo}`, `/d/${echo}`]);
+        expect(paths.filter((p) => p.startsWith('/c/'))).to.deep.equal([]);
+      });
+
+      it('lets a call in flight on a changed server finish there, then ends the old process', async () => {
+        app = createApp({ mcpServers: { b: spec('old') } }, { logger: silentLogger });
+        await app.ready();
+        const old = pidOfRouter('b')!;
+        const call = request(app).post(`/b/${slow}`).send({ ms: 2000 }).then((res) => res);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await app.reload({ mcpServers: { b: spec('new') } });
+        // Swapped: new calls reach the new process while the old one still works on the slow call.
+        expect(pidOfRouter('b')).to.be.a('number').and.not.equal(old);
+        expect(await echoes('b')).to.equal(200);
+        expect(isAlive(old), 'the old process, busy with the call').to.equal(true);
+        const res = await call;
+        expect(res.status).to.equal(200);
+        expect(res.body.result).to.equal('done after 2000ms');
+        await waitFor(async () => (!isAlive(old) ? true : undefined), 'the old process to end after its call');
+      });
+    });
+  }
+
+  it('swaps a server for one of the other era, and /healthz shows the protocol version it now speaks', async () => {
+    app = createApp({ mcpServers: { x: LEGACY.stdio() } }, { logger: silentLogger });
     await app.ready();
-    const [a, b, c] = [await pidOf(app, 'a'), await pidOf(app, 'b'), await pidOf(app, 'c')];
-    const routerA = app.routers().get('a');
-
-    const result = await app.reload({ mcpServers: { a: server('a'), b: server('b2'), d: server('d') } });
-    expect(result).to.deep.include({ applied: true, generation: 2, added: ['d'], changed: ['b'], removed: ['c'], unchanged: ['a'], failed: [] });
-
-    expect(app.routers().get('a'), 'the same router').to.equal(routerA);
-    expect(await pidOf(app, 'a')).to.deep.equal(a);
-    const b2 = await pidOf(app, 'b');
-    expect(b2.tag).to.equal('b2');
-    expect(b2.pid).to.not.equal(b.pid);
-    await request(app).post('/c/pid').send({}).expect(404);
-    await waitFor(async () => (!isAlive(c.pid) && !isAlive(b.pid) ? true : undefined), 'the removed and replaced processes to end');
-    expect((await pidOnceUp(app, 'd')).tag).to.equal('d');
-
-    const health = (await request(app).get('/healthz').expect(200)).body;
-    expect(health.generation).to.equal(2);
-    expect(Date.parse(health.lastReload)).to.be.closeTo(Date.now(), 15_000);
-    expect(Object.keys(health.servers)).to.deep.equal(['a', 'b', 'd']);
-    const doc = (await request(app).get('/openapi.json').expect(200)).body;
-    const paths = Object.keys(doc.paths);
-    expect(paths).to.include.members(['/a/pid', '/b/pid', '/d/pid']);
-    expect(paths.filter((p) => p.startsWith('/c/'))).to.deep.equal([]);
-  });
-
-  it('lets a call in flight on a changed server finish there, then ends the old process', async () => {
-    app = createApp({ mcpServers: { b: server('old') } }, { logger: silentLogger });
-    await app.ready();
-    const old = await pidOf(app, 'b');
-    const call = request(app).post('/b/slow').send({ ms: 2000 }).then((res) => res);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    await app.reload({ mcpServers: { b: server('new') } });
-    // Swapped: new calls reach the new process while the old one still works on the slow call.
-    expect((await pidOf(app, 'b')).tag).to.equal('new');
-    expect(isAlive(old.pid), 'the old process, busy with the call').to.equal(true);
-    const res = await call;
-    expect(res.status).to.equal(200);
-    expect(res.body.result).to.equal('slept 2000 ms');
-    await waitFor(async () => (!isAlive(old.pid) ? true : undefined), 'the old process to end after its call');
+    expect((await request(app).get('/healthz').expect(200)).body.servers.x.protocolVersion).to.equal(LEGACY.protocolVersion);
+    const result = await app.reload({ mcpServers: { x: MODERN.stdio() } });
+    expect(result).to.deep.include({ applied: true, changed: ['x'] });
+    expect((await request(app).get('/healthz').expect(200)).body.servers.x.protocolVersion).to.equal(MODERN.protocolVersion);
+    expect((await request(app).post(`/x/${MODERN.tools.echo}`).send({ message: 'now modern' }).expect(200)).body.result).to.equal('now modern');
   });
 
   it('answers 404 for a removed server at once, but finishes its calls in flight first', async () => {
