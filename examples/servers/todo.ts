@@ -52,7 +52,7 @@ function createServer(): McpServer {
       description: 'Deletes every item, once the user confirms.',
       inputSchema: fromJsonSchema({ type: 'object', properties: {} }),
     },
-    async (_args: Record<string, unknown>, ctx: ServerContext) => {
+    async (_args: unknown, ctx: ServerContext) => {
       const answer = ctx.mcpReq.inputResponses?.confirm as { action?: string; content?: { confirm?: boolean } } | undefined;
       if (answer === undefined) {
         return inputRequired({
