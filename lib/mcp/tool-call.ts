@@ -13,7 +13,8 @@
  *
  * Calls go through `client.request`, not `client.callTool`: the latter checks
  * `structuredContent` against validators built from the SDK's own tool list
- * cache, which mcpo does not fill (tool-list.ts reads pages leniently). The
+ * cache, which mcpo does not fill (tool-list.ts reads pages leniently), and
+ * the result is checked by call-result.ts rather than the SDK's schema. The
  * exception is a tool with `x-mcp-header` parameters on a 2026-07-28 HTTP
  * connection: `callTool` with the tool's input schema mirrors them as
  * `Mcp-Param-*` headers (SEP-2243), and is given no output schema to check.
@@ -28,6 +29,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/client';
 import { TimeoutError, UpstreamError, type UnavailableError } from '../http/errors.js';
+import { CallToolResultCheck } from './call-result.js';
 import type { TransportType } from './spec.js';
 import { isTransportFailure, messageOf, notDelivered, type Era } from './transport-errors.js';
 import { withForwardedHeaders } from './transports.js';
@@ -102,7 +104,7 @@ async function send<S>(link: CallLink<S>, session: S, name: string, args: Record
   const request = (): Promise<unknown> =>
     tool
       ? client.callTool(params, { ...requestOptions, toolDefinition: { name: tool.name, inputSchema: tool.inputSchema } })
-      : client.request({ method: 'tools/call', params }, requestOptions);
+      : client.request({ method: 'tools/call', params }, CallToolResultCheck, requestOptions);
   const answer = await (options.headers ? withForwardedHeaders(options.headers, request) : request());
   if (isInputRequiredResult(answer)) {
     return {
