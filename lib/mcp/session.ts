@@ -93,18 +93,38 @@ export function endReason(spec: ResolvedSpec, name: string, session: Session, re
   return exit && exitMessage(name, exit, ready, session.stderr);
 }
 
+/** A change-notification stream that ends sooner than this after it opened is not opened again. */
+const RELISTEN_MIN_MS = 1000;
+
+export interface ListenEvents {
+  /** Whether the session is still the one in use; a stream of an old one is left closed. */
+  current(): boolean;
+  /** The stream was opened again: a change may have passed while it was closed. */
+  reopened(): void;
+  /** The stream cannot be kept open: the server is gone. */
+  gone(reason: string): void;
+}
+
 /**
  * On a 2026-07-28 connection change notifications come only on a
  * `subscriptions/listen` stream; open one for the tool list when the server
- * offers it. `onEnd` hears of a stream the server or the network ended.
- * A 2025-era server sends its notifications unasked.
+ * offers it, and open it again when it ends (a proxy's idle timeout ends the
+ * stream of a healthy server). A stream that cannot be opened again, or
+ * keeps ending at once, means the server is gone. A 2025-era server sends its
+ * notifications unasked.
  */
-export async function listenForToolChanges(session: Session, onEnd: () => void): Promise<void> {
+export async function listenForToolChanges(session: Session, events: ListenEvents): Promise<void> {
   const { client } = session;
   if (client.getProtocolEra() !== 'modern' || !client.getServerCapabilities()?.tools?.listChanged) return;
+  const openedAt = Date.now();
   const subscription = await client.listen({ toolsListChanged: true });
   void subscription.closed.then((how) => {
-    if (how !== 'local') onEnd();
+    if (how === 'local' || !events.current()) return;
+    if (Date.now() - openedAt < RELISTEN_MIN_MS) return events.gone('the server keeps ending the change notification stream');
+    listenForToolChanges(session, events).then(
+      () => events.reopened(),
+      (err: unknown) => events.gone(`the change notification stream ended and could not be opened again: ${messageOf(err)}`),
+    );
   });
 }
 

@@ -31,8 +31,6 @@ import { listTools } from './tool-list.js';
 
 export type { ServerMeta, UpstreamState, UpstreamStatus } from './status.js';
 
-/** A change-notification stream that ends sooner than this after it opened is not opened again. */
-const RELISTEN_MIN_MS = 1000;
 
 export interface UpstreamOptions {
   /** The server's name in error messages ("MCP server "memory" exited …"). */
@@ -169,7 +167,11 @@ export class Upstream {
       if (this.#session !== session) return;
       await this.#list(session);
       if (this.#session !== session) return;
-      await this.#listen(session);
+      await listenForToolChanges(session, {
+        current: () => this.#session === session && this.#state === 'ready',
+        reopened: () => void this.refreshTools(),
+        gone: (reason) => this.#lost(session, reason),
+      });
       if (this.#session !== session) return;
       this.#protocolVersion = session.client.getNegotiatedProtocolVersion() ?? null;
       this.#readyAt = Date.now();
@@ -255,25 +257,6 @@ export class Upstream {
       this.options.logger.warn('could not re-list tools; keeping the previous list', { error: messageOf(err) });
     }
   });
-
-  /**
-   * Opens the 2026-07-28 change-notification stream, and opens it again when
-   * it ends (a proxy's idle timeout ends a stream of a healthy server), then
-   * re-lists the tools, as a change may have passed while it was closed. A
-   * stream that cannot be opened again, or that keeps ending at once, means
-   * the server is gone: the session is lost and the backoff applies.
-   */
-  async #listen(session: Session): Promise<void> {
-    const openedAt = Date.now();
-    await listenForToolChanges(session, () => {
-      if (this.#session !== session || this.#state !== 'ready') return;
-      if (Date.now() - openedAt < RELISTEN_MIN_MS) return this.#lost(session, 'the server keeps ending the change notification stream');
-      this.#listen(session).then(
-        () => void this.refreshTools(),
-        (err: unknown) => this.#lost(session, `the change notification stream ended and could not be opened again: ${messageOf(err)}`),
-      );
-    });
-  }
 
   /** Lists the tools over `session` and keeps them, unless the session was replaced meanwhile. */
   async #list(session: Session): Promise<void> {

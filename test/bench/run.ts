@@ -15,8 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import express from 'express';
 import { createApp, mcpoRouter, silentLogger } from '../../lib/index.js';
 import { allProcesses, untilConnected } from '../helpers/mcpo.js';
@@ -198,7 +198,8 @@ function httpCaller(url: string, body: unknown): Caller {
 /** The SDK client calling the bench server's `ping` directly: the floor for latency. */
 async function directCaller(): Promise<Caller> {
   const [command, ...args] = serverCommand();
-  const client = new Client({ name: 'bench', version: '0' });
+  // The client mcpo itself uses, negotiating the era as mcpo does.
+  const client = new Client({ name: 'bench', version: '0' }, { versionNegotiation: { mode: 'auto' } });
   await client.connect(new StdioClientTransport({ command: command!, args }));
   return {
     one: async () => {
