@@ -252,10 +252,10 @@ describe('npm start, or node dist/bin/mcpo.js, on examples/config.json', functio
     expect(res.body).to.deep.equal({ ok: true, result: 'Echo: hi' });
   });
 
-  it('serves one valid document with all three servers, and a docs page for it', async () => {
+  it('serves one valid document with all four servers, and a docs page for it', async () => {
     const doc = (await (await fetch(`${mcpo.url}/openapi.json`)).json()) as Doc;
     await expectValidOpenApi31(doc);
-    for (const p of ['/time/get_current_time', '/memory/read_graph', '/everything/echo']) expect(doc.paths).to.have.property(p);
+    for (const p of ['/time/get_current_time', '/todo/clear_todos', '/memory/read_graph', '/everything/echo']) expect(doc.paths).to.have.property(p);
     expect((await fetch(`${mcpo.url}/docs`)).status).to.equal(200);
   });
 });

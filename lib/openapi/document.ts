@@ -30,46 +30,33 @@ export const BEARER_SCHEME: OpenAPIV3_1.HttpSecurityScheme = Object.freeze({
 
 type Schema = OpenAPIV3_1.SchemaObject;
 
-const ERROR_SCHEMA: Schema = {
-  type: 'object',
-  required: ['ok', 'error'],
-  properties: {
-    ok: { const: false },
-    error: {
-      type: 'object',
-      required: ['message', 'code'],
-      properties: {
-        message: { type: 'string' },
-        code: { type: 'string', description: 'A stable snake_case code, e.g. invalid_arguments or timeout.' },
-        data: { description: 'Details, such as the failing field paths.' },
-      },
-    },
-  },
-};
+/** `{ ok: false, error: { … } }` with these fields in `error`. */
+function errorEnvelope(required: string[], fields: Record<string, Schema>): Schema {
+  return {
+    type: 'object',
+    required: ['ok', 'error'],
+    properties: { ok: { const: false } as Schema, error: { type: 'object', required, properties: fields } },
+  };
+}
+
+const ERROR_SCHEMA = errorEnvelope(['message', 'code'], {
+  message: { type: 'string' },
+  code: { type: 'string', description: 'A stable snake_case code, e.g. invalid_arguments or timeout.' },
+  data: { description: 'Details, such as the failing field paths.' },
+});
 
 /** The 409 body: the error envelope, with the server's questions and the continuation to repeat the call with. */
-const INPUT_REQUIRED_SCHEMA: Schema = {
-  type: 'object',
-  required: ['ok', 'error'],
-  properties: {
-    ok: { const: false },
-    error: {
-      type: 'object',
-      required: ['message', 'code', 'inputRequests', 'continuation'],
-      properties: {
-        message: { type: 'string', description: 'The first question, in words.' },
-        code: { const: 'input_required' },
-        inputRequests: {
-          type: 'object',
-          description:
-            'The server’s requests for input, keyed as the server keyed them; each has a `method` (such as `elicitation/create`) and its `params` (for an elicitation: `message` and `requestedSchema`).',
-          additionalProperties: { type: 'object', required: ['method'], properties: { method: { type: 'string' }, params: { type: 'object' } } },
-        },
-        continuation: { type: 'string', description: 'Send it back in the `Mcp-Continuation` header of the repeated call.' },
-      },
-    },
+const INPUT_REQUIRED_SCHEMA = errorEnvelope(['message', 'code', 'inputRequests', 'continuation'], {
+  message: { type: 'string', description: 'The first question, in words.' },
+  code: { const: 'input_required' } as Schema,
+  inputRequests: {
+    type: 'object',
+    description:
+      'The server’s requests for input, keyed as the server keyed them; each has a `method` (such as `elicitation/create`) and its `params` (for an elicitation: `message` and `requestedSchema`).',
+    additionalProperties: { type: 'object', required: ['method'], properties: { method: { type: 'string' }, params: { type: 'object' } } },
   },
-};
+  continuation: { type: 'string', description: 'Send it back in the `Mcp-Continuation` header of the repeated call.' },
+});
 
 /** The header that repeats a call with the answers to a 409's questions. */
 const CONTINUATION_PARAMETER = {

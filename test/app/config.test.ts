@@ -121,8 +121,9 @@ describe('parseConfig', () => {
     it('reads the repository’s examples/config.json', async () => {
       const file = fileURLToPath(new URL('../../examples/config.json', import.meta.url));
       const config = await loadConfig(file, { env: {} });
-      expect(config.servers.map((s) => s.name)).to.deep.equal(['time', 'memory', 'everything']);
-      expect((config.servers[1]!.spec as { env: Record<string, string> }).env).to.deep.equal({ MEMORY_FILE_PATH: 'data/memory.jsonl' });
+      expect(config.servers.map((s) => s.name)).to.deep.equal(['time', 'todo', 'memory', 'everything']);
+      const memory = config.servers.find((s) => s.name === 'memory')!;
+      expect((memory.spec as { env: Record<string, string> }).env).to.deep.equal({ MEMORY_FILE_PATH: 'data/memory.jsonl' });
     });
   });
 
