@@ -10,7 +10,7 @@
  * any other gets the 2025 `initialize` handshake. `input_required` results
  * come back as values (manual mode), for the router to hand to its caller.
  */
-import { Client, SdkError, SdkErrorCode, type Implementation, type Tool } from '@modelcontextprotocol/client';
+import { Client, SdkError, SdkErrorCode, type Implementation, type OAuthClientProvider, type Tool } from '@modelcontextprotocol/client';
 import { VERSION } from '../common/version.js';
 import { exitMessage, spawnFailure, spawnFailureMessage } from './exit-report.js';
 import type { ResolvedSpec } from './spec.js';
@@ -28,6 +28,8 @@ export interface Session {
   built: BuiltTransport;
   /** Tools whose parameters this session mirrors as `Mcp-Param-*` headers (set when the tools are listed). */
   mirrored: Map<string, Tool>;
+  /** The server answered 401 on this session: it wants authorization. */
+  unauthorized: boolean;
   /** What this attempt's child wrote to stderr (a bounded tail), quoted when it exits. */
   stderr: string;
 }
@@ -47,7 +49,7 @@ export interface SessionEvents {
   onElicitationDeclined(): void;
 }
 
-export function openSession(spec: ResolvedSpec, name: string, events: SessionEvents): Session {
+export function openSession(spec: ResolvedSpec, name: string, events: SessionEvents, authProvider?: OAuthClientProvider): Session {
   const client = new Client(CLIENT_INFO, {
     // Form elicitation is the one kind of input a REST caller can give (the 409 flow); nothing else is offered.
     capabilities: { elicitation: { form: {} } },
@@ -59,8 +61,9 @@ export function openSession(spec: ResolvedSpec, name: string, events: SessionEve
       session.stderr = (session.stderr + chunk).slice(-STDERR_TAIL_CHARS);
       events.onStderr(chunk);
     },
+    ...(authProvider ? { authProvider, onUnauthorized: () => (session.unauthorized = true) } : {}),
   });
-  const session: Session = { client, built, mirrored: new Map(), stderr: '' };
+  const session: Session = { client, built, mirrored: new Map(), unauthorized: false, stderr: '' };
   client.setNotificationHandler('notifications/tools/list_changed', () => events.onToolsChanged());
   // A 2025-era server asks for input with a request in the middle of the call. Holding the call open
   // across two HTTP requests would need state in this process, so it is declined, and said so.

@@ -12,7 +12,7 @@
  * them there. Only servers with a `forwardHeaders` list get that `fetch`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { SSEClientTransport, StreamableHTTPClientTransport, type Transport } from '@modelcontextprotocol/client';
+import { SSEClientTransport, StreamableHTTPClientTransport, type OAuthClientProvider, type Transport } from '@modelcontextprotocol/client';
 import type { ResolvedSpec } from './spec.js';
 import type { ChildExit } from './exit-report.js';
 import { StdioTransport } from './stdio-transport.js';
@@ -20,6 +20,10 @@ import { StdioTransport } from './stdio-transport.js';
 export interface TransportHooks {
   /** Receives the stdio child's stderr, chunk by chunk. */
   onStderr?: (chunk: string) => void;
+  /** Told of every 401 a remote server answers: the sign that it wants authorization. */
+  onUnauthorized?: () => void;
+  /** OAuth for a remote server: the SDK's transports run the protocol through it. */
+  authProvider?: OAuthClientProvider;
 }
 
 export interface BuiltTransport {
@@ -46,6 +50,18 @@ const forwardingFetch: typeof fetch = (input, init) => {
   return fetch(input, { ...init, headers });
 };
 
+/** `fetch` as the transport should use it: forwarding the caller's headers where configured, and reporting 401s. */
+function transportFetch(spec: ResolvedSpec & { type: 'sse' | 'streamable-http' }, hooks: TransportHooks): typeof fetch | undefined {
+  const base = spec.forwardHeaders.length > 0 ? forwardingFetch : undefined;
+  if (!hooks.onUnauthorized) return base;
+  const inner = base ?? fetch;
+  return async (input, init) => {
+    const response = await inner(input, init);
+    if (response.status === 401) hooks.onUnauthorized?.();
+    return response;
+  };
+}
+
 export function createTransport(spec: ResolvedSpec, hooks: TransportHooks = {}): BuiltTransport {
   switch (spec.type) {
     case 'stdio': {
@@ -58,16 +74,20 @@ export function createTransport(spec: ResolvedSpec, hooks: TransportHooks = {}):
     }
     case 'sse': {
       // The SDK applies requestInit headers to both the event stream and the POSTs.
+      const fetchFn = transportFetch(spec, hooks);
       const transport = new SSEClientTransport(spec.url, {
         requestInit: { headers: spec.headers },
-        ...(spec.forwardHeaders.length > 0 ? { fetch: forwardingFetch } : {}),
+        ...(fetchFn ? { fetch: fetchFn } : {}),
+        ...(hooks.authProvider ? { authProvider: hooks.authProvider } : {}),
       });
       return { transport, pid: () => undefined, exit: () => undefined };
     }
     case 'streamable-http': {
+      const fetchFn = transportFetch(spec, hooks);
       const transport = new StreamableHTTPClientTransport(spec.url, {
         requestInit: { headers: spec.headers },
-        ...(spec.forwardHeaders.length > 0 ? { fetch: forwardingFetch } : {}),
+        ...(fetchFn ? { fetch: fetchFn } : {}),
+        ...(hooks.authProvider ? { authProvider: hooks.authProvider } : {}),
       });
       return { transport, pid: () => undefined, exit: () => undefined };
     }

@@ -1,0 +1,213 @@
+/**
+ * mcpo's side of OAuth 2.1 to one remote MCP server: the SDK's
+ * `OAuthClientProvider`, which the SDK's transports call to run the
+ * protocol (discovery, registration, PKCE, token exchange and refresh,
+ * step-up, `iss` checks). This module keeps what the protocol needs kept:
+ *
+ * - tokens, the registered client and the discovery state, in the token
+ *   store (token-store.ts), so they survive restarts and reloads;
+ * - the one flow in progress: its `state`, PKCE verifier and authorization
+ *   URL, in memory, since a flow lives as long as this process;
+ * - for `client_credentials`, the grant and the client's authentication
+ *   (a secret, or a `private_key_jwt` assertion signed by the SDK).
+ *
+ * It never opens a browser. An authorization URL is handed to `onAuthorize`
+ * for the router to send a person to; the router's callback checks the
+ * `state` here (a pending one, once) before the SDK finishes the exchange.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  PrivateKeyJwtProvider,
+  type OAuthClientInformationMixed,
+  type OAuthClientMetadata,
+  type OAuthClientProvider,
+  type OAuthDiscoveryState,
+  type OAuthTokens,
+} from '@modelcontextprotocol/client';
+import type { OAuthSpec } from './oauth-spec.js';
+import type { StoredAuth, TokenStore } from './token-store.js';
+
+/** How long a started flow's `state` is accepted at the callback. */
+const FLOW_TTL_MS = 10 * 60_000;
+/** A client-credentials token this close to its expiry is not sent; a new one is fetched instead. */
+const RENEW_BEFORE_MS = 30_000;
+
+export interface OAuthProviderOptions {
+  /** The server's name and URL: the key of its stored state. */
+  name: string;
+  url: string;
+  spec: OAuthSpec;
+  store: TokenStore;
+}
+
+type Stored = StoredAuth & { tokens?: OAuthTokens & { obtainedAt?: number } };
+
+export class McpoOAuthProvider implements OAuthClientProvider {
+  #redirectUrl: string | undefined;
+  #saved: Stored = {};
+  #loaded: Promise<void> | undefined;
+  #verifier: string | undefined;
+  /** Pending flows: state → when it was issued. */
+  #states = new Map<string, number>();
+  /** The authorization URL of the flow just started, for the router to redirect to. */
+  #authorizationUrl: URL | undefined;
+  readonly #jwt: PrivateKeyJwtProvider | undefined;
+
+  constructor(private readonly options: OAuthProviderOptions) {
+    const { spec } = options;
+    this.#redirectUrl = spec.redirectUrl;
+    if (spec.grantType === 'client_credentials' && spec.privateKey !== undefined && spec.clientId !== undefined) {
+      this.#jwt = new PrivateKeyJwtProvider({ clientId: spec.clientId, privateKey: spec.privateKey, algorithm: spec.signingAlgorithm ?? 'RS256', clientName: 'mcpo' });
+      this.addClientAuthentication = this.#jwt.addClientAuthentication;
+    }
+  }
+
+  addClientAuthentication?: OAuthClientProvider['addClientAuthentication'];
+
+  get interactive(): boolean {
+    return this.options.spec.grantType !== 'client_credentials';
+  }
+
+  /** Reads the stored state once, before the first connection uses it. */
+  load(): Promise<void> {
+    this.#loaded ??= this.options.store.load(this.options.name, this.options.url).then((saved) => {
+      this.#saved = saved as Stored;
+    });
+    return this.#loaded;
+  }
+
+  async #save(change: Partial<Stored>): Promise<void> {
+    this.#saved = { ...this.#saved, ...change };
+    for (const key of Object.keys(change) as (keyof Stored)[]) if (change[key] === undefined) delete this.#saved[key];
+    await this.options.store.save(this.options.name, this.options.url, this.#saved);
+  }
+
+  /** Where the authorization server sends the browser back; set from --public-url or the first request. */
+  setRedirectUrl(url: string): void {
+    if (this.options.spec.redirectUrl !== undefined || url === this.#redirectUrl) return;
+    this.#redirectUrl = url;
+    // A client registered for another callback cannot use this one.
+    const registered = (this.#saved.clientInformation as { redirect_uris?: unknown } | undefined)?.redirect_uris;
+    if (Array.isArray(registered) && !registered.includes(url)) void this.#save({ clientInformation: undefined });
+  }
+
+  get redirectUrl(): string | undefined {
+    return this.interactive ? this.#redirectUrl : undefined;
+  }
+
+  get clientMetadataUrl(): string | undefined {
+    return this.options.spec.clientMetadataUrl;
+  }
+
+  get clientMetadata(): OAuthClientMetadata {
+    const { spec } = this.options;
+    if (!this.interactive) {
+      return {
+        client_name: 'mcpo',
+        redirect_uris: [],
+        grant_types: ['client_credentials'],
+        token_endpoint_auth_method: this.#jwt ? 'private_key_jwt' : 'client_secret_basic',
+        ...(spec.scope ? { scope: spec.scope } : {}),
+      };
+    }
+    return {
+      client_name: 'mcpo',
+      redirect_uris: this.#redirectUrl ? [this.#redirectUrl] : [],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: spec.clientSecret !== undefined ? 'client_secret_basic' : 'none',
+      ...(spec.scope ? { scope: spec.scope } : {}),
+    };
+  }
+
+  state(): string {
+    const now = Date.now();
+    for (const [state, issued] of this.#states) if (now - issued > FLOW_TTL_MS) this.#states.delete(state);
+    const state = randomBytes(24).toString('base64url');
+    this.#states.set(state, now);
+    return state;
+  }
+
+  /** True once for a state this provider issued in the last ten minutes; a replay is false. */
+  takeState(state: string | null): boolean {
+    if (state === null) return false;
+    const issued = this.#states.get(state);
+    this.#states.delete(state);
+    return issued !== undefined && Date.now() - issued <= FLOW_TTL_MS;
+  }
+
+  clientInformation(): OAuthClientInformationMixed | undefined {
+    const { spec } = this.options;
+    if (spec.clientId !== undefined) {
+      // A pre-registered client; the SDK picks basic or post from the server's metadata when none is named.
+      return { client_id: spec.clientId, ...(spec.clientSecret !== undefined ? { client_secret: spec.clientSecret } : {}) };
+    }
+    return this.#saved.clientInformation as OAuthClientInformationMixed | undefined;
+  }
+
+  async saveClientInformation(info: OAuthClientInformationMixed): Promise<void> {
+    if (this.options.spec.clientId === undefined) await this.#save({ clientInformation: info as Record<string, unknown> });
+  }
+
+  tokens(): OAuthTokens | undefined {
+    const tokens = this.#saved.tokens;
+    if (!tokens || this.interactive) return tokens;
+    // client_credentials: renew before expiry, so no call is sent with a token about to lapse.
+    const expiresAt = tokens.obtainedAt !== undefined && tokens.expires_in !== undefined ? tokens.obtainedAt + tokens.expires_in * 1000 : undefined;
+    return expiresAt !== undefined && expiresAt - Date.now() < RENEW_BEFORE_MS ? undefined : tokens;
+  }
+
+  async saveTokens(tokens: OAuthTokens): Promise<void> {
+    await this.#save({ tokens: { ...tokens, obtainedAt: Date.now() } });
+  }
+
+  redirectToAuthorization(url: URL): void {
+    this.#authorizationUrl = url;
+  }
+
+  /** The authorization URL the SDK produced since the last call, once. */
+  takeAuthorizationUrl(): URL | undefined {
+    const url = this.#authorizationUrl;
+    this.#authorizationUrl = undefined;
+    return url;
+  }
+
+  saveCodeVerifier(verifier: string): void {
+    this.#verifier = verifier;
+  }
+
+  codeVerifier(): string {
+    if (this.#verifier === undefined) throw new Error('no authorization flow is in progress');
+    return this.#verifier;
+  }
+
+  async saveDiscoveryState(state: OAuthDiscoveryState): Promise<void> {
+    await this.#save({ discoveryState: state as unknown as Record<string, unknown> });
+  }
+
+  discoveryState(): OAuthDiscoveryState | undefined {
+    return this.#saved.discoveryState as unknown as OAuthDiscoveryState | undefined;
+  }
+
+  async invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): Promise<void> {
+    if (scope === 'verifier' || scope === 'all') this.#verifier = undefined;
+    const change: Partial<Stored> = {};
+    if (scope === 'tokens' || scope === 'all') change.tokens = undefined;
+    if (scope === 'client' || scope === 'all') change.clientInformation = undefined;
+    if (scope === 'discovery' || scope === 'all') change.discoveryState = undefined;
+    if (Object.keys(change).length > 0) await this.#save(change);
+  }
+
+  prepareTokenRequest(scope?: string): URLSearchParams | undefined {
+    if (this.interactive) return undefined;
+    const params = new URLSearchParams({ grant_type: 'client_credentials' });
+    const wanted = scope ?? this.options.spec.scope;
+    if (wanted) params.set('scope', wanted);
+    return params;
+  }
+
+  /** Whether there is anything to try without a person: tokens, or a grant that needs none. */
+  get canConnectAlone(): boolean {
+    return !this.interactive || this.#saved.tokens !== undefined;
+  }
+}
