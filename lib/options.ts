@@ -3,7 +3,10 @@
  * one function that validates them. Validation happens once, in the factory;
  * request handlers read resolved values only.
  */
+import { homedir } from 'node:os';
 import { basename } from 'node:path';
+import type { Request } from 'express';
+import { defaultStateDir } from './mcp/token-store.js';
 import { parseByteSize } from './http/body.js';
 import { consoleLogger, type Logger } from './common/log.js';
 import type { ResolvedSpec } from './mcp/spec.js';
@@ -60,6 +63,20 @@ export interface RouterOptions {
   continuationSecret?: string;
   /** Seconds a caller has to answer a server's input requests. @default 600 */
   continuationTtl?: number;
+  /**
+   * Where a remote server's OAuth tokens, registered client and discovery
+   * results are kept, one file each (0600, in a 0700 directory).
+   * @default $MCPO_STATE_DIR, else $XDG_STATE_HOME/mcpo, else ~/.local/state/mcpo
+   */
+  stateDir?: string;
+  /**
+   * The OAuth redirect URI: where the authorization server sends the browser
+   * back. A URL, or a function of the request that opened the authorize page.
+   * @default the request's origin and mount path + `/oauth/callback`
+   */
+  oauthRedirectUrl?: string | ((req: Request) => string);
+  /** The authorize page as a person should open it, for the log and the 503. @default `<mount path>/oauth/authorize` */
+  oauthPage?: string;
   /** Where warnings and debug messages go. @default warnings and errors to stderr */
   logger?: Logger;
 }
@@ -82,6 +99,9 @@ export interface ResolvedOptions {
   readonly rootPath: string;
   readonly continuationSecret?: string;
   readonly continuationTtlMs: number;
+  readonly stateDir: string;
+  readonly oauthRedirectUrl?: string | ((req: Request) => string);
+  readonly oauthPage?: string;
   readonly logger: Logger;
 }
 
@@ -101,7 +121,7 @@ export const DEFAULT_OPTIONS = Object.freeze({
   continuationTtl: 600,
 });
 
-const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'name', 'info', 'logger', 'continuationSecret']);
+const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'name', 'info', 'logger', 'continuationSecret', 'stateDir', 'oauthRedirectUrl', 'oauthPage']);
 
 /** The `name` option, or its default for this server: the command's basename, or the URL's host. */
 export function serverName(options: Pick<ResolvedOptions, 'name'>, spec: ResolvedSpec): string {
@@ -180,6 +200,9 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
     rootPath: normalizeRootPath(options.rootPath ?? DEFAULT_OPTIONS.rootPath),
     ...(options.continuationSecret !== undefined ? { continuationSecret: options.continuationSecret } : {}),
     continuationTtlMs: positive('continuationTtl', options.continuationTtl ?? DEFAULT_OPTIONS.continuationTtl) * 1000,
+    stateDir: options.stateDir ?? defaultStateDir(process.env, homedir(), process.platform),
+    ...(options.oauthRedirectUrl !== undefined ? { oauthRedirectUrl: options.oauthRedirectUrl } : {}),
+    ...(options.oauthPage !== undefined ? { oauthPage: options.oauthPage } : {}),
     logger: options.logger ?? consoleLogger,
   });
 }

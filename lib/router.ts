@@ -32,6 +32,10 @@ import { buildToolTable, type ToolEntry, type ToolTable } from './openapi/tools.
 import { Upstream, type ServerMeta, type UpstreamStatus } from './mcp/upstream.js';
 import { argumentValidators } from './openapi/validation.js';
 import { continuationSealer } from './http/continuation.js';
+import { McpoOAuthProvider } from './mcp/oauth-provider.js';
+import { oauthSpecOf, type OAuthSpec } from './mcp/oauth-spec.js';
+import { tokenStore } from './mcp/token-store.js';
+import { addOAuthRoutes, callbackFromRequest } from './oauth-routes.js';
 import { CONTINUATION_HEADER, inputRequiredError, resume, type Resumed } from './input-required.js';
 
 export type RouterStatus = UpstreamStatus;
@@ -214,6 +218,15 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     logger.debug('tools listed', { count: table.entries.length });
   };
 
+  // The authorize page as a person opens it: given, or learnt from the mount path of the first request.
+  let mountPath: string | undefined;
+  const oauthPage = (): string => opts.oauthPage ?? (mountPath !== undefined ? `${opts.rootPath}${mountPath}/oauth/authorize` : 'oauth/authorize under this router\'s mount path');
+  const provider = resolved.type === 'stdio' ? undefined : new McpoOAuthProvider({
+    name: serverName(opts, resolved),
+    url: resolved.url.href,
+    spec: oauthSpecOf(resolved as { oauth?: OAuthSpec }),
+    store: tokenStore(opts.stateDir),
+  });
   const upstream = new Upstream(resolved, {
     name: serverName(opts, resolved),
     logger,
@@ -221,9 +234,22 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     retryAfter: opts.retryAfter,
     backoff: opts.backoff,
     onTools,
+    ...(provider ? { authorization: { provider, page: oauthPage } } : {}),
   });
 
   const router = express.Router({ caseSensitive: true });
+  if (provider) {
+    router.use(function learnMountPath(req, _res, next) {
+      mountPath ??= req.baseUrl;
+      next();
+    });
+    const redirect = opts.oauthRedirectUrl;
+    addOAuthRoutes(router, upstream, {
+      name: serverName(opts, resolved),
+      callbackUrl: (req) => (typeof redirect === 'function' ? redirect(req) : redirect ?? callbackFromRequest(req)),
+      logger,
+    });
+  }
 
   router.use(requestId());
   router.get('/openapi.json', function openapiJson(req, res, next) {

@@ -14,6 +14,7 @@
  * whole, so a request binds to the router that was current when it arrived.
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
 import express, { type Express } from 'express';
 import { consoleLogger, type Logger } from '../common/log.js';
 import { VERSION } from '../common/version.js';
@@ -25,6 +26,7 @@ import { NotFoundError } from '../http/errors.js';
 import { securityHeaders } from '../http/headers.js';
 import { hostCheck } from '../http/hosts.js';
 import { normalizeRootPath, type RouterOptions } from '../options.js';
+import { defaultStateDir, tokenStore } from '../mcp/token-store.js';
 import { mcpoRouter, type McpoRouter } from '../router.js';
 import { aggregatedDocument } from './aggregate-route.js';
 import { keyCheck } from './key-check.js';
@@ -61,6 +63,15 @@ export interface AppOptions {
   rootPath?: string;
   /** mcpo serves TLS itself (turns on HSTS). @default false */
   https?: boolean;
+  /**
+   * The address browsers reach mcpo at, such as `https://mcpo.example.com`
+   * behind a reverse proxy: the base of the OAuth redirect URI
+   * (`<publicUrl><prefix>/oauth/<name>/callback`) and of the authorize page
+   * in the log. @default the origin of the request that opens the authorize page
+   */
+  publicUrl?: string;
+  /** Where OAuth state is kept (see the router option). @default $MCPO_STATE_DIR, else $XDG_STATE_HOME/mcpo, else ~/.local/state/mcpo */
+  stateDir?: string;
   /** Title, description and version of the document at the prefix. @default title 'mcpo', mcpo's version, a list of servers */
   info?: { title?: string; description?: string; version?: string };
   /** Options for every server's router. @default DEFAULT_OPTIONS */
@@ -107,6 +118,19 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
   // '/' and '' both mean the root.
   const prefix = normalizeRootPath(options.pathPrefix ?? '/', 'pathPrefix');
   const rootPath = normalizeRootPath(options.rootPath ?? '', 'rootPath');
+  const publicUrl = options.publicUrl === undefined ? undefined : checkPublicUrl(options.publicUrl);
+  const stateDir = options.stateDir ?? options.router?.stateDir ?? defaultStateDir(process.env, homedir(), process.platform);
+  /** Each server's OAuth pages, at the app's own `<prefix>/oauth/<name>/…`. */
+  const oauthOptions = (name: string) => {
+    const path = `${prefix}/oauth/${encodeURIComponent(name)}`;
+    return {
+      stateDir,
+      oauthPage: `${publicUrl ?? rootPath}${path}/authorize`,
+      oauthRedirectUrl: publicUrl !== undefined
+        ? `${publicUrl}${path}/callback`
+        : (req: express.Request) => `${req.protocol}://${req.get('host') ?? 'localhost'}${rootPath}${path}/callback`,
+    };
+  };
   if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || options.apiKey === '')) {
     throw new TypeError('createApp: "apiKey" must be a non-empty string');
   }
@@ -135,6 +159,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
     redact,
     mount: (entry) => mcpoRouter(entry.spec, {
       ...options.router,
+      ...oauthOptions(entry.name),
       ...(named ? { name: entry.name } : {}),
       disabledTools: entry.disabledTools,
       continuationSecret,
@@ -184,13 +209,24 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
 
   if (options.apiKey) app.use(keyCheck({ apiKey: options.apiKey, strictAuth: options.strictAuth ?? false, prefix }));
 
+  /** `<prefix>/oauth/<name>/authorize|callback` → that server's router, at `/oauth/authorize|callback`. */
+  const forwardOAuth: express.RequestHandler = function forwardOAuth(req, res, next) {
+    const step = req.params.step;
+    const found = servers.current.get(req.params.server as string);
+    if (!found || (step !== 'authorize' && step !== 'callback')) return next();
+    const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+    req.url = `/oauth/${step}${query}`;
+    found.router(req, res, next);
+  };
   const base = express.Router({ caseSensitive: true });
   base.use(rootToDocs());
+  if (single) base.get('/oauth/:server/:step', forwardOAuth);
   if (single) {
     base.use(servers.current.values().next().value!.router);
   } else {
     base.get('/openapi.json', aggregatedDocument(() => servers.current, info, rootPath));
     base.use(docsPages());
+    base.get('/oauth/:server/:step', forwardOAuth);
     base.use('/:server', function toServer(req, res, next) {
       const found = servers.current.get(req.params.server as string);
       if (!found) return next();
@@ -217,7 +253,10 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       checkNames(list);
       if (servers.closed) throw new Error('the app is closed');
       secrets.add(secretsOf(list, undefined));
-      return servers.reload(list);
+      const result = await servers.reload(list);
+      // A server taken out of the config takes its tokens with it.
+      for (const name of result.removed) await tokenStore(stateDir).forget(name).catch(() => {});
+      return result;
     },
     setConfigError(error: unknown) {
       if (error === null || error === undefined) {
@@ -240,4 +279,18 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       });
     },
   });
+}
+
+/** An absolute http(s) URL without a query, fragment or trailing slash. */
+function checkPublicUrl(value: unknown): string {
+  let url: URL | undefined;
+  try {
+    url = typeof value === 'string' ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+    throw new TypeError(`createApp: "publicUrl" must be an absolute http(s) URL such as "https://mcpo.example.com", got ${JSON.stringify(value)}`);
+  }
+  return url.href.replace(/\/+$/, '');
 }

@@ -34,6 +34,8 @@ export interface ServerHealth {
   restarts: number;
   /** While backing off: when the next attempt starts (ISO time). */
   nextAttempt?: string;
+  /** State `needs-authorization`: the page on mcpo a person opens to authorize it. */
+  authorizeUrl?: string;
 }
 
 /** A config file that could not be applied; the servers keep running as before. */
@@ -78,6 +80,7 @@ export function serverHealth(status: UpstreamStatus, tools: number, redact: Reda
     since: status.since,
     restarts: status.restarts,
     ...(status.nextAttempt !== undefined ? { nextAttempt: status.nextAttempt } : {}),
+    ...(status.authorize !== undefined ? { authorizeUrl: status.authorize } : {}),
   };
 }
 

@@ -20,7 +20,10 @@ export function keyCheck(options: KeyCheckOptions): RequestHandler {
   return apiKeyAuth({
     apiKey: options.apiKey,
     basicChallenge: options.strictAuth,
-    isPublic: options.strictAuth ? isPreflight : (req) => isPreflight(req) || isDocumentRequest(req),
+    // The OAuth callback: the browser comes back from the authorization server without mcpo's key; it accepts only a pending state.
+    isPublic: options.strictAuth
+      ? (req) => isPreflight(req) || isOAuthCallback(req)
+      : (req) => isPreflight(req) || isOAuthCallback(req) || isDocumentRequest(req),
   });
 }
 
@@ -35,6 +38,10 @@ function documentRequests(prefix: string): (req: Request) => boolean {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     return req.path.endsWith('/openapi.json') || /\/docs(\/[^/]*)?$/.test(req.path) || roots.has(req.path.toLowerCase());
   };
+}
+
+function isOAuthCallback(req: Request): boolean {
+  return req.method === 'GET' && req.path.endsWith('/oauth/callback') || (req.method === 'GET' && /\/oauth\/[^/]+\/callback$/.test(req.path));
 }
 
 function isPreflight(req: Request): boolean {

@@ -128,6 +128,13 @@ export class UnavailableError extends McpoError {
   }
 }
 
+/** The server wants OAuth authorization that only a person can give: the message names the page to open. */
+export class AuthorizationRequiredError extends McpoError {
+  constructor(message: string, page: string) {
+    super(message, 503, 'authorization_required', { authorize: page }, { 'Retry-After': '30' });
+  }
+}
+
 export class TimeoutError extends McpoError {
   constructor(message: string, data?: unknown) {
     super(message, 504, 'timeout', data);

@@ -10,3 +10,8 @@ export interface OAuthSpec {
   signingAlgorithm?: string;
   redirectUrl?: string;
 }
+
+/** The OAuth settings of a remote spec; OAuth starts on a 401 even without any. */
+export function oauthSpecOf(spec: { oauth?: OAuthSpec }): OAuthSpec {
+  return spec.oauth ?? { grantType: 'authorization_code' };
+}

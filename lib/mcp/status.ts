@@ -5,7 +5,7 @@
 import type { Client, Implementation } from '@modelcontextprotocol/client';
 import type { TransportType } from './spec.js';
 
-export type UpstreamState = 'connecting' | 'ready' | 'backing-off' | 'closed';
+export type UpstreamState = 'connecting' | 'ready' | 'backing-off' | 'needs-authorization' | 'closed';
 
 /** What the server said about itself during initialization. */
 export interface ServerMeta {
@@ -29,6 +29,8 @@ export interface UpstreamStatus {
   restarts: number;
   /** While backing off: when the next attempt starts (ISO time). */
   nextAttempt?: string;
+  /** While it needs authorization: the page a person opens to give it. */
+  authorize?: string;
   pid?: number;
   /** The last few KiB the stdio child wrote to stderr. */
   stderr?: string;

@@ -138,3 +138,12 @@ export function defaultStateDir(env: NodeJS.ProcessEnv, home: string, platform: 
   if (platform === 'win32') return paths.join(env.LOCALAPPDATA || paths.join(home, 'AppData', 'Local'), 'mcpo', 'state');
   return paths.join(home, '.local', 'state', 'mcpo');
 }
+
+const stores = new Map<string, TokenStore>();
+
+/** One store per directory in this process, so saves of one server are serialised across routers and reloads. */
+export function tokenStore(dir: string): TokenStore {
+  let store = stores.get(dir);
+  if (!store) stores.set(dir, (store = new TokenStore(dir)));
+  return store;
+}

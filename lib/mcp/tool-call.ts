@@ -24,14 +24,15 @@ import {
   ProtocolError,
   SdkError,
   SdkErrorCode,
+  UnauthorizedError,
   type CallToolResult,
   type Client,
   type Tool,
 } from '@modelcontextprotocol/client';
-import { TimeoutError, UpstreamError, type UnavailableError } from '../http/errors.js';
+import { TimeoutError, UpstreamError, type McpoError } from '../http/errors.js';
 import { CallToolResultCheck } from './call-result.js';
 import type { TransportType } from './spec.js';
-import { isTransportFailure, messageOf, notDelivered, type Era } from './transport-errors.js';
+import { httpStatusOf, isTransportFailure, messageOf, notDelivered, type Era } from './transport-errors.js';
 import { withForwardedHeaders } from './transports.js';
 
 export interface CallOptions {
@@ -67,7 +68,7 @@ export interface CallLink<S> {
   /** Waits for the new session; rejects with a 503 if it fails or outlasts the deadline. */
   next(deadline: number): Promise<S>;
   /** The 503 to answer while there is no session. */
-  unavailable(): UnavailableError;
+  unavailable(): McpoError;
 }
 
 const eraOf = (client: Client): Era => client.getProtocolEra() ?? 'legacy';
@@ -132,6 +133,11 @@ function callError<S>(link: CallLink<S>, session: S, name: string, err: unknown,
       case SdkErrorCode.UnsupportedResultType:
         return new UpstreamError(`Tool "${name}" returned a malformed result`, 'malformed_result');
     }
+  }
+  if (err instanceof UnauthorizedError || httpStatusOf(err) === 401) {
+    // The token was refused and could not be renewed: connect again, which asks for authorization anew.
+    link.lost(session, 'the server refused the authorization', true);
+    return link.unavailable();
   }
   if (notDelivered(err, link.type, eraOf(link.client(session)))) return link.unavailable();
   if (isTransportFailure(err)) {

@@ -20,7 +20,7 @@
 import type { Tool } from '@modelcontextprotocol/client';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { coalesced } from './coalesce.js';
-import { UnavailableError } from '../http/errors.js';
+import { AuthorizationRequiredError, BadRequestError, UnavailableError } from '../http/errors.js';
 import type { Logger } from '../common/log.js';
 import type { ResolvedSpec } from './spec.js';
 import { serverMeta, type ServerMeta, type UpstreamState, type UpstreamStatus } from './status.js';
@@ -28,6 +28,7 @@ import { callTool, type CallLink, type CallOptions, type CallOutcome } from './t
 import { closeSession, diedOfProbe, endReason, listenForToolChanges, openSession, STDERR_TAIL_CHARS, type Session } from './session.js';
 import { messageOf } from './transport-errors.js';
 import { listTools } from './tool-list.js';
+import { finishAuth, isAuthWall, type UpstreamAuthorization } from './authorization.js';
 
 export type { ServerMeta, UpstreamState, UpstreamStatus } from './status.js';
 
@@ -42,6 +43,8 @@ export interface UpstreamOptions {
   backoff: BackoffOptions;
   /** Called with the full tool list after connecting and after every change. */
   onTools: (tools: Tool[], meta: ServerMeta) => void;
+  /** OAuth for a remote server (authorization.ts); absent for stdio. */
+  authorization?: UpstreamAuthorization;
 }
 
 export type { CallOptions, CallOutcome, InputRequired } from './tool-call.js';
@@ -59,6 +62,8 @@ export class Upstream {
   #session: Session | undefined;
   #tools: Tool[] = [];
   #stderr = '';
+  /** The authorization page was logged for the flow now waiting. */
+  #announced = false;
   #protocolVersion: string | null = null;
   /** A stdio server that died of the era probe: later attempts go straight to `initialize`. */
   #legacyOnly = false;
@@ -110,6 +115,7 @@ export class Upstream {
       since: this.#since.toISOString(),
       restarts: this.#restarts,
       ...(this.#state === 'backing-off' ? { nextAttempt: new Date(this.#nextAttemptAt).toISOString() } : {}),
+      ...(this.#state === 'needs-authorization' && this.options.authorization ? { authorize: this.options.authorization.page() } : {}),
       ...(pid !== undefined ? { pid } : {}),
       ...(this.spec.type === 'stdio' ? { stderr: this.#stderr } : {}),
     };
@@ -121,8 +127,12 @@ export class Upstream {
     return Math.max(1, Math.ceil((this.#nextAttemptAt - Date.now()) / 1000));
   }
 
-  /** A 503 that says why and when to come back. */
-  unavailable(): UnavailableError {
+  /** A 503 that says why and when to come back (or which page a person must open). */
+  unavailable(): UnavailableError | AuthorizationRequiredError {
+    const auth = this.options.authorization;
+    if (this.#state === 'needs-authorization' && auth) {
+      return new AuthorizationRequiredError(`MCP server "${this.options.name}" needs authorization: open ${auth.page()} in a browser`, auth.page());
+    }
     const why =
       this.#state === 'closed' ? 'MCP server is closed'
       : this.#state === 'backing-off' ? 'MCP server is not reachable; retrying'
@@ -151,7 +161,7 @@ export class Upstream {
       onTransportError: (message) => this.options.logger.debug('transport error', { error: message }),
       onElicitationDeclined: () =>
         this.options.logger.warn('declined an elicitation request from a 2025-era server: mcpo answers input requests only in the 2026-07-28 era', {}),
-    });
+    }, this.options.authorization?.provider);
     return session;
   }
 
@@ -160,6 +170,7 @@ export class Upstream {
     this.#session = session;
     this.#setState('connecting');
     try {
+      await this.options.authorization?.provider.load();
       await session.client.connect(session.built.transport, {
         timeout: this.options.connectTimeoutMs,
         ...(this.#legacyOnly ? { prior: { kind: 'legacy' as const } } : {}),
@@ -175,6 +186,7 @@ export class Upstream {
       if (this.#session !== session) return;
       this.#protocolVersion = session.client.getNegotiatedProtocolVersion() ?? null;
       this.#readyAt = Date.now();
+      this.#announced = false;
       this.#setState('ready');
       if (this.#restarts > 0) this.options.logger.info('MCP server connected again', { restarts: this.#restarts });
       else this.options.logger.debug('MCP server connected', { protocolVersion: this.#protocolVersion });
@@ -191,6 +203,8 @@ export class Upstream {
         void this.#connect();
         return;
       }
+      const auth = this.options.authorization;
+      if (auth && isAuthWall(session, err, auth.provider)) return this.#waitForPerson(session, auth, err);
       // "Connection closed" says nothing; a child that exited or never ran is described instead.
       const ended = endReason(this.spec, this.options.name, session, false, err);
       const error = ended === undefined ? err : new Error(ended, { cause: err });
@@ -210,6 +224,62 @@ export class Upstream {
     // A connection that held for a while starts the backoff over.
     if (Date.now() - this.#readyAt > this.options.backoff.maxMs) this.#failures = 0;
     this.#retry(session, new Error(reason), now);
+  }
+
+  /**
+   * The server wants a person to authorize mcpo. No retry is scheduled: the
+   * session stays, for its transport to finish the exchange when the person
+   * comes back through the callback. The page is logged once per flow.
+   */
+  async #waitForPerson(session: Session, auth: UpstreamAuthorization, err: unknown): Promise<void> {
+    // A server that refused a token may have moved to another authorization server: read its metadata afresh.
+    await auth.provider.invalidateCredentials('discovery');
+    if (this.#session !== session) return;
+    this.#setState('needs-authorization');
+    const error = this.unavailable();
+    this.#lastError = error.message;
+    this.#settleFirst(error);
+    if (!this.#announced) {
+      this.#announced = true;
+      this.options.logger.warn('MCP server needs authorization: open this page in a browser', { page: auth.page(), reason: messageOf(err) });
+    }
+  }
+
+  /**
+   * Starts a fresh authorization flow (GET …/oauth/authorize): forgets the
+   * tokens, connects, and returns the authorization server's URL the SDK
+   * produced for a person to open; undefined when the server connected
+   * without one (it does not want authorization after all).
+   */
+  async authorize(redirectUrl: string): Promise<URL | undefined> {
+    const auth = this.options.authorization;
+    if (!auth || this.#state === 'closed') throw this.unavailable();
+    auth.provider.setRedirectUrl(redirectUrl);
+    await auth.provider.invalidateCredentials('tokens');
+    clearTimeout(this.#timer);
+    const previous = this.#session;
+    this.#session = undefined;
+    if (previous) void closeSession(previous);
+    this.#announced = true; // the person is here: no need to log the page
+    auth.provider.takeAuthorizationUrl();
+    await this.#connect();
+    return auth.provider.takeAuthorizationUrl();
+  }
+
+  /** The callback (GET …/oauth/callback): checks `state`, lets the SDK exchange the code, connects. */
+  async completeAuthorization(params: URLSearchParams): Promise<UpstreamState> {
+    const auth = this.options.authorization;
+    const session = this.#session;
+    if (!auth || this.#state !== 'needs-authorization' || !session) throw new BadRequestError('No authorization is pending for this server', undefined, 'no_pending_authorization');
+    if (!auth.provider.takeState(params.get('state'))) throw new BadRequestError('This authorization was not started here, or was already used', undefined, 'invalid_state');
+    const refused = params.get('error');
+    if (refused !== null) throw new BadRequestError(`The authorization server refused: ${refused}`, { description: params.get('error_description') ?? undefined }, 'authorization_refused');
+    await finishAuth(session, params);
+    this.#session = undefined;
+    void closeSession(session);
+    this.#restarts++;
+    await this.#connect();
+    return this.#state;
   }
 
   /** Ends `session` and schedules the next attempt. */

@@ -1,0 +1,71 @@
+/**
+ * The two pages a person meets when a remote MCP server wants OAuth, served
+ * by each router at its mount path (and by the command at
+ * `<prefix>/oauth/<name>/…`, which forwards here):
+ *
+ * - `GET oauth/authorize` starts a fresh flow and redirects the browser to
+ *   the authorization server. Guard it like a tool call.
+ * - `GET oauth/callback` is where the authorization server sends the browser
+ *   back. It is not guarded (the browser arrives from another site, without
+ *   mcpo's key); it accepts only a `state` a flow here issued, once.
+ *
+ * Both answer a browser, so they answer HTML; nothing from the query is
+ * shown unescaped, and no token or code is ever shown or logged.
+ */
+import type { Request, RequestHandler, Router } from 'express';
+import { isMcpoError, toHttpError } from './http/errors.js';
+import type { Logger } from './common/log.js';
+import type { Upstream } from './mcp/upstream.js';
+
+export interface OAuthRoutesOptions {
+  /** The server's name, for the pages. */
+  name: string;
+  /** The callback URL: fixed by --public-url (or `redirectUrl`), else built from the request. */
+  callbackUrl(req: Request): string;
+  logger: Logger;
+}
+
+const escape = (text: string): string =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function page(title: string, text: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title></head>` +
+    `<body style="font-family: system-ui, sans-serif; max-width: 40em; margin: 4em auto"><h1>${escape(title)}</h1><p>${escape(text)}</p></body></html>`;
+}
+
+/** The callback URL a router derives from a request when none is configured: `<origin><mount>/oauth/callback`. */
+export function callbackFromRequest(req: Request): string {
+  return `${req.protocol}://${req.get('host') ?? 'localhost'}${req.baseUrl}/oauth/callback`;
+}
+
+export function addOAuthRoutes(router: Router, upstream: Upstream, options: OAuthRoutesOptions): void {
+  const authorize: RequestHandler = function oauthAuthorize(req, res) {
+    upstream.authorize(options.callbackUrl(req)).then(
+      (url) => {
+        res.set('Cache-Control', 'no-store');
+        if (url) return res.redirect(302, url.href);
+        res.type('html').send(page(`${options.name} is connected`, 'The server did not ask for authorization. You can close this tab.'));
+      },
+      (err: unknown) => fail(res, err, 'could not start authorization'),
+    );
+  };
+  const callback: RequestHandler = function oauthCallback(req, res) {
+    const query = new URLSearchParams(req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '');
+    upstream.completeAuthorization(query).then(
+      (state) => {
+        res.set('Cache-Control', 'no-store');
+        if (state === 'ready') return res.type('html').send(page(`${options.name} is authorized`, 'mcpo is connected to it. You can close this tab.'));
+        res.status(502).type('html').send(page(`${options.name} did not connect`, 'The authorization was accepted, but the server still refuses mcpo. See mcpo\'s /healthz and its log.'));
+      },
+      (err: unknown) => fail(res, err, 'could not finish authorization'),
+    );
+  };
+  const fail = (res: Parameters<RequestHandler>[1], err: unknown, what: string): void => {
+    const known = isMcpoError(err);
+    const http = toHttpError(err);
+    if (!known) options.logger.warn(`${what}`, { error: err instanceof Error ? err.message : String(err) });
+    res.status(known ? http.status : 502).type('html').send(page(`${options.name}: ${what}`, known ? http.message : 'The authorization server or the MCP server failed; see mcpo\'s log.'));
+  };
+  router.get('/oauth/authorize', authorize);
+  router.get('/oauth/callback', callback);
+}
