@@ -231,10 +231,7 @@ export class Upstream {
    * session stays, for its transport to finish the exchange when the person
    * comes back through the callback. The page is logged once per flow.
    */
-  async #waitForPerson(session: Session, auth: UpstreamAuthorization, err: unknown): Promise<void> {
-    // A server that refused a token may have moved to another authorization server: read its metadata afresh.
-    await auth.provider.invalidateCredentials('discovery');
-    if (this.#session !== session) return;
+  #waitForPerson(session: Session, auth: UpstreamAuthorization, err: unknown): void {
     this.#setState('needs-authorization');
     const error = this.unavailable();
     this.#lastError = error.message;
@@ -255,7 +252,9 @@ export class Upstream {
     const auth = this.options.authorization;
     if (!auth || this.#state === 'closed') throw this.unavailable();
     auth.provider.setRedirectUrl(redirectUrl);
+    // A fresh flow: no old token, and the server's metadata read afresh, in case it moved to another authorization server.
     await auth.provider.invalidateCredentials('tokens');
+    await auth.provider.invalidateCredentials('discovery');
     clearTimeout(this.#timer);
     const previous = this.#session;
     this.#session = undefined;
