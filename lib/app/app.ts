@@ -24,7 +24,7 @@ import { jsonErrorHandler } from '../http/error-handler.js';
 import { NotFoundError } from '../http/errors.js';
 import { securityHeaders } from '../http/headers.js';
 import { hostCheck } from '../http/hosts.js';
-import { normalizeRootPath, type RouterOptions } from '../options.js';
+import { normalizePublicUrl, normalizeRootPath, type RouterOptions } from '../options.js';
 import { mcpoRouter, type McpoRouter } from '../router.js';
 import { aggregatedDocument } from './aggregate-route.js';
 import { keyCheck } from './key-check.js';
@@ -67,6 +67,18 @@ export interface AppOptions {
   router?: SharedRouterOptions;
   /** @default warnings and errors to stderr */
   logger?: Logger;
+  /**
+   * The URL mcpo is reached at from outside, when a reverse proxy stands in
+   * front of it: the base of the OAuth redirect URI
+   * (`<publicUrl><pathPrefix>/oauth/<name>/callback`). Absolute http(s), no
+   * query. @default undefined (taken from the request that starts the authorization)
+   */
+  publicUrl?: string;
+  /**
+   * Where OAuth tokens and registered clients are kept (files, mode 0600).
+   * @default $MCPO_STATE_DIR, else $XDG_STATE_HOME/mcpo, else ~/.local/state/mcpo (%LOCALAPPDATA%\mcpo\state on Windows)
+   */
+  stateDir?: string;
 }
 
 export interface McpoApp extends Express {
@@ -112,6 +124,17 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
   }
   if (options.strictAuth && !options.apiKey) {
     throw new TypeError('createApp: "strictAuth" needs an "apiKey"');
+  }
+  // Checked here, once, so a bad value fails at startup rather than at the first authorization.
+  if (options.publicUrl !== undefined) {
+    try {
+      normalizePublicUrl(options.publicUrl, 'publicUrl');
+    } catch (err) {
+      throw new TypeError(`createApp: ${(err as Error).message}`);
+    }
+  }
+  if (options.stateDir !== undefined && (typeof options.stateDir !== 'string' || options.stateDir === '')) {
+    throw new TypeError('createApp: "stateDir" must be a directory path');
   }
   // With a key, every document declares the bearer scheme.
   const bearerAuth = options.apiKey !== undefined;
