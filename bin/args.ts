@@ -14,6 +14,8 @@ import { normalizeOrigin } from '../lib/http/cors.js';
 import { isLoopbackHost, normalizeAllowedHost } from '../lib/http/hosts.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/common/log.js';
 import { transportType, type TransportType } from '../lib/mcp/spec.js';
+import { resolveOAuthSpec, type OAuthSpec } from '../lib/mcp/oauth-spec.js';
+import { normalizePublicUrl } from '../lib/options.js';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -53,6 +55,12 @@ export interface CliOptions {
   version?: string;
   logLevel: LogLevel;
   gracePeriod: number;
+  /** The base of the OAuth redirect URI behind a reverse proxy, normalised (no trailing slash). */
+  publicUrl?: string;
+  /** From --state-dir, else MCPO_STATE_DIR; as written (relative to the working directory). */
+  stateDir?: string;
+  /** The single remote server's `oauth` block, from the --oauth-* flags (the secret also from MCPO_OAUTH_CLIENT_SECRET). */
+  oauth?: OAuthSpec;
   /** The words after `--`: a command and its arguments, or one URL for remote servers. */
   command: string[];
 }
@@ -72,7 +80,8 @@ const STRINGS = [
   'host', 'port', 'ssl-certfile', 'ssl-keyfile', 'root-path', 'path-prefix',
   'api-key', 'cors-allow-origins', 'allowed-hosts', 'body-limit', 'server-type', 'header', 'env', 'env-path',
   'config', 'tool-timeout', 'tool-timeout-max', 'name', 'description', 'version',
-  'log-level', 'grace-period',
+  'log-level', 'grace-period', 'public-url', 'state-dir',
+  'oauth-client-id', 'oauth-client-secret', 'oauth-scope', 'oauth-grant-type', 'oauth-client-metadata-url',
 ];
 const BOOLEANS = ['strict-auth', 'allow-unauthenticated', 'hot-reload', 'structured-output', 'help'];
 const ALIASES: Record<string, string> = {
@@ -112,6 +121,20 @@ Server (single-server mode):
   -H, --header <json>            headers for a remote server, as a JSON object
   -e, --env <KEY=VALUE>          add a variable to the environment of stdio servers; repeatable
       --env-path <file>          read more variables from a dotenv file
+
+OAuth (to remote servers that ask for it):
+      --public-url <url>         the URL mcpo is reached at, behind a reverse proxy: the OAuth redirect URI
+                                 is <url><path-prefix>/oauth/<name>/callback (or "publicUrl" in the config file)
+      --state-dir <dir>          where OAuth tokens and registered clients are kept (or set MCPO_STATE_DIR, or
+                                 "stateDir" in the config file; default $XDG_STATE_HOME/mcpo or ~/.local/state/mcpo)
+  For a single remote server (with --config, write an "oauth" block per server instead):
+      --oauth-client-id <id>     a client registered with the server's authorization server
+      --oauth-client-secret <s>  its secret; better set MCPO_OAUTH_CLIENT_SECRET, since ps shows flags to all
+      --oauth-scope <scopes>     space-separated scopes to ask for, instead of the ones the server names
+      --oauth-grant-type <g>     authorization_code (default: a person signs in once) or client_credentials
+                                 (no person: needs --oauth-client-id and a secret)
+      --oauth-client-metadata-url <url>
+                                 an https Client ID Metadata Document to identify mcpo, instead of a client id
 
 Config:
   -c, --config <file>            JSON with comments; \${VAR} and \${VAR:-default} are expanded
@@ -198,6 +221,49 @@ function parseHeaders(text: string): Record<string, string> {
     headers[name] = value;
   }
   return headers;
+}
+
+/** The --oauth-* flags and the `oauth` keys they set, for the block and for its error messages. */
+const OAUTH_FLAGS = Object.freeze({
+  clientId: 'oauth-client-id',
+  clientSecret: 'oauth-client-secret',
+  scope: 'oauth-scope',
+  grantType: 'oauth-grant-type',
+  clientMetadataUrl: 'oauth-client-metadata-url',
+} satisfies Partial<Record<keyof OAuthSpec, string>>);
+
+/** The single server's `oauth` block from the flags, checked by the same rules as a config file's; undefined when no flag is given. */
+function oauthBlock(
+  parsed: Record<string, unknown>,
+  env: Readonly<Record<string, string | undefined>>,
+  mode: { config: boolean; serverType: TransportType },
+): OAuthSpec | undefined {
+  const raw: Record<string, string> = {};
+  for (const [key, flag] of Object.entries(OAUTH_FLAGS)) {
+    const value = required(parsed[flag], flag);
+    if (value !== undefined) raw[key] = value;
+  }
+  const given = Object.keys(raw).map((key) => `--${OAUTH_FLAGS[key as keyof typeof OAUTH_FLAGS]}`);
+  if (given.length > 0 && mode.config) {
+    throw new UsageError(`${given[0]} is for a single remote server; with --config, write an "oauth" block in the server's entry`);
+  }
+  if (given.length > 0 && mode.serverType === 'stdio') {
+    throw new UsageError(`${given[0]} is for a remote server (--server-type sse or streamable-http); a stdio server gets its credentials with --env`);
+  }
+  // The variable is a deployment's setting: it only counts where a remote server could use it.
+  if (mode.config || mode.serverType === 'stdio') return undefined;
+  if (raw.clientSecret === undefined && env.MCPO_OAUTH_CLIENT_SECRET) raw.clientSecret = env.MCPO_OAUTH_CLIENT_SECRET;
+  if (Object.keys(raw).length === 0) return undefined;
+  if (raw.grantType === 'client_credentials' && (raw.clientId === undefined || raw.clientSecret === undefined)) {
+    throw new UsageError('--oauth-grant-type client_credentials needs --oauth-client-id and a secret (MCPO_OAUTH_CLIENT_SECRET or --oauth-client-secret)');
+  }
+  try {
+    return resolveOAuthSpec(raw, 'oauth');
+  } catch (err) {
+    let message = (err as Error).message;
+    for (const [key, flag] of Object.entries(OAUTH_FLAGS)) message = message.replaceAll(`oauth.${key}`, `--${flag}`);
+    throw new UsageError(message);
+  }
 }
 
 /**
@@ -322,6 +388,18 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     }
   }
 
+  const publicUrlText = required(parsed['public-url'], 'public-url');
+  let publicUrl: string | undefined;
+  if (publicUrlText !== undefined) {
+    try {
+      publicUrl = normalizePublicUrl(publicUrlText, 'public-url');
+    } catch (err) {
+      throw new UsageError(`--${(err as Error).message.slice(1).replace('"', '')}`);
+    }
+  }
+  const stateDir = required(parsed['state-dir'], 'state-dir') ?? (env.MCPO_STATE_DIR || undefined);
+  const oauth = oauthBlock(parsed, env, { config: config !== undefined, serverType });
+
   const opt = (flag: string) => required(parsed[flag], flag);
   const name = opt('name');
   const description = single(parsed.description, 'description');
@@ -356,6 +434,9 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
       ...(version !== undefined ? { version } : {}),
       logLevel,
       gracePeriod,
+      ...(publicUrl !== undefined ? { publicUrl } : {}),
+      ...(stateDir !== undefined ? { stateDir } : {}),
+      ...(oauth !== undefined ? { oauth } : {}),
       command,
     },
   };

@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parseEnv } from 'node:util';
@@ -78,7 +79,7 @@ async function buildConfig(options: CliOptions, env: Record<string, string>, log
     if (options.headers) logger.warn('--header applies to sse and streamable-http servers; ignored for a stdio server');
     server = withEnv({ command: first!, args: rest }, env);
   } else {
-    server = { type: options.serverType, url: first!, headers: options.headers ?? {} };
+    server = { type: options.serverType, url: first!, headers: options.headers ?? {}, ...(options.oauth ? { oauth: options.oauth } : {}) };
   }
   return { server, ...(options.name !== undefined ? { name: options.name } : {}) };
 }
@@ -103,9 +104,14 @@ function baseUrl(server: http.Server, options: CliOptions): string {
   return `${options.tls ? 'https' : 'http'}://${host}:${port}`;
 }
 
-/** The command line's options in createApp's terms. */
-function appOptions(options: CliOptions, logger: Logger): AppOptions {
+/** The command line's options in createApp's terms; --public-url and --state-dir (or MCPO_STATE_DIR) win over the file's keys. */
+function appOptions(options: CliOptions, config: AppConfig, logger: Logger): AppOptions {
+  const file: Pick<McpoConfig, 'publicUrl' | 'stateDir'> = 'servers' in config ? config : {};
+  const publicUrl = options.publicUrl ?? file.publicUrl;
+  const stateDir = options.stateDir ?? file.stateDir;
   return {
+    ...(publicUrl !== undefined ? { publicUrl } : {}),
+    ...(stateDir !== undefined ? { stateDir: path.resolve(stateDir) } : {}),
     ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
     strictAuth: options.strictAuth,
     corsAllowOrigins: options.corsAllowOrigins,
@@ -151,11 +157,12 @@ async function main(): Promise<void> {
   let app: McpoApp;
   let server: http.Server;
   let env: Record<string, string>;
+  let config: AppConfig;
   try {
     env = extraEnv(options);
-    const config = await buildConfig(options, env, logger);
+    config = await buildConfig(options, env, logger);
     if (options.hotReload && options.config === undefined) logger.warn('--hot-reload watches a config file; without --config it does nothing');
-    app = createApp(config, appOptions(options, logger));
+    app = createApp(config, appOptions(options, config, logger));
   } catch (err) {
     if (err instanceof StartupError || err instanceof ConfigError || err instanceof TypeError) fail(err.message, 2);
     throw err;
@@ -187,7 +194,16 @@ async function main(): Promise<void> {
   let watcher: ConfigWatcher | undefined;
   if (options.config !== undefined) {
     const file = options.config;
-    watcher = watchConfig({ file, load: () => readConfigFile(file, env, logger), app, logger, watch: options.hotReload });
+    const started = config as McpoConfig;
+    const load = async (): Promise<McpoConfig> => {
+      const next = await readConfigFile(file, env, logger);
+      for (const key of ['publicUrl', 'stateDir'] as const) {
+        // A key the command line sets is not the file's to change anyway.
+        if (options[key] === undefined && next[key] !== started[key]) logger.warn(`"${key}" changed in ${file}; restart mcpo to apply it (a reload changes servers only)`);
+      }
+      return next;
+    };
+    watcher = watchConfig({ file, load, app, logger, watch: options.hotReload });
     if (options.hotReload) logger.info(`watching ${file} for changes`);
     process.on('SIGHUP', () => {
       logger.info('SIGHUP: reloading the config');

@@ -138,6 +138,29 @@ export function normalizeRootPath(value: unknown, name = 'rootPath'): string {
   return trimmed === '' ? '' : trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
 }
 
+/**
+ * The URL mcpo is reached at from outside (behind a reverse proxy, its public
+ * address), without a trailing slash: `https://tools.example.com/mcpo`.
+ * Absolute http(s), no credentials, query or fragment, since paths are
+ * appended to it.
+ */
+export function normalizePublicUrl(value: unknown, name = 'publicUrl'): string {
+  const example = 'such as "https://tools.example.com" or "https://example.com/mcpo"';
+  let url: URL | undefined;
+  try {
+    url = typeof value === 'string' ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new TypeError(`"${name}" must be an absolute http(s) URL ${example}, got ${JSON.stringify(value)}`);
+  }
+  if (url.search || url.hash || url.username || url.password || /[?#]/.test(value as string)) {
+    throw new TypeError(`"${name}" must be a base URL ${example}, without credentials, query or fragment`);
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
 function positive(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new TypeError(`mcpoRouter: "${name}" must be a positive number of seconds, got ${String(value)}`);

@@ -33,7 +33,6 @@ import { Upstream, type ServerMeta, type UpstreamStatus } from './mcp/upstream.j
 import { argumentValidators } from './openapi/validation.js';
 import { continuationSealer } from './http/continuation.js';
 import { McpoOAuthProvider } from './mcp/oauth-provider.js';
-import { oauthSpecOf, type OAuthSpec } from './mcp/oauth-spec.js';
 import { tokenStore } from './mcp/token-store.js';
 import { addOAuthRoutes, callbackFromRequest } from './oauth-routes.js';
 import { CONTINUATION_HEADER, inputRequiredError, resume, type Resumed } from './input-required.js';
@@ -224,7 +223,8 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   const provider = resolved.type === 'stdio' ? undefined : new McpoOAuthProvider({
     name: serverName(opts, resolved),
     url: resolved.url.href,
-    spec: oauthSpecOf(resolved as { oauth?: OAuthSpec }),
+    // OAuth starts on a 401 even for a server with no `oauth` block.
+    spec: resolved.oauth ?? { grantType: 'authorization_code' },
     store: tokenStore(opts.stateDir),
   });
   const upstream = new Upstream(resolved, {

@@ -25,7 +25,7 @@ import { jsonErrorHandler } from '../http/error-handler.js';
 import { NotFoundError } from '../http/errors.js';
 import { securityHeaders } from '../http/headers.js';
 import { hostCheck } from '../http/hosts.js';
-import { normalizeRootPath, type RouterOptions } from '../options.js';
+import { normalizePublicUrl, normalizeRootPath, type RouterOptions } from '../options.js';
 import { defaultStateDir, tokenStore } from '../mcp/token-store.js';
 import { mcpoRouter, type McpoRouter } from '../router.js';
 import { aggregatedDocument } from './aggregate-route.js';
@@ -63,21 +63,24 @@ export interface AppOptions {
   rootPath?: string;
   /** mcpo serves TLS itself (turns on HSTS). @default false */
   https?: boolean;
-  /**
-   * The address browsers reach mcpo at, such as `https://mcpo.example.com`
-   * behind a reverse proxy: the base of the OAuth redirect URI
-   * (`<publicUrl><prefix>/oauth/<name>/callback`) and of the authorize page
-   * in the log. @default the origin of the request that opens the authorize page
-   */
-  publicUrl?: string;
-  /** Where OAuth state is kept (see the router option). @default $MCPO_STATE_DIR, else $XDG_STATE_HOME/mcpo, else ~/.local/state/mcpo */
-  stateDir?: string;
   /** Title, description and version of the document at the prefix. @default title 'mcpo', mcpo's version, a list of servers */
   info?: { title?: string; description?: string; version?: string };
   /** Options for every server's router. @default DEFAULT_OPTIONS */
   router?: SharedRouterOptions;
   /** @default warnings and errors to stderr */
   logger?: Logger;
+  /**
+   * The URL mcpo is reached at from outside, when a reverse proxy stands in
+   * front of it: the base of the OAuth redirect URI
+   * (`<publicUrl><pathPrefix>/oauth/<name>/callback`). Absolute http(s), no
+   * query. @default undefined (taken from the request that starts the authorization)
+   */
+  publicUrl?: string;
+  /**
+   * Where OAuth tokens and registered clients are kept (files, mode 0600).
+   * @default $MCPO_STATE_DIR, else $XDG_STATE_HOME/mcpo, else ~/.local/state/mcpo (%LOCALAPPDATA%\mcpo\state on Windows)
+   */
+  stateDir?: string;
 }
 
 export interface McpoApp extends Express {
@@ -118,7 +121,24 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
   // '/' and '' both mean the root.
   const prefix = normalizeRootPath(options.pathPrefix ?? '/', 'pathPrefix');
   const rootPath = normalizeRootPath(options.rootPath ?? '', 'rootPath');
-  const publicUrl = options.publicUrl === undefined ? undefined : checkPublicUrl(options.publicUrl);
+  if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || options.apiKey === '')) {
+    throw new TypeError('createApp: "apiKey" must be a non-empty string');
+  }
+  if (options.strictAuth && !options.apiKey) {
+    throw new TypeError('createApp: "strictAuth" needs an "apiKey"');
+  }
+  // Checked here, once, so a bad value fails at startup rather than at the first authorization.
+  if (options.publicUrl !== undefined) {
+    try {
+      normalizePublicUrl(options.publicUrl, 'publicUrl');
+    } catch (err) {
+      throw new TypeError(`createApp: ${(err as Error).message}`);
+    }
+  }
+  if (options.stateDir !== undefined && (typeof options.stateDir !== 'string' || options.stateDir === '')) {
+    throw new TypeError('createApp: "stateDir" must be a directory path');
+  }
+  const publicUrl = options.publicUrl === undefined ? undefined : normalizePublicUrl(options.publicUrl, 'publicUrl');
   const stateDir = options.stateDir ?? options.router?.stateDir ?? defaultStateDir(process.env, homedir(), process.platform);
   /** Each server's OAuth pages, at the app's own `<prefix>/oauth/<name>/…`. */
   const oauthOptions = (name: string) => {
@@ -131,12 +151,6 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
         : (req: express.Request) => `${req.protocol}://${req.get('host') ?? 'localhost'}${rootPath}${path}/callback`,
     };
   };
-  if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || options.apiKey === '')) {
-    throw new TypeError('createApp: "apiKey" must be a non-empty string');
-  }
-  if (options.strictAuth && !options.apiKey) {
-    throw new TypeError('createApp: "strictAuth" needs an "apiKey"');
-  }
   // With a key, every document declares the bearer scheme.
   const bearerAuth = options.apiKey !== undefined;
   const info = {
@@ -279,18 +293,4 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       });
     },
   });
-}
-
-/** An absolute http(s) URL without a query, fragment or trailing slash. */
-function checkPublicUrl(value: unknown): string {
-  let url: URL | undefined;
-  try {
-    url = typeof value === 'string' ? new URL(value) : undefined;
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
-    throw new TypeError(`createApp: "publicUrl" must be an absolute http(s) URL such as "https://mcpo.example.com", got ${JSON.stringify(value)}`);
-  }
-  return url.href.replace(/\/+$/, '');
 }

@@ -6,12 +6,17 @@
  * README example has both). String values may use `${VAR}` and
  * `${VAR:-default}`; `$${` writes a literal `${`. Every error names the file,
  * the line where there is one, the server and the key, and says what to write
- * instead. Pure apart from `loadConfig` reading the file; nothing is started.
+ * instead. Besides `mcpServers` the top level may set `publicUrl` and
+ * `stateDir` (OAuth's redirect base and state directory). Pure apart from
+ * `loadConfig` reading the file; nothing is started.
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parse, type ParseError } from 'jsonc-parser';
 import { describeParseError } from './parse-errors.js';
 import { resolveSpec, type ServerSpec, type TransportType } from '../mcp/spec.js';
+import { resolveOAuthSpec } from '../mcp/oauth-spec.js';
+import { normalizePublicUrl } from '../options.js';
 
 /** One server to mount, as read from the file. */
 export interface ServerEntry {
@@ -30,6 +35,16 @@ export interface McpoConfig {
   readonly skipped: readonly string[];
   /** Things that were accepted but look like mistakes, e.g. unknown keys. */
   readonly warnings: readonly string[];
+  /**
+   * Top-level `publicUrl`: the base of the OAuth redirect URI behind a
+   * reverse proxy. `--public-url` wins over it. Read at start; a reload does not change it.
+   */
+  readonly publicUrl?: string;
+  /**
+   * Top-level `stateDir`: where OAuth state is kept; relative to the file's
+   * directory when read by `loadConfig`. `--state-dir` and `MCPO_STATE_DIR` win over it.
+   */
+  readonly stateDir?: string;
 }
 
 export interface ParseConfigOptions {
@@ -53,17 +68,19 @@ export class ConfigError extends Error {
 }
 
 /** Mount names a server may not take: the app's own routes at the same level. */
-const RESERVED_SERVER_NAMES: ReadonlySet<string> = new Set(['docs', 'openapi.json', 'healthz', 'readyz', '.', '..']);
+const RESERVED_SERVER_NAMES: ReadonlySet<string> = new Set(['docs', 'openapi.json', 'healthz', 'readyz', 'oauth', '.', '..']);
 const SERVER_NAME = /^[A-Za-z0-9_.~-]{1,128}$/;
 
 const STDIO_KEYS = new Set(['type', 'command', 'args', 'env', 'cwd']);
-const REMOTE_KEYS = new Set(['type', 'url', 'headers', 'forwardHeaders']);
+const REMOTE_KEYS = new Set(['type', 'url', 'headers', 'forwardHeaders', 'oauth']);
 const COMMON_KEYS = new Set(['disabledTools', 'disabled_tools', 'enabled', 'disabled']);
 /** Settings of mcpo itself that belong on the command line; a file (and so a reload) cannot change them. */
 const COMMAND_LINE_ONLY: Record<string, string> = { apiKey: '--api-key', api_key: '--api-key', host: '--host', port: '--port' };
 
 /** Keys other clients write into the same file; harmless here, so not warned about. */
 const FOREIGN_KEYS = new Set(['autoApprove', 'alwaysAllow', 'timeout', 'description', 'transportType']);
+/** Top-level settings besides `mcpServers`; their string values are expanded like the servers'. */
+const SETTINGS_KEYS = ['publicUrl', 'stateDir'] as const;
 
 /** What is wrong with a server name as a mount path, or undefined when it is fine. */
 export function serverNameProblem(name: string): string | undefined {
@@ -138,6 +155,8 @@ function toEntry(name: string, raw: Record<string, unknown>, warn: (m: string) =
   }
   const spec: Record<string, unknown> = {};
   for (const key of ownKeys) if (raw[key] !== undefined) spec[key] = raw[key];
+  // Kept in its normal form, so the original's spellings are warned about once and a reload compares like with like.
+  if (spec.oauth !== undefined) spec.oauth = resolveOAuthSpec(spec.oauth, `${where}.oauth`, warn);
   return {
     name,
     spec: spec as unknown as ServerSpec,
@@ -163,6 +182,18 @@ function readServers(root: unknown, fail: (message: string) => never): McpoConfi
       warnings.push(`"${key}" in the config file is ignored: set ${COMMAND_LINE_ONLY[key]} on the command line (a reload cannot change it)`);
     }
   }
+  const settings: { publicUrl?: string; stateDir?: string } = {};
+  if (root.publicUrl !== undefined) {
+    try {
+      settings.publicUrl = normalizePublicUrl(root.publicUrl, 'publicUrl');
+    } catch (err) {
+      return fail((err as Error).message);
+    }
+  }
+  if (root.stateDir !== undefined) {
+    if (typeof root.stateDir !== 'string' || root.stateDir === '') return fail('"stateDir" must be a directory path');
+    settings.stateDir = root.stateDir;
+  }
   for (const [name, raw] of Object.entries(servers)) {
     const problem = serverNameProblem(name);
     if (problem) return fail(problem);
@@ -175,7 +206,7 @@ function readServers(root: unknown, fail: (message: string) => never): McpoConfi
     }
     entries.push(toEntry(name, raw, (m) => warnings.push(m), fail));
   }
-  return { servers: Object.freeze(entries), skipped: Object.freeze(skipped), warnings: Object.freeze(warnings) };
+  return { servers: Object.freeze(entries), skipped: Object.freeze(skipped), warnings: Object.freeze(warnings), ...settings };
 }
 
 /** Parses the text of a config file. Throws ConfigError. */
@@ -192,9 +223,12 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Mcp
   const fail = (message: string): never => {
     throw new ConfigError(message, file);
   };
-  const expanded = isRecord(root) && isRecord(root.mcpServers)
-    ? { ...root, mcpServers: expand(root.mcpServers, env, 'mcpServers', fail) }
-    : root;
+  let expanded = root;
+  if (isRecord(root) && isRecord(root.mcpServers)) {
+    const out: Record<string, unknown> = { ...root, mcpServers: expand(root.mcpServers, env, 'mcpServers', fail) };
+    for (const key of SETTINGS_KEYS) if (root[key] !== undefined) out[key] = expand(root[key], env, key, fail);
+    expanded = out;
+  }
   return readServers(expanded, fail);
 }
 
@@ -220,12 +254,14 @@ export function fileErrorReason(err: unknown): string {
 }
 
 /** Reads and parses a config file. Throws ConfigError, also for a missing or unreadable file. */
-export async function loadConfig(path: string, options: Omit<ParseConfigOptions, 'file'> = {}): Promise<McpoConfig> {
+export async function loadConfig(file: string, options: Omit<ParseConfigOptions, 'file'> = {}): Promise<McpoConfig> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(fileErrorReason(err), path);
+    throw new ConfigError(fileErrorReason(err), file);
   }
-  return parseConfig(text, { ...options, file: path });
+  const config = parseConfig(text, { ...options, file });
+  // Like a path in any config file: relative to the file, not to wherever mcpo was started.
+  return config.stateDir === undefined ? config : { ...config, stateDir: path.resolve(path.dirname(file), config.stateDir) };
 }

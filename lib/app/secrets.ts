@@ -1,7 +1,7 @@
 /**
  * What the app must never show, and the loggers that hide it: every value a
  * config holds that may be a secret (env values, headers, URL credentials,
- * the API key), kept in a redactor that only grows, since text logged before
+ * OAuth client secrets and private keys, the API key), kept in a redactor that only grows, since text logged before
  * a reload may still quote the old config's values.
  */
 import { createRedactor, urlSecrets, type Redactor } from '../common/redact.js';
@@ -9,13 +9,19 @@ import type { Logger } from '../common/log.js';
 import { resolveSpec } from '../mcp/spec.js';
 import type { ServerEntry } from './config.js';
 
-/** Every value a server's config holds that must not be shown: env values, headers, URL credentials. */
+/** Every value a server's config holds that must not be shown: env values, headers, URL credentials, OAuth client secrets and keys. */
 export function secretsOf(entries: readonly ServerEntry[], apiKey: string | undefined): string[] {
   const secrets: string[] = apiKey ? [apiKey] : [];
   for (const { spec } of entries) {
     const resolved = resolveSpec(spec);
     if (resolved.type === 'stdio') secrets.push(...Object.values(resolved.env));
-    else secrets.push(...Object.values(resolved.headers), ...urlSecrets(resolved.url));
+    else {
+      secrets.push(...Object.values(resolved.headers), ...urlSecrets(resolved.url));
+      const { clientSecret, privateKey } = resolved.oauth ?? {};
+      if (clientSecret !== undefined) secrets.push(clientSecret);
+      // The key whole, and each line of its body, in case a message quotes only part of it.
+      if (privateKey !== undefined) secrets.push(privateKey, ...privateKey.split('\n').filter((line) => line.length >= 16 && !line.startsWith('-----')));
+    }
   }
   return secrets;
 }

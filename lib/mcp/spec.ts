@@ -7,6 +7,8 @@
  * here connects to anything.
  */
 
+import { resolveOAuthSpec, type OAuthInput, type OAuthSpec } from './oauth-spec.js';
+
 /** A server started as a child process and spoken to over stdin/stdout. */
 export interface StdioServerSpec {
   type?: 'stdio';
@@ -32,6 +34,13 @@ export interface RemoteServerSpec {
    * for mcpo, not for the server behind it. @default [] (nothing forwarded)
    */
   forwardHeaders?: readonly string[];
+  /**
+   * How mcpo authorizes to this server with OAuth 2.1: a pre-registered
+   * client, client credentials, a scope (see OAuthSpec). `true` or `{}` is the
+   * default. @default undefined (still, a server that answers 401 starts the
+   * authorization-code flow with a client mcpo registers itself)
+   */
+  oauth?: OAuthInput;
 }
 
 export type ServerSpec = StdioServerSpec | RemoteServerSpec;
@@ -40,7 +49,7 @@ export type TransportType = 'stdio' | 'sse' | 'streamable-http';
 
 export type ResolvedSpec =
   | { type: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string }
-  | { type: 'sse' | 'streamable-http'; url: URL; headers: Record<string, string>; forwardHeaders: string[] };
+  | { type: 'sse' | 'streamable-http'; url: URL; headers: Record<string, string>; forwardHeaders: string[]; oauth?: OAuthSpec };
 
 /**
  * Headers never copied from a caller to a server, whatever `forwardHeaders`
@@ -132,6 +141,9 @@ export function resolveSpec(spec: unknown): ResolvedSpec {
       throw new TypeError('"args" must be an array of strings');
     }
     if (spec.cwd !== undefined && typeof spec.cwd !== 'string') throw new TypeError('"cwd" must be a string');
+    if (spec.oauth !== undefined) {
+      throw new TypeError('"oauth" is for sse and streamable-http servers; a stdio server gets its credentials in "env"');
+    }
     return {
       type,
       command: spec.command,
@@ -151,7 +163,13 @@ export function resolveSpec(spec: unknown): ResolvedSpec {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new TypeError(`"url" must be http: or https:, got ${url.protocol}`);
   }
-  return { type, url, headers: stringRecord(spec.headers, 'headers'), forwardHeaders: forwardList(spec.forwardHeaders) };
+  return {
+    type,
+    url,
+    headers: stringRecord(spec.headers, 'headers'),
+    forwardHeaders: forwardList(spec.forwardHeaders),
+    ...(spec.oauth !== undefined ? { oauth: resolveOAuthSpec(spec.oauth, 'oauth') } : {}),
+  };
 }
 
 /** A URL safe to show: no credentials, no query (tokens often live there). */

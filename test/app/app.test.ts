@@ -487,5 +487,13 @@ describe('createApp', function () {
       expect(() => createApp({ mcpServers: {} }, { strictAuth: true })).to.throw(TypeError, /apiKey/);
       expect(() => createApp({ mcpServers: {} }, { apiKey: '' })).to.throw(TypeError, /apiKey/);
     });
+
+    it('throws a TypeError for a publicUrl that is not a base URL, or a stateDir that is not a path', async () => {
+      expect(() => createApp({ mcpServers: {} }, { publicUrl: 'https://x.example/?q=1' })).to.throw(TypeError, /^createApp: "publicUrl" must be a base URL/);
+      expect(() => createApp({ mcpServers: {} }, { publicUrl: '/relative' })).to.throw(TypeError, /^createApp: "publicUrl" must be an absolute http\(s\) URL/);
+      expect(() => createApp({ mcpServers: {} }, { stateDir: '' })).to.throw(TypeError, /^createApp: "stateDir" must be a directory path/);
+      const app = createApp({ mcpServers: {} }, { publicUrl: 'https://x.example/mcpo/', stateDir: '/tmp/state', logger: silentLogger });
+      await app.close();
+    });
   });
 });

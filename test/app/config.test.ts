@@ -204,6 +204,62 @@ describe('parseConfig', () => {
     });
   });
 
+  describe('oauth', () => {
+    it('expands ${VAR} in an oauth block and keeps it in its normal form', () => {
+      const entry = one(
+        { type: 'streamable-http', url: 'https://h/mcp', oauth: { grant_type: 'client_credentials', client_id: '${ID}', client_secret: '${SECRET}', scope: '${SCOPE:-read}' } },
+        { ID: 'mcpo', SECRET: 'from-env-secret' },
+      );
+      expect(entry.spec).to.deep.include({ oauth: { grantType: 'client_credentials', clientId: 'mcpo', clientSecret: 'from-env-secret', scope: 'read' } });
+    });
+
+    it('names an unset ${VAR} in an oauth block', () => {
+      expectConfigError(() => one({ url: 'https://h/sse', oauth: { clientSecret: '${NOPE}' } }), /mcpServers\.s\.oauth\.clientSecret uses \$\{NOPE\}, which is not set/);
+    });
+
+    it('rejects a broken oauth block, naming the server and the key', () => {
+      expectConfigError(() => one({ url: 'https://h/sse', oauth: { clientSecret: 'x' } }), /^c\.json: mcpServers\.s: oauth\.clientSecret needs oauth\.clientId/);
+    });
+
+    it('rejects oauth on a stdio server', () => {
+      expectConfigError(() => one({ command: 'x', oauth: { clientId: 'a' } }), /mcpServers\.s: "oauth" is for sse and streamable-http servers/);
+    });
+
+    it('passes on the warnings about the Python original’s oauth keys', () => {
+      const config = parse(JSON.stringify({ mcpServers: { s: { type: 'streamable-http', url: 'http://h/mcp', oauth: { server_url: 'http://h', client_metadata: { scope: 'x' } } } } }));
+      expect(config.servers[0]!.spec).to.deep.include({ oauth: { grantType: 'authorization_code', scope: 'x' } });
+      expect(config.warnings).to.have.length(1);
+      expect(config.warnings[0]).to.match(/^mcpServers\.s\.oauth\.server_url \(from the Python mcpo\) is ignored/);
+    });
+  });
+
+  describe('top-level settings', () => {
+    it('reads publicUrl and stateDir, expanding ${VAR}', () => {
+      const config = parse(JSON.stringify({ publicUrl: 'https://${HOST}/mcpo/', stateDir: '${DIR}/state', mcpServers: {} }), { HOST: 'tools.example.com', DIR: '/var/lib' });
+      expect(config).to.include({ publicUrl: 'https://tools.example.com/mcpo', stateDir: '/var/lib/state' });
+    });
+
+    it('has neither when the file sets neither', () => {
+      const config = parse('{ "mcpServers": {} }');
+      expect(config).not.to.have.property('publicUrl');
+      expect(config).not.to.have.property('stateDir');
+    });
+
+    for (const [value, pattern] of [
+      ['tools.example.com', /"publicUrl" must be an absolute http\(s\) URL/],
+      ['https://tools.example.com/?a=1', /"publicUrl" must be a base URL .*without credentials, query or fragment/],
+      ['https://u:p@tools.example.com', /without credentials/],
+    ] as const) {
+      it(`rejects the publicUrl ${value}`, () => {
+        expectConfigError(() => parse(JSON.stringify({ publicUrl: value, mcpServers: {} })), pattern);
+      });
+    }
+
+    it('rejects a stateDir that is not a path', () => {
+      expectConfigError(() => parse(JSON.stringify({ stateDir: 7, mcpServers: {} })), /"stateDir" must be a directory path/);
+    });
+  });
+
   describe('errors name the server and the key', () => {
     const cases: [string, unknown, RegExp][] = [
       ['a top level that is not an object', [], /must hold a JSON object/],
@@ -229,7 +285,7 @@ describe('parseConfig', () => {
       });
     }
 
-    for (const name of ['docs', 'openapi.json', 'healthz', 'readyz', 'Docs', 'HEALTHZ', 'ReadyZ']) {
+    for (const name of ['docs', 'openapi.json', 'healthz', 'readyz', 'oauth', 'Docs', 'HEALTHZ', 'ReadyZ', 'OAuth']) {
       it(`rejects the reserved server name ${name}`, () => {
         expectConfigError(() => parse(JSON.stringify({ mcpServers: { [name]: { command: 'x' } } })), /is taken by mcpo's own route/);
       });
@@ -252,6 +308,12 @@ describe('loadConfig', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'mcpo-config-'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a relative stateDir as relative to the file', async () => {
+    const file = path.join(dir, 'state.json');
+    writeFileSync(file, '{ "stateDir": "state", "mcpServers": {} }');
+    expect((await loadConfig(file)).stateDir).to.equal(path.join(dir, 'state'));
+  });
 
   it('reads and parses a file', async () => {
     const file = path.join(dir, 'ok.json');

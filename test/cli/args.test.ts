@@ -176,6 +176,57 @@ describe('parseArgs', () => {
     });
   });
 
+  describe('oauth', () => {
+    const REMOTE = ['--server-type', 'streamable-http', '--', 'https://mcp.example.com/mcp'];
+
+    it('reads --public-url without its trailing slash, and refuses one with a query', () => {
+      expect(serve(['--public-url', 'https://tools.example.com/mcpo/', ...CMD]).publicUrl).to.equal('https://tools.example.com/mcpo');
+      usage(['--public-url', 'https://tools.example.com/?x=1', ...CMD], /^--public-url must be a base URL .*without credentials, query or fragment/);
+      usage(['--public-url', 'tools.example.com', ...CMD], /^--public-url must be an absolute http\(s\) URL/);
+    });
+
+    it('reads --state-dir, else MCPO_STATE_DIR', () => {
+      expect(serve(['--state-dir', '/srv/state', ...CMD], { MCPO_STATE_DIR: '/env' }).stateDir).to.equal('/srv/state');
+      expect(serve(CMD, { MCPO_STATE_DIR: '/env' }).stateDir).to.equal('/env');
+      expect(serve(CMD)).not.to.have.property('stateDir');
+    });
+
+    it('builds the single remote server’s oauth block from the --oauth-* flags', () => {
+      const o = serve(['--oauth-client-id', 'mcpo', '--oauth-client-secret', 'flag-secret', '--oauth-scope', 'read write', '--oauth-grant-type', 'client_credentials', ...REMOTE]);
+      expect(o.oauth).to.deep.equal({ grantType: 'client_credentials', clientId: 'mcpo', clientSecret: 'flag-secret', scope: 'read write' });
+      expect(serve(['--oauth-client-metadata-url', 'https://mcpo.example.com/client.json', ...REMOTE]).oauth)
+        .to.deep.equal({ grantType: 'authorization_code', clientMetadataUrl: 'https://mcpo.example.com/client.json' });
+    });
+
+    it('takes the client secret from MCPO_OAUTH_CLIENT_SECRET, the flag winning', () => {
+      expect(serve(['--oauth-client-id', 'mcpo', ...REMOTE], { MCPO_OAUTH_CLIENT_SECRET: 'env-secret' }).oauth).to.include({ clientSecret: 'env-secret' });
+      expect(serve(['--oauth-client-id', 'mcpo', '--oauth-client-secret', 'flag', ...REMOTE], { MCPO_OAUTH_CLIENT_SECRET: 'env' }).oauth).to.include({ clientSecret: 'flag' });
+    });
+
+    it('has no oauth block without the flags, and ignores MCPO_OAUTH_CLIENT_SECRET where no remote server can use it', () => {
+      expect(serve(REMOTE)).not.to.have.property('oauth');
+      expect(serve(CMD, { MCPO_OAUTH_CLIENT_SECRET: 'x' })).not.to.have.property('oauth');
+      expect(serve(['--config', 'c.json'], { MCPO_OAUTH_CLIENT_SECRET: 'x' })).not.to.have.property('oauth');
+    });
+
+    it('refuses --oauth-* flags for a stdio server or with --config', () => {
+      usage(['--oauth-client-id', 'x', ...CMD], /^--oauth-client-id is for a remote server \(--server-type sse or streamable-http\)/);
+      usage(['--oauth-scope', 'x', '--config', 'c.json'], /^--oauth-scope is for a single remote server; with --config, write an "oauth" block/);
+    });
+
+    it('names the flags in the oauth block’s errors', () => {
+      usage(['--oauth-grant-type', 'client_credentials', ...REMOTE], /^--oauth-grant-type client_credentials needs --oauth-client-id and a secret \(MCPO_OAUTH_CLIENT_SECRET/);
+      usage(['--oauth-client-secret', 'x', ...REMOTE], /^--oauth-client-secret needs --oauth-client-id/);
+      usage(['--oauth-grant-type', 'password', ...REMOTE], /^--oauth-grant-type must be "authorization_code" or "client_credentials"/);
+      usage(['--oauth-client-metadata-url', 'http://a.example/c.json', ...REMOTE], /^--oauth-client-metadata-url must be an https: URL/);
+      usage(['--oauth-client-id', 'a', '--oauth-client-metadata-url', 'https://a.example/c.json', ...REMOTE], /^--oauth-client-id and --oauth-client-metadata-url both name the client/);
+    });
+
+    it('says in the help that the secret is better set in the environment', () => {
+      expect(HELP).to.match(/--oauth-client-secret <s>\s+its secret; better set MCPO_OAUTH_CLIENT_SECRET, since ps shows flags/);
+    });
+  });
+
   describe('config', () => {
     it('reads --config and -c, which need no command', () => {
       expect(serve(['--config', 'c.json'])).to.include({ config: 'c.json' });
