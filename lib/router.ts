@@ -244,6 +244,8 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
       next();
     });
     const redirect = opts.oauthRedirectUrl;
+    // A fixed redirect URI is known before any request, so a flow can start with the first connection.
+    if (typeof redirect === 'string') provider.setRedirectUrl(redirect);
     addOAuthRoutes(router, upstream, {
       name: serverName(opts, resolved),
       callbackUrl: (req) => (typeof redirect === 'function' ? redirect(req) : redirect ?? callbackFromRequest(req)),

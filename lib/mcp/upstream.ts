@@ -32,6 +32,9 @@ import { finishAuth, isAuthWall, type UpstreamAuthorization } from './authorizat
 
 export type { ServerMeta, UpstreamState, UpstreamStatus } from './status.js';
 
+/** How long a flow the SDK started on its own is offered to the person before a fresh one is started. */
+const PENDING_FLOW_MS = 5 * 60_000;
+
 
 export interface UpstreamOptions {
   /** The server's name in error messages ("MCP server "memory" exited …"). */
@@ -64,6 +67,8 @@ export class Upstream {
   #stderr = '';
   /** The authorization page was logged for the flow now waiting. */
   #announced = false;
+  /** A flow the SDK started on its own (a step-up), for the authorize page to continue rather than restart. */
+  #pending: { url: URL; at: number } | undefined;
   #protocolVersion: string | null = null;
   /** A stdio server that died of the era probe: later attempts go straight to `initialize`. */
   #legacyOnly = false;
@@ -93,6 +98,12 @@ export class Upstream {
       client: (session) => session.client,
       mirrored: (session, tool) => session.mirrored.get(tool),
       lost: (session, reason, now) => this.#lost(session, reason, now),
+      unauthorized: (session) => {
+        const auth = this.options.authorization;
+        if (!auth || this.#session !== session || this.#state !== 'ready') return;
+        if (!auth.provider.interactive) return this.#lost(session, 'the server refused the token', true);
+        this.#waitForPerson(session, auth, new Error('the server asked for a new authorization during a call'));
+      },
       next: (deadline) => this.#nextSession(deadline),
       unavailable: () => this.unavailable(),
     };
@@ -232,6 +243,9 @@ export class Upstream {
    * comes back through the callback. The page is logged once per flow.
    */
   #waitForPerson(session: Session, auth: UpstreamAuthorization, err: unknown): void {
+    // The SDK may have started the flow already (a step-up, or a start with --public-url): that is the page's first target.
+    const url = auth.provider.takeAuthorizationUrl();
+    this.#pending = url ? { url, at: Date.now() } : undefined;
     this.#setState('needs-authorization');
     const error = this.unavailable();
     this.#lastError = error.message;
@@ -251,6 +265,11 @@ export class Upstream {
   async authorize(redirectUrl: string): Promise<URL | undefined> {
     const auth = this.options.authorization;
     if (!auth || this.#state === 'closed') throw this.unavailable();
+    const pending = this.#pending;
+    this.#pending = undefined;
+    if (this.#state === 'needs-authorization' && pending && Date.now() - pending.at < PENDING_FLOW_MS && auth.provider.redirectUrl === redirectUrl) {
+      return pending.url;
+    }
     auth.provider.setRedirectUrl(redirectUrl);
     // A fresh flow: no old token, and the server's metadata read afresh, in case it moved to another authorization server.
     await auth.provider.invalidateCredentials('tokens');
@@ -262,7 +281,10 @@ export class Upstream {
     this.#announced = true; // the person is here: no need to log the page
     auth.provider.takeAuthorizationUrl();
     await this.#connect();
-    return auth.provider.takeAuthorizationUrl();
+    // A connect that ended at the authorization wall left the SDK's URL pending (#waitForPerson).
+    const started = (this.#pending as { url: URL } | undefined)?.url;
+    this.#pending = undefined;
+    return started;
   }
 
   /** The callback (GET …/oauth/callback): checks `state`, lets the SDK exchange the code, connects. */
