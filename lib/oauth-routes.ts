@@ -20,6 +20,8 @@ import type { Upstream } from './mcp/upstream.js';
 export interface OAuthRoutesOptions {
   /** The server's name, for the pages. */
   name: string;
+  /** The authorize page as a person opens it. */
+  page(): string;
   /** The callback URL: fixed by --public-url (or `redirectUrl`), else built from the request. */
   callbackUrl(req: Request): string;
   logger: Logger;
@@ -43,7 +45,7 @@ export function addOAuthRoutes(router: Router, upstream: Upstream, options: OAut
     upstream.authorize(options.callbackUrl(req)).then(
       (url) => {
         res.set('Cache-Control', 'no-store');
-        if (url) return res.redirect(302, url.href);
+        if (url !== 'connected') return res.redirect(302, url.href);
         res.type('html').send(page(`${options.name} is connected`, 'The server did not ask for authorization. You can close this tab.'));
       },
       (err: unknown) => fail(res, err, 'could not start authorization'),
@@ -55,6 +57,8 @@ export function addOAuthRoutes(router: Router, upstream: Upstream, options: OAut
       (state) => {
         res.set('Cache-Control', 'no-store');
         if (state === 'ready') return res.type('html').send(page(`${options.name} is authorized`, 'mcpo is connected to it. You can close this tab.'));
+        // Accepted, but the server wants more (a wider scope, another authorization server): one more round.
+        if (state === 'needs-authorization') return res.type('html').send(page(`${options.name} asks for more`, `The authorization was accepted, but the server asks for another. Open ${options.page()} again.`));
         res.status(502).type('html').send(page(`${options.name} did not connect`, 'The authorization was accepted, but the server still refuses mcpo. See mcpo\'s /healthz and its log.'));
       },
       (err: unknown) => fail(res, err, 'could not finish authorization'),

@@ -248,6 +248,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     if (typeof redirect === 'string') provider.setRedirectUrl(redirect);
     addOAuthRoutes(router, upstream, {
       name: serverName(opts, resolved),
+      page: oauthPage,
       callbackUrl: (req) => (typeof redirect === 'function' ? redirect(req) : redirect ?? callbackFromRequest(req)),
       logger,
     });

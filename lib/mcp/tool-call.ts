@@ -63,8 +63,8 @@ export interface CallLink<S> {
   client(session: S): Client;
   /** The tool's definition where its parameters must be mirrored as headers on this session; else undefined. */
   mirrored(session: S, tool: string): Tool | undefined;
-  /** The server refused the session's authorization during a call (a revoked token, a step-up). */
-  unauthorized(session: S): void;
+  /** The server refused the session's authorization during a call (a revoked token, a step-up); false when mcpo has stopped asking. */
+  unauthorized(session: S): boolean;
   /** The session is broken: end it and start a new one (`now` skips the backoff). */
   lost(session: S, reason: string, now?: boolean): void;
   /** Waits for the new session; rejects with a 503 if it fails or outlasts the deadline. */
@@ -138,8 +138,8 @@ function callError<S>(link: CallLink<S>, session: S, name: string, err: unknown,
   }
   if (err instanceof UnauthorizedError || httpStatusOf(err) === 401) {
     // The token was refused and could not be renewed, or the server wants more scope: a person must authorize again.
-    link.unauthorized(session);
-    return link.unavailable();
+    if (link.unauthorized(session)) return link.unavailable();
+    return new UpstreamError(`The MCP server refused the call to "${name}" after repeated authorizations`, 'authorization_refused');
   }
   if (notDelivered(err, link.type, eraOf(link.client(session)))) return link.unavailable();
   if (isTransportFailure(err)) {

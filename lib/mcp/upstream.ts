@@ -20,7 +20,7 @@
 import type { Tool } from '@modelcontextprotocol/client';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { coalesced } from './coalesce.js';
-import { AuthorizationRequiredError, BadRequestError, UnavailableError } from '../http/errors.js';
+import { AuthorizationRequiredError, BadRequestError, UnavailableError, UpstreamError } from '../http/errors.js';
 import type { Logger } from '../common/log.js';
 import type { ResolvedSpec } from './spec.js';
 import { serverMeta, type ServerMeta, type UpstreamState, type UpstreamStatus } from './status.js';
@@ -32,6 +32,8 @@ import { finishAuth, isAuthWall, type UpstreamAuthorization } from './authorizat
 
 export type { ServerMeta, UpstreamState, UpstreamStatus } from './status.js';
 
+/** Authorizations in a row the server may answer by asking for another, before mcpo stops asking (as the SDK caps step-ups). */
+const MAX_ROUNDS = 3;
 /** How long a flow the SDK started on its own is offered to the person before a fresh one is started. */
 const PENDING_FLOW_MS = 5 * 60_000;
 
@@ -68,7 +70,9 @@ export class Upstream {
   /** The authorization page was logged for the flow now waiting. */
   #announced = false;
   /** A flow the SDK started on its own (a step-up), for the authorize page to continue rather than restart. */
-  #pending: { url: URL; at: number } | undefined;
+  #pending: { url: URL; at: number; reusable: boolean } | undefined;
+  /** Authorizations in a row that the server answered by asking for another; at MAX_ROUNDS mcpo stops asking. */
+  #rounds = 0;
   #protocolVersion: string | null = null;
   /** A stdio server that died of the era probe: later attempts go straight to `initialize`. */
   #legacyOnly = false;
@@ -100,9 +104,16 @@ export class Upstream {
       lost: (session, reason, now) => this.#lost(session, reason, now),
       unauthorized: (session) => {
         const auth = this.options.authorization;
-        if (!auth || this.#session !== session || this.#state !== 'ready') return;
-        if (!auth.provider.interactive) return this.#lost(session, 'the server refused the token', true);
-        this.#waitForPerson(session, auth, new Error('the server asked for a new authorization during a call'));
+        if (!auth || this.#session !== session || this.#state !== 'ready') return false;
+        if (!auth.provider.interactive) {
+          this.#lost(session, 'the server refused the token', true);
+          return true;
+        }
+        if (this.#rounds >= MAX_ROUNDS) return false;
+        // A step-up (403 insufficient_scope) keeps the metadata: the SDK's flow for the wider scope can be offered as it is.
+        // A refused token (401) may mean the server moved: that flow starts afresh.
+        this.#waitForPerson(session, auth, new Error('the server asked for a new authorization during a call'), !session.unauthorized);
+        return true;
       },
       next: (deadline) => this.#nextSession(deadline),
       unavailable: () => this.unavailable(),
@@ -215,7 +226,10 @@ export class Upstream {
         return;
       }
       const auth = this.options.authorization;
-      if (auth && isAuthWall(session, err, auth.provider)) return this.#waitForPerson(session, auth, err);
+      if (auth && isAuthWall(session, err, auth.provider)) {
+        if (this.#rounds < MAX_ROUNDS) return this.#waitForPerson(session, auth, err, false);
+        err = new Error(`the server asked for authorization ${MAX_ROUNDS} times in a row and refused each; not asking again until the authorize page is opened`, { cause: err });
+      }
       // "Connection closed" says nothing; a child that exited or never ran is described instead.
       const ended = endReason(this.spec, this.options.name, session, false, err);
       const error = ended === undefined ? err : new Error(ended, { cause: err });
@@ -242,13 +256,13 @@ export class Upstream {
    * session stays, for its transport to finish the exchange when the person
    * comes back through the callback. The page is logged once per flow.
    */
-  #waitForPerson(session: Session, auth: UpstreamAuthorization, err: unknown): void {
+  #waitForPerson(session: Session, auth: UpstreamAuthorization, err: unknown, reusable: boolean): void {
     // The SDK may have started the flow already (a step-up, or a start with --public-url): that is the page's first target.
     const url = auth.provider.takeAuthorizationUrl();
-    this.#pending = url ? { url, at: Date.now() } : undefined;
+    this.#pending = url ? { url, at: Date.now(), reusable } : undefined;
     this.#setState('needs-authorization');
     const error = this.unavailable();
-    this.#lastError = error.message;
+    this.#lastError = url ? error.message : `${error.message} (${messageOf(err)})`;
     this.#settleFirst(error);
     if (!this.#announced) {
       this.#announced = true;
@@ -262,12 +276,14 @@ export class Upstream {
    * produced for a person to open; undefined when the server connected
    * without one (it does not want authorization after all).
    */
-  async authorize(redirectUrl: string): Promise<URL | undefined> {
+  async authorize(redirectUrl: string): Promise<URL | 'connected'> {
     const auth = this.options.authorization;
     if (!auth || this.#state === 'closed') throw this.unavailable();
     const pending = this.#pending;
     this.#pending = undefined;
-    if (this.#state === 'needs-authorization' && pending && Date.now() - pending.at < PENDING_FLOW_MS && auth.provider.redirectUrl === redirectUrl) {
+    // Opened by a person: ask again, even after mcpo gave up.
+    if (this.#rounds >= MAX_ROUNDS) this.#rounds = 0;
+    if (this.#state === 'needs-authorization' && pending?.reusable && Date.now() - pending.at < PENDING_FLOW_MS && auth.provider.redirectUrl === redirectUrl) {
       return pending.url;
     }
     auth.provider.setRedirectUrl(redirectUrl);
@@ -284,7 +300,10 @@ export class Upstream {
     // A connect that ended at the authorization wall left the SDK's URL pending (#waitForPerson).
     const started = (this.#pending as { url: URL } | undefined)?.url;
     this.#pending = undefined;
-    return started;
+    if (started) return started;
+    if (this.#state === 'ready') return 'connected';
+    // The SDK stopped before it had a page to send the person to (a resource or issuer that does not match, say).
+    throw new UpstreamError(`The authorization could not start: ${this.#lastError ?? 'the server failed'}`, 'authorization_failed');
   }
 
   /** The callback (GET …/oauth/callback): checks `state`, lets the SDK exchange the code, connects. */
@@ -296,6 +315,7 @@ export class Upstream {
     const refused = params.get('error');
     if (refused !== null) throw new BadRequestError(`The authorization server refused: ${refused}`, { description: params.get('error_description') ?? undefined }, 'authorization_refused');
     await finishAuth(session, params);
+    this.#rounds++;
     this.#session = undefined;
     void closeSession(session);
     this.#restarts++;
@@ -359,8 +379,11 @@ export class Upstream {
   }
 
   /** Calls a tool; throws McpoError or ProtocolError, never a raw transport error. */
-  call(name: string, args: Record<string, unknown>, options: CallOptions): Promise<CallOutcome> {
-    return callTool(this.#link, name, args, options);
+  async call(name: string, args: Record<string, unknown>, options: CallOptions): Promise<CallOutcome> {
+    const outcome = await callTool(this.#link, name, args, options);
+    // A call the server answered: the authorization it has is enough.
+    this.#rounds = 0;
+    return outcome;
   }
 
   /** Waits for the reconnect under way; a 503 if it fails or outlasts the call's deadline. */
