@@ -100,8 +100,11 @@ function stateOf(health: ServerHealth): string {
   return `state ${health.state}${health.lastError ? `: ${health.lastError}` : ''}`;
 }
 
-/** The person authorizes for as long as mcpo asks, each time landing back on mcpo's callback with a 200. */
-async function authorizeWhileAsked(person: Person, since: number): Promise<ServerHealth> {
+/**
+ * The person authorizes for as long as mcpo asks, each time landing back on mcpo's callback with a 200;
+ * with `refusalEnds`, a callback that says the server still refuses (502) ends the asking.
+ */
+async function authorizeWhileAsked(person: Person, since: number, refusalEnds = false): Promise<ServerHealth> {
   let health = await person.settled(since, SETTLE_MS);
   while (health.state === 'needs-authorization') {
     if (person.authorizations >= MAX_AUTHORIZATIONS) {
@@ -114,6 +117,10 @@ async function authorizeWhileAsked(person: Person, since: number): Promise<Serve
     }
     if (!person.isMcpo(landing.url) || !new URL(landing.url).pathname.endsWith('/callback')) {
       throw new Error(`the redirects did not end at mcpo's callback but at ${landing.url} (${landing.status})`);
+    }
+    if (refusalEnds && landing.status === 502) {
+      person.log(`callback ${person.authorizations}: the server still refuses, and mcpo stopped asking`);
+      return person.settled(landing.at, SETTLE_MS);
     }
     if (landing.status !== 200) throw new Error(`mcpo's callback answered ${landing.status}`);
     health = await person.settled(landing.at, SETTLE_MS);
@@ -136,8 +143,9 @@ async function callTool(person: Person, rest: RestCaller): Promise<Reply> {
 }
 
 async function authorizeAndCall(person: Person, rest: RestCaller): Promise<void> {
-  const health = await authorizeWhileAsked(person, 0);
+  const health = await authorizeWhileAsked(person, 0, true);
   if (person.authorizations === 0) throw new Error(`mcpo did not ask for authorization (${stateOf(health)})`);
+  if (health.state === 'needs-authorization') throw new Error(`mcpo still asks after ${person.authorizations} authorizations`);
   if (health.state !== 'ready') throw new Error(`mcpo did not connect after authorization (${stateOf(health)})`);
   await rest.loadDocument();
   const reply = await callTool(person, rest);
@@ -178,8 +186,9 @@ async function refuse(person: Person, rest: RestCaller, mustAsk: boolean): Promi
 }
 
 async function giveUp(person: Person, rest: RestCaller): Promise<void> {
-  const health = await authorizeWhileAsked(person, 0);
+  const health = await authorizeWhileAsked(person, 0, true);
   if (person.authorizations === 0) throw new Error(`mcpo did not ask for authorization (${stateOf(health)})`);
+  if (health.state === 'needs-authorization') throw new Error(`mcpo still asks after ${person.authorizations} authorizations`);
   const reply = health.state === 'ready' ? await callTool(person, rest) : await rest.call(TOOL, {});
   if (isOk(reply)) throw new Error(`${TOOL} went through although every token lacks the scope`);
   person.log(`mcpo gave up after ${person.authorizations} authorizations (${stateOf(await person.health())})`);
