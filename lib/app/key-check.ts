@@ -19,7 +19,8 @@ export function keyCheck(options: KeyCheckOptions): RequestHandler {
   const isDocumentRequest = documentRequests(options.prefix);
   return apiKeyAuth({
     apiKey: options.apiKey,
-    basicChallenge: options.strictAuth,
+    // A person opens the OAuth authorize page in a browser, which can only answer a Basic prompt.
+    basicChallenge: options.strictAuth ? true : isOAuthAuthorize,
     // The OAuth callback: the browser comes back from the authorization server without mcpo's key; it accepts only a pending state.
     isPublic: options.strictAuth
       ? (req) => isPreflight(req) || isOAuthCallback(req)
@@ -40,8 +41,12 @@ function documentRequests(prefix: string): (req: Request) => boolean {
   };
 }
 
+function isOAuthAuthorize(req: Request): boolean {
+  return req.method === 'GET' && (req.path.endsWith('/oauth/authorize') || /\/oauth\/[^/]+\/authorize$/.test(req.path));
+}
+
 function isOAuthCallback(req: Request): boolean {
-  return req.method === 'GET' && req.path.endsWith('/oauth/callback') || (req.method === 'GET' && /\/oauth\/[^/]+\/callback$/.test(req.path));
+  return req.method === 'GET' && (req.path.endsWith('/oauth/callback') || /\/oauth\/[^/]+\/callback$/.test(req.path));
 }
 
 function isPreflight(req: Request): boolean {

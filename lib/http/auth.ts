@@ -18,9 +18,10 @@ export interface ApiKeyAuthOptions {
   isPublic?: (req: Request) => boolean;
   /**
    * Also offer Basic in `WWW-Authenticate`, so a browser opening a protected
-   * docs page prompts for the key (as the password). @default false
+   * docs page prompts for the key (as the password); a function chooses
+   * per request. @default false
    */
-  basicChallenge?: boolean;
+  basicChallenge?: boolean | ((req: Request) => boolean);
 }
 
 function digest(value: string): Buffer {
@@ -49,15 +50,18 @@ export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler
   }
   const expected = digest(options.apiKey);
   const isPublic = options.isPublic ?? (() => false);
-  const challenge = options.basicChallenge ? ['Bearer realm="mcpo"', 'Basic realm="mcpo", charset="UTF-8"'] : ['Bearer realm="mcpo"'];
+  const withBasic = ['Bearer realm="mcpo"', 'Basic realm="mcpo", charset="UTF-8"'];
+  const bearerOnly = ['Bearer realm="mcpo"'];
+  const offer = options.basicChallenge;
+  const challengeFor = (req: Request): string[] => ((typeof offer === 'function' ? offer(req) : offer) ? withBasic : bearerOnly);
 
   return function checkApiKey(req, _res, next) {
     if (isPublic(req)) return next();
     const key = presentedKey(req.headers.authorization);
     if (key === undefined) {
-      return next(new UnauthorizedError('Missing API key; send the header "Authorization: Bearer <key>"', challenge));
+      return next(new UnauthorizedError('Missing API key; send the header "Authorization: Bearer <key>"', challengeFor(req)));
     }
-    if (!timingSafeEqual(digest(key), expected)) return next(new UnauthorizedError('Invalid API key', challenge));
+    if (!timingSafeEqual(digest(key), expected)) return next(new UnauthorizedError('Invalid API key', challengeFor(req)));
     next();
   };
 }
