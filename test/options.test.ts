@@ -1,6 +1,8 @@
 /**
  * Router options, their defaults and their validation (lib/options.ts).
  */
+import { homedir } from 'node:os';
+import { defaultStateDir } from '../lib/mcp/token-store.js';
 import { expect } from 'chai';
 import { consoleLogger, silentLogger } from '../lib/common/log.js';
 import { resolveSpec } from '../lib/mcp/spec.js';
@@ -20,6 +22,7 @@ const DEFAULTS = {
   disabledTools: new Set(),
   rootPath: '',
   continuationTtlMs: 600_000,
+  stateDir: defaultStateDir(process.env, homedir(), process.platform),
   logger: consoleLogger,
 };
 
