@@ -185,6 +185,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     for (const [name, report] of Object.entries(app.health().servers)) {
       if (report.connected) logger.info(`server ${name}: ${report.tools} tool(s) at ${url}${prefix}${options.config ? `/${name}` : ''}/docs`);
+      else if (report.authorizeUrl !== undefined) {
+        const page = report.authorizeUrl.startsWith('/') ? `${url}${report.authorizeUrl}` : report.authorizeUrl;
+        logger.warn(`server ${name}: needs authorization; open ${page} in a browser`);
+      }
       // The error (quoted stderr included) goes in a field, so the log stays one line per event.
       else logger.warn(`server ${name}: not connected; retrying in the background`, report.lastError ? { error: report.lastError } : undefined);
     }
