@@ -31,6 +31,7 @@ const KITCHEN_SINK = fileURLToPath(new URL('../fixtures/kitchen-sink.ts', import
 const UNRULY = fileURLToPath(new URL('../fixtures/unruly.ts', import.meta.url));
 const MODERN = fileURLToPath(new URL('../fixtures/modern.ts', import.meta.url));
 const HOSTILE = fileURLToPath(new URL('../fixtures/hostile.ts', import.meta.url));
+const OAUTH = fileURLToPath(new URL('../fixtures/oauth-server.ts', import.meta.url));
 /** server-everything's entry point, for tests that start it themselves. */
 export const EVERYTHING = fileURLToPath(import.meta.resolve('@modelcontextprotocol/server-everything/dist/index.js'));
 const MEMORY = fileURLToPath(import.meta.resolve('@modelcontextprotocol/server-memory/dist/index.js'));
@@ -137,6 +138,11 @@ export function startKitchenSink(transport: 'sse' | 'http', extraArgs: string[] 
 /** Starts the modern fixture over Streamable HTTP, on `port` or an ephemeral one; its URL ends in /mcp. */
 export function startModernHttp(port = 0): Promise<RunningServer> {
   return startListening('modern (http)', [MODERN, '--http', String(port)]);
+}
+
+/** Starts the OAuth fixture (authorization server + protected MCP server); its URL ends in /mcp, its origin is the issuer. */
+export function startOAuthServer(args: string[] = []): Promise<RunningServer> {
+  return startListening('oauth-server', [OAUTH, ...args]);
 }
 
 /** Runs a TypeScript fixture under tsx and resolves once it has printed its `LISTENING <url>` line. */
