@@ -33,12 +33,6 @@ const DEADLINE_MS = 25_000;
 /** The server's name: it appears in mcpo's `/oauth/<name>/…` routes and in `/healthz`. */
 const SERVER_NAME = 'conformance';
 
-/** The createApp options issue 15 adds (its contract, "What the lead builds"). */
-interface OAuthAppOptions {
-  stateDir: string;
-  publicUrl: string;
-}
-
 function log(line: string): void {
   process.stderr.write(`[driver] ${line}\n`);
 }
@@ -64,9 +58,8 @@ async function main(): Promise<number> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'mcpo-oauth-state-'));
   // On 'exit', so that running out of time (process.exit) removes it too.
   process.once('exit', () => rmSync(stateDir, { recursive: true, force: true }));
-  // Variables, not literals, so today's types (before issue 15) accept the keys they do not know yet.
   const spec = { type: 'streamable-http' as const, url, ...(oauth ? { oauth } : {}) };
-  const options: AppOptions & OAuthAppOptions = { stateDir, publicUrl: baseUrl };
+  const options: AppOptions = { stateDir, publicUrl: baseUrl };
   let app: ReturnType<typeof createApp> | undefined;
   try {
     app = createApp({ name: SERVER_NAME, server: spec }, options);
