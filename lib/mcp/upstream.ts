@@ -20,7 +20,7 @@
 import type { Tool } from '@modelcontextprotocol/client';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { coalesced } from './coalesce.js';
-import { AuthorizationRequiredError, BadRequestError, UnavailableError, UpstreamError } from '../http/errors.js';
+import { AuthorizationRequiredError, BadRequestError, UnavailableError } from '../http/errors.js';
 import type { Logger } from '../common/log.js';
 import type { ResolvedSpec } from './spec.js';
 import { serverMeta, type ServerMeta, type UpstreamState, type UpstreamStatus } from './status.js';
@@ -28,14 +28,11 @@ import { callTool, type CallLink, type CallOptions, type CallOutcome } from './t
 import { closeSession, diedOfProbe, endReason, listenForToolChanges, openSession, STDERR_TAIL_CHARS, type Session } from './session.js';
 import { messageOf } from './transport-errors.js';
 import { listTools } from './tool-list.js';
-import { finishAuth, isAuthWall, type UpstreamAuthorization } from './authorization.js';
+import type { UpstreamAuthorization } from './authorization.js';
+import { AuthorizationFlow } from './authorization-flow.js';
 
 export type { ServerMeta, UpstreamState, UpstreamStatus } from './status.js';
 
-/** Authorizations in a row the server may answer by asking for another, before mcpo stops asking (as the SDK caps step-ups). */
-const MAX_ROUNDS = 3;
-/** How long a flow the SDK started on its own is offered to the person before a fresh one is started. */
-const PENDING_FLOW_MS = 5 * 60_000;
 
 
 export interface UpstreamOptions {
@@ -69,10 +66,8 @@ export class Upstream {
   #stderr = '';
   /** The authorization page was logged for the flow now waiting. */
   #announced = false;
-  /** A flow the SDK started on its own (a step-up), for the authorize page to continue rather than restart. */
-  #pending: { url: URL; at: number; reusable: boolean } | undefined;
-  /** Authorizations in a row that the server answered by asking for another; at MAX_ROUNDS mcpo stops asking. */
-  #rounds = 0;
+  /** OAuth flows, for a remote server (authorization-flow.ts). */
+  readonly #flow: AuthorizationFlow | undefined;
   #protocolVersion: string | null = null;
   /** A stdio server that died of the era probe: later attempts go straight to `initialize`. */
   #legacyOnly = false;
@@ -102,22 +97,20 @@ export class Upstream {
       client: (session) => session.client,
       mirrored: (session, tool) => session.mirrored.get(tool),
       lost: (session, reason, now) => this.#lost(session, reason, now),
-      unauthorized: (session) => {
-        const auth = this.options.authorization;
-        if (!auth || this.#session !== session || this.#state !== 'ready') return false;
-        if (!auth.provider.interactive) {
-          this.#lost(session, 'the server refused the token', true);
-          return true;
-        }
-        if (this.#rounds >= MAX_ROUNDS) return false;
-        // A step-up (403 insufficient_scope) keeps the metadata: the SDK's flow for the wider scope can be offered as it is.
-        // A refused token (401) may mean the server moved: that flow starts afresh.
-        this.#waitForPerson(session, auth, new Error('the server asked for a new authorization during a call'), !session.unauthorized);
-        return true;
-      },
+      unauthorized: (session) =>
+        this.#flow !== undefined && this.#session === session && this.#state === 'ready' && this.#flow.refusedDuringCall(session),
       next: (deadline) => this.#nextSession(deadline),
       unavailable: () => this.unavailable(),
     };
+    this.#flow = options.authorization && new AuthorizationFlow(options.authorization, {
+      state: () => this.#state,
+      session: () => this.#session,
+      park: (session, err, startedFlow) => this.#waitForPerson(session, err, startedFlow),
+      lost: (session, reason, now) => this.#lost(session, reason, now),
+      reconnect: () => this.#reconnect(),
+      lastError: () => this.#lastError,
+      personArrived: () => (this.#announced = true),
+    });
     void this.#connect();
   }
 
@@ -225,10 +218,10 @@ export class Upstream {
         void this.#connect();
         return;
       }
-      const auth = this.options.authorization;
-      if (auth && isAuthWall(session, err, auth.provider)) {
-        if (this.#rounds < MAX_ROUNDS) return this.#waitForPerson(session, auth, err, false);
-        err = new Error(`the server asked for authorization ${MAX_ROUNDS} times in a row and refused each; not asking again until the authorize page is opened`, { cause: err });
+      if (this.#flow) {
+        const wall = this.#flow.atWall(session, err);
+        if (wall.waiting) return;
+        err = wall.error;
       }
       // "Connection closed" says nothing; a child that exited or never ran is described instead.
       const ended = endReason(this.spec, this.options.name, session, false, err);
@@ -256,71 +249,39 @@ export class Upstream {
    * session stays, for its transport to finish the exchange when the person
    * comes back through the callback. The page is logged once per flow.
    */
-  #waitForPerson(session: Session, auth: UpstreamAuthorization, err: unknown, reusable: boolean): void {
-    // The SDK may have started the flow already (a step-up, or a start with --public-url): that is the page's first target.
-    const url = auth.provider.takeAuthorizationUrl();
-    this.#pending = url ? { url, at: Date.now(), reusable } : undefined;
+  #waitForPerson(session: Session, err: unknown, startedFlow: boolean): void {
+    const page = this.options.authorization?.page() ?? '';
+    this.#session = session;
     this.#setState('needs-authorization');
     const error = this.unavailable();
-    this.#lastError = url ? error.message : `${error.message} (${messageOf(err)})`;
+    this.#lastError = startedFlow ? error.message : `${error.message} (${messageOf(err)})`;
     this.#settleFirst(error);
     if (!this.#announced) {
       this.#announced = true;
-      this.options.logger.warn('MCP server needs authorization: open this page in a browser', { page: auth.page(), reason: messageOf(err) });
+      this.options.logger.warn('MCP server needs authorization: open this page in a browser', { page, reason: messageOf(err) });
     }
   }
 
-  /**
-   * Starts a fresh authorization flow (GET …/oauth/authorize): forgets the
-   * tokens, connects, and returns the authorization server's URL the SDK
-   * produced for a person to open; undefined when the server connected
-   * without one (it does not want authorization after all).
-   */
-  async authorize(redirectUrl: string): Promise<URL | 'connected'> {
-    const auth = this.options.authorization;
-    if (!auth || this.#state === 'closed') throw this.unavailable();
-    const pending = this.#pending;
-    this.#pending = undefined;
-    // Opened by a person: ask again, even after mcpo gave up.
-    if (this.#rounds >= MAX_ROUNDS) this.#rounds = 0;
-    if (this.#state === 'needs-authorization' && pending?.reusable && Date.now() - pending.at < PENDING_FLOW_MS && auth.provider.redirectUrl === redirectUrl) {
-      return pending.url;
-    }
-    auth.provider.setRedirectUrl(redirectUrl);
-    // A fresh flow: no old token, and the server's metadata read afresh, in case it moved to another authorization server.
-    await auth.provider.invalidateCredentials('tokens');
-    await auth.provider.invalidateCredentials('discovery');
+  /** Drops the session of the moment and connects afresh; resolves when that attempt has ended. */
+  async #reconnect(): Promise<void> {
     clearTimeout(this.#timer);
     const previous = this.#session;
     this.#session = undefined;
     if (previous) void closeSession(previous);
-    this.#announced = true; // the person is here: no need to log the page
-    auth.provider.takeAuthorizationUrl();
-    await this.#connect();
-    // A connect that ended at the authorization wall left the SDK's URL pending (#waitForPerson).
-    const started = (this.#pending as { url: URL } | undefined)?.url;
-    this.#pending = undefined;
-    if (started) return started;
-    if (this.#state === 'ready') return 'connected';
-    // The SDK stopped before it had a page to send the person to (a resource or issuer that does not match, say).
-    throw new UpstreamError(`The authorization could not start: ${this.#lastError ?? 'the server failed'}`, 'authorization_failed');
-  }
-
-  /** The callback (GET …/oauth/callback): checks `state`, lets the SDK exchange the code, connects. */
-  async completeAuthorization(params: URLSearchParams): Promise<UpstreamState> {
-    const auth = this.options.authorization;
-    const session = this.#session;
-    if (!auth || this.#state !== 'needs-authorization' || !session) throw new BadRequestError('No authorization is pending for this server', undefined, 'no_pending_authorization');
-    if (!auth.provider.takeState(params.get('state'))) throw new BadRequestError('This authorization was not started here, or was already used', undefined, 'invalid_state');
-    const refused = params.get('error');
-    if (refused !== null) throw new BadRequestError(`The authorization server refused: ${refused}`, { description: params.get('error_description') ?? undefined }, 'authorization_refused');
-    await finishAuth(session, params);
-    this.#rounds++;
-    this.#session = undefined;
-    void closeSession(session);
     this.#restarts++;
     await this.#connect();
-    return this.#state;
+  }
+
+  /** The authorize page (oauth-routes.ts): the URL to send the person to, or 'connected'. */
+  authorize(redirectUrl: string): Promise<URL | 'connected'> {
+    if (!this.#flow || this.#state === 'closed') return Promise.reject(this.unavailable());
+    return this.#flow.authorize(redirectUrl);
+  }
+
+  /** The callback (oauth-routes.ts): the state the connection is in afterwards. */
+  completeAuthorization(params: URLSearchParams): Promise<UpstreamState> {
+    if (!this.#flow) return Promise.reject(new BadRequestError('This server does not use OAuth', undefined, 'no_pending_authorization'));
+    return this.#flow.complete(params);
   }
 
   /** Ends `session` and schedules the next attempt. */
@@ -381,8 +342,7 @@ export class Upstream {
   /** Calls a tool; throws McpoError or ProtocolError, never a raw transport error. */
   async call(name: string, args: Record<string, unknown>, options: CallOptions): Promise<CallOutcome> {
     const outcome = await callTool(this.#link, name, args, options);
-    // A call the server answered: the authorization it has is enough.
-    this.#rounds = 0;
+    this.#flow?.answered();
     return outcome;
   }
 
