@@ -245,7 +245,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     });
     const redirect = opts.oauthRedirectUrl;
     // A fixed redirect URI is known before any request, so a flow can start with the first connection.
-    if (typeof redirect === 'string') provider.setRedirectUrl(redirect);
+    if (typeof redirect === 'string') void provider.setRedirectUrl(redirect);
     addOAuthRoutes(router, upstream, {
       name: serverName(opts, resolved),
       page: oauthPage,

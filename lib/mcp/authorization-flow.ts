@@ -108,7 +108,7 @@ export class AuthorizationFlow {
     if (this.link.state() === 'needs-authorization' && pending?.reusable && Date.now() - pending.at < PENDING_FLOW_MS && provider.redirectUrl === redirectUrl) {
       return pending.url;
     }
-    provider.setRedirectUrl(redirectUrl);
+    await provider.setRedirectUrl(redirectUrl);
     await provider.invalidateCredentials('tokens');
     await provider.invalidateCredentials('discovery');
     this.link.personArrived();

@@ -70,10 +70,19 @@ export class McpoOAuthProvider implements OAuthClientProvider {
 
   /** Reads the stored state once, before the first connection uses it. */
   load(): Promise<void> {
-    this.#loaded ??= this.options.store.load(this.options.name, this.options.url).then((saved) => {
+    this.#loaded ??= this.options.store.load(this.options.name, this.options.url).then(async (saved) => {
       this.#saved = saved as Stored;
+      await this.#dropForeignRegistration();
     });
     return this.#loaded;
+  }
+
+  /** A client registered for another redirect URI (an earlier --public-url, say) cannot use this one: register again. */
+  async #dropForeignRegistration(): Promise<void> {
+    const registered = (this.#saved.clientInformation as { redirect_uris?: unknown } | undefined)?.redirect_uris;
+    if (this.#redirectUrl !== undefined && Array.isArray(registered) && !registered.includes(this.#redirectUrl)) {
+      await this.#save({ clientInformation: undefined });
+    }
   }
 
   async #save(change: Partial<Stored>): Promise<void> {
@@ -83,12 +92,11 @@ export class McpoOAuthProvider implements OAuthClientProvider {
   }
 
   /** Where the authorization server sends the browser back; set from --public-url or the first request. */
-  setRedirectUrl(url: string): void {
+  async setRedirectUrl(url: string): Promise<void> {
     if (this.options.spec.redirectUrl !== undefined || url === this.#redirectUrl) return;
     this.#redirectUrl = url;
-    // A client registered for another callback cannot use this one.
-    const registered = (this.#saved.clientInformation as { redirect_uris?: unknown } | undefined)?.redirect_uris;
-    if (Array.isArray(registered) && !registered.includes(url)) void this.#save({ clientInformation: undefined });
+    // Before the stored state is read there is nothing to compare; load() checks it then.
+    if (this.#loaded) await this.#loaded.then(() => this.#dropForeignRegistration());
   }
 
   get redirectUrl(): string | undefined {

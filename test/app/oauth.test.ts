@@ -207,6 +207,32 @@ describe('OAuth to a protected MCP server (createApp)', function () {
     });
   });
 
+  it('registers again when the redirect URI changed since the client was registered (a new --public-url)', async () => {
+    const fixture = await startOAuthServer();
+    const dir = mkdtempSync(path.join(tmpdir(), 'mcpo-oauth-moved-'));
+    let served: Served | undefined;
+    try {
+      served = await serve(config({ moved: fixture }), { stateDir: dir, logger });
+      await authorizeAs(new Person(served.baseUrl, 'moved', noLog));
+      expect((await stats(fixture)).registrations).to.equal(1);
+      await served.close();
+      // Another port: another publicUrl, so another redirect URI than the registered one.
+      served = await serve(config({ moved: fixture }), { stateDir: dir, logger });
+      const person = new Person(served.baseUrl, 'moved', noLog);
+      // The tokens still work; a person who authorizes again gets a client registered for the new callback.
+      expect((await settled(person)).state).to.equal('ready');
+      const landing = await person.authorize(`${served.baseUrl}/oauth/moved/authorize`);
+      expect(landing.status, landing.url).to.equal(200);
+      expect(landing.url.startsWith(`${served.baseUrl}/oauth/moved/callback?`), landing.url).to.equal(true);
+      expect((await settled(person)).state).to.equal('ready');
+      expect((await stats(fixture)).registrations).to.equal(2);
+    } finally {
+      await served?.close();
+      await stopFixture(fixture);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a forged state with 400 and changes nothing, while a flow is pending', async () => {
     const fixture = await startOAuthServer();
     const served = await serve(config({ forged: fixture }), { stateDir, logger });
