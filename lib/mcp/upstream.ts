@@ -24,7 +24,8 @@ import { AuthorizationRequiredError, BadRequestError, UnavailableError } from '.
 import type { Logger } from '../common/log.js';
 import type { ResolvedSpec } from './spec.js';
 import { serverMeta, type ServerMeta, type UpstreamState, type UpstreamStatus } from './status.js';
-import { callTool, type CallLink, type CallOptions, type CallOutcome } from './tool-call.js';
+import { callTool, type CallOptions, type CallOutcome } from './tool-call.js';
+import type { CallLink } from './requests.js';
 import { closeSession, diedOfProbe, endReason, listenForToolChanges, openSession, STDERR_TAIL_CHARS, type Session } from './session.js';
 import { messageOf } from './transport-errors.js';
 import { listTools } from './tool-list.js';
