@@ -1,5 +1,6 @@
 /**
- * `mcpoRouter(spec, options)`: one MCP server's tools as an Express Router.
+ * `mcpoRouter(spec, options)`: one MCP server's tools as an Express Router,
+ * with its resources and prompts (resource-routes.ts, prompt-routes.ts).
  *
  * It composes the other modules and holds no protocol logic of its own: the
  * upstream connection (upstream.ts), the tool table (tools.ts), the documents
@@ -36,6 +37,9 @@ import { McpoOAuthProvider } from './mcp/oauth-provider.js';
 import { tokenStore } from './mcp/token-store.js';
 import { addOAuthRoutes, callbackFromRequest } from './oauth-routes.js';
 import { CONTINUATION_HEADER, inputRequiredError, resume, type Resumed } from './input-required.js';
+import type { FeatureContext } from './feature-request.js';
+import { promptRoutes } from './prompt-routes.js';
+import { resourceRoutes } from './resource-routes.js';
 
 export type RouterStatus = UpstreamStatus;
 
@@ -261,6 +265,10 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     res.type('json').send(current.json(serversUrl(opts.rootPath, req.baseUrl)));
   });
   router.use(docsPages());
+  // Before the tools: `GET resources` is the list even when a tool is named "resources" (tools answer POST).
+  const features: FeatureContext = { upstream, logger, timeoutMs: (req) => requestTimeoutMs(req, opts), readArguments, forwardedHeaders };
+  router.use(resourceRoutes(features));
+  router.use(promptRoutes(features));
   router.use(tools);
   router.use(jsonErrorHandler(logger));
 

@@ -1,6 +1,7 @@
 /**
- * Which requests the API key guards, for the command's app: tool calls
- * always; documents, docs pages and the root that leads to them only with
+ * Which requests the API key guards, for the command's app: tool calls and
+ * the resource and prompt routes (their GETs too: they read the server's
+ * data) always; documents, docs pages and the root that leads to them only with
  * `strictAuth`; CORS preflight never (a browser sends it without
  * credentials). `/healthz` and `/readyz` are routed before this check.
  */

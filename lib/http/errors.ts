@@ -6,7 +6,7 @@
  * mapping from MCP/JSON-RPC failures to HTTP lives in one table. This module
  * never writes to a response; the router does that.
  */
-import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
+import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError } from '@modelcontextprotocol/client';
 
 /** The body of every error response. */
 export interface ErrorBody {
@@ -54,8 +54,8 @@ export class UnauthorizedError extends McpoError {
 }
 
 export class NotFoundError extends McpoError {
-  constructor(message: string) {
-    super(message, 404, 'not_found');
+  constructor(message: string, code = 'not_found', data?: unknown) {
+    super(message, 404, code, data);
   }
 }
 
@@ -169,6 +169,8 @@ function fromProtocolError(err: ProtocolError): McpoError {
   // The SDK prefixes "MCP error <code>: ", sometimes twice; the code is in data already.
   const message = capText(err.message.replace(/^(MCP error -?\d+: )+/, ''));
   const data = { jsonrpcCode: err.code, ...(err.data !== undefined ? { upstream: capData(err.data) } : {}) };
+  // 2026-07-28 (and the v1.x SDKs) answer a resources/read miss with -32602 and `data: { uri }`; earlier servers with -32002.
+  if (err instanceof ResourceNotFoundError || err.code === ProtocolErrorCode.ResourceNotFound) return new NotFoundError(message, 'resource_not_found', data);
   switch (err.code) {
     case ProtocolErrorCode.ParseError:
     case ProtocolErrorCode.InvalidRequest:

@@ -48,7 +48,8 @@ function classify(value: unknown): OutputItemType {
   return 'scalar';
 }
 
-function toItem(item: ContentItem): OutputItem {
+/** One content item as mcpo answers it: text (or the JSON it holds), images and audio as data URIs, resources by their text or a data URI. */
+export function toOutputItem(item: ContentItem): OutputItem {
   switch (item.type) {
     case 'text': {
       const { parsed, value } = parseText(item.text);
@@ -79,7 +80,7 @@ function resultValue(content: readonly ContentItem[], items: readonly OutputItem
 /** The success body for a result that is not an error. */
 export function toSuccessBody(result: CallToolResult, structuredOutput: boolean): SuccessBody {
   const content = Array.isArray(result.content) ? result.content : [];
-  const items = content.map(toItem);
+  const items = content.map(toOutputItem);
   const structured = result.structuredContent;
   const body: SuccessBody = { ok: true, result: structured !== undefined ? structured : resultValue(content, items) };
   if (structuredOutput) {
@@ -98,5 +99,5 @@ export function toToolError(result: CallToolResult): ToolError {
     .join('\n');
   const message = capText(text || 'The tool reported an error');
   const others = content.filter((c) => c.type !== 'text');
-  return new ToolError(message, others.length > 0 ? capData({ content: others.map((c) => toItem(c).value) }) : undefined);
+  return new ToolError(message, others.length > 0 ? capData({ content: others.map((c) => toOutputItem(c).value) }) : undefined);
 }

@@ -19,8 +19,8 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const isString = (value: unknown): value is string => typeof value === 'string';
 
-/** What is wrong with one content item, or undefined. */
-function itemProblem(item: unknown): string | undefined {
+/** What is wrong with one content item, or undefined; prompts.ts checks prompt messages with it too. */
+export function itemProblem(item: unknown): string | undefined {
   if (!isRecord(item) || !isString(item.type)) return 'a content item is not an object with a string "type"';
   switch (item.type) {
     case 'text':

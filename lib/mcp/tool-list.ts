@@ -1,6 +1,6 @@
 /**
- * `tools/list` as servers really send it: every page followed, each tool
- * taken on its own. The SDK's own result schema rejects a whole page when one
+ * `tools/list` as servers really send it: every page followed (paging.ts),
+ * each tool taken on its own. The SDK's own result schema rejects a whole page when one
  * property schema is `true` or one tool lacks `type: 'object'`; here a tool
  * without a name is skipped with a warning, and any schema shape is kept for
  * openapi/schema.ts to degrade what it must.
@@ -10,8 +10,8 @@
  * whose `x-mcp-header` declarations break SEP-2243's rules, as a client must.
  */
 import type { Client, Tool } from '@modelcontextprotocol/client';
-import { z } from 'zod';
 import type { Logger } from '../common/log.js';
+import { listPages } from './paging.js';
 import { scanParamHeaders } from './param-headers.js';
 
 export interface ToolList {
@@ -19,14 +19,6 @@ export interface ToolList {
   /** Tools whose parameters are mirrored as headers, by name (empty unless `headerRules`). */
   mirrored: Map<string, Tool>;
 }
-
-const LenientListToolsResult = z.looseObject({
-  tools: z.array(z.unknown()),
-  nextCursor: z.string().optional(),
-});
-
-/** A server that pages forever (or repeats a cursor) must not hang the router. */
-const MAX_LIST_PAGES = 1000;
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 const record = (value: unknown): Record<string, unknown> | undefined =>
@@ -65,27 +57,13 @@ export async function listTools(client: Client, timeoutMs: number, logger: Logge
   return { tools, mirrored };
 }
 
-/** Every tool the server lists, page after page. */
+/** Every tool the server lists, page after page (paging.ts). */
 async function listAllTools(client: Client, timeoutMs: number, logger: Logger): Promise<Tool[]> {
   const tools: Tool[] = [];
-  const seen = new Set<string>();
-  let cursor: string | undefined;
-  for (let page = 0; page < MAX_LIST_PAGES; page++) {
-    const result = await client.request(
-      { method: 'tools/list', params: cursor === undefined ? {} : { cursor } },
-      LenientListToolsResult,
-      { timeout: timeoutMs },
-    );
-    for (const raw of result.tools) {
-      const tool = toTool(raw);
-      if (tool) tools.push(tool);
-      else logger.warn('skipped a listed tool without a name', {});
-    }
-    cursor = result.nextCursor;
-    if (cursor === undefined || cursor === '') return tools;
-    if (seen.has(cursor)) break;
-    seen.add(cursor);
+  for (const raw of await listPages(client, 'tools/list', 'tools', { pageTimeoutMs: timeoutMs }, logger)) {
+    const tool = toTool(raw);
+    if (tool) tools.push(tool);
+    else logger.warn('skipped a listed tool without a name', {});
   }
-  logger.warn('tools/list kept paging; using the tools received so far', { count: tools.length });
   return tools;
 }

@@ -10,21 +10,22 @@
  * Every attempt opens a fresh client and transport (a new child process, a
  * new session) and lists the tools again (tool-list.ts), so a server that
  * changed while it was away is served as it is now; it re-lists when the
- * server says the list changed. Calls go through tool-call.ts over the
- * session of the moment. Each attempt is a session (session.ts); a stdio
- * child that exits or cannot be run is described there, naming the server
- * and quoting its stderr.
+ * server says the list changed. Calls go through tool-call.ts, and resource
+ * and prompt requests through requests.ts, over the session of the moment.
+ * Each attempt is a session (session.ts); a stdio child that exits or cannot
+ * be run is described there, naming the server and quoting its stderr.
  * It knows nothing of HTTP; the router maps what it throws with
  * http/errors.ts.
  */
-import type { Tool } from '@modelcontextprotocol/client';
+import type { Client, Tool } from '@modelcontextprotocol/client';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { coalesced } from './coalesce.js';
-import { AuthorizationRequiredError, BadRequestError, UnavailableError } from '../http/errors.js';
+import { AuthorizationRequiredError, BadRequestError, NotFoundError, UnavailableError } from '../http/errors.js';
 import type { Logger } from '../common/log.js';
 import type { ResolvedSpec } from './spec.js';
 import { serverMeta, type ServerMeta, type UpstreamState, type UpstreamStatus } from './status.js';
-import { callTool, type CallLink, type CallOptions, type CallOutcome } from './tool-call.js';
+import { callTool, type CallOptions, type CallOutcome } from './tool-call.js';
+import { request, type CallLink, type RequestLabel, type RequestOptions } from './requests.js';
 import { closeSession, diedOfProbe, endReason, listenForToolChanges, openSession, STDERR_TAIL_CHARS, type Session } from './session.js';
 import { messageOf } from './transport-errors.js';
 import { listTools } from './tool-list.js';
@@ -50,6 +51,10 @@ export interface UpstreamOptions {
 }
 
 export type { CallOptions, CallOutcome, InputRequired } from './tool-call.js';
+export type { RequestLabel, RequestOptions } from './requests.js';
+
+/** The server features beside tools that the router serves, as named in the server's capabilities. */
+export type Feature = 'resources' | 'prompts';
 
 export class Upstream {
   #state: UpstreamState = 'connecting';
@@ -344,6 +349,22 @@ export class Upstream {
     const outcome = await callTool(this.#link, name, args, options);
     this.#flow?.answered();
     return outcome;
+  }
+
+  /**
+   * Sends a resource or prompt request (resources.ts, prompts.ts) as tool
+   * calls are sent (requests.ts); a 404 without asking when the server of
+   * this session does not offer `feature`.
+   */
+  async request<T>(feature: Feature, label: RequestLabel, options: RequestOptions, send: (client: Client, timeoutMs: number) => Promise<T>): Promise<T> {
+    const result = await request(this.#link, label, options, (session, timeoutMs) => {
+      if (!session.client.getServerCapabilities()?.[feature]) {
+        throw new NotFoundError(`MCP server "${this.options.name}" does not offer ${feature}`, `no_${feature}`);
+      }
+      return send(session.client, timeoutMs);
+    });
+    this.#flow?.answered();
+    return result;
   }
 
   /** Waits for the reconnect under way; a 503 if it fails or outlasts the call's deadline. */

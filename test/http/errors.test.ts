@@ -89,6 +89,21 @@ describe('toHttpError', () => {
       expect(toHttpError(doubled).message).to.equal('boom');
     });
 
+    it('maps a resource-not-found of either era to 404 resource_not_found: -32602 with data { uri } (2026-07-28) and -32002 (earlier)', () => {
+      // fromError is how the client builds the error it throws from a JSON-RPC error response.
+      for (const err of [ProtocolError.fromError(-32602, 'Resource test://nope not found', { uri: 'test://nope' }), new ProtocolError(-32002, 'Resource not found')]) {
+        const mapped = toHttpError(err);
+        expect(mapped.status, String(err.code)).to.equal(404);
+        expect(mapped.code).to.equal('resource_not_found');
+        expect(mapped.data).to.include({ jsonrpcCode: err.code });
+      }
+    });
+
+    it('keeps a -32602 whose data is more than { uri } an invalid-arguments 422', () => {
+      const err = ProtocolError.fromError(-32602, 'Resource URI x is invalid', { uri: 'x', reason: 'invalid_uri' });
+      expect(toHttpError(err)).to.include({ status: 422, code: 'invalid_arguments' });
+    });
+
     it('keeps the JSON-RPC code in the data of a 404', () => {
       expect(toHttpError(new ProtocolError(ErrorCode.MethodNotFound, 'no such method')).data).to.deep.equal({
         jsonrpcCode: -32601,

@@ -1,0 +1,61 @@
+/**
+ * What the resource and prompt routes share: one request to the server on
+ * behalf of an HTTP request, with the caller's timeout (`X-Tool-Timeout`,
+ * `?timeout=`), forwarded headers and cancellation when the caller hangs up,
+ * exactly as a tool call has them. The routes say what to send and how to
+ * answer; failures go to the router's JSON error handler.
+ */
+import type { Client } from '@modelcontextprotocol/client';
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from './common/log.js';
+import type { Feature, RequestLabel, Upstream } from './mcp/upstream.js';
+
+export interface FeatureContext {
+  upstream: Upstream;
+  logger: Logger;
+  /** The caller's deadline in ms (the router's `requestTimeoutMs`); throws a 400 for a bad one. */
+  timeoutMs(req: Request): number;
+  /** The JSON object body, or {} without one (the router's `readArguments`). */
+  readArguments(req: Request): Promise<Record<string, unknown>>;
+  /** The caller's headers this server is configured to receive. */
+  forwardedHeaders(req: Request): Record<string, string> | undefined;
+}
+
+/** What `send` gets: the client of the session, the time left for the request, and the cancel signal. */
+export interface SendContext {
+  client: Client;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+/**
+ * Sends over the upstream and hands the result to `answer`; a caller that
+ * hangs up cancels the request upstream and gets no answer.
+ */
+export function sendFor<T>(
+  ctx: FeatureContext,
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  feature: Feature,
+  label: RequestLabel,
+  send: (sending: SendContext) => Promise<T>,
+  answer: (result: T) => void,
+): void {
+  const controller = new AbortController();
+  const hangUp = (): void => {
+    if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+  };
+  res.once('close', hangUp);
+  const headers = ctx.forwardedHeaders(req);
+  const { signal } = controller;
+  Promise.resolve()
+    .then(() => ctx.upstream.request(feature, label, { timeoutMs: ctx.timeoutMs(req), signal, ...(headers ? { headers } : {}) }, (client, timeoutMs) =>
+      send({ client, timeoutMs, signal }),
+    ))
+    .then(answer)
+    .catch((err: unknown) => {
+      if (!signal.aborted) next(err);
+    })
+    .finally(() => res.off('close', hangUp));
+}
