@@ -47,6 +47,8 @@ export interface CliOptions {
   envPath?: string;
   config?: string;
   hotReload: boolean;
+  /** Prefix every tool with its server's name and "_" (config mode only). */
+  toolPrefixServers: boolean;
   toolTimeout: number;
   toolTimeoutMax?: number;
   structuredOutput: boolean;
@@ -83,7 +85,7 @@ const STRINGS = [
   'log-level', 'grace-period', 'public-url', 'state-dir',
   'oauth-client-id', 'oauth-client-secret', 'oauth-scope', 'oauth-grant-type', 'oauth-client-metadata-url',
 ];
-const BOOLEANS = ['strict-auth', 'allow-unauthenticated', 'hot-reload', 'structured-output', 'help'];
+const BOOLEANS = ['strict-auth', 'allow-unauthenticated', 'hot-reload', 'tool-prefix-servers', 'structured-output', 'help'];
 const ALIASES: Record<string, string> = {
   h: 'host', p: 'port', t: 'ssl-certfile', K: 'ssl-keyfile', k: 'api-key', type: 'server-type',
   H: 'header', e: 'env', c: 'config', n: 'name', d: 'description', v: 'version',
@@ -139,6 +141,8 @@ OAuth (to remote servers that ask for it):
 Config:
   -c, --config <file>            JSON with comments; \${VAR} and \${VAR:-default} are expanded
       --hot-reload               watch the config file and apply changes without a restart
+      --tool-prefix-servers      serve every tool as <server>_<tool> (unless its server sets "toolPrefix"),
+                                 so names from different servers cannot clash in one function list
 
 Calls:
       --tool-timeout <s>         seconds a tool call may take before it answers 504 (default ${DEFAULTS.toolTimeout})
@@ -388,6 +392,11 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     }
   }
 
+  const toolPrefixServers = Boolean(parsed['tool-prefix-servers']);
+  if (toolPrefixServers && config === undefined) {
+    throw new UsageError('--tool-prefix-servers is for --config, where servers can share tool names; a single server has none to clash with');
+  }
+
   const publicUrlText = required(parsed['public-url'], 'public-url');
   let publicUrl: string | undefined;
   if (publicUrlText !== undefined) {
@@ -426,6 +435,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
       ...(envPath !== undefined ? { envPath } : {}),
       ...(config !== undefined ? { config } : {}),
       hotReload: Boolean(parsed['hot-reload']),
+      toolPrefixServers,
       toolTimeout,
       ...(toolTimeoutMax !== undefined ? { toolTimeoutMax } : {}),
       structuredOutput: Boolean(parsed['structured-output']),

@@ -119,6 +119,7 @@ function appOptions(options: CliOptions, config: AppConfig, logger: Logger): App
     pathPrefix: options.pathPrefix,
     rootPath: options.rootPath,
     https: options.tls !== undefined,
+    ...(options.toolPrefixServers ? { toolPrefixServers: true } : {}),
     info: {
       ...(options.name !== undefined ? { title: options.name } : {}),
       ...(options.description !== undefined ? { description: options.description } : {}),

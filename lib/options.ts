@@ -10,6 +10,7 @@ import { defaultStateDir } from './mcp/token-store.js';
 import { parseByteSize } from './http/body.js';
 import { consoleLogger, type Logger } from './common/log.js';
 import type { ResolvedSpec } from './mcp/spec.js';
+import { compileToolRules, type ToolOverride, type ToolRules } from './openapi/tool-rules.js';
 
 export interface RouterOptions {
   /**
@@ -46,8 +47,27 @@ export interface RouterOptions {
    * does not check keys itself; put auth in front of it. @default false
    */
   bearerAuth?: boolean;
-  /** Names of tools to hide: they are left out of the document and answer 404. @default [] */
+  /**
+   * Serve only the tools whose MCP names match one of these: names or globs
+   * (`*` any run of characters, `?` one; anchored, case-sensitive). Others are
+   * left out of the document and answer 404. @default every tool
+   */
+  enabledTools?: readonly string[];
+  /** Tools to hide, as names or globs like `enabledTools`; applied after it (enabled minus disabled). @default [] */
   disabledTools?: readonly string[];
+  /**
+   * Put `<toolPrefix>_` before every served tool's name, in its path and
+   * operationId, so tools of different servers cannot clash in one client's
+   * function list. Calls upstream still use the MCP name. @default '' (none)
+   */
+  toolPrefix?: string;
+  /**
+   * Per MCP tool name, the name and/or description clients see instead:
+   * `{ "search": { "name": "web_search", "description": "…" } }`. A new name
+   * gets the prefix too, must be a function name, and two tools may not take
+   * one name. @default {}
+   */
+  tools?: Readonly<Record<string, ToolOverride>>;
   /**
    * The path a reverse proxy strips before requests reach this app (as in
    * `--root-path`); it is put in front of the document's `servers` URL so
@@ -95,7 +115,8 @@ export interface ResolvedOptions {
   readonly backoff: Readonly<{ initialMs: number; maxMs: number }>;
   readonly info: Readonly<{ title?: string; description?: string; version?: string }>;
   readonly bearerAuth: boolean;
-  readonly disabledTools: ReadonlySet<string>;
+  /** enabledTools, disabledTools, toolPrefix and tools, checked and compiled. */
+  readonly toolRules: ToolRules;
   readonly rootPath: string;
   readonly continuationSecret?: string;
   readonly continuationTtlMs: number;
@@ -117,11 +138,13 @@ export const DEFAULT_OPTIONS = Object.freeze({
   reconnectDelayMax: 30,
   bearerAuth: false,
   disabledTools: Object.freeze([] as string[]),
+  toolPrefix: '',
+  tools: Object.freeze({}) as Readonly<Record<string, ToolOverride>>,
   rootPath: '',
   continuationTtl: 600,
 });
 
-const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'name', 'info', 'logger', 'continuationSecret', 'stateDir', 'oauthRedirectUrl', 'oauthPage']);
+const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'enabledTools', 'name', 'info', 'logger', 'continuationSecret', 'stateDir', 'oauthRedirectUrl', 'oauthPage']);
 
 /** The `name` option, or its default for this server: the command's basename, or the URL's host. */
 export function serverName(options: Pick<ResolvedOptions, 'name'>, spec: ResolvedSpec): string {
@@ -195,9 +218,16 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
   if (options.name !== undefined && (typeof options.name !== 'string' || options.name.trim() === '')) {
     throw new TypeError('mcpoRouter: "name" must be a non-empty string, such as the server\'s key in the config');
   }
-  const disabledTools = options.disabledTools ?? DEFAULT_OPTIONS.disabledTools;
-  if (!Array.isArray(disabledTools) || !disabledTools.every((t) => typeof t === 'string')) {
-    throw new TypeError('mcpoRouter: "disabledTools" must be an array of tool names');
+  let toolRules: ToolRules;
+  try {
+    toolRules = compileToolRules({
+      ...(options.enabledTools !== undefined ? { enabledTools: options.enabledTools } : {}),
+      disabledTools: options.disabledTools ?? DEFAULT_OPTIONS.disabledTools,
+      toolPrefix: options.toolPrefix ?? DEFAULT_OPTIONS.toolPrefix,
+      tools: options.tools ?? DEFAULT_OPTIONS.tools,
+    });
+  } catch (err) {
+    throw new TypeError(`mcpoRouter: ${(err as Error).message}`);
   }
   if (options.continuationSecret !== undefined && (typeof options.continuationSecret !== 'string' || options.continuationSecret.length < 16)) {
     throw new TypeError('mcpoRouter: "continuationSecret" must be a string of at least 16 characters');
@@ -219,7 +249,7 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
     backoff: Object.freeze({ initialMs: reconnectDelay * 1000, maxMs: reconnectDelayMax * 1000 }),
     info: Object.freeze({ ...options.info }),
     bearerAuth: options.bearerAuth ?? DEFAULT_OPTIONS.bearerAuth,
-    disabledTools: new Set(disabledTools),
+    toolRules,
     rootPath: normalizeRootPath(options.rootPath ?? DEFAULT_OPTIONS.rootPath),
     ...(options.continuationSecret !== undefined ? { continuationSecret: options.continuationSecret } : {}),
     continuationTtlMs: positive('continuationTtl', options.continuationTtl ?? DEFAULT_OPTIONS.continuationTtl) * 1000,

@@ -32,6 +32,7 @@ import { resolveSpec, type ServerSpec } from './mcp/spec.js';
 import { buildToolTable, type ToolEntry, type ToolTable } from './openapi/tools.js';
 import { Upstream, type ServerMeta, type UpstreamStatus } from './mcp/upstream.js';
 import { argumentValidators } from './openapi/validation.js';
+import { applyToolRules } from './openapi/tool-rules.js';
 import { continuationSealer } from './http/continuation.js';
 import { McpoOAuthProvider } from './mcp/oauth-provider.js';
 import { tokenStore } from './mcp/token-store.js';
@@ -203,7 +204,11 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
 
   const onTools = (listed: Tool[], meta: ServerMeta): void => {
     if (closed) return;
-    const list = opts.disabledTools.size > 0 ? listed.filter((t) => !opts.disabledTools.has(t.name)) : listed;
+    const list = applyToolRules(opts.toolRules, listed, {
+      onClash: (kept, skipped, name) =>
+        logger.warn('two tools would be served under one name; serving the first, skipping the other (rename or disable one)', { name, kept, skipped }),
+      onUnknownOverride: (tool) => logger.warn('"tools" has an entry for a tool the server does not list', { tool }),
+    });
     const table = buildToolTable(list, {
       maxRecursion: opts.maxSchemaRecursion,
       onWarning: (tool, message, pointer) =>

@@ -19,12 +19,19 @@ const DEFAULTS = {
   backoff: { initialMs: 500, maxMs: 30_000 },
   info: {},
   bearerAuth: false,
-  disabledTools: new Set(),
   rootPath: '',
   continuationTtlMs: 600_000,
   stateDir: defaultStateDir(process.env, homedir(), process.platform),
   logger: consoleLogger,
 };
+
+/** The resolved options without the compiled tool rules (functions, compared by what they do instead). */
+function plain(resolved: ReturnType<typeof resolveOptions>): Record<string, unknown> {
+  const { toolRules, ...rest } = resolved;
+  expect(toolRules.served('anything')).to.equal(true);
+  expect(toolRules.servedName('any_tool')).to.equal('any_tool');
+  return rest;
+}
 
 /** For passing values the types rule out, as a JavaScript caller could. */
 function loose(options: Record<string, unknown>): RouterOptions {
@@ -34,19 +41,19 @@ function loose(options: Record<string, unknown>): RouterOptions {
 describe('resolveOptions', () => {
   describe('defaults', () => {
     it('resolves undefined to the defaults', () => {
-      expect(resolveOptions(undefined)).to.deep.equal(DEFAULTS);
+      expect(plain(resolveOptions(undefined))).to.deep.equal(DEFAULTS);
     });
 
     it('resolves no argument to the defaults', () => {
-      expect(resolveOptions()).to.deep.equal(DEFAULTS);
+      expect(plain(resolveOptions())).to.deep.equal(DEFAULTS);
     });
 
     it('resolves {} to the defaults', () => {
-      expect(resolveOptions({})).to.deep.equal(DEFAULTS);
+      expect(plain(resolveOptions({}))).to.deep.equal(DEFAULTS);
     });
 
     it('resolves a null-prototype object to the defaults', () => {
-      expect(resolveOptions(Object.create(null) as RouterOptions)).to.deep.equal(DEFAULTS);
+      expect(plain(resolveOptions(Object.create(null) as RouterOptions))).to.deep.equal(DEFAULTS);
     });
 
     it('matches DEFAULT_OPTIONS, in seconds', () => {
@@ -173,6 +180,27 @@ describe('resolveOptions', () => {
       for (const name of ['', '  ', 5, null]) {
         expect(() => resolveOptions(loose({ name })), String(name)).to.throw(TypeError, /"name" must be a non-empty string/);
       }
+    });
+
+    it('tool rules that cannot be used, naming the key', () => {
+      const cases: [Record<string, unknown>, RegExp][] = [
+        [{ enabledTools: 'echo' }, /"enabledTools" must be an array/],
+        [{ disabledTools: [''] }, /"disabledTools" must be an array/],
+        [{ toolPrefix: 'my prefix' }, /"toolPrefix" must be letters/],
+        [{ toolPrefix: 'p'.repeat(63) }, /"toolPrefix"/],
+        [{ tools: [] }, /"tools" must be an object/],
+        [{ tools: { echo: { title: 'x' } } }, /"tools\.echo\.title" is not a known key/],
+        [{ tools: { echo: { name: 'say it' } } }, /"tools\.echo\.name" must be letters/],
+        [{ tools: { echo: { description: 5 } } }, /"tools\.echo\.description" must be a string/],
+      ];
+      for (const [options, message] of cases) {
+        expect(() => resolveOptions(loose(options)), JSON.stringify(options)).to.throw(TypeError, message);
+      }
+    });
+
+    it('two tools renamed to one name, naming both', () => {
+      expect(() => resolveOptions({ tools: { a: { name: 'same' }, b: { name: 'same' } } })).to.throw(TypeError, /"a" and "b" would both be served as "same"/);
+      expect(() => resolveOptions({ tools: { a: { name: 'b' }, b: { description: 'kept' } } })).to.throw(TypeError, /"a" and "b" would both be served as "b"/);
     });
 
     it('options that are not an object', () => {

@@ -16,7 +16,12 @@ export function aggregatedDocument(
   let cached: { table: unknown; key: readonly unknown[]; json: (url: string) => string } | undefined;
   return function aggregatedDocument(req, res) {
     const current = table();
-    const parts: DocumentPart[] = [...current.values()].map(({ entry, router, path }) => ({ name: entry.name, path, document: router.document() }));
+    const parts: DocumentPart[] = [...current.values()].map(({ entry, router, path }) => ({
+      name: entry.name,
+      path,
+      document: router.document(),
+      ...(entry.toolPrefix ? { prefixed: true } : {}),
+    }));
     const key = parts.map((p) => p.document);
     if (!cached || cached.table !== current || cached.key.some((d, i) => d !== key[i])) {
       cached = { table: current, key, json: servedDocument(aggregateDocuments(parts, info)) };

@@ -34,15 +34,15 @@ import { ConfigError, serverNameProblem, type ServerEntry } from './config.js';
 import { healthHandler, healthStatus, serverHealth, toConfigProblem, type ConfigProblem, type HealthReport } from './health.js';
 import { InFlight } from './in-flight.js';
 import { growingRedactor, secretsOf, serverLogger } from './secrets.js';
-import { serverEntries, type AppConfig } from './server-entries.js';
+import { serverEntries, withServerPrefix, type AppConfig } from './server-entries.js';
 import { ServerTable, type ReloadResult } from './server-table.js';
 import { requestId } from '../http/request-id.js';
 
 export type { AppConfig, SingleServerConfig } from './server-entries.js';
 export type { ReloadResult } from './server-table.js';
 
-/** Options every server's router shares; per-server ones (disabledTools) come from the config. */
-export type SharedRouterOptions = Omit<RouterOptions, 'name' | 'info' | 'disabledTools' | 'rootPath' | 'logger' | 'bearerAuth'>;
+/** Options every server's router shares; per-server ones (the tool rules) come from the config. */
+export type SharedRouterOptions = Omit<RouterOptions, 'name' | 'info' | 'enabledTools' | 'disabledTools' | 'toolPrefix' | 'tools' | 'rootPath' | 'logger' | 'bearerAuth'>;
 
 export interface AppOptions {
   /** Tool routes need `Authorization: Bearer <key>` (or Basic with the key as password). @default none: no auth */
@@ -65,6 +65,13 @@ export interface AppOptions {
   https?: boolean;
   /** Title, description and version of the document at the prefix. @default title 'mcpo', mcpo's version, a list of servers */
   info?: { title?: string; description?: string; version?: string };
+  /**
+   * Prefix every tool with its server's name and `_` (`time_get_time`), unless
+   * the server's entry sets its own `toolPrefix`, so that names from different
+   * servers cannot clash; the aggregated document then keeps these names as
+   * its operationIds. Config mode only. @default false
+   */
+  toolPrefixServers?: boolean;
   /** Options for every server's router. @default DEFAULT_OPTIONS */
   router?: SharedRouterOptions;
   /** @default warnings and errors to stderr */
@@ -116,7 +123,10 @@ function checkNames(list: readonly ServerEntry[]): void {
 }
 
 export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp {
-  const { servers: entries, single } = serverEntries(config);
+  const { servers: listed, single } = serverEntries(config);
+  if (single && options.toolPrefixServers) throw new TypeError('createApp: "toolPrefixServers" is for a config of named servers; give one server a "toolPrefix" instead');
+  const prefixed = (list: readonly ServerEntry[]) => (options.toolPrefixServers ? list.map(withServerPrefix) : list);
+  const entries = prefixed(listed);
   const logger = options.logger ?? consoleLogger;
   // '/' and '' both mean the root.
   const prefix = normalizeRootPath(options.pathPrefix ?? '/', 'pathPrefix');
@@ -176,6 +186,9 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       ...oauthOptions(entry.name),
       ...(named ? { name: entry.name } : {}),
       disabledTools: entry.disabledTools,
+      ...(entry.enabledTools !== undefined ? { enabledTools: entry.enabledTools } : {}),
+      ...(entry.toolPrefix !== undefined ? { toolPrefix: entry.toolPrefix } : {}),
+      ...(entry.tools !== undefined ? { tools: entry.tools } : {}),
       continuationSecret,
       rootPath,
       bearerAuth,
@@ -262,8 +275,9 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
     routers: () => new Map([...servers.current].map(([name, m]) => [name, m.router])),
     async reload(next: AppConfig): Promise<ReloadResult> {
       if (single) throw new TypeError('reload() needs a config of named servers; this app serves one server');
-      const { servers: list, single: nextSingle } = serverEntries(next);
+      const { servers: nextListed, single: nextSingle } = serverEntries(next);
       if (nextSingle) throw new TypeError('reload() needs a config of named servers, not { server }');
+      const list = prefixed(nextListed);
       checkNames(list);
       if (servers.closed) throw new Error('the app is closed');
       secrets.add(secretsOf(list, undefined));

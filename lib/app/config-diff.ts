@@ -9,7 +9,7 @@ export interface ServerDiff {
   unchanged: ServerEntry[];
   /** New names. */
   added: ServerEntry[];
-  /** Same name, different content (command, args, env, url, headers, disabledTools…). */
+  /** Same name, different content (command, args, env, url, headers, the tool rules…). */
   changed: ServerEntry[];
   /** Names that are gone. */
   removed: string[];
@@ -26,7 +26,15 @@ function canonical(value: unknown): string {
 
 /** The content that decides whether a server must be restarted. */
 export function serverFingerprint(entry: ServerEntry): string {
-  return canonical({ type: entry.type, spec: entry.spec, disabledTools: entry.disabledTools });
+  // The tool rules are the router's options: a change needs a new router (the process restarts with it).
+  return canonical({
+    type: entry.type,
+    spec: entry.spec,
+    disabledTools: entry.disabledTools,
+    enabledTools: entry.enabledTools,
+    toolPrefix: entry.toolPrefix,
+    tools: entry.tools,
+  });
 }
 
 export function diffServers(current: readonly ServerEntry[], next: readonly ServerEntry[]): ServerDiff {

@@ -17,6 +17,7 @@ import { describeParseError } from './parse-errors.js';
 import { resolveSpec, type ServerSpec, type TransportType } from '../mcp/spec.js';
 import { resolveOAuthSpec } from '../mcp/oauth-spec.js';
 import { normalizePublicUrl } from '../options.js';
+import { compileToolRules, type ToolOverride, type ToolSelection } from '../openapi/tool-rules.js';
 
 /** One server to mount, as read from the file. */
 export interface ServerEntry {
@@ -24,8 +25,14 @@ export interface ServerEntry {
   readonly name: string;
   readonly spec: ServerSpec;
   readonly type: TransportType;
-  /** Tools to hide (`disabledTools`, or the original's `disabled_tools`). */
+  /** Tools to hide, names or globs (`disabledTools`, or the original's `disabled_tools`). */
   readonly disabledTools: readonly string[];
+  /** Tools to serve, names or globs; absent: every tool. */
+  readonly enabledTools?: readonly string[];
+  /** Put `<toolPrefix>_` before the served name of each tool; absent: no prefix, or the server's name under `--tool-prefix-servers`. */
+  readonly toolPrefix?: string;
+  /** Per MCP tool name, the name and/or description clients see instead. */
+  readonly tools?: Readonly<Record<string, ToolOverride>>;
 }
 
 export interface McpoConfig {
@@ -73,7 +80,7 @@ const SERVER_NAME = /^[A-Za-z0-9_.~-]{1,128}$/;
 
 const STDIO_KEYS = new Set(['type', 'command', 'args', 'env', 'cwd']);
 const REMOTE_KEYS = new Set(['type', 'url', 'headers', 'forwardHeaders', 'oauth']);
-const COMMON_KEYS = new Set(['disabledTools', 'disabled_tools', 'enabled', 'disabled']);
+const COMMON_KEYS = new Set(['disabledTools', 'disabled_tools', 'enabledTools', 'toolPrefix', 'tools', 'enabled', 'disabled']);
 /** Settings of mcpo itself that belong on the command line; a file (and so a reload) cannot change them. */
 const COMMAND_LINE_ONLY: Record<string, string> = { apiKey: '--api-key', api_key: '--api-key', host: '--host', port: '--port' };
 
@@ -153,6 +160,18 @@ function toEntry(name: string, raw: Record<string, unknown>, warn: (m: string) =
   if (disabled !== undefined && (!Array.isArray(disabled) || !disabled.every((t) => typeof t === 'string'))) {
     return fail(`${where}.${raw.disabledTools !== undefined ? 'disabledTools' : 'disabled_tools'} must be an array of tool names`);
   }
+  try {
+    // Checked here too, so that a bad rule fails the file (and a reload keeps the running servers) rather than a router.
+    compileToolRules({ enabledTools: raw.enabledTools, disabledTools: disabled, toolPrefix: raw.toolPrefix, tools: raw.tools } as ToolSelection);
+  } catch (err) {
+    return fail((err as Error).message.replace(/^"([^"]+)"/, `${where}.$1`));
+  }
+  const selection = {
+    disabledTools: Object.freeze([...((disabled as string[] | undefined) ?? [])]),
+    ...(raw.enabledTools !== undefined ? { enabledTools: Object.freeze([...(raw.enabledTools as string[])]) } : {}),
+    ...(raw.toolPrefix !== undefined ? { toolPrefix: raw.toolPrefix as string } : {}),
+    ...(raw.tools !== undefined ? { tools: raw.tools as Record<string, ToolOverride> } : {}),
+  };
   const spec: Record<string, unknown> = {};
   for (const key of ownKeys) if (raw[key] !== undefined) spec[key] = raw[key];
   // Kept in its normal form, so the original's spellings are warned about once and a reload compares like with like.
@@ -161,7 +180,7 @@ function toEntry(name: string, raw: Record<string, unknown>, warn: (m: string) =
     name,
     spec: spec as unknown as ServerSpec,
     type: resolvedType,
-    disabledTools: Object.freeze([...((disabled as string[] | undefined) ?? [])]),
+    ...selection,
   };
 }
 

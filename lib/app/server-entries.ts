@@ -12,6 +12,9 @@ export interface SingleServerConfig {
   /** The key it is listed under in `/healthz`. @default 'default' */
   name?: string;
   disabledTools?: readonly string[];
+  enabledTools?: readonly string[];
+  toolPrefix?: string;
+  tools?: ServerEntry['tools'];
 }
 
 /** Claude-Desktop style `{ mcpServers }`, a parsed file from `loadConfig`, or one server. */
@@ -22,11 +25,28 @@ export function serverEntries(config: AppConfig): { servers: readonly ServerEntr
     const type = resolveSpec(config.server).type;
     return {
       single: true,
-      servers: [{ name: config.name ?? 'default', spec: config.server, type, disabledTools: [...(config.disabledTools ?? [])] }],
+      servers: [{
+        name: config.name ?? 'default',
+        spec: config.server,
+        type,
+        disabledTools: [...(config.disabledTools ?? [])],
+        ...(config.enabledTools !== undefined ? { enabledTools: config.enabledTools } : {}),
+        ...(config.toolPrefix !== undefined ? { toolPrefix: config.toolPrefix } : {}),
+        ...(config.tools !== undefined ? { tools: config.tools } : {}),
+      }],
     };
   }
   if (typeof config === 'object' && config !== null && 'servers' in config && Array.isArray(config.servers)) {
     return { single: false, servers: config.servers };
   }
   return { single: false, servers: normalizeConfig(config).servers };
+}
+
+/**
+ * The entry with its server's name as the tool prefix (`--tool-prefix-servers`),
+ * unless it has its own. A server name may hold "." and "~", which a function
+ * name may not: they become "_".
+ */
+export function withServerPrefix(entry: ServerEntry): ServerEntry {
+  return entry.toolPrefix !== undefined ? entry : { ...entry, toolPrefix: entry.name.replace(/[^A-Za-z0-9_-]/g, '_') };
 }

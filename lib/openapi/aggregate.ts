@@ -3,7 +3,8 @@
  * mount path, tagged with the server's name, so a client given one URL sees
  * every tool. Pure: the app serves it and fills in `servers`.
  *
- * operationIds become `<server>_<operationId>`, run through the same naming
+ * operationIds become `<server>_<operationId>` (or stay as they are for a
+ * server whose tools carry a prefix of their own), run through the same naming
  * rule as tools (tools.ts), so they stay unique across servers and still match
  * the pattern Open WebUI and LLM function calling accept. A schema's `$id`
  * (document.ts gives one to schemas that declare anchors) follows its
@@ -20,6 +21,8 @@ export interface DocumentPart {
   path: string;
   /** Its document, or undefined while it has none (not connected yet). */
   document: OpenAPIV3_1.Document | undefined;
+  /** Its tools carry a prefix already (`toolPrefix`): their operationIds are kept, not prefixed again. @default false */
+  prefixed?: boolean;
 }
 
 export interface AggregateInfo {
@@ -65,7 +68,9 @@ export function aggregateDocuments(parts: readonly DocumentPart[], info: Aggrega
       if (operation) found.push({ part, path, operation });
     }
   }
-  const ids = assignOperationIds(found.map(({ part, operation }) => `${part.name}_${operation.operationId ?? 'tool'}`));
+  const ids = assignOperationIds(
+    found.map(({ part, operation }) => (part.prefixed ? operation.operationId ?? 'tool' : `${part.name}_${operation.operationId ?? 'tool'}`)),
+  );
 
   const paths: Record<string, { post: Operation }> = {};
   found.forEach(({ part, path, operation }, i) => {

@@ -136,8 +136,8 @@ function operation(entry: ToolEntry, options: DocumentOptions, tag: string): Ope
     // The MCP name, for clients and tools that map operations back to tools.
     'x-mcp-tool': tool.name,
     tags: [tag],
-    summary: title ?? tool.name,
-    description: tool.description || `Calls the MCP tool \`${tool.name}\`.`,
+    summary: title ?? entry.servedName,
+    description: entry.description || `Calls the MCP tool \`${tool.name}\`.`,
     parameters: [CONTINUATION_PARAMETER],
     requestBody: {
       required: entry.bodyRequired,

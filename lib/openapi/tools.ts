@@ -11,8 +11,12 @@ import type { Tool } from '@modelcontextprotocol/client';
 import { componentSchemas, inlineSchema, type JsonSchema } from './schema.js';
 
 export interface ToolEntry {
-  /** The tool's name on the MCP server. */
+  /** The tool's name on the MCP server: the name calls use upstream. */
   readonly name: string;
+  /** The name clients see (after prefix and rename, tool-rules.ts); the path and operationId are made from it. */
+  readonly servedName: string;
+  /** The description clients see: an override, else the server's. */
+  readonly description?: string;
   /** The URL path segment, without a slash; URL-safe and never a reserved route. */
   readonly path: string;
   /** Unique, matches OPERATION_ID_PATTERN, reads like the tool's name. */
@@ -32,6 +36,19 @@ export interface ToolEntry {
 export interface ToolTable {
   readonly entries: readonly ToolEntry[];
   readonly byPath: ReadonlyMap<string, ToolEntry>;
+}
+
+/** A listed tool as it is served (tool-rules.ts decides which, and under what name). */
+export interface ServedTool {
+  readonly tool: Tool;
+  /** The name its path and operationId are made from. */
+  readonly name: string;
+  readonly description?: string;
+}
+
+/** Every listed tool under its own name and description: what a router with no tool rules serves. */
+export function servedAsListed(tools: readonly Tool[]): ServedTool[] {
+  return tools.map((tool) => ({ tool, name: tool.name, ...(tool.description !== undefined ? { description: tool.description } : {}) }));
 }
 
 export interface ToolTableOptions {
@@ -114,22 +131,22 @@ function hasRequired(schema: JsonSchema): boolean {
   return typeof schema === 'object' && Array.isArray(schema.required) && schema.required.length > 0;
 }
 
-export function buildToolTable(tools: readonly Tool[], options: ToolTableOptions): ToolTable {
-  const unique: Tool[] = [];
+export function buildToolTable(tools: readonly ServedTool[], options: ToolTableOptions): ToolTable {
+  const unique: ServedTool[] = [];
   const seen = new Set<string>();
-  for (const tool of tools) {
-    if (seen.has(tool.name)) {
-      options.onWarning(tool.name, 'the server listed this tool twice; serving the first', '');
+  for (const served of tools) {
+    if (seen.has(served.tool.name)) {
+      options.onWarning(served.tool.name, 'the server listed this tool twice; serving the first', '');
       continue;
     }
-    seen.add(tool.name);
-    unique.push(tool);
+    seen.add(served.tool.name);
+    unique.push(served);
   }
-  const names = unique.map((t) => t.name);
+  const names = unique.map((s) => s.name);
   const paths = assignNames(names, PATH_NAMING);
   const operationIds = assignNames(names, OPERATION_NAMING);
 
-  const entries = unique.map((tool, i): ToolEntry => {
+  const entries = unique.map(({ tool, name, description }, i): ToolEntry => {
     const warn = (message: string, pointer: string) => options.onWarning(tool.name, message, pointer);
     const schemaOptions = { maxRecursion: options.maxRecursion, onWarning: warn };
     const operationId = operationIds[i]!;
@@ -137,6 +154,8 @@ export function buildToolTable(tools: readonly Tool[], options: ToolTableOptions
     const validationComponent = `${operationId}_input`;
     return {
       name: tool.name,
+      servedName: name,
+      ...(description !== undefined ? { description } : {}),
       path: paths[i]!,
       operationId,
       tool,

@@ -37,6 +37,16 @@ describe('diffServers', () => {
     expect(diffServers([remote('http://h/sse', {})], [remote('http://h/sse', { X: '1' })]).changed).to.have.length(1);
   });
 
+  it('counts a change of enabledTools, toolPrefix or a tool override as a change', () => {
+    const base = stdio('a', ['a.js']);
+    expect(diffServers([base], [{ ...base, enabledTools: ['get_*'] }]).changed).to.have.length(1);
+    expect(diffServers([base], [{ ...base, toolPrefix: 'a' }]).changed).to.have.length(1);
+    const renamed: ServerEntry = { ...base, tools: { echo: { name: 'say' } } };
+    expect(diffServers([base], [renamed]).changed).to.have.length(1);
+    expect(diffServers([renamed], [{ ...base, tools: { echo: { name: 'say', description: 'new' } } }]).changed).to.have.length(1);
+    expect(isEmptyDiff(diffServers([renamed], [{ ...base, tools: { echo: { name: 'say' } } }]))).to.equal(true);
+  });
+
   it('finds nothing to do for the same config', () => {
     const config = [stdio('a', ['a.js']), stdio('b', ['b.js'])];
     const diff = diffServers(config, config.map((e) => ({ ...e })));

@@ -185,6 +185,18 @@ describe('parseConfig', () => {
       expect(one({ command: 'x' }).disabledTools).to.deep.equal([]);
     });
 
+    it('reads enabledTools, toolPrefix and tools, and leaves them out when absent', () => {
+      const entry = one({ command: 'x', enabledTools: ['get_*'], toolPrefix: 'clock', tools: { get_time: { name: 'now', description: 'The time.' } } });
+      expect(entry).to.deep.include({ enabledTools: ['get_*'], toolPrefix: 'clock', tools: { get_time: { name: 'now', description: 'The time.' } } });
+      const plain = one({ command: 'x' });
+      for (const key of ['enabledTools', 'toolPrefix', 'tools']) expect(plain, key).not.to.have.property(key);
+    });
+
+    it('does not warn about the tool-rule keys', () => {
+      const config = parse(JSON.stringify({ mcpServers: { s: { command: 'x', enabledTools: ['a'], toolPrefix: 'p', tools: {} } } }));
+      expect(config.warnings).to.deep.equal([]);
+    });
+
     it('skips servers with enabled: false or disabled: true', () => {
       const config = parse(JSON.stringify({ mcpServers: { a: { command: 'x', enabled: false }, b: { command: 'x', disabled: true }, c: { command: 'x', enabled: true } } }));
       expect(config.servers.map((s) => s.name)).to.deep.equal(['c']);
@@ -274,6 +286,13 @@ describe('parseConfig', () => {
       ['neither command nor url', { mcpServers: { s: {} } }, /mcpServers\.s: A server spec needs a "command"/],
       ['disabledTools that is not a list', { mcpServers: { s: { command: 'x', disabledTools: 'a' } } }, /mcpServers\.s\.disabledTools must be an array/],
       ['disabled_tools with a number', { mcpServers: { s: { command: 'x', disabled_tools: [1] } } }, /mcpServers\.s\.disabled_tools must be an array/],
+      ['enabledTools that is not a list', { mcpServers: { s: { command: 'x', enabledTools: 'a*' } } }, /mcpServers\.s\.enabledTools must be an array/],
+      ['an empty disabledTools pattern', { mcpServers: { s: { command: 'x', disabledTools: [''] } } }, /mcpServers\.s\.disabledTools must be an array of tool names or globs/],
+      ['a toolPrefix that is not a function name', { mcpServers: { s: { command: 'x', toolPrefix: 'a.b' } } }, /mcpServers\.s\.toolPrefix must be letters, digits/],
+      ['a rename that is not a function name', { mcpServers: { s: { command: 'x', tools: { a: { name: 'a b' } } } } }, /mcpServers\.s\.tools\.a\.name must be letters/],
+      ['an unknown key in a tool override', { mcpServers: { s: { command: 'x', tools: { a: { title: 'A' } } } } }, /mcpServers\.s\.tools\.a\.title is not a known key/],
+      ['two renames onto one name', { mcpServers: { s: { command: 'x', tools: { a: { name: 'x' }, b: { name: 'x' } } } } }, /mcpServers\.s\.tools: the tools "a" and "b" would both be served as "x"/],
+      ['a rename onto another overridden tool’s name', { mcpServers: { s: { command: 'x', toolPrefix: 'p', tools: { a: { name: 'b' }, b: { description: 'B' } } } } }, /the tools "a" and "b" would both be served as "p_b"/],
       ['enabled that is not a boolean', { mcpServers: { s: { command: 'x', enabled: 'no' } } }, /mcpServers\.s\.enabled must be true or false/],
       ['a name with a space', { mcpServers: { 'my server': { command: 'x' } } }, /"my server" cannot be a URL path/],
       ['a name with a slash', { mcpServers: { 'a/b': { command: 'x' } } }, /"a\/b" cannot be a URL path/],

@@ -33,6 +33,7 @@ describe('parseArgs', () => {
       serverType: 'stdio',
       env: {},
       hotReload: false,
+      toolPrefixServers: false,
       toolTimeout: 30,
       structuredOutput: false,
       logLevel: 'info',
@@ -239,6 +240,15 @@ describe('parseArgs', () => {
 
     it('reads --hot-reload', () => {
       expect(serve(['--config', 'c.json', '--hot-reload']).hotReload).to.equal(true);
+    });
+
+    it('reads --tool-prefix-servers, off by default', () => {
+      expect(serve(['--config', 'c.json', '--tool-prefix-servers']).toolPrefixServers).to.equal(true);
+      expect(serve(['--config', 'c.json']).toolPrefixServers).to.equal(false);
+    });
+
+    it('rejects --tool-prefix-servers without --config', () => {
+      usage(['--tool-prefix-servers', ...CMD], /--tool-prefix-servers is for --config/);
     });
   });
 

@@ -317,6 +317,25 @@ describe('the mcpo command', function () {
       expect(p.stderr()).to.include(`watching ${file} for changes`);
     });
 
+    it('prefixes every tool with its server’s name under --tool-prefix-servers, unless the server sets its own', async () => {
+      const prefixed = path.join(dir, 'prefixed.json');
+      writeFileSync(prefixed, JSON.stringify({
+        mcpServers: {
+          events: { type: 'sse', url: sse.url, enabledTools: ['echo', 'no_*'] },
+          stream: { type: 'streamable-http', url: http.url, enabledTools: ['echo'], toolPrefix: 'web', tools: { echo: { name: 'say', description: 'Say it.' } } },
+        },
+      }));
+      const p = await start(['--config', prefixed, '--port', '0', '--tool-prefix-servers']);
+      expect((await post(`${p.url}/events`, 'events_echo', { message: 'e' })).body.result).to.equal('e');
+      expect((await post(`${p.url}/stream`, 'web_say', { message: 's' })).body.result).to.equal('s');
+      expect((await post(`${p.url}/stream`, 'echo', { message: 's' })).status).to.equal(404);
+      const doc = (await getJson(`${p.url}/openapi.json`)).body as Doc;
+      await expectValidOpenApi31(doc);
+      expect(Object.keys(doc.paths).sort()).to.deep.equal(['/events/events_echo', '/events/events_no_params', '/stream/web_say']);
+      expect(doc.paths['/stream/web_say']!.post.operationId).to.equal('web_say');
+      expect(doc.paths['/stream/web_say']!.post.description).to.equal('Say it.');
+    });
+
     it('protects docs and documents with --strict-auth, allows a CORS origin, and logs per request', async () => {
       const p = await start(
         ['--config', file, '--port', '0', '--api-key', KEY, '--strict-auth', '--cors-allow-origins', 'https://ui.example', '--log-level', 'info'],

@@ -49,6 +49,17 @@ describe('aggregateDocuments', () => {
     expect(ids[1]).to.match(/^a_b_c_[0-9a-f]{8}$/);
   });
 
+  it('keeps the operationIds of a server whose tools carry a prefix, and still makes clashes unique', () => {
+    const doc = aggregateDocuments(
+      [{ ...part('one', documentOf('One', ['p_echo'])), prefixed: true }, { ...part('two', documentOf('Two', ['p_echo'])), prefixed: true }, part('three', documentOf('Three', ['echo']))],
+      { title: 't', version: '1' },
+    );
+    const ids = ops(doc).map(([p, op]) => [p, op.operationId!]);
+    expect(ids[0]).to.deep.equal(['/one/p_echo', 'p_echo']);
+    expect(ids[1]![1]).to.match(/^p_echo_[0-9a-f]{8}$/);
+    expect(ids[2]).to.deep.equal(['/three/echo', 'three_echo']);
+  });
+
   it('keeps long names within the operationId pattern, and distinct', () => {
     const server = 's'.repeat(60);
     const doc = aggregateDocuments([part(server, documentOf('S', ['x'.repeat(60), `${'x'.repeat(59)}y`]))], { title: 't', version: '1' });

@@ -7,7 +7,7 @@ import type { OpenAPIV3_1 } from 'openapi-types';
 import type { Tool } from '@modelcontextprotocol/client';
 import { aggregateDocuments } from '../../lib/openapi/aggregate.js';
 import { buildDocument, type DocumentOptions } from '../../lib/openapi/document.js';
-import { buildToolTable } from '../../lib/openapi/tools.js';
+import { buildToolTable, servedAsListed } from '../../lib/openapi/tools.js';
 import { expectValidOpenApi31 } from '../helpers/openapi.js';
 import { RICH_TOOLS, everyKeywordPublished, refsIn } from '../helpers/schemas.js';
 
@@ -24,7 +24,7 @@ const META = { serverInfo: { name: 'time-server', version: '1.2.3' } };
 type Op = OpenAPIV3_1.OperationObject & { requestBody: OpenAPIV3_1.RequestBodyObject };
 
 function build(options: Partial<DocumentOptions> = {}, meta: { serverInfo: { name: string; version: string; title?: string }; instructions?: string } = META) {
-  const table = buildToolTable(TOOLS, { maxRecursion: 3, onWarning: () => {} });
+  const table = buildToolTable(servedAsListed(TOOLS), { maxRecursion: 3, onWarning: () => {} });
   const doc = buildDocument(table, meta, { info: {}, structuredOutput: false, ...options });
   const op = (path: string) => doc.paths![path]!.post as Op;
   return { doc, op };
@@ -65,7 +65,7 @@ describe('buildDocument', () => {
 
   describe('with the whole 2020-12 vocabulary', () => {
     const richDocument = () => {
-      const table = buildToolTable(RICH_TOOLS, { maxRecursion: 3, onWarning: (tool, message) => expect.fail(`${tool}: ${message}`) });
+      const table = buildToolTable(servedAsListed(RICH_TOOLS), { maxRecursion: 3, onWarning: (tool, message) => expect.fail(`${tool}: ${message}`) });
       return buildDocument(table, META, { info: {}, structuredOutput: true });
     };
     const okSchema = (doc: OpenAPIV3_1.Document, path: string) =>
@@ -136,7 +136,7 @@ describe('buildDocument', () => {
       else: { required: ['email'] },
       additionalProperties: false,
     };
-    const table = buildToolTable([{ name: 'json_schema_2020_12_tool', inputSchema: fixture as Tool['inputSchema'] }], { maxRecursion: 3, onWarning: () => {} });
+    const table = buildToolTable(servedAsListed([{ name: 'json_schema_2020_12_tool', inputSchema: fixture as Tool['inputSchema'] }]), { maxRecursion: 3, onWarning: () => {} });
     const doc = buildDocument(table, META, { info: {}, structuredOutput: false });
     const echoed = (doc.paths!['/json_schema_2020_12_tool']!.post as Op).requestBody.content['application/json']!.schema as Record<string, any>;
     expect(echoed.$schema).to.equal('https://json-schema.org/draft/2020-12/schema');

@@ -20,7 +20,7 @@ import request from 'supertest';
 import { createApp, silentLogger, type AppConfig, type AppOptions, type McpoApp } from '../../lib/index.js';
 import { aggregateDocuments } from '../../lib/openapi/aggregate.js';
 import { buildDocument } from '../../lib/openapi/document.js';
-import { buildToolTable } from '../../lib/openapi/tools.js';
+import { buildToolTable, servedAsListed } from '../../lib/openapi/tools.js';
 import { RICH_TOOLS } from '../helpers/schemas.js';
 import { everythingStdio, kitchenSinkStdio, memoryStdio, timeStdio } from '../helpers/servers.js';
 
@@ -47,7 +47,7 @@ interface Served {
 
 /** Documents of tools using the whole 2020-12 vocabulary, as a server's and as an aggregate of two such servers. */
 function writeRichDocuments(dir: string): string[] {
-  const table = buildToolTable(RICH_TOOLS, { maxRecursion: 3, onWarning: () => {} });
+  const table = buildToolTable(servedAsListed(RICH_TOOLS), { maxRecursion: 3, onWarning: () => {} });
   const own = buildDocument(table, { serverInfo: { name: 'rich', version: '1.0.0' } }, { info: {}, structuredOutput: true });
   const parts = ['a', 'b'].map((name) => ({ name, path: `/${name}`, document: own }));
   const documents = { own, aggregate: aggregateDocuments(parts, { title: 'Rich', version: '1.0.0' }) };

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import type { Tool } from '@modelcontextprotocol/client';
-import { buildToolTable, OPERATION_ID_PATTERN, type ToolTable } from '../../lib/openapi/tools.js';
+import { buildToolTable, OPERATION_ID_PATTERN, servedAsListed, type ToolTable } from '../../lib/openapi/tools.js';
 
 interface Warning {
   tool: string;
@@ -17,7 +17,7 @@ function tool(name: string, inputSchema: Record<string, unknown> = { type: 'obje
 }
 
 function build(tools: readonly Tool[], warnings: Warning[] = []): ToolTable {
-  return buildToolTable(tools, {
+  return buildToolTable(servedAsListed(tools), {
     maxRecursion: 3,
     onWarning: (t, message, pointer) => warnings.push({ tool: t, message, pointer }),
   });

@@ -5,12 +5,12 @@
  */
 import { expect } from 'chai';
 import type { Tool } from '@modelcontextprotocol/client';
-import { buildToolTable, type ToolEntry } from '../../lib/openapi/tools.js';
+import { buildToolTable, servedAsListed, type ToolEntry } from '../../lib/openapi/tools.js';
 import { argumentValidators } from '../../lib/openapi/validation.js';
 import { DRAFT_07, EVERY_KEYWORD } from '../helpers/schemas.js';
 
 function entryOf(tool: Tool): ToolEntry {
-  return buildToolTable([tool], { maxRecursion: 3, onWarning: () => {} }).entries[0]!;
+  return buildToolTable(servedAsListed([tool]), { maxRecursion: 3, onWarning: () => {} }).entries[0]!;
 }
 
 const address: Tool = {
