@@ -10,6 +10,7 @@ import { defaultStateDir } from './mcp/token-store.js';
 import { parseByteSize } from './http/body.js';
 import { consoleLogger, type Logger } from './common/log.js';
 import type { ResolvedSpec } from './mcp/spec.js';
+import { DOCUMENT_SECTIONS, type DocumentSection } from './openapi/features.js';
 import { compileToolRules, type ToolOverride, type ToolRules } from './openapi/tool-rules.js';
 
 export interface RouterOptions {
@@ -69,6 +70,14 @@ export interface RouterOptions {
    */
   tools?: Readonly<Record<string, ToolOverride>>;
   /**
+   * What the OpenAPI document shows: any of `'tools'`, `'resources'` (list,
+   * templates, read) and `'prompts'` (list, and one operation per prompt).
+   * Open WebUI turns every operation into a function the model may call, so
+   * by default only the tools are shown; the resource and prompt routes
+   * answer either way. @default ['tools']
+   */
+  documents?: readonly DocumentSection[];
+  /**
    * The path a reverse proxy strips before requests reach this app (as in
    * `--root-path`); it is put in front of the document's `servers` URL so
    * "Try it out" and generated clients call the public address. @default ''
@@ -117,6 +126,7 @@ export interface ResolvedOptions {
   readonly bearerAuth: boolean;
   /** enabledTools, disabledTools, toolPrefix and tools, checked and compiled. */
   readonly toolRules: ToolRules;
+  readonly documents: readonly DocumentSection[];
   readonly rootPath: string;
   readonly continuationSecret?: string;
   readonly continuationTtlMs: number;
@@ -140,6 +150,7 @@ export const DEFAULT_OPTIONS = Object.freeze({
   disabledTools: Object.freeze([] as string[]),
   toolPrefix: '',
   tools: Object.freeze({}) as Readonly<Record<string, ToolOverride>>,
+  documents: Object.freeze(['tools']) as readonly DocumentSection[],
   rootPath: '',
   continuationTtl: 600,
 });
@@ -189,6 +200,15 @@ function positive(name: string, value: unknown): number {
     throw new TypeError(`mcpoRouter: "${name}" must be a positive number of seconds, got ${String(value)}`);
   }
   return value;
+}
+
+/** The `documents` option checked: an array of known sections, each once. */
+export function resolveDocuments(value: unknown, where = 'mcpoRouter: "documents"'): readonly DocumentSection[] {
+  const known = DOCUMENT_SECTIONS as readonly unknown[];
+  if (!Array.isArray(value) || value.some((s) => !known.includes(s)) || new Set(value).size !== value.length) {
+    throw new TypeError(`${where} must be an array of ${DOCUMENT_SECTIONS.map((s) => `"${s}"`).join(', ')}, each at most once, such as ["tools", "prompts"]; got ${JSON.stringify(value)}`);
+  }
+  return Object.freeze([...value] as DocumentSection[]);
 }
 
 /** Resolves options against the defaults; throws a TypeError naming the fix. Never mutates its input. */
@@ -250,6 +270,7 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
     info: Object.freeze({ ...options.info }),
     bearerAuth: options.bearerAuth ?? DEFAULT_OPTIONS.bearerAuth,
     toolRules,
+    documents: resolveDocuments(options.documents ?? DEFAULT_OPTIONS.documents),
     rootPath: normalizeRootPath(options.rootPath ?? DEFAULT_OPTIONS.rootPath),
     ...(options.continuationSecret !== undefined ? { continuationSecret: options.continuationSecret } : {}),
     continuationTtlMs: positive('continuationTtl', options.continuationTtl ?? DEFAULT_OPTIONS.continuationTtl) * 1000,

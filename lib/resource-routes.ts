@@ -11,8 +11,9 @@
  * A resource is the server's content served from mcpo's origin, so it goes
  * out sandboxed (`Content-Security-Policy: sandbox`, `nosniff`): an HTML
  * resource cannot run script as mcpo. An unknown URI is a 404. Lists are
- * asked of the server on every GET, so a changed list shows at once; it
- * does not publish them in the OpenAPI document.
+ * asked of the server on every GET, so a changed list shows at once; the
+ * documents describe these routes only when the `documents` option says so
+ * (openapi/features.ts).
  */
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
 import express, { type Router } from 'express';

@@ -41,6 +41,7 @@ import { CONTINUATION_HEADER, inputRequiredError, resume, type Resumed } from '.
 import type { FeatureContext } from './feature-request.js';
 import { promptRoutes } from './prompt-routes.js';
 import { resourceRoutes } from './resource-routes.js';
+import type { Catalog, CatalogFeature } from './mcp/catalog.js';
 
 export type RouterStatus = UpstreamStatus;
 
@@ -202,9 +203,32 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
 
   const tools = createDispatcher(notConnected);
 
-  const onTools = (listed: Tool[], meta: ServerMeta): void => {
+  let catalog: Catalog = {};
+  let listed: { meta: ServerMeta; table: ToolTable } | undefined;
+  /** The document of the tools and catalog of the moment (`documents` says what it shows). */
+  const publish = (table: ToolTable, meta: ServerMeta): void => {
+    const document = buildDocument(table, meta, {
+      info: opts.info,
+      // A named server's operations are grouped under its name, as in the aggregated document.
+      ...(opts.name !== undefined ? { tag: opts.name } : {}),
+      structuredOutput: opts.structuredOutput,
+      bearerAuth: opts.bearerAuth,
+      sections: opts.documents,
+      catalog,
+    });
+    view = { table, document, json: servedDocument(document) };
+  };
+
+  const onCatalog = (next: Catalog): void => {
     if (closed) return;
-    const list = applyToolRules(opts.toolRules, listed, {
+    catalog = next;
+    // A change publishes here; at connect onTools follows at once and publishes.
+    if (listed) publish(listed.table, listed.meta);
+  };
+
+  const onTools = (listedTools: Tool[], meta: ServerMeta): void => {
+    if (closed) return;
+    const list = applyToolRules(opts.toolRules, listedTools, {
       onClash: (kept, skipped, name) =>
         logger.warn('two tools would be served under one name; serving the first, skipping the other (rename or disable one)', { name, kept, skipped }),
       onUnknownOverride: (tool) => logger.warn('"tools" has an entry for a tool the server does not list', { tool }),
@@ -214,14 +238,8 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
       onWarning: (tool, message, pointer) =>
         logger.warn('schema degraded to an unconstrained one', { tool, pointer, message }),
     });
-    const document = buildDocument(table, meta, {
-      info: opts.info,
-      // A named server's operations are grouped under its name, as in the aggregated document.
-      ...(opts.name !== undefined ? { tag: opts.name } : {}),
-      structuredOutput: opts.structuredOutput,
-      bearerAuth: opts.bearerAuth,
-    });
-    view = { table, document, json: servedDocument(document) };
+    listed = { meta, table };
+    publish(table, meta);
     tools.swap(toolCalls(table));
     logger.debug('tools listed', { count: table.entries.length });
   };
@@ -243,6 +261,9 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     retryAfter: opts.retryAfter,
     backoff: opts.backoff,
     onTools,
+    // Only what the documents show is listed and kept.
+    catalog: opts.documents.filter((s): s is CatalogFeature => s !== 'tools'),
+    onCatalog,
     ...(provider ? { authorization: { provider, page: oauthPage } } : {}),
   });
 

@@ -19,6 +19,8 @@ const DEFAULTS = {
   backoff: { initialMs: 500, maxMs: 30_000 },
   info: {},
   bearerAuth: false,
+  // Open WebUI makes every operation a function for the model: tools only, unless asked.
+  documents: ['tools'],
   rootPath: '',
   continuationTtlMs: 600_000,
   stateDir: defaultStateDir(process.env, homedir(), process.platform),
@@ -88,6 +90,15 @@ describe('resolveOptions', () => {
       expect(resolveOptions({ toolTimeout: 0.25 }).toolTimeoutMs).to.equal(250);
     });
 
+    it('keeps the documents sections it is given, in a frozen copy', () => {
+      const given = ['prompts', 'tools'] as const;
+      const { documents } = resolveOptions({ documents: given });
+      expect(documents).to.deep.equal(['prompts', 'tools']);
+      expect(documents).to.not.equal(given);
+      expect(Object.isFrozen(documents)).to.equal(true);
+      expect(resolveOptions({ documents: [] }).documents).to.deep.equal([]);
+    });
+
     it('turns toolTimeoutMax and connectTimeout seconds into milliseconds', () => {
       const resolved = resolveOptions({ toolTimeoutMax: 60, connectTimeout: 2 });
       expect(resolved.toolTimeoutMaxMs).to.equal(60_000);
@@ -131,6 +142,12 @@ describe('resolveOptions', () => {
   });
 
   describe('rejects', () => {
+    it('a documents list with an unknown or repeated section, naming the known ones', () => {
+      for (const documents of [['tools', 'resource'], ['tools', 'tools'], 'tools', [1]]) {
+        expect(() => resolveOptions(loose({ documents }))).to.throw(TypeError, /"documents" must be an array of "tools", "resources", "prompts", each at most once/);
+      }
+    });
+
     it('a toolTimeout above toolTimeoutMax', () => {
       expect(() => resolveOptions({ toolTimeout: 100, toolTimeoutMax: 50 })).to.throw(
         TypeError,

@@ -189,6 +189,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       ...(entry.enabledTools !== undefined ? { enabledTools: entry.enabledTools } : {}),
       ...(entry.toolPrefix !== undefined ? { toolPrefix: entry.toolPrefix } : {}),
       ...(entry.tools !== undefined ? { tools: entry.tools } : {}),
+      ...(entry.documents !== undefined ? { documents: entry.documents } : {}),
       continuationSecret,
       rootPath,
       bearerAuth,

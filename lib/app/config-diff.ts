@@ -34,6 +34,7 @@ export function serverFingerprint(entry: ServerEntry): string {
     enabledTools: entry.enabledTools,
     toolPrefix: entry.toolPrefix,
     tools: entry.tools,
+    documents: entry.documents,
   });
 }
 

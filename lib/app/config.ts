@@ -16,7 +16,8 @@ import { parse, type ParseError } from 'jsonc-parser';
 import { describeParseError } from './parse-errors.js';
 import { resolveSpec, type ServerSpec, type TransportType } from '../mcp/spec.js';
 import { resolveOAuthSpec } from '../mcp/oauth-spec.js';
-import { normalizePublicUrl } from '../options.js';
+import { normalizePublicUrl, resolveDocuments } from '../options.js';
+import type { DocumentSection } from '../openapi/features.js';
 import { compileToolRules, type ToolOverride, type ToolSelection } from '../openapi/tool-rules.js';
 
 /** One server to mount, as read from the file. */
@@ -33,6 +34,8 @@ export interface ServerEntry {
   readonly toolPrefix?: string;
   /** Per MCP tool name, the name and/or description clients see instead. */
   readonly tools?: Readonly<Record<string, ToolOverride>>;
+  /** What this server's documents show (`tools`, `resources`, `prompts`); absent: createApp's `documents`, else only the tools. */
+  readonly documents?: readonly DocumentSection[];
 }
 
 export interface McpoConfig {
@@ -80,7 +83,7 @@ const SERVER_NAME = /^[A-Za-z0-9_.~-]{1,128}$/;
 
 const STDIO_KEYS = new Set(['type', 'command', 'args', 'env', 'cwd']);
 const REMOTE_KEYS = new Set(['type', 'url', 'headers', 'forwardHeaders', 'oauth']);
-const COMMON_KEYS = new Set(['disabledTools', 'disabled_tools', 'enabledTools', 'toolPrefix', 'tools', 'enabled', 'disabled']);
+const COMMON_KEYS = new Set(['disabledTools', 'disabled_tools', 'enabledTools', 'toolPrefix', 'tools', 'documents', 'enabled', 'disabled']);
 /** Settings of mcpo itself that belong on the command line; a file (and so a reload) cannot change them. */
 const COMMAND_LINE_ONLY: Record<string, string> = { apiKey: '--api-key', api_key: '--api-key', host: '--host', port: '--port' };
 
@@ -166,7 +169,14 @@ function toEntry(name: string, raw: Record<string, unknown>, warn: (m: string) =
   } catch (err) {
     return fail((err as Error).message.replace(/^"([^"]+)"/, `${where}.$1`));
   }
+  let documents: readonly DocumentSection[] | undefined;
+  try {
+    documents = raw.documents === undefined ? undefined : resolveDocuments(raw.documents, `${where}.documents`);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
   const selection = {
+    ...(documents !== undefined ? { documents } : {}),
     disabledTools: Object.freeze([...((disabled as string[] | undefined) ?? [])]),
     ...(raw.enabledTools !== undefined ? { enabledTools: Object.freeze([...(raw.enabledTools as string[])]) } : {}),
     ...(raw.toolPrefix !== undefined ? { toolPrefix: raw.toolPrefix as string } : {}),

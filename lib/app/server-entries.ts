@@ -15,6 +15,7 @@ export interface SingleServerConfig {
   enabledTools?: readonly string[];
   toolPrefix?: string;
   tools?: ServerEntry['tools'];
+  documents?: ServerEntry['documents'];
 }
 
 /** Claude-Desktop style `{ mcpServers }`, a parsed file from `loadConfig`, or one server. */
@@ -33,6 +34,7 @@ export function serverEntries(config: AppConfig): { servers: readonly ServerEntr
         ...(config.enabledTools !== undefined ? { enabledTools: config.enabledTools } : {}),
         ...(config.toolPrefix !== undefined ? { toolPrefix: config.toolPrefix } : {}),
         ...(config.tools !== undefined ? { tools: config.tools } : {}),
+        ...(config.documents !== undefined ? { documents: config.documents } : {}),
       }],
     };
   }

@@ -16,6 +16,7 @@ import { exitMessage, spawnFailure, spawnFailureMessage } from './exit-report.js
 import type { ResolvedSpec } from './spec.js';
 import { endsSession, httpStatusOf, messageOf } from './transport-errors.js';
 import { createTransport, type BuiltTransport } from './transports.js';
+import { offers, type CatalogFeature } from './catalog.js';
 
 const CLIENT_INFO: Implementation = { name: 'mcpo', version: VERSION };
 
@@ -39,6 +40,8 @@ export interface SessionEvents {
   onStderr(chunk: string): void;
   /** The server said its tool list changed. */
   onToolsChanged(): void;
+  /** The server said its resource or prompt list changed. */
+  onCatalogChanged(feature: CatalogFeature): void;
   /** The connection is gone; `reason` says why, in words. */
   onClosed(reason: string): void;
   /** The transport reported, on its own, an error that ends the session; `now` when a new one may start at once. */
@@ -65,6 +68,8 @@ export function openSession(spec: ResolvedSpec, name: string, events: SessionEve
   });
   const session: Session = { client, built, mirrored: new Map(), unauthorized: false, stderr: '' };
   client.setNotificationHandler('notifications/tools/list_changed', () => events.onToolsChanged());
+  client.setNotificationHandler('notifications/resources/list_changed', () => events.onCatalogChanged('resources'));
+  client.setNotificationHandler('notifications/prompts/list_changed', () => events.onCatalogChanged('prompts'));
   // A 2025-era server asks for input with a request in the middle of the call. Holding the call open
   // across two HTTP requests would need state in this process, so it is declined, and said so.
   client.setRequestHandler('elicitation/create', async () => {
@@ -110,21 +115,29 @@ export interface ListenEvents {
 
 /**
  * On a 2026-07-28 connection change notifications come only on a
- * `subscriptions/listen` stream; open one for the tool list when the server
- * offers it, and open it again when it ends (a proxy's idle timeout ends the
+ * `subscriptions/listen` stream; open one for the tool list, and for the
+ * `catalog` features (catalog.ts), as far as the server says it announces
+ * changes, and open it again when it ends (a proxy's idle timeout ends the
  * stream of a healthy server). A stream that cannot be opened again, or
  * keeps ending at once, means the server is gone. A 2025-era server sends its
  * notifications unasked.
  */
-export async function listenForToolChanges(session: Session, events: ListenEvents): Promise<void> {
+export async function listenForChanges(session: Session, catalog: readonly CatalogFeature[], events: ListenEvents): Promise<void> {
   const { client } = session;
-  if (client.getProtocolEra() !== 'modern' || !client.getServerCapabilities()?.tools?.listChanged) return;
+  if (client.getProtocolEra() !== 'modern') return;
+  const changes = (feature: CatalogFeature) => catalog.includes(feature) && offers(client, feature).listChanged;
+  const filter = {
+    ...(client.getServerCapabilities()?.tools?.listChanged ? { toolsListChanged: true } : {}),
+    ...(changes('resources') ? { resourcesListChanged: true } : {}),
+    ...(changes('prompts') ? { promptsListChanged: true } : {}),
+  };
+  if (Object.keys(filter).length === 0) return;
   const openedAt = Date.now();
-  const subscription = await client.listen({ toolsListChanged: true });
+  const subscription = await client.listen(filter);
   void subscription.closed.then((how) => {
     if (how === 'local' || !events.current()) return;
     if (Date.now() - openedAt < RELISTEN_MIN_MS) return events.gone('the server keeps ending the change notification stream');
-    listenForToolChanges(session, events).then(
+    listenForChanges(session, catalog, events).then(
       () => events.reopened(),
       (err: unknown) => events.gone(`the change notification stream ended and could not be opened again: ${messageOf(err)}`),
     );

@@ -10,7 +10,8 @@
  * Every attempt opens a fresh client and transport (a new child process, a
  * new session) and lists the tools again (tool-list.ts), so a server that
  * changed while it was away is served as it is now; it re-lists when the
- * server says the list changed. Calls go through tool-call.ts, and resource
+ * server says the list changed; likewise the resources and prompts the
+ * router asked to keep (catalog.ts). Calls go through tool-call.ts, and resource
  * and prompt requests through requests.ts, over the session of the moment.
  * Each attempt is a session (session.ts); a stdio child that exits or cannot
  * be run is described there, naming the server and quoting its stderr.
@@ -26,11 +27,12 @@ import type { ResolvedSpec } from './spec.js';
 import { serverMeta, type ServerMeta, type UpstreamState, type UpstreamStatus } from './status.js';
 import { callTool, type CallOptions, type CallOutcome } from './tool-call.js';
 import { request, type CallLink, type RequestLabel, type RequestOptions } from './requests.js';
-import { closeSession, diedOfProbe, endReason, listenForToolChanges, openSession, STDERR_TAIL_CHARS, type Session } from './session.js';
+import { closeSession, diedOfProbe, endReason, listenForChanges, openSession, STDERR_TAIL_CHARS, type Session } from './session.js';
 import { messageOf } from './transport-errors.js';
 import { listTools } from './tool-list.js';
 import type { UpstreamAuthorization } from './authorization.js';
 import { AuthorizationFlow } from './authorization-flow.js';
+import { listCatalog, type Catalog, type CatalogFeature } from './catalog.js';
 
 export type { ServerMeta, UpstreamState, UpstreamStatus } from './status.js';
 
@@ -46,6 +48,10 @@ export interface UpstreamOptions {
   backoff: BackoffOptions;
   /** Called with the full tool list after connecting and after every change. */
   onTools: (tools: Tool[], meta: ServerMeta) => void;
+  /** The features whose lists are kept (catalog.ts), for the documents. @default none */
+  catalog?: readonly CatalogFeature[];
+  /** Called with the catalog after connecting (before onTools) and after every change of it. */
+  onCatalog?: (catalog: Catalog) => void;
   /** OAuth for a remote server (authorization.ts); absent for stdio. */
   authorization?: UpstreamAuthorization;
 }
@@ -176,6 +182,9 @@ export class Upstream {
       onToolsChanged: () => {
         if (this.#session === session) void this.refreshTools();
       },
+      onCatalogChanged: () => {
+        if (this.#session === session) void this.refreshCatalog();
+      },
       onClosed: (reason) => this.#lost(session, reason),
       onBroken: (reason, now) => this.#lost(session, reason, now),
       onTransportError: (message) => this.options.logger.debug('transport error', { error: message }),
@@ -198,9 +207,14 @@ export class Upstream {
       if (this.#session !== session) return;
       await this.#list(session);
       if (this.#session !== session) return;
-      await listenForToolChanges(session, {
+      const catalog = await this.#listCatalog(session);
+      if (this.#session !== session) return;
+      await listenForChanges(session, this.#catalogFeatures, {
         current: () => this.#session === session && this.#state === 'ready',
-        reopened: () => void this.refreshTools(),
+        reopened: () => {
+          void this.refreshTools();
+          void this.refreshCatalog();
+        },
         gone: (reason) => this.#lost(session, reason),
       });
       if (this.#session !== session) return;
@@ -210,6 +224,7 @@ export class Upstream {
       this.#setState('ready');
       if (this.#restarts > 0) this.options.logger.info('MCP server connected again', { restarts: this.#restarts });
       else this.options.logger.debug('MCP server connected', { protocolVersion: this.#protocolVersion });
+      this.options.onCatalog?.(catalog);
       this.options.onTools(this.#tools, serverMeta(session.client));
       this.#settleFirst();
     } catch (err) {
@@ -333,6 +348,23 @@ export class Upstream {
     } catch (err) {
       this.options.logger.warn('could not re-list tools; keeping the previous list', { error: messageOf(err) });
     }
+  });
+
+  get #catalogFeatures(): readonly CatalogFeature[] {
+    return this.options.catalog ?? [];
+  }
+
+  #listCatalog(session: Session): Promise<Catalog> {
+    if (this.#catalogFeatures.length === 0) return Promise.resolve({});
+    return listCatalog(session.client, this.#catalogFeatures, this.options.connectTimeoutMs, this.options.logger);
+  }
+
+  /** Re-lists the catalog after the server said a list changed; folded like refreshTools. */
+  readonly refreshCatalog = coalesced(async () => {
+    const session = this.#session;
+    if (!session || this.#state !== 'ready' || this.#catalogFeatures.length === 0) return;
+    const catalog = await this.#listCatalog(session);
+    if (this.#session === session && this.#state === 'ready') this.options.onCatalog?.(catalog);
   });
 
   /** Lists the tools over `session` and keeps them, unless the session was replaced meanwhile. */

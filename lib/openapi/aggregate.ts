@@ -6,7 +6,10 @@
  * operationIds become `<server>_<operationId>` (or stay as they are for a
  * server whose tools carry a prefix of their own), run through the same naming
  * rule as tools (tools.ts), so they stay unique across servers and still match
- * the pattern Open WebUI and LLM function calling accept. A schema's `$id`
+ * the pattern Open WebUI and LLM function calling accept. A server's
+ * resource and prompt operations (features.ts), when its document shows
+ * them, come along under `<server> resources` / `<server> prompts` tags and
+ * always take the server's prefix. A schema's `$id`
  * (document.ts gives one to schemas that declare anchors) follows its
  * operationId, so two servers' copies of one tool do not share it.
  */
@@ -60,21 +63,38 @@ function serverList(parts: readonly DocumentPart[]): string {
   return lines.length > 0 ? `Tools of ${lines.length} MCP server(s). Each also has its own docs:\n\n${lines.join('\n')}` : 'No MCP servers are configured.';
 }
 
+/**
+ * The feature an operation of a server's document belongs to (features.ts),
+ * or undefined for a tool: tools are POSTs at one path segment, so every GET
+ * and every POST under `/prompts/` is a resource or prompt operation.
+ */
+function featureOf(path: string, method: 'get' | 'post'): 'resources' | 'prompts' | undefined {
+  if (method === 'get') return path.startsWith('/resources') ? 'resources' : 'prompts';
+  return path.startsWith('/prompts/') ? 'prompts' : undefined;
+}
+
 export function aggregateDocuments(parts: readonly DocumentPart[], info: AggregateInfo): OpenAPIV3_1.Document {
-  const found: { part: DocumentPart; path: string; operation: Operation }[] = [];
+  const found: { part: DocumentPart; path: string; method: 'get' | 'post'; operation: Operation; feature?: 'resources' | 'prompts' }[] = [];
   for (const part of parts) {
     for (const [path, item] of Object.entries(part.document?.paths ?? {})) {
-      const operation = item?.post as Operation | undefined;
-      if (operation) found.push({ part, path, operation });
+      for (const method of ['get', 'post'] as const) {
+        const operation = item?.[method] as Operation | undefined;
+        const feature = operation && featureOf(path, method);
+        if (operation) found.push({ part, path, method, operation, ...(feature ? { feature } : {}) });
+      }
     }
   }
   const ids = assignOperationIds(
-    found.map(({ part, operation }) => (part.prefixed ? operation.operationId ?? 'tool' : `${part.name}_${operation.operationId ?? 'tool'}`)),
+    found.map(({ part, operation, feature }) => (part.prefixed && !feature ? operation.operationId ?? 'tool' : `${part.name}_${operation.operationId ?? 'tool'}`)),
   );
 
-  const paths: Record<string, { post: Operation }> = {};
-  found.forEach(({ part, path, operation }, i) => {
-    paths[`${part.path}${path}`] = { post: { ...reidentified(operation, ids[i]!), tags: [part.name] } };
+  const paths: Record<string, { get?: Operation; post?: Operation }> = {};
+  const featureTags = new Map<string, string>();
+  found.forEach(({ part, path, method, operation, feature }, i) => {
+    const tag = feature ? `${part.name} ${feature}` : part.name;
+    if (feature) featureTags.set(tag, `The ${feature} of ${part.name}.`);
+    const key = `${part.path}${path}`;
+    paths[key] = { ...paths[key], [method]: { ...reidentified(operation, ids[i]!), tags: [tag] } };
   });
   // Every server's document is built by document.ts with the same shared components (Error), so the first copy stands for all.
   const schemas: Record<string, OpenAPIV3_1.SchemaObject> = {};
@@ -86,7 +106,10 @@ export function aggregateDocuments(parts: readonly DocumentPart[], info: Aggrega
   return {
     openapi: '3.1.0',
     info: { title: info.title, version: info.version, description: info.description ?? serverList(parts) },
-    tags: parts.map((p) => ({ name: p.name, ...(p.document?.info.title ? { description: p.document.info.title } : {}) })),
+    tags: [
+      ...parts.map((p) => ({ name: p.name, ...(p.document?.info.title ? { description: p.document.info.title } : {}) })),
+      ...[...featureTags].map(([name, description]) => ({ name, description })),
+    ],
     paths: paths as OpenAPIV3_1.PathsObject,
     components: { schemas, ...(info.bearerAuth ? { securitySchemes: { bearerAuth: BEARER_SCHEME } } : {}) },
     ...(info.bearerAuth ? { security: [{ bearerAuth: [] }] } : {}),

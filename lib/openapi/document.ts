@@ -11,6 +11,8 @@ import type { ServerMeta } from '../mcp/upstream.js';
 import { requestExample } from './example.js';
 import { scopedSchema } from './schema.js';
 import type { ToolEntry, ToolTable } from './tools.js';
+import type { Catalog } from '../mcp/catalog.js';
+import { featurePaths, featureTags, type DocumentSection, type PathItems } from './features.js';
 
 export interface DocumentOptions {
   info: Readonly<{ title?: string; description?: string; version?: string }>;
@@ -19,6 +21,10 @@ export interface DocumentOptions {
   tag?: string;
   /** Declare that calls need `Authorization: Bearer <key>` (Swagger UI then offers "Authorize"). */
   bearerAuth?: boolean;
+  /** What the document shows (features.ts). @default ['tools'] */
+  sections?: readonly DocumentSection[];
+  /** The resources and prompts to describe, when `sections` shows them. @default none listed */
+  catalog?: Catalog;
 }
 
 /** The security scheme a bearer-protected document declares, shared with the aggregated document. */
@@ -152,11 +158,17 @@ export function buildDocument(table: ToolTable, meta: ServerMeta, options: Docum
   const { serverInfo } = meta;
   const title = options.info.title ?? serverInfo.title ?? serverInfo.name;
   const tag = options.tag ?? title;
+  const sections = options.sections ?? ['tools'];
+  const tools = sections.includes('tools') ? table.entries : [];
   // openapi-types mixes 3.0 types into 3.1 path items; build loosely, type the whole.
-  const paths: Record<string, { post: OpenAPIV3_1.OperationObject<{ 'x-mcp-tool': string }> }> = {};
-  for (const entry of table.entries) {
+  const paths: PathItems = {};
+  for (const entry of tools) {
     paths[`/${entry.path}`] = { post: operation(entry, options, tag) };
   }
+  const featureOptions = { sections, toolTag: tag, takenIds: table.entries.map((e) => e.operationId), ...(options.bearerAuth ? { bearerAuth: true } : {}) };
+  // A tool named `resources` or `prompts` shares its path with a list: POST is the tool, GET the list.
+  for (const [path, item] of Object.entries(featurePaths(options.catalog ?? {}, featureOptions))) paths[path] = { ...paths[path], ...item };
+  const tags = [...(sections.includes('tools') ? [{ name: tag, ...(tag !== title ? { description: title } : {}) }] : []), ...featureTags(featureOptions).declared];
   const description = options.info.description || meta.instructions || `The tools of the MCP server ${serverInfo.name}.`;
   return {
     openapi: '3.1.0',
@@ -165,7 +177,7 @@ export function buildDocument(table: ToolTable, meta: ServerMeta, options: Docum
       version: options.info.version ?? serverInfo.version,
       description,
     },
-    tags: [{ name: tag, ...(tag !== title ? { description: title } : {}) }],
+    tags,
     paths: paths as OpenAPIV3_1.PathsObject,
     components: {
       schemas: { Error: ERROR_SCHEMA, InputRequired: INPUT_REQUIRED_SCHEMA },

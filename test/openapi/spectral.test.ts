@@ -1,7 +1,8 @@
 /**
  * Every document mcpo serves, linted by Spectral's `spectral:oas` ruleset:
  * per-server documents of the kitchen-sink fixture, server-everything, the
- * example time server and server-memory; their aggregate; with and without an
+ * example time server and server-memory; server-everything's and the modern
+ * fixture's with their resources and prompts shown; their aggregate; with and without an
  * API key; in single-server mode and under a path prefix. They are collected
  * from real apps talking to real servers, written to a temp dir, and linted
  * by one Spectral process (it takes seconds to start). Beside them, documents
@@ -22,9 +23,11 @@ import { aggregateDocuments } from '../../lib/openapi/aggregate.js';
 import { buildDocument } from '../../lib/openapi/document.js';
 import { buildToolTable, servedAsListed } from '../../lib/openapi/tools.js';
 import { RICH_TOOLS } from '../helpers/schemas.js';
-import { everythingStdio, kitchenSinkStdio, memoryStdio, timeStdio } from '../helpers/servers.js';
+import { everythingStdio, kitchenSinkStdio, memoryStdio, modernStdio, timeStdio } from '../helpers/servers.js';
 
 const KEY = 'spectral-test-key-1357';
+/** Resources and prompts in the documents too (the `documents` key), beside the tools. */
+const ALL_SECTIONS = ['tools', 'resources', 'prompts'];
 const SPECTRAL = path.join(path.dirname(createRequire(import.meta.url).resolve('@stoplight/spectral-cli/package.json')), 'dist', 'index.js');
 /** The whole `spectral:oas` ruleset; only the contact details, which mcpo cannot know, are not asked for. */
 const RULESET = { extends: ['spectral:oas'], rules: { 'info-contact': 'off' } };
@@ -83,6 +86,12 @@ describe('Spectral (spectral:oas) on every document mcpo serves', function () {
         documents: ['/openapi.json', ...perServer].map((p) => `/api/v1${p}`),
       },
       { label: 'single', config: { server: kitchenSinkStdio() }, options: {}, documents: ['/openapi.json'] },
+      {
+        label: 'features',
+        config: { mcpServers: { everything: { ...everythingStdio(), documents: ALL_SECTIONS }, modern: { ...modernStdio(), documents: ALL_SECTIONS } } },
+        options: { apiKey: KEY },
+        documents: ['/openapi.json', '/everything/openapi.json', '/modern/openapi.json'],
+      },
       { label: 'single-key', config: { server: timeStdio() }, options: { apiKey: KEY, info: { title: 'Time' } }, documents: ['/openapi.json'] },
     ];
     const files: string[] = [];
@@ -99,7 +108,7 @@ describe('Spectral (spectral:oas) on every document mcpo serves', function () {
         }
       }),
     );
-    expect(files).to.have.length(12);
+    expect(files).to.have.length(15);
     files.push(...writeRichDocuments(dir));
 
     const ruleset = path.join(dir, 'ruleset.json');
