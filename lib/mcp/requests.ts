@@ -84,8 +84,12 @@ function requestError<S>(link: CallLink<S>, session: S, label: RequestLabel, err
   if (err instanceof ProtocolError || isMcpoError(err)) return err;
   if (err instanceof SdkError) {
     switch (err.code) {
-      case SdkErrorCode.RequestTimeout:
+      case SdkErrorCode.RequestTimeout: {
+        // tool-call.ts's bound on a call that kept reporting progress.
+        const total = (err.data as { maxTotalTimeout?: number } | undefined)?.maxTotalTimeout;
+        if (total !== undefined) return new TimeoutError(`${label.subject} did not finish within ${total} ms`, { maxTotalTimeoutMs: total });
         return new TimeoutError(`${label.subject} did not answer within ${options.timeoutMs} ms`, { timeoutMs: options.timeoutMs });
+      }
       case SdkErrorCode.NotConnected:
         return link.unavailable();
       case SdkErrorCode.ConnectionClosed:
