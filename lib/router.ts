@@ -184,8 +184,11 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     const controller = new AbortController();
     const headers = forwardedHeaders(req);
     // A caller that hangs up cancels its call upstream.
+    let hungUp = false;
     const hangUp = () => {
-      if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+      if (res.writableFinished) return;
+      hungUp = true;
+      controller.abort(new Error('client disconnected'));
     };
     res.once('close', hangUp);
     const { args, ...answers } = call;
@@ -194,7 +197,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     // Progress may extend the call past timeoutMs, never past the total; a caller's longer timeout wins.
     const maxTotalMs = Math.max(opts.maxTotalTimeoutMs, timeoutMs);
     upstream
-      .call(entry.name, args, { timeoutMs, maxTotalMs, signal: controller.signal, ...(stream ? { onProgress: stream.progress } : {}), ...(headers ? { headers } : {}), ...answers })
+      .call(entry.name, args, { timeoutMs, maxTotalMs, signal: controller.signal, abort: (reason) => controller.abort(reason), ...(stream ? { onProgress: stream.progress } : {}), ...(headers ? { headers } : {}), ...answers })
       .then((outcome) => {
         if (outcome.kind === 'input_required') throw inputRequiredError(sealer, entry.name, args, outcome);
         if (outcome.result.isError) throw toToolError(outcome.result);
@@ -203,7 +206,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
         else res.json(body);
       })
       .catch((err: unknown) => {
-        if (controller.signal.aborted) return;
+        if (hungUp) return;
         if (stream) stream.fail(err);
         else next(err);
       })

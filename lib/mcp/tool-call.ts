@@ -37,6 +37,8 @@ export interface CallOptions extends RequestOptions {
   onProgress?: (progress: ToolProgress) => void;
   /** The longest the call may take however often it reports progress, in ms. @default no bound beyond timeoutMs */
   maxTotalMs?: number;
+  /** Aborts `signal`: how a call that outlives maxTotalMs is cancelled. @default an AbortController of the call's own */
+  abort?: (reason: unknown) => void;
 }
 
 /** One `notifications/progress` of a tool call, as the server sent it. */
@@ -61,44 +63,56 @@ export function callTool<S>(link: CallLink<S>, name: string, args: Record<string
   return request(link, label, options, (session, timeoutMs) => send(link, session, name, args, timeoutMs, options, cap)).finally(cap.done);
 }
 
-/** What the SDK is given for progress: the signal it listens to, the callback, and cleanup. */
+/** What the SDK is given for progress: the signal it listens to (if any), the callback, and cleanup. */
 interface TotalCap {
-  signal: AbortSignal;
+  signal: AbortSignal | undefined;
   onprogress: (progress: ToolProgress) => void;
   done: () => void;
 }
+
+const noop = (): void => {};
 
 /**
  * Progress restarts the SDK's timeout, and the SDK checks `maxTotalTimeout`
  * only when progress arrives and then does not tell the server; so the bound
  * is a timer of our own, which cancels the call upstream through the signal.
  * It starts with the first progress: until then the timeout alone bounds the
- * call, and a call without progress (most of them) costs no timer.
+ * call, and a call without progress (most of them) costs no timer. The
+ * caller's `abort` is used when given: an AbortController of our own, and a
+ * listener forwarding the caller's signal to it, cost microseconds per call.
  */
 function totalCap(options: CallOptions): TotalCap {
-  const started = Date.now();
-  const controller = new AbortController();
-  const caller = options.signal;
-  const forward = (): void => controller.abort(caller?.reason);
-  caller?.addEventListener('abort', forward, { once: true });
-  if (caller?.aborted) forward();
-  let timer: NodeJS.Timeout | undefined;
   const { onProgress, maxTotalMs } = options;
+  let { signal, abort } = options;
+  let done = noop;
+  if (maxTotalMs !== undefined && (signal === undefined || abort === undefined)) {
+    const controller = new AbortController();
+    const caller = signal;
+    const forward = (): void => controller.abort(caller?.reason);
+    caller?.addEventListener('abort', forward, { once: true });
+    if (caller?.aborted) forward();
+    signal = controller.signal;
+    abort = (reason) => controller.abort(reason);
+    done = () => caller?.removeEventListener('abort', forward);
+  }
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
   return {
-    signal: controller.signal,
+    signal,
     onprogress(progress) {
-      if (maxTotalMs !== undefined && timer === undefined) {
+      if (maxTotalMs !== undefined && abort !== undefined && timer === undefined) {
+        const cancel = abort;
         const exceeded = new SdkError(SdkErrorCode.RequestTimeout, 'Maximum total timeout exceeded', { maxTotalTimeout: maxTotalMs });
-        timer = setTimeout(() => controller.abort(exceeded), Math.max(0, started + maxTotalMs - Date.now()));
+        timer = setTimeout(() => cancel(exceeded), Math.max(0, started + maxTotalMs - Date.now()));
       }
       if (onProgress) {
-        const { progress: done, total, message } = progress;
-        onProgress({ progress: done, ...(total !== undefined ? { total } : {}), ...(message !== undefined ? { message } : {}) });
+        const { progress: count, total, message } = progress;
+        onProgress({ progress: count, ...(total !== undefined ? { total } : {}), ...(message !== undefined ? { message } : {}) });
       }
     },
     done() {
       clearTimeout(timer);
-      caller?.removeEventListener('abort', forward);
+      done();
     },
   };
 }
@@ -111,7 +125,7 @@ async function send<S>(link: CallLink<S>, session: S, name: string, args: Record
     ...(options.inputResponses !== undefined ? { inputResponses: options.inputResponses } : {}),
     ...(options.requestState !== undefined ? { requestState: options.requestState } : {}),
   };
-  const requestOptions = { timeout: timeoutMs, allowInputRequired: true, signal: cap.signal, onprogress: cap.onprogress, resetTimeoutOnProgress: true };
+  const requestOptions = { timeout: timeoutMs, allowInputRequired: true, onprogress: cap.onprogress, resetTimeoutOnProgress: true, ...(cap.signal ? { signal: cap.signal } : {}) };
   const tool = link.mirrored(session, name);
   const answer = await (tool
     ? client.callTool(params, { ...requestOptions, toolDefinition: { name: tool.name, inputSchema: tool.inputSchema } })

@@ -112,12 +112,17 @@ describe('progress as Server-Sent Events (server-everything over stdio)', functi
     expect(answer.headers['content-type']).to.match(/^text\/event-stream/);
     expect(answer.headers['cache-control']).to.equal('no-cache');
     expect(answer.headers['x-accel-buffering']).to.equal('no');
-    expect(answer.events.map((e) => e.event)).to.deep.equal(['progress', 'progress', 'progress', 'progress', 'result']);
-    expect(answer.events.slice(0, 4).map((e) => e.data)).to.deep.equal([1, 2, 3, 4].map((progress) => ({ progress, total: 4 })));
-    // Streamed, not buffered: the first step was read well before the last.
-    expect(answer.events[0]!.at).to.be.below(answer.events[4]!.at - 500);
+    const result = answer.events.at(-1)!;
+    const progress = answer.events.slice(0, -1);
+    expect(result.event).to.equal('result');
+    // The SDK drops a progress notification read in the same chunk as the result (it forgets the token first), so the last step may be missing.
+    expect(progress.length).to.be.within(3, 4);
+    expect(progress.map((e) => e.event)).to.deep.equal(progress.map(() => 'progress'));
+    expect(progress.map((e) => e.data)).to.deep.equal([1, 2, 3, 4].slice(0, progress.length).map((step) => ({ progress: step, total: 4 })));
+    // Streamed, not buffered: the first step was read well before the result.
+    expect(progress[0]!.at).to.be.below(result.at - 500);
     const json = await request(everything.app).post(`/s${pathOf(everything.doc, LONG)}`).send(args).expect(200);
-    expect(answer.events[4]!.data).to.deep.equal(json.body);
+    expect(result.data).to.deep.equal(json.body);
   });
 
   it('answers plain JSON without Accept: text/event-stream, and when JSON is preferred', async () => {
