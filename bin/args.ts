@@ -51,6 +51,8 @@ export interface CliOptions {
   toolPrefixServers: boolean;
   toolTimeout: number;
   toolTimeoutMax?: number;
+  /** Most seconds a call that keeps reporting progress may take. */
+  maxTotalTimeout?: number;
   structuredOutput: boolean;
   name?: string;
   description?: string;
@@ -81,7 +83,7 @@ export const DEFAULTS = Object.freeze({
 const STRINGS = [
   'host', 'port', 'ssl-certfile', 'ssl-keyfile', 'root-path', 'path-prefix',
   'api-key', 'cors-allow-origins', 'allowed-hosts', 'body-limit', 'server-type', 'header', 'env', 'env-path',
-  'config', 'tool-timeout', 'tool-timeout-max', 'name', 'description', 'version',
+  'config', 'tool-timeout', 'tool-timeout-max', 'max-total-timeout', 'name', 'description', 'version',
   'log-level', 'grace-period', 'public-url', 'state-dir',
   'oauth-client-id', 'oauth-client-secret', 'oauth-scope', 'oauth-grant-type', 'oauth-client-metadata-url',
 ];
@@ -145,8 +147,11 @@ Config:
                                  so names from different servers cannot clash in one function list
 
 Calls:
-      --tool-timeout <s>         seconds a tool call may take before it answers 504 (default ${DEFAULTS.toolTimeout})
+      --tool-timeout <s>         seconds a tool call may go without answering or reporting progress
+                                 before it answers 504 (default ${DEFAULTS.toolTimeout})
       --tool-timeout-max <s>     most seconds a caller may ask for with X-Tool-Timeout or ?timeout= (default 600)
+      --max-total-timeout <s>    most seconds a call may run while its progress keeps restarting
+                                 --tool-timeout (default: --tool-timeout-max)
       --body-limit <size>        largest request body, e.g. 512kb or 2mb (default ${DEFAULTS.bodyLimit}); more gets 413
       --structured-output        add an "output" collection of typed items to every result
                                  A tool that needs input answers 409 with a continuation, signed with
@@ -365,6 +370,10 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   if (toolTimeoutMax !== undefined && toolTimeout > toolTimeoutMax) {
     throw new UsageError(`--tool-timeout (${toolTimeout}) is above --tool-timeout-max (${toolTimeoutMax})`);
   }
+  const maxTotalTimeout = seconds(parsed['max-total-timeout'], 'max-total-timeout');
+  if (maxTotalTimeout !== undefined && toolTimeout > maxTotalTimeout) {
+    throw new UsageError(`--tool-timeout (${toolTimeout}) is above --max-total-timeout (${maxTotalTimeout})`);
+  }
   const gracePeriod = seconds(parsed['grace-period'], 'grace-period') ?? DEFAULTS.gracePeriod;
 
   const levelText = (required(parsed['log-level'], 'log-level') ?? DEFAULTS.logLevel).toLowerCase();
@@ -438,6 +447,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
       toolPrefixServers,
       toolTimeout,
       ...(toolTimeoutMax !== undefined ? { toolTimeoutMax } : {}),
+      ...(maxTotalTimeout !== undefined ? { maxTotalTimeout } : {}),
       structuredOutput: Boolean(parsed['structured-output']),
       ...(name !== undefined ? { name } : {}),
       ...(description !== undefined ? { description } : {}),

@@ -128,6 +128,7 @@ function appOptions(options: CliOptions, config: AppConfig, logger: Logger): App
     router: {
       toolTimeout: options.toolTimeout,
       ...(options.toolTimeoutMax !== undefined ? { toolTimeoutMax: options.toolTimeoutMax } : {}),
+      ...(options.maxTotalTimeout !== undefined ? { maxTotalTimeout: options.maxTotalTimeout } : {}),
       structuredOutput: options.structuredOutput,
       bodyLimit: options.bodyLimit,
       ...(options.continuationSecret !== undefined ? { continuationSecret: options.continuationSecret } : {}),

@@ -26,6 +26,12 @@ export interface RouterOptions {
   toolTimeout?: number;
   /** Upper bound, in seconds, on a per-request timeout asked for with `X-Tool-Timeout` or `?timeout=`. @default 600 */
   toolTimeoutMax?: number;
+  /**
+   * Each progress notification from the server restarts a call's timeout;
+   * this is the most seconds a call may take however often it reports
+   * progress (a per-request timeout above it wins). @default toolTimeoutMax
+   */
+  maxTotalTimeout?: number;
   /** Add the `output: { type: 'collection', items }` envelope to every success body. @default false */
   structuredOutput?: boolean;
   /** Largest accepted JSON body, in bytes or as a string such as `'1mb'`. @default '1mb' */
@@ -115,6 +121,7 @@ export interface ResolvedOptions {
   readonly name?: string;
   readonly toolTimeoutMs: number;
   readonly toolTimeoutMaxMs: number;
+  readonly maxTotalTimeoutMs: number;
   readonly structuredOutput: boolean;
   /** Bytes. */
   readonly bodyLimit: number;
@@ -155,7 +162,7 @@ export const DEFAULT_OPTIONS = Object.freeze({
   continuationTtl: 600,
 });
 
-const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'enabledTools', 'name', 'info', 'logger', 'continuationSecret', 'stateDir', 'oauthRedirectUrl', 'oauthPage']);
+const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'maxTotalTimeout', 'enabledTools', 'name', 'info', 'logger', 'continuationSecret', 'stateDir', 'oauthRedirectUrl', 'oauthPage']);
 
 /** The `name` option, or its default for this server: the command's basename, or the URL's host. */
 export function serverName(options: Pick<ResolvedOptions, 'name'>, spec: ResolvedSpec): string {
@@ -227,6 +234,10 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
   if (toolTimeout > toolTimeoutMax) {
     throw new TypeError(`mcpoRouter: "toolTimeout" (${toolTimeout}) is above "toolTimeoutMax" (${toolTimeoutMax})`);
   }
+  const maxTotalTimeout = positive('maxTotalTimeout', options.maxTotalTimeout ?? toolTimeoutMax);
+  if (toolTimeout > maxTotalTimeout) {
+    throw new TypeError(`mcpoRouter: "toolTimeout" (${toolTimeout}) is above "maxTotalTimeout" (${maxTotalTimeout})`);
+  }
   const maxSchemaRecursion = options.maxSchemaRecursion ?? DEFAULT_OPTIONS.maxSchemaRecursion;
   if (!Number.isInteger(maxSchemaRecursion) || maxSchemaRecursion < 0) {
     throw new TypeError('mcpoRouter: "maxSchemaRecursion" must be a whole number ≥ 0');
@@ -261,6 +272,7 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
     ...(options.name !== undefined ? { name: options.name } : {}),
     toolTimeoutMs: toolTimeout * 1000,
     toolTimeoutMaxMs: toolTimeoutMax * 1000,
+    maxTotalTimeoutMs: maxTotalTimeout * 1000,
     structuredOutput: options.structuredOutput ?? DEFAULT_OPTIONS.structuredOutput,
     bodyLimit,
     maxSchemaRecursion,

@@ -5,7 +5,8 @@
  * It composes the other modules and holds no protocol logic of its own: the
  * upstream connection (upstream.ts), the tool table (tools.ts), the documents
  * (openapi.ts), argument validation (validation.ts), result shaping
- * (results.ts), error mapping (errors.ts) and Swagger UI (docs.ts). The tool
+ * (results.ts), error mapping (errors.ts), Server-Sent Events for a caller
+ * that wants progress (event-stream.ts) and Swagger UI (docs.ts). The tool
  * handler sits behind a dispatcher, so a changed tool list swaps in a new
  * one while calls in flight finish on the old one.
  */
@@ -15,6 +16,7 @@ import type { Tool } from '@modelcontextprotocol/client';
 import { readJsonBody, unsafeBodyProblem } from './http/body.js';
 import { createDispatcher } from './http/dispatcher.js';
 import { docsPages } from './http/docs.js';
+import { openEventStream, wantsEventStream } from './http/event-stream.js';
 import {
   BadRequestError,
   MethodNotAllowedError,
@@ -183,20 +185,31 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     const controller = new AbortController();
     const headers = forwardedHeaders(req);
     // A caller that hangs up cancels its call upstream.
+    let hungUp = false;
     const hangUp = () => {
-      if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+      if (res.writableFinished) return;
+      hungUp = true;
+      controller.abort(new Error('client disconnected'));
     };
     res.once('close', hangUp);
     const { args, ...answers } = call;
+    // Opened before the call, so every failure from here on is an `error` event; those before it are JSON.
+    const stream = wantsEventStream(req) ? openEventStream(res, logger) : undefined;
+    // Progress may extend the call past timeoutMs, never past the total; a caller's longer timeout wins.
+    const maxTotalMs = Math.max(opts.maxTotalTimeoutMs, timeoutMs);
     upstream
-      .call(entry.name, args, { timeoutMs, signal: controller.signal, ...(headers ? { headers } : {}), ...answers })
+      .call(entry.name, args, { timeoutMs, maxTotalMs, signal: controller.signal, abort: (reason) => controller.abort(reason), ...(stream ? { onProgress: stream.progress } : {}), ...(headers ? { headers } : {}), ...answers })
       .then((outcome) => {
         if (outcome.kind === 'input_required') throw inputRequiredError(sealer, entry.name, args, outcome);
         if (outcome.result.isError) throw toToolError(outcome.result);
-        res.json(toSuccessBody(outcome.result, opts.structuredOutput));
+        const body = toSuccessBody(outcome.result, opts.structuredOutput);
+        if (stream) stream.result(body);
+        else res.json(body);
       })
       .catch((err: unknown) => {
-        if (!controller.signal.aborted) next(err);
+        if (hungUp) return;
+        if (stream) stream.fail(err);
+        else next(err);
       })
       .finally(() => res.off('close', hangUp));
   }

@@ -11,6 +11,7 @@ import { DEFAULT_OPTIONS, resolveOptions, serverName, type RouterOptions } from 
 const DEFAULTS = {
   toolTimeoutMs: 30_000,
   toolTimeoutMaxMs: 600_000,
+  maxTotalTimeoutMs: 600_000,
   structuredOutput: false,
   bodyLimit: 1024 * 1024,
   maxSchemaRecursion: 3,
@@ -117,6 +118,12 @@ describe('resolveOptions', () => {
       expect(resolveOptions({ reconnectDelay: 45 }).backoff).to.deep.equal({ initialMs: 45_000, maxMs: 45_000 });
     });
 
+    it('bounds a call that keeps reporting progress by maxTotalTimeout, toolTimeoutMax unless given', () => {
+      expect(resolveOptions({ maxTotalTimeout: 3600 }).maxTotalTimeoutMs).to.equal(3_600_000);
+      expect(resolveOptions({ toolTimeoutMax: 60 }).maxTotalTimeoutMs).to.equal(60_000);
+      expect(resolveOptions({ toolTimeout: 900 }).maxTotalTimeoutMs).to.equal(900_000);
+    });
+
     it('accepts toolTimeout equal to toolTimeoutMax', () => {
       expect(resolveOptions({ toolTimeout: 10, toolTimeoutMax: 10 }).toolTimeoutMaxMs).to.equal(10_000);
     });
@@ -148,6 +155,10 @@ describe('resolveOptions', () => {
       }
     });
 
+    it('a toolTimeout above maxTotalTimeout', () => {
+      expect(() => resolveOptions({ toolTimeout: 100, maxTotalTimeout: 50 })).to.throw(TypeError, /"toolTimeout".*"maxTotalTimeout"/);
+    });
+
     it('a toolTimeout above toolTimeoutMax', () => {
       expect(() => resolveOptions({ toolTimeout: 100, toolTimeoutMax: 50 })).to.throw(
         TypeError,
@@ -173,7 +184,7 @@ describe('resolveOptions', () => {
       expect(resolveOptions({ continuationSecret: 'sixteen-chars-ok' }).continuationSecret).to.equal('sixteen-chars-ok');
     });
 
-    for (const key of ['toolTimeout', 'toolTimeoutMax', 'connectTimeout', 'retryAfter', 'reconnectDelay', 'reconnectDelayMax', 'continuationTtl']) {
+    for (const key of ['toolTimeout', 'toolTimeoutMax', 'maxTotalTimeout', 'connectTimeout', 'retryAfter', 'reconnectDelay', 'reconnectDelayMax', 'continuationTtl']) {
       for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '5']) {
         it(`${key}: ${String(bad)} (${typeof bad}), naming "${key}"`, () => {
           expect(() => resolveOptions(loose({ [key]: bad }))).to.throw(TypeError, new RegExp(`"${key}"`));

@@ -77,15 +77,25 @@ export async function request<S, T>(link: CallLink<S>, label: RequestLabel, opti
   }
 }
 
+/** The bound of tool-call.ts's `maxTotalMs` in an SDK timeout it caused, else undefined. */
+function totalTimeoutOf(err: unknown): number | undefined {
+  return err instanceof SdkError ? (err.data as { maxTotalTimeout?: number } | undefined)?.maxTotalTimeout : undefined;
+}
+
 /** A failed request → the error the router maps; a broken transport also starts a new session. */
 function requestError<S>(link: CallLink<S>, session: S, label: RequestLabel, err: unknown, options: RequestOptions): unknown {
-  if (options.signal?.aborted) return err;
+  // The caller cancelled, unless the signal was aborted by tool-call.ts's bound on the whole call.
+  if (options.signal?.aborted && totalTimeoutOf(err) === undefined) return err;
   // A ProtocolError is the server's answer; an McpoError is the caller's `send` refusing to ask (a missing capability).
   if (err instanceof ProtocolError || isMcpoError(err)) return err;
   if (err instanceof SdkError) {
     switch (err.code) {
-      case SdkErrorCode.RequestTimeout:
+      case SdkErrorCode.RequestTimeout: {
+        // tool-call.ts's bound on a call that kept reporting progress.
+        const total = totalTimeoutOf(err);
+        if (total !== undefined) return new TimeoutError(`${label.subject} did not finish within ${total} ms`, { maxTotalTimeoutMs: total });
         return new TimeoutError(`${label.subject} did not answer within ${options.timeoutMs} ms`, { timeoutMs: options.timeoutMs });
+      }
       case SdkErrorCode.NotConnected:
         return link.unavailable();
       case SdkErrorCode.ConnectionClosed:

@@ -16,8 +16,13 @@
  * exception is a tool with `x-mcp-header` parameters on a 2026-07-28 HTTP
  * connection: `callTool` with the tool's input schema mirrors them as
  * `Mcp-Param-*` headers (SEP-2243), and is given no output schema to check.
+ *
+ * Every call asks for progress (the SDK then sends a progress token), and each
+ * progress notification restarts the call's timeout: a tool that keeps
+ * reporting may run past it, up to `maxTotalMs`. How progress reaches the
+ * caller (Server-Sent Events) is the router's business, not this module's.
  */
-import { isInputRequiredResult, type CallToolResult } from '@modelcontextprotocol/client';
+import { isInputRequiredResult, SdkError, SdkErrorCode, type CallToolResult } from '@modelcontextprotocol/client';
 import { CallToolResultCheck } from './call-result.js';
 import { request, type CallLink, type RequestOptions } from './requests.js';
 
@@ -28,6 +33,19 @@ export interface CallOptions extends RequestOptions {
   inputResponses?: Record<string, unknown>;
   /** The server's `requestState` from that `input_required`, echoed exactly. */
   requestState?: string;
+  /** Called for each progress notification of the call. */
+  onProgress?: (progress: ToolProgress) => void;
+  /** The longest the call may take however often it reports progress, in ms. @default no bound beyond timeoutMs */
+  maxTotalMs?: number;
+  /** Aborts `signal`: how a call that outlives maxTotalMs is cancelled. @default an AbortController of the call's own */
+  abort?: (reason: unknown) => void;
+}
+
+/** One `notifications/progress` of a tool call, as the server sent it. */
+export interface ToolProgress {
+  progress: number;
+  total?: number;
+  message?: string;
 }
 
 /** A 2026-07-28 server needs input from the caller before it can finish the call (SEP-2322). */
@@ -41,10 +59,65 @@ export type CallOutcome = { kind: 'result'; result: CallToolResult } | InputRequ
 
 export function callTool<S>(link: CallLink<S>, name: string, args: Record<string, unknown>, options: CallOptions): Promise<CallOutcome> {
   const label = { subject: `Tool "${name}"`, during: `the call to "${name}"` };
-  return request(link, label, options, (session, timeoutMs) => send(link, session, name, args, timeoutMs, options));
+  const cap = totalCap(options);
+  return request(link, label, options, (session, timeoutMs) => send(link, session, name, args, timeoutMs, options, cap)).finally(cap.done);
 }
 
-async function send<S>(link: CallLink<S>, session: S, name: string, args: Record<string, unknown>, timeoutMs: number, options: CallOptions): Promise<CallOutcome> {
+/** What the SDK is given for progress: the signal it listens to (if any), the callback, and cleanup. */
+interface TotalCap {
+  signal: AbortSignal | undefined;
+  onprogress: (progress: ToolProgress) => void;
+  done: () => void;
+}
+
+const noop = (): void => {};
+
+/**
+ * Progress restarts the SDK's timeout, and the SDK checks `maxTotalTimeout`
+ * only when progress arrives and then does not tell the server; so the bound
+ * is a timer of our own, which cancels the call upstream through the signal.
+ * It starts with the first progress: until then the timeout alone bounds the
+ * call, and a call without progress (most of them) costs no timer. The
+ * caller's `abort` is used when given: an AbortController of our own, and a
+ * listener forwarding the caller's signal to it, cost microseconds per call.
+ */
+function totalCap(options: CallOptions): TotalCap {
+  const { onProgress, maxTotalMs } = options;
+  let { signal, abort } = options;
+  let done = noop;
+  if (maxTotalMs !== undefined && (signal === undefined || abort === undefined)) {
+    const controller = new AbortController();
+    const caller = signal;
+    const forward = (): void => controller.abort(caller?.reason);
+    caller?.addEventListener('abort', forward, { once: true });
+    if (caller?.aborted) forward();
+    signal = controller.signal;
+    abort = (reason) => controller.abort(reason);
+    done = () => caller?.removeEventListener('abort', forward);
+  }
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    signal,
+    onprogress(progress) {
+      if (maxTotalMs !== undefined && abort !== undefined && timer === undefined) {
+        const cancel = abort;
+        const exceeded = new SdkError(SdkErrorCode.RequestTimeout, 'Maximum total timeout exceeded', { maxTotalTimeout: maxTotalMs });
+        timer = setTimeout(() => cancel(exceeded), Math.max(0, started + maxTotalMs - Date.now()));
+      }
+      if (onProgress) {
+        const { progress: count, total, message } = progress;
+        onProgress({ progress: count, ...(total !== undefined ? { total } : {}), ...(message !== undefined ? { message } : {}) });
+      }
+    },
+    done() {
+      clearTimeout(timer);
+      done();
+    },
+  };
+}
+
+async function send<S>(link: CallLink<S>, session: S, name: string, args: Record<string, unknown>, timeoutMs: number, options: CallOptions, cap: TotalCap): Promise<CallOutcome> {
   const client = link.client(session);
   const params = {
     name,
@@ -52,7 +125,7 @@ async function send<S>(link: CallLink<S>, session: S, name: string, args: Record
     ...(options.inputResponses !== undefined ? { inputResponses: options.inputResponses } : {}),
     ...(options.requestState !== undefined ? { requestState: options.requestState } : {}),
   };
-  const requestOptions = { timeout: timeoutMs, allowInputRequired: true, ...(options.signal ? { signal: options.signal } : {}) };
+  const requestOptions = { timeout: timeoutMs, allowInputRequired: true, onprogress: cap.onprogress, resetTimeoutOnProgress: true, ...(cap.signal ? { signal: cap.signal } : {}) };
   const tool = link.mirrored(session, name);
   const answer = await (tool
     ? client.callTool(params, { ...requestOptions, toolDefinition: { name: tool.name, inputSchema: tool.inputSchema } })

@@ -84,6 +84,18 @@ const OUTPUT_ITEM_SCHEMA: Schema = {
   },
 };
 
+/** The 200 answer to `Accept: text/event-stream` (lib/http/event-stream.ts). */
+const EVENT_STREAM_CONTENT: OpenAPIV3_1.MediaTypeObject = {
+  schema: {
+    type: 'string',
+    description:
+      'Server-Sent Events. `event: progress` for each progress notification of the MCP server, its `data` `{"progress": 1, "total": 5, "message": "…"}` (`total` and `message` when the server sent them); ' +
+      'then one `event: result` whose `data` is the body the `application/json` answer would have had, or one `event: error` whose `data` is the error body (`{"ok": false, "error": {"message", "code"}}`, e.g. code `timeout`); then the stream ends. ' +
+      'Errors found before the call starts (a bad timeout, unknown tool, invalid arguments) still answer as JSON with their status. Lines starting with `:` are keep-alive comments.',
+  },
+  example: 'event: progress\ndata: {"progress":1,"total":2}\n\nevent: progress\ndata: {"progress":2,"total":2}\n\nevent: result\ndata: {"ok":true,"result":"done"}\n\n',
+};
+
 /** The error responses every tool can give, in the status table's order. */
 const ERROR_RESPONSES: ReadonlyArray<[string, string]> = [
   ['400', 'Malformed JSON or a bad timeout'],
@@ -124,8 +136,8 @@ function operation(entry: ToolEntry, options: DocumentOptions, tag: string): Ope
   const title = tool.title ?? tool.annotations?.title;
   const responses: OpenAPIV3_1.ResponsesObject = {
     '200': {
-      description: 'The tool’s result',
-      content: { 'application/json': { schema: successSchema(entry, options.structuredOutput) } },
+      description: 'The tool’s result; with `Accept: text/event-stream`, its progress and then its result as Server-Sent Events',
+      content: { 'application/json': { schema: successSchema(entry, options.structuredOutput) }, 'text/event-stream': EVENT_STREAM_CONTENT },
     },
   };
   const errors = options.bearerAuth ? [['401', 'Missing or wrong API key'] as const, ...ERROR_RESPONSES] : ERROR_RESPONSES;

@@ -41,7 +41,7 @@ describe('parseArgs', () => {
       command: ['npx', 'server'],
     });
     expect(o.host).to.equal('127.0.0.1');
-    for (const key of ['tls', 'apiKey', 'headers', 'envPath', 'config', 'toolTimeoutMax', 'name', 'description', 'version']) {
+    for (const key of ['tls', 'apiKey', 'headers', 'envPath', 'config', 'toolTimeoutMax', 'maxTotalTimeout', 'name', 'description', 'version']) {
       expect(o, key).not.to.have.property(key);
     }
   });
@@ -262,6 +262,13 @@ describe('parseArgs', () => {
         usage(['--tool-timeout', value, ...CMD], /--tool-timeout/);
       });
     }
+
+    it('reads --max-total-timeout as seconds, and rejects a --tool-timeout above it', () => {
+      expect(serve(['--max-total-timeout', '3600', ...CMD])).to.include({ maxTotalTimeout: 3600 });
+      expect(serve(CMD)).to.not.have.property('maxTotalTimeout');
+      usage(['--tool-timeout', '20', '--max-total-timeout', '10', ...CMD], /--tool-timeout \(20\) is above --max-total-timeout \(10\)/);
+      usage(['--max-total-timeout', '0', ...CMD], /--max-total-timeout/);
+    });
 
     it('rejects a --tool-timeout above --tool-timeout-max', () => {
       usage(['--tool-timeout', '20', '--tool-timeout-max', '10', ...CMD], /--tool-timeout \(20\) is above --tool-timeout-max \(10\)/);
