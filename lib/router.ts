@@ -306,8 +306,14 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   router.use(docsPages());
   // Before the tools: `GET resources` is the list even when a tool is named "resources" (tools answer POST).
   const features: FeatureContext = { upstream, logger, timeoutMs: (req) => requestTimeoutMs(req, opts), readArguments, forwardedHeaders };
-  router.use(resourceRoutes(features));
-  router.use(promptRoutes(features));
+  // Tool calls are the hot path: one prefix test sends the rest past these routes, not a path match per route.
+  const resources = resourceRoutes(features);
+  const prompts = promptRoutes(features);
+  router.use(function featureRoutes(req, res, next) {
+    if (req.path.startsWith('/resources')) return resources(req, res, next);
+    if (req.path.startsWith('/prompts')) return prompts(req, res, next);
+    next();
+  });
   router.use(tools);
   router.use(jsonErrorHandler(logger));
 
