@@ -16,24 +16,13 @@
 import type { RequestHandler } from 'express';
 import type { Redactor } from '../common/redact.js';
 import { ConfigError } from './config.js';
-import type { TransportType } from '../mcp/spec.js';
-import type { UpstreamState, UpstreamStatus } from '../mcp/upstream.js';
+import type { UpstreamStatus } from '../mcp/upstream.js';
 
-export interface ServerHealth {
+/** A server as `/healthz` shows it: its connection's status without the child's pid and stderr. */
+export interface ServerHealth extends Pick<UpstreamStatus, 'type' | 'state' | 'protocolVersion' | 'lastError' | 'since' | 'restarts' | 'nextAttempt'> {
   connected: boolean;
-  type: TransportType;
-  state: UpstreamState;
   /** Tools served now (after disabledTools). */
   tools: number;
-  /** The MCP protocol version negotiated on the last connection (`2026-07-28`, `2025-11-25`, …); null before the first. */
-  protocolVersion: string | null;
-  lastError: string | null;
-  /** When `state` last changed (ISO time). */
-  since: string;
-  /** Connection attempts after the first: child restarts, new sessions. */
-  restarts: number;
-  /** While backing off: when the next attempt starts (ISO time). */
-  nextAttempt?: string;
   /** State `needs-authorization`: the page on mcpo a person opens to authorize it. */
   authorizeUrl?: string;
 }

@@ -42,13 +42,13 @@ function documentRequests(prefix: string): (req: Request) => boolean {
   };
 }
 
-function isOAuthAuthorize(req: Request): boolean {
-  return req.method === 'GET' && (req.path.endsWith('/oauth/authorize') || /\/oauth\/[^/]+\/authorize$/.test(req.path));
-}
-
-function isOAuthCallback(req: Request): boolean {
-  return req.method === 'GET' && (req.path.endsWith('/oauth/callback') || /\/oauth\/[^/]+\/callback$/.test(req.path));
-}
+/** A GET of a router's `…/oauth/<step>` or the app's `…/oauth/<name>/<step>`. */
+const oauthPage = (step: 'authorize' | 'callback') => {
+  const page = new RegExp(`/oauth(/[^/]+)?/${step}$`);
+  return (req: Request): boolean => req.method === 'GET' && page.test(req.path);
+};
+const isOAuthAuthorize = oauthPage('authorize');
+const isOAuthCallback = oauthPage('callback');
 
 function isPreflight(req: Request): boolean {
   return req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;

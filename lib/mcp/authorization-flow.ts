@@ -24,8 +24,8 @@ export interface FlowLink {
   state(): UpstreamState;
   /** The session of the moment, ready or waiting. */
   session(): Session | undefined;
-  /** Waits for a person: state `needs-authorization`, `session` kept, the page logged once per flow. */
-  park(session: Session, err: unknown, startedFlow: boolean): void;
+  /** Waits for a person: state `needs-authorization`, the session of the moment kept, the page logged once per flow. */
+  park(err: unknown, startedFlow: boolean): void;
   /** The session is broken: end it and start a new one (`now` skips the backoff). */
   lost(session: Session, reason: string, now: boolean): void;
   /** Drops the session of the moment and connects afresh; resolves when that attempt has ended. */
@@ -60,7 +60,7 @@ export class AuthorizationFlow {
         error: new Error(`the server asked for authorization ${MAX_ROUNDS} times in a row and refused each; not asking again until the authorize page is opened`, { cause: err }),
       };
     }
-    this.#wait(session, err, false);
+    this.#wait(err, false);
     return { waiting: true };
   }
 
@@ -76,7 +76,7 @@ export class AuthorizationFlow {
     if (this.#rounds >= MAX_ROUNDS) return false;
     // A step-up (403 insufficient_scope) keeps the metadata: the SDK's flow for the wider scope can be offered as it is.
     // A refused token (401) may mean the server moved: that flow starts afresh.
-    this.#wait(session, new Error('the server asked for a new authorization during a call'), !session.unauthorized);
+    this.#wait(new Error('the server asked for a new authorization during a call'), !session.unauthorized);
     return true;
   }
 
@@ -85,11 +85,11 @@ export class AuthorizationFlow {
     this.#rounds = 0;
   }
 
-  #wait(session: Session, err: unknown, reusable: boolean): void {
+  #wait(err: unknown, reusable: boolean): void {
     // The SDK may have started the flow already (a step-up, or a start with a known redirect URI).
     const url = this.auth.provider.takeAuthorizationUrl();
     this.#pending = url ? { url, at: Date.now(), reusable } : undefined;
-    this.link.park(session, err, url !== undefined);
+    this.link.park(err, url !== undefined);
   }
 
   /**

@@ -72,24 +72,21 @@ export function createTransport(spec: ResolvedSpec, hooks: TransportHooks = {}):
       );
       return { transport, pid: () => transport.pid, exit: () => transport.exit };
     }
-    case 'sse': {
-      // The SDK applies requestInit headers to both the event stream and the POSTs.
-      const fetchFn = transportFetch(spec, hooks);
-      const transport = new SSEClientTransport(spec.url, {
-        requestInit: { headers: spec.headers },
-        ...(fetchFn ? { fetch: fetchFn } : {}),
-        ...(hooks.authProvider ? { authProvider: hooks.authProvider } : {}),
-      });
-      return { transport, pid: () => undefined, exit: () => undefined };
-    }
-    case 'streamable-http': {
-      const fetchFn = transportFetch(spec, hooks);
-      const transport = new StreamableHTTPClientTransport(spec.url, {
-        requestInit: { headers: spec.headers },
-        ...(fetchFn ? { fetch: fetchFn } : {}),
-        ...(hooks.authProvider ? { authProvider: hooks.authProvider } : {}),
-      });
-      return { transport, pid: () => undefined, exit: () => undefined };
-    }
+    case 'sse':
+      return remote(new SSEClientTransport(spec.url, remoteOptions(spec, hooks)));
+    case 'streamable-http':
+      return remote(new StreamableHTTPClientTransport(spec.url, remoteOptions(spec, hooks)));
   }
 }
+
+/** What both remote transports take: the SDK applies requestInit headers to every request, event streams included. */
+function remoteOptions(spec: ResolvedSpec & { type: 'sse' | 'streamable-http' }, hooks: TransportHooks) {
+  const fetchFn = transportFetch(spec, hooks);
+  return {
+    requestInit: { headers: spec.headers },
+    ...(fetchFn ? { fetch: fetchFn } : {}),
+    ...(hooks.authProvider ? { authProvider: hooks.authProvider } : {}),
+  };
+}
+
+const remote = (transport: Transport): BuiltTransport => ({ transport, pid: () => undefined, exit: () => undefined });

@@ -116,7 +116,7 @@ export class Upstream {
     this.#flow = options.authorization && new AuthorizationFlow(options.authorization, {
       state: () => this.#state,
       session: () => this.#session,
-      park: (session, err, startedFlow) => this.#waitForPerson(session, err, startedFlow),
+      park: (err, startedFlow) => this.#waitForPerson(err, startedFlow),
       lost: (session, reason, now) => this.#lost(session, reason, now),
       reconnect: () => this.#reconnect(),
       lastError: () => this.#lastError,
@@ -269,9 +269,8 @@ export class Upstream {
    * session stays, for its transport to finish the exchange when the person
    * comes back through the callback. The page is logged once per flow.
    */
-  #waitForPerson(session: Session, err: unknown, startedFlow: boolean): void {
+  #waitForPerson(err: unknown, startedFlow: boolean): void {
     const page = this.options.authorization?.page() ?? '';
-    this.#session = session;
     this.#setState('needs-authorization');
     const error = this.unavailable();
     this.#lastError = startedFlow ? error.message : `${error.message} (${messageOf(err)})`;
@@ -377,10 +376,16 @@ export class Upstream {
   }
 
   /** Calls a tool; throws McpoError or ProtocolError, never a raw transport error. */
-  async call(name: string, args: Record<string, unknown>, options: CallOptions): Promise<CallOutcome> {
-    const outcome = await callTool(this.#link, name, args, options);
-    this.#flow?.answered();
-    return outcome;
+  call(name: string, args: Record<string, unknown>, options: CallOptions): Promise<CallOutcome> {
+    const called = callTool(this.#link, name, args, options);
+    const flow = this.#flow;
+    // Only a server behind OAuth counts the calls it answered; a stdio call pays no extra promise.
+    return flow
+      ? called.then((outcome) => {
+          flow.answered();
+          return outcome;
+        })
+      : called;
   }
 
   /**

@@ -19,23 +19,17 @@
  * plan failed (the reason on stderr), 2 usage, 3 out of time.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createApp, type AppOptions } from '../../lib/index.js';
 import { AUTH_PLANS, oauthBlock, runAuthPlan, type AuthContext } from './auth-plans.js';
 import { Person } from './person.js';
 import { RestCaller } from './rest.js';
+import { armDeadline, drive, log, openLoopback } from './drive.js';
 
-/** Under the suite's own per-client timeout, so the driver closes mcpo itself. */
-const DEADLINE_MS = 25_000;
 /** The server's name: it appears in mcpo's `/oauth/<name>/…` routes and in `/healthz`. */
 const SERVER_NAME = 'conformance';
 
-function log(line: string): void {
-  process.stderr.write(`[driver] ${line}\n`);
-}
 
 async function main(): Promise<number> {
   const url = process.argv[2];
@@ -51,35 +45,21 @@ async function main(): Promise<number> {
   // Key names only: the values include a client secret or a private key.
   log(`oauth block: ${oauth ? Object.keys(oauth).join(', ') : 'none'}`);
 
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await new Promise((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const loopback = await openLoopback();
+  const { baseUrl } = loopback;
   const stateDir = mkdtempSync(path.join(tmpdir(), 'mcpo-oauth-state-'));
   // On 'exit', so that running out of time (process.exit) removes it too.
   process.once('exit', () => rmSync(stateDir, { recursive: true, force: true }));
   const spec = { type: 'streamable-http' as const, url, ...(oauth ? { oauth } : {}) };
   const options: AppOptions = { stateDir, publicUrl: baseUrl };
   let app: ReturnType<typeof createApp> | undefined;
-  try {
+  return drive(loopback, async () => {
     app = createApp({ name: SERVER_NAME, server: spec }, options);
-    server.on('request', app);
+    loopback.serve(app);
     await runAuthPlan(plan, new Person(baseUrl, SERVER_NAME, log), new RestCaller(baseUrl, log));
-    log('done');
-    return 0;
-  } catch (err) {
-    log(`failed: ${err instanceof Error ? err.message : String(err)}`);
-    return 1;
-  } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    await app?.close();
-  }
+  }, () => app?.close());
 }
 
-setTimeout(() => {
-  log(`out of time after ${DEADLINE_MS} ms`);
-  process.exit(3);
-}, DEADLINE_MS).unref();
+armDeadline();
 
 process.exitCode = await main();

@@ -19,17 +19,10 @@
  * 1 mcpo did not connect or a call went wrong (the reason on stderr), 2 usage,
  * 3 out of time.
  */
-import type { AddressInfo } from 'node:net';
 import { createApp } from '../../lib/index.js';
 import { PLANS, type ScenarioContext } from './plans.js';
 import { RestCaller } from './rest.js';
-
-/** Under the suite's own per-client timeout, so the driver closes mcpo itself. */
-const DEADLINE_MS = 25_000;
-
-function log(line: string): void {
-  process.stderr.write(`[driver] ${line}\n`);
-}
+import { armDeadline, drive, log, openLoopback } from './drive.js';
 
 interface ServerHealth {
   connected: boolean;
@@ -48,35 +41,20 @@ async function main(): Promise<number> {
   const context = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? '{}') as ScenarioContext;
   log(`scenario ${scenario} at ${url} (protocol ${process.env.MCP_CONFORMANCE_PROTOCOL_VERSION ?? 'unset'})`);
 
+  const loopback = await openLoopback();
   const app = createApp({ server: { type: 'streamable-http', url } });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  try {
+  loopback.serve(app);
+  const { baseUrl } = loopback;
+  return drive(loopback, async () => {
     // ready() resolves after the first attempt, connected or not; /healthz says which.
     await app.ready();
     const health = (await (await fetch(`${baseUrl}/healthz`)).json()) as { servers: Record<string, ServerHealth> };
     const upstream = Object.values(health.servers)[0];
-    if (!upstream?.connected) {
-      log(`mcpo did not connect: ${upstream?.state} ${upstream?.lastError}`);
-      return 1;
-    }
+    if (!upstream?.connected) throw new Error(`mcpo did not connect: ${upstream?.state} ${upstream?.lastError}`);
     await plan(new RestCaller(baseUrl, log), context);
-    log('done');
-    return 0;
-  } catch (err) {
-    log(`failed: ${err instanceof Error ? err.message : String(err)}`);
-    return 1;
-  } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    await app.close();
-  }
+  }, () => app.close());
 }
 
-setTimeout(() => {
-  log(`out of time after ${DEADLINE_MS} ms`);
-  process.exit(3);
-}, DEADLINE_MS).unref();
+armDeadline();
 
 process.exitCode = await main();
