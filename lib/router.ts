@@ -17,6 +17,7 @@ import { readJsonBody, unsafeBodyProblem } from './http/body.js';
 import { createDispatcher } from './http/dispatcher.js';
 import { docsPages } from './http/docs.js';
 import { openEventStream, wantsEventStream } from './http/event-stream.js';
+import { giveBack, takeController } from './http/abort-pool.js';
 import {
   BadRequestError,
   MethodNotAllowedError,
@@ -32,7 +33,7 @@ import { requestId } from './http/request-id.js';
 import { toSuccessBody, toToolError } from './http/results.js';
 import { resolveSpec, type ServerSpec } from './mcp/spec.js';
 import { buildToolTable, type ToolEntry, type ToolTable } from './openapi/tools.js';
-import { Upstream, type ServerMeta, type UpstreamStatus } from './mcp/upstream.js';
+import { Upstream, type CallOptions, type ServerMeta, type UpstreamStatus } from './mcp/upstream.js';
 import { argumentValidators } from './openapi/validation.js';
 import { applyToolRules } from './openapi/tool-rules.js';
 import { continuationSealer } from './http/continuation.js';
@@ -182,7 +183,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   }
 
   function invoke(entry: ToolEntry, call: Resumed | { args: Record<string, unknown> }, timeoutMs: number, req: Request, res: Response, next: NextFunction): void {
-    const controller = new AbortController();
+    const controller = takeController();
     const headers = forwardedHeaders(req);
     // A caller that hangs up cancels its call upstream.
     let hungUp = false;
@@ -192,13 +193,19 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
       controller.abort(new Error('client disconnected'));
     };
     res.once('close', hangUp);
-    const { args, ...answers } = call;
+    const { args } = call;
     // Opened before the call, so every failure from here on is an `error` event; those before it are JSON.
     const stream = wantsEventStream(req) ? openEventStream(res, logger) : undefined;
     // Progress may extend the call past timeoutMs, never past the total; a caller's longer timeout wins.
-    const maxTotalMs = Math.max(opts.maxTotalTimeoutMs, timeoutMs);
+    const options: CallOptions = { timeoutMs, maxTotalMs: Math.max(opts.maxTotalTimeoutMs, timeoutMs), signal: controller.signal, controller };
+    if ('inputResponses' in call) {
+      options.inputResponses = call.inputResponses;
+      if (call.requestState !== undefined) options.requestState = call.requestState;
+    }
+    if (stream) options.onProgress = stream.progress;
+    if (headers) options.headers = headers;
     upstream
-      .call(entry.name, args, { timeoutMs, maxTotalMs, signal: controller.signal, abort: (reason) => controller.abort(reason), ...(stream ? { onProgress: stream.progress } : {}), ...(headers ? { headers } : {}), ...answers })
+      .call(entry.name, args, options)
       .then((outcome) => {
         if (outcome.kind === 'input_required') throw inputRequiredError(sealer, entry.name, args, outcome);
         if (outcome.result.isError) throw toToolError(outcome.result);
@@ -211,7 +218,11 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
         if (stream) stream.fail(err);
         else next(err);
       })
-      .finally(() => res.off('close', hangUp));
+      .finally(() => {
+        res.off('close', hangUp);
+        // The call has settled and the hang-up listener is gone: nothing can abort the controller now.
+        giveBack(controller);
+      });
   }
 
   const tools = createDispatcher(notConnected);

@@ -78,7 +78,8 @@ export function docsPages(): RequestHandler {
  */
 export function rootToDocs(): RequestHandler {
   return function rootToDocs(req, res, next) {
-    if (req.path !== '/' || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
+    // The method first: a tool call (POST) skips parsing the path.
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || req.path !== '/') return next();
     const asked = req.originalUrl.split('?', 1)[0]!;
     const last = asked.slice(asked.lastIndexOf('/') + 1);
     // A colon in a relative reference's first segment would read as a scheme; "./" keeps it a path.

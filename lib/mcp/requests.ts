@@ -56,25 +56,27 @@ export type Send<S, T> = (session: S, timeoutMs: number) => Promise<T>;
 const eraOf = (client: Client): Era => client.getProtocolEra() ?? 'legacy';
 
 /** Runs `send` over the session of the moment; once more on a new session if the server never saw it. */
-export async function request<S, T>(link: CallLink<S>, label: RequestLabel, options: RequestOptions, send: Send<S, T>): Promise<T> {
+export async function request<S, T>(link: CallLink<S>, label: () => RequestLabel, options: RequestOptions, send: Send<S, T>): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
   const session = link.session();
   if (session === undefined) throw link.unavailable();
-  const attempt = (on: S, timeoutMs: number): Promise<T> =>
-    options.headers ? withForwardedHeaders(options.headers, () => send(on, timeoutMs)) : send(on, timeoutMs);
   try {
-    return await attempt(session, options.timeoutMs);
+    return await attempt(session, options.timeoutMs, options, send);
   } catch (err) {
-    if (options.signal?.aborted || !notDelivered(err, link.type, eraOf(link.client(session)))) throw requestError(link, session, label, err, options);
+    if (options.signal?.aborted || !notDelivered(err, link.type, eraOf(link.client(session)))) throw requestError(link, session, label(), err, options);
     // The server never saw this request: start a new session and send it once more.
     link.lost(session, messageOf(err), true);
     const next = await link.next(deadline);
     try {
-      return await attempt(next, Math.max(1, deadline - Date.now()));
+      return await attempt(next, Math.max(1, deadline - Date.now()), options, send);
     } catch (again) {
-      throw requestError(link, next, label, again, options);
+      throw requestError(link, next, label(), again, options);
     }
   }
+}
+
+function attempt<S, T>(session: S, timeoutMs: number, options: RequestOptions, send: Send<S, T>): Promise<T> {
+  return options.headers ? withForwardedHeaders(options.headers, () => send(session, timeoutMs)) : send(session, timeoutMs);
 }
 
 /** The bound of tool-call.ts's `maxTotalMs` in an SDK timeout it caused, else undefined. */

@@ -24,7 +24,7 @@
  */
 import { isInputRequiredResult, SdkError, SdkErrorCode, type CallToolResult } from '@modelcontextprotocol/client';
 import { CallToolResultCheck } from './call-result.js';
-import { request, type CallLink, type RequestOptions } from './requests.js';
+import { request, type CallLink, type RequestLabel, type RequestOptions } from './requests.js';
 
 export type { CallLink } from './requests.js';
 
@@ -35,10 +35,10 @@ export interface CallOptions extends RequestOptions {
   requestState?: string;
   /** Called for each progress notification of the call. */
   onProgress?: (progress: ToolProgress) => void;
-  /** The longest the call may take however often it reports progress, in ms. @default no bound beyond timeoutMs */
+  /** The longest the call may take however often it reports progress, in ms; enforced only with `controller`. @default no bound beyond timeoutMs */
   maxTotalMs?: number;
-  /** Aborts `signal`: how a call that outlives maxTotalMs is cancelled. @default an AbortController of the call's own */
-  abort?: (reason: unknown) => void;
+  /** The controller of `signal`: a call that outlives maxTotalMs is cancelled by aborting it. */
+  controller?: AbortController;
 }
 
 /** One `notifications/progress` of a tool call, as the server sent it. */
@@ -58,66 +58,50 @@ export interface InputRequired {
 export type CallOutcome = { kind: 'result'; result: CallToolResult } | InputRequired;
 
 export function callTool<S>(link: CallLink<S>, name: string, args: Record<string, unknown>, options: CallOptions): Promise<CallOutcome> {
-  const label = { subject: `Tool "${name}"`, during: `the call to "${name}"` };
-  const cap = totalCap(options);
-  return request(link, label, options, (session, timeoutMs) => send(link, session, name, args, timeoutMs, options, cap)).finally(cap.done);
+  const progress = progressHandler(options);
+  return request(link, () => toolLabel(name), options, (session, timeoutMs) => send(link, session, name, args, timeoutMs, options, progress));
 }
 
-/** What the SDK is given for progress: the signal it listens to (if any), the callback, and cleanup. */
-interface TotalCap {
-  signal: AbortSignal | undefined;
+const toolLabel = (name: string): RequestLabel => ({ subject: `Tool "${name}"`, during: `the call to "${name}"` });
+
+/** What the SDK is given for progress, and the timer of the bound on the whole call. */
+interface ProgressHandler {
   onprogress: (progress: ToolProgress) => void;
-  done: () => void;
+  /** Stops the bound's timer, if progress started it; the call is over. */
+  settle(): void;
 }
-
-const noop = (): void => {};
 
 /**
  * Progress restarts the SDK's timeout, and the SDK checks `maxTotalTimeout`
  * only when progress arrives and then does not tell the server; so the bound
- * is a timer of our own, which cancels the call upstream through the signal.
- * It starts with the first progress: until then the timeout alone bounds the
- * call, and a call without progress (most of them) costs no timer. The
- * caller's `abort` is used when given: an AbortController of our own, and a
- * listener forwarding the caller's signal to it, cost microseconds per call.
+ * is a timer of our own, which cancels the call upstream through the
+ * caller's controller. It starts with the first progress: until then the
+ * timeout alone bounds the call, and a call without progress (most of them)
+ * costs no timer. The handler is one closure and no promise: every call pays
+ * for it, since every call asks for progress.
  */
-function totalCap(options: CallOptions): TotalCap {
-  const { onProgress, maxTotalMs } = options;
-  let { signal, abort } = options;
-  let done = noop;
-  if (maxTotalMs !== undefined && (signal === undefined || abort === undefined)) {
-    const controller = new AbortController();
-    const caller = signal;
-    const forward = (): void => controller.abort(caller?.reason);
-    caller?.addEventListener('abort', forward, { once: true });
-    if (caller?.aborted) forward();
-    signal = controller.signal;
-    abort = (reason) => controller.abort(reason);
-    done = () => caller?.removeEventListener('abort', forward);
-  }
+function progressHandler(options: CallOptions): ProgressHandler {
+  const { onProgress, maxTotalMs, controller } = options;
   const started = Date.now();
   let timer: NodeJS.Timeout | undefined;
   return {
-    signal,
     onprogress(progress) {
-      if (maxTotalMs !== undefined && abort !== undefined && timer === undefined) {
-        const cancel = abort;
+      if (maxTotalMs !== undefined && controller !== undefined && timer === undefined) {
         const exceeded = new SdkError(SdkErrorCode.RequestTimeout, 'Maximum total timeout exceeded', { maxTotalTimeout: maxTotalMs });
-        timer = setTimeout(() => cancel(exceeded), Math.max(0, started + maxTotalMs - Date.now()));
+        timer = setTimeout(() => controller.abort(exceeded), Math.max(0, started + maxTotalMs - Date.now()));
       }
       if (onProgress) {
         const { progress: count, total, message } = progress;
         onProgress({ progress: count, ...(total !== undefined ? { total } : {}), ...(message !== undefined ? { message } : {}) });
       }
     },
-    done() {
-      clearTimeout(timer);
-      done();
+    settle() {
+      if (timer !== undefined) clearTimeout(timer);
     },
   };
 }
 
-async function send<S>(link: CallLink<S>, session: S, name: string, args: Record<string, unknown>, timeoutMs: number, options: CallOptions, cap: TotalCap): Promise<CallOutcome> {
+async function send<S>(link: CallLink<S>, session: S, name: string, args: Record<string, unknown>, timeoutMs: number, options: CallOptions, progress: ProgressHandler): Promise<CallOutcome> {
   const client = link.client(session);
   const params = {
     name,
@@ -125,11 +109,16 @@ async function send<S>(link: CallLink<S>, session: S, name: string, args: Record
     ...(options.inputResponses !== undefined ? { inputResponses: options.inputResponses } : {}),
     ...(options.requestState !== undefined ? { requestState: options.requestState } : {}),
   };
-  const requestOptions = { timeout: timeoutMs, allowInputRequired: true, onprogress: cap.onprogress, resetTimeoutOnProgress: true, ...(cap.signal ? { signal: cap.signal } : {}) };
+  const requestOptions = { timeout: timeoutMs, allowInputRequired: true, onprogress: progress.onprogress, resetTimeoutOnProgress: true, signal: options.signal };
   const tool = link.mirrored(session, name);
-  const answer = await (tool
-    ? client.callTool(params, { ...requestOptions, toolDefinition: { name: tool.name, inputSchema: tool.inputSchema } })
-    : client.request({ method: 'tools/call', params }, CallToolResultCheck, requestOptions));
+  let answer;
+  try {
+    answer = await (tool
+      ? client.callTool(params, { ...requestOptions, toolDefinition: { name: tool.name, inputSchema: tool.inputSchema } })
+      : client.request({ method: 'tools/call', params }, CallToolResultCheck, requestOptions));
+  } finally {
+    progress.settle();
+  }
   if (isInputRequiredResult(answer)) {
     return {
       kind: 'input_required',

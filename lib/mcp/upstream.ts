@@ -394,7 +394,7 @@ export class Upstream {
    * this session does not offer `feature`.
    */
   async request<T>(feature: Feature, label: RequestLabel, options: RequestOptions, send: (client: Client, timeoutMs: number) => Promise<T>): Promise<T> {
-    const result = await request(this.#link, label, options, (session, timeoutMs) => {
+    const result = await request(this.#link, () => label, options, (session, timeoutMs) => {
       if (!session.client.getServerCapabilities()?.[feature]) {
         throw new NotFoundError(`MCP server "${this.options.name}" does not offer ${feature}`, `no_${feature}`);
       }
