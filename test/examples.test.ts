@@ -13,7 +13,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { createExampleApp } from '../examples/embed.js';
 import { loadConfig, mcpoRouter, silentLogger } from '../lib/index.js';
-import { expectValidOpenApi31, type Doc } from './helpers/openapi.js';
+import { expectIdsSafeAndUnique, expectNoRefCycles, expectValidOpenApi31, type Doc } from './helpers/openapi.js';
 import { startKitchenSink } from './helpers/servers.js';
 import { startMcpo, untilConnected, type McpoProcess } from './helpers/mcpo.js';
 
@@ -256,6 +256,12 @@ describe('npm start, or node dist/bin/mcpo.js, on examples/config.json', functio
     const doc = (await (await fetch(`${mcpo.url}/openapi.json`)).json()) as Doc;
     await expectValidOpenApi31(doc);
     for (const p of ['/time/get_current_time', '/todo/clear_todos', '/memory/read_graph', '/everything/echo']) expect(doc.paths).to.have.property(p);
+    // everything's entry adds its resources and prompts; the others keep the default, tools only.
+    for (const p of ['/everything/resources', '/everything/resources/templates', '/everything/resources/read', '/everything/prompts', '/everything/prompts/args-prompt']) expect(doc.paths).to.have.property(p);
+    expect(Object.keys(doc.paths).filter((p) => /^\/(time|todo|memory)\/(resources|prompts)/.test(p))).to.deep.equal([]);
+    // As Open WebUI reads it: every operation a function with a safe, unique name, and no $ref cycle to inline.
+    expectIdsSafeAndUnique(doc);
+    expectNoRefCycles(doc);
     expect((await fetch(`${mcpo.url}/docs`)).status).to.equal(200);
   });
 });

@@ -8,9 +8,9 @@ import type { OpenAPIV3_1 } from 'openapi-types';
 import type { Tool } from '@modelcontextprotocol/client';
 import { aggregateDocuments } from '../../lib/openapi/aggregate.js';
 import { buildDocument, type DocumentOptions } from '../../lib/openapi/document.js';
-import { OPERATION_ID_PATTERN, buildToolTable, servedAsListed } from '../../lib/openapi/tools.js';
+import { buildToolTable, servedAsListed } from '../../lib/openapi/tools.js';
 import type { Catalog } from '../../lib/mcp/catalog.js';
-import { expectValidOpenApi31 } from '../helpers/openapi.js';
+import { expectIdsSafeAndUnique, expectValidOpenApi31 } from '../helpers/openapi.js';
 
 const TOOLS: Tool[] = [
   { name: 'echo', inputSchema: { type: 'object', properties: { text: { type: 'string' } } } },
@@ -33,16 +33,6 @@ type Op = OpenAPIV3_1.OperationObject & { requestBody?: OpenAPIV3_1.RequestBodyO
 function build(options: Partial<DocumentOptions> = {}) {
   const table = buildToolTable(servedAsListed(TOOLS), { maxRecursion: 3, onWarning: () => {} });
   return buildDocument(table, META, { info: {}, structuredOutput: false, catalog: CATALOG, ...options });
-}
-
-function operations(doc: OpenAPIV3_1.Document): Op[] {
-  return Object.values(doc.paths ?? {}).flatMap((item) => [item?.get, item?.post].filter((o) => o !== undefined) as Op[]);
-}
-
-function expectIdsSafeAndUnique(doc: OpenAPIV3_1.Document): void {
-  const ids = operations(doc).map((o) => o.operationId!);
-  for (const id of ids) expect(id).to.match(OPERATION_ID_PATTERN);
-  expect(new Set(ids).size, ids.join(', ')).to.equal(ids.length);
 }
 
 describe('resources and prompts in the documents', () => {

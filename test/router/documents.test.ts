@@ -10,23 +10,12 @@ import { expect } from 'chai';
 import express from 'express';
 import request from 'supertest';
 import { createApp, mcpoRouter, silentLogger, type McpoRouter, type ServerSpec } from '../../lib/index.js';
-import { OPERATION_ID_PATTERN } from '../../lib/openapi/tools.js';
-import { expectValidOpenApi31 } from '../helpers/openapi.js';
+import { expectIdsSafeAndUnique, expectValidOpenApi31 } from '../helpers/openapi.js';
 import { everythingStdio, modernStdio, startModernHttp, type RunningServer } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
 type Item = Record<string, { operationId: string; tags: string[] } | undefined>;
 type Doc = { paths: Record<string, Item>; tags: { name: string; description?: string }[] };
-
-function operationIds(doc: Doc): string[] {
-  return Object.values(doc.paths).flatMap((item) => Object.values(item).map((op) => op!.operationId));
-}
-
-function expectIdsSafeAndUnique(doc: Doc): void {
-  const ids = operationIds(doc);
-  for (const id of ids) expect(id).to.match(OPERATION_ID_PATTERN);
-  expect(new Set(ids).size).to.equal(ids.length);
-}
 
 const FEATURE_PATHS = ['/resources', '/resources/templates', '/resources/read', '/prompts'];
 

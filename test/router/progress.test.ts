@@ -2,8 +2,10 @@
  * Progress as Server-Sent Events: server-everything's long-running tool
  * (a progress notification per step) behind mcpoRouter over stdio, read by a
  * real SSE parser; the timeout restarted by progress and bounded by
- * maxTotalTimeout; and, with the kitchen-sink fixture (which counts
- * cancellations), a caller hanging up on a stream.
+ * maxTotalTimeout; the same from the 2026-07-28 fixture over stdio and
+ * Streamable HTTP (where progress arrives on the request's own response
+ * stream); and, with the kitchen-sink fixture (which counts cancellations),
+ * a caller hanging up on a stream.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +15,7 @@ import { createParser } from 'eventsource-parser';
 import request from 'supertest';
 import { mcpoRouter, silentLogger, type McpoRouter, type RouterOptions, type ServerSpec } from '../../lib/index.js';
 import { pathOf, type Doc } from '../helpers/openapi.js';
-import { everythingStdio, kitchenSinkStdio } from '../helpers/servers.js';
+import { everythingStdio, kitchenSinkStdio, modernStdio, startModernHttp, type RunningServer } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
 const LONG = 'trigger-long-running-operation';
@@ -233,3 +235,47 @@ describe('a caller hanging up on an event stream (kitchen-sink over stdio)', fun
     await waitFor(async () => ((await cancellations()) > before ? true : undefined), 'the upstream cancellation');
   });
 });
+
+for (const transport of ['stdio', 'streamable-http'] as const) {
+  describe(`progress from the 2026-07-28 fixture over ${transport}`, function () {
+    this.timeout(30_000);
+    let server: RunningServer | undefined;
+    let modern: Served;
+
+    before(async () => {
+      if (transport === 'streamable-http') server = await startModernHttp();
+      modern = await serve(server ? { type: 'streamable-http', url: server.url } : modernStdio());
+    });
+    after(async () => {
+      await modern?.close();
+      await server?.close();
+    });
+
+    it('sends a progress token with every call, so a plain JSON call is one the server can report on', async () => {
+      const res = await request(modern.app).post(`/s${pathOf(modern.doc, 'count_up')}`).send({ steps: 2, ms: 10 }).expect(200);
+      expect(res.body).to.deep.equal({ ok: true, result: 'counted to 2' });
+    });
+
+    it('streams each step as a progress event with its message, then the result', async () => {
+      const answer = await stream(modern, 'count_up', { steps: 3, ms: 150 });
+      expect(answer.status).to.equal(200);
+      const result = answer.events.at(-1)!;
+      expect(result.event).to.equal('result');
+      expect(result.data).to.deep.equal({ ok: true, result: 'counted to 3' });
+      const progress = answer.events.slice(0, -1);
+      // The last step may share a read with the result, which the SDK handles first (see above).
+      expect(progress.length).to.be.within(2, 3);
+      expect(progress.map((e) => e.data)).to.deep.equal(
+        [1, 2, 3].slice(0, progress.length).map((step) => ({ progress: step, total: 3, message: `step ${step} of 3` })),
+      );
+      expect(progress[0]!.at).to.be.below(result.at - 200);
+    });
+
+    it('lets progress restart the timeout', async () => {
+      const path = `/s${pathOf(modern.doc, 'count_up')}`;
+      // 8 steps of 150 ms (1.2 s) against a 0.5 s timeout; one step of 1.2 s times out.
+      await request(modern.app).post(path).set('X-Tool-Timeout', '0.5').send({ steps: 8, ms: 150 }).expect(200);
+      await request(modern.app).post(path).set('X-Tool-Timeout', '0.5').send({ steps: 1, ms: 1200 }).expect(504);
+    });
+  });
+}
