@@ -314,7 +314,7 @@ describe('test fixtures', function () {
   }
 
   const MODERN_TOOLS = [
-    'echo', 'no_params', 'structured', 'fails', 'slow', 'cancellations', 'add_tool', 'add_prompt', 'remove_tool', 'exit',
+    'echo', 'no_params', 'structured', 'fails', 'count_up', 'slow', 'cancellations', 'add_tool', 'add_prompt', 'remove_tool', 'exit',
     'confirm_action', 'header_echo',
   ];
   const LEGACY_INITIALIZE = {
