@@ -15,8 +15,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, BrowserContextOptions, Locator, Page, Request, Response } from 'playwright-core';
-import { launchChromium, openPage, screenshotOnFailure, type WatchedPage } from '../helpers/browser.js';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { execute, launchChromium, openPage, operation, screenshotOnFailure, tryItOut, type WatchedPage } from '../helpers/browser.js';
 import { ROOT, startMcpo, untilConnected, type McpoProcess } from '../helpers/mcpo.js';
 import { hostileStdio, kitchenSinkStdio, timeStdio } from '../helpers/servers.js';
 
@@ -96,31 +96,6 @@ async function renderedOperations(page: Page): Promise<string[]> {
     }),
   );
   return ops.sort();
-}
-
-/** The operation block whose path is exactly `opPath` (as Swagger UI shows it). */
-function operation(page: Page, opPath: string): Locator {
-  return page.locator('#swagger-ui .opblock').filter({ has: page.locator(`.opblock-summary-path[data-path="${opPath}"]`) });
-}
-
-/** Expands an operation and presses "Try it out". */
-async function tryItOut(op: Locator): Promise<void> {
-  await op.locator('.opblock-summary').first().click();
-  await op.locator('button.try-out__btn').click();
-  await op.locator('button.execute').waitFor();
-}
-
-/** Presses Execute and waits for the POST to `opPath`'s URL and for its status to show in the response panel. */
-async function execute(page: Page, op: Locator, urlPath: string): Promise<{ request: Request; response: Response; body: Locator }> {
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === urlPath),
-    op.locator('button.execute').click(),
-  ]);
-  const status = String(response.status());
-  const row = op.locator('.live-responses-table tbody tr.response');
-  // The row, not the header, and with this call's status (a previous Execute's row may still show).
-  await row.locator('td.response-col_status', { hasText: new RegExp(`^\\s*${status}\\s*$`) }).waitFor();
-  return { request: response.request(), response, body: row.locator('td.response-col_description .microlight').first() };
 }
 
 describe('Swagger UI in a browser', function () {
@@ -216,7 +191,7 @@ describe('Swagger UI in a browser', function () {
     await tryItOut(echo);
     await echo.locator('textarea.body-param__text').fill(JSON.stringify({ message: 'knock knock' }));
 
-    const before = await execute(page, echo, '/echo');
+    const before = await execute(echo, '/echo');
     expect(before.response.status()).to.equal(401);
     expect(await before.request.headerValue('authorization')).to.equal(null);
 
@@ -229,7 +204,7 @@ describe('Swagger UI in a browser', function () {
     await modal.locator('button.btn-done').click();
     await modal.waitFor({ state: 'detached' });
 
-    const after = await execute(page, echo, '/echo');
+    const after = await execute(echo, '/echo');
     expect(after.response.status()).to.equal(200);
     expect(await after.request.headerValue('authorization')).to.equal(`Bearer ${KEY}`);
     expect(await after.body.textContent()).to.include('knock knock');
@@ -247,7 +222,7 @@ describe('Swagger UI in a browser', function () {
     await tryItOut(echo);
     const message = `hello-${randomUUID()}`;
     await echo.locator('textarea.body-param__text').fill(JSON.stringify({ message, repeat: 2 }));
-    const { response, body } = await execute(page, echo, '/sink/echo');
+    const { response, body } = await execute(echo, '/sink/echo');
     expect(response.status()).to.equal(200);
     // The kitchen sink joins the repeats with a space: only the server could have made this.
     expect(await body.textContent()).to.include(`${message} ${message}`);
@@ -266,7 +241,7 @@ describe('Swagger UI in a browser', function () {
     await tryItOut(now);
     // Left as Swagger UI prefilled it: the example the document carries, not {"timezone": "string"}.
     expect(JSON.parse(await now.locator('textarea.body-param__text').inputValue())).to.deep.equal({ timezone: 'UTC' });
-    const { response, body } = await execute(page, now, '/time/get_current_time');
+    const { response, body } = await execute(now, '/time/get_current_time');
     expect(response.status()).to.equal(200);
     expect(await body.textContent()).to.include('"utc_offset"');
     expectCleanConsole(w);
@@ -374,7 +349,7 @@ describe('Swagger UI in a browser', function () {
 
     const noParams = operation(page, '/no_params');
     await tryItOut(noParams);
-    const { response, body } = await execute(page, noParams, '/no_params');
+    const { response, body } = await execute(noParams, '/no_params');
     expect(response.status()).to.equal(200);
     expect(await body.textContent()).to.include('pong');
     expectCleanConsole(w);

@@ -16,8 +16,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, Locator, Page, Response } from 'playwright-core';
-import { launchChromium, openPage, screenshotOnFailure, type WatchedPage } from '../helpers/browser.js';
+import type { Browser } from 'playwright-core';
+import { execute, launchChromium, openPage, operation, screenshotOnFailure, tryItOut, type WatchedPage } from '../helpers/browser.js';
 import { ROOT, startMcpo, untilConnected, type McpoProcess } from '../helpers/mcpo.js';
 
 const SERVER = 'everything';
@@ -38,32 +38,6 @@ interface PageStream {
   status: number;
   contentType: string | null;
   events: PageEvent[];
-}
-
-/** The operation block whose path is exactly `opPath` (as Swagger UI shows it). */
-function operation(page: Page, opPath: string): Locator {
-  return page.locator('#swagger-ui .opblock').filter({ has: page.locator(`.opblock-summary-path[data-path="${opPath}"]`) });
-}
-
-/** Expands an operation and presses "Try it out". */
-async function tryItOut(op: Locator): Promise<void> {
-  await op.locator('.opblock-summary').first().click();
-  await op.locator('button.try-out__btn').click();
-  await op.locator('button.execute').waitFor();
-}
-
-/** Presses Execute and waits for the `method` request to `urlPath` and for its status to show in the response panel. */
-async function execute(op: Locator, method: 'GET' | 'POST', urlPath: string): Promise<{ response: Response; body: Locator }> {
-  const page = op.page();
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === method && new URL(r.url()).pathname === urlPath),
-    op.locator('button.execute').click(),
-  ]);
-  const status = String(response.status());
-  const row = op.locator('.live-responses-table tbody tr.response');
-  // The row, not the header, and with this call's status (a previous Execute's row may still show).
-  await row.locator('td.response-col_status', { hasText: new RegExp(`^\\s*${status}\\s*$`) }).waitFor();
-  return { response, body: row.locator('td.response-col_description .microlight').first() };
 }
 
 /**
@@ -187,7 +161,7 @@ describe('resources, prompts and progress from the docs page in a browser', func
     expect(await read.count(), 'GET /resources/read in the docs').to.equal(1);
     await tryItOut(read);
     await read.locator('tr[data-param-name="uri"] input').fill(RESOURCE);
-    const { response, body } = await execute(read, 'GET', `/${SERVER}/resources/read`);
+    const { response, body } = await execute(read, `/${SERVER}/resources/read`, 'GET');
     expect(response.status()).to.equal(200);
     expect(new URL(response.url()).searchParams.get('uri')).to.equal(RESOURCE);
     expect(await response.headerValue('content-type')).to.match(/^text\/markdown/);
@@ -203,12 +177,12 @@ describe('resources, prompts and progress from the docs page in a browser', func
     const editor = prompt.locator('textarea.body-param__text');
     const city = `Springfield-${randomUUID().slice(0, 8)}`;
     await editor.fill(JSON.stringify({ city, state: 'Oregon' }));
-    const rendered = await execute(prompt, 'POST', `/${SERVER}/prompts/args-prompt`);
+    const rendered = await execute(prompt, `/${SERVER}/prompts/args-prompt`, 'POST');
     expect(rendered.response.status()).to.equal(200);
     expect(await rendered.body.textContent()).to.include(`What's weather in ${city}, Oregon?`);
 
     await editor.fill(JSON.stringify({ state: 'Oregon' }));
-    const refused = await execute(prompt, 'POST', `/${SERVER}/prompts/args-prompt`);
+    const refused = await execute(prompt, `/${SERVER}/prompts/args-prompt`, 'POST');
     expect(refused.response.status()).to.equal(422);
     const shown = await refused.body.textContent();
     expect(shown).to.include('invalid_arguments');

@@ -8,7 +8,7 @@
  */
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page, type Request, type Response } from 'playwright-core';
 import { ROOT } from './mcpo.js';
 
 export const CHROMIUM = process.env.MCPO_CHROMIUM || '/usr/bin/chromium';
@@ -79,4 +79,30 @@ export async function screenshotOnFailure(page: Page, title: string, index = 0):
   const file = path.join(SCREENSHOT_DIR, `${slug(title)}${index > 0 ? `-${index + 1}` : ''}.png`);
   await page.screenshot({ path: file, fullPage: true, timeout: 5_000 });
   return file;
+}
+
+/** The operation block whose path is exactly `opPath` (as Swagger UI shows it). */
+export function operation(page: Page, opPath: string): Locator {
+  return page.locator('#swagger-ui .opblock').filter({ has: page.locator(`.opblock-summary-path[data-path="${opPath}"]`) });
+}
+
+/** Expands an operation and presses "Try it out". */
+export async function tryItOut(op: Locator): Promise<void> {
+  await op.locator('.opblock-summary').first().click();
+  await op.locator('button.try-out__btn').click();
+  await op.locator('button.execute').waitFor();
+}
+
+/** Presses Execute and waits for the `method` request to `urlPath` and for its status to show in the response panel. */
+export async function execute(op: Locator, urlPath: string, method: 'GET' | 'POST' = 'POST'): Promise<{ request: Request; response: Response; body: Locator }> {
+  const page = op.page();
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === method && new URL(r.url()).pathname === urlPath),
+    op.locator('button.execute').click(),
+  ]);
+  const status = String(response.status());
+  const row = op.locator('.live-responses-table tbody tr.response');
+  // The row, not the header, and with this call's status (a previous Execute's row may still show).
+  await row.locator('td.response-col_status', { hasText: new RegExp(`^\\s*${status}\\s*$`) }).waitFor();
+  return { request: response.request(), response, body: row.locator('td.response-col_description .microlight').first() };
 }
