@@ -16,8 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
-import { execute, launchChromium, openPage, operation, screenshotOnFailure, tryItOut, type WatchedPage } from '../helpers/browser.js';
-import { ROOT, startMcpo, untilConnected, type McpoProcess } from '../helpers/mcpo.js';
+import { closePages, execute, launchChromium, openPage, operation, tryItOut, type WatchedPage } from '../helpers/browser.js';
+import { startMcpo, untilConnected, type McpoProcess } from '../helpers/mcpo.js';
 import { hostileStdio, kitchenSinkStdio, timeStdio } from '../helpers/servers.js';
 
 const KEY = 'browser-test-key-2468';
@@ -150,17 +150,7 @@ describe('Swagger UI in a browser', function () {
   afterEach(async function () {
     const pages = opened;
     opened = [];
-    if (this.currentTest?.state === 'failed') {
-      for (const [i, w] of pages.entries()) {
-        try {
-          const file = await screenshotOnFailure(w.page, this.currentTest.title, i);
-          console.error(`    screenshot: ${path.relative(ROOT, file)}`);
-        } catch (err) {
-          console.error(`    no screenshot: ${(err as Error).message}`);
-        }
-      }
-    }
-    await Promise.all(pages.map((w) => w.context.close()));
+    await closePages(pages, this.currentTest);
   });
 
   after(async function () {

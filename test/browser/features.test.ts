@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
-import { execute, launchChromium, openPage, operation, screenshotOnFailure, tryItOut, type WatchedPage } from '../helpers/browser.js';
+import { closePages, execute, launchChromium, openPage, operation, tryItOut, type WatchedPage } from '../helpers/browser.js';
 import { ROOT, startMcpo, untilConnected, type McpoProcess } from '../helpers/mcpo.js';
 
 const SERVER = 'everything';
@@ -119,17 +119,7 @@ describe('resources, prompts and progress from the docs page in a browser', func
   afterEach(async function () {
     const pages = opened;
     opened = [];
-    if (this.currentTest?.state === 'failed') {
-      for (const [i, w] of pages.entries()) {
-        try {
-          const file = await screenshotOnFailure(w.page, this.currentTest.title, i);
-          console.error(`    screenshot: ${path.relative(ROOT, file)}`);
-        } catch (err) {
-          console.error(`    no screenshot: ${(err as Error).message}`);
-        }
-      }
-    }
-    await Promise.all(pages.map((w) => w.context.close()));
+    await closePages(pages, this.currentTest);
   });
 
   after(async function () {

@@ -106,3 +106,18 @@ export async function execute(op: Locator, urlPath: string, method: 'GET' | 'POS
   await row.locator('td.response-col_status', { hasText: new RegExp(`^\\s*${status}\\s*$`) }).waitFor();
   return { request: response.request(), response, body: row.locator('td.response-col_description .microlight').first() };
 }
+
+/** After a test: a screenshot of each page it opened if it failed (named in the output), then every page closed. */
+export async function closePages(pages: readonly WatchedPage[], test: Mocha.Test | undefined): Promise<void> {
+  if (test?.state === 'failed') {
+    for (const [i, w] of pages.entries()) {
+      try {
+        const file = await screenshotOnFailure(w.page, test.title, i);
+        console.error(`    screenshot: ${path.relative(ROOT, file)}`);
+      } catch (err) {
+        console.error(`    no screenshot: ${(err as Error).message}`);
+      }
+    }
+  }
+  await Promise.all(pages.map((w) => w.context.close()));
+}
