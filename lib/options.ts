@@ -34,6 +34,8 @@ export interface RouterOptions {
   maxTotalTimeout?: number;
   /** Add the `output: { type: 'collection', items }` envelope to every success body. @default false */
   structuredOutput?: boolean;
+  /** Serve the server back out as MCP over Streamable HTTP at `mcp` under the mount path (both protocol eras). @default true */
+  mcp?: boolean;
   /** Largest accepted JSON body, in bytes or as a string such as `'1mb'`. @default '1mb' */
   bodyLimit?: number | string;
   /** How many times a recursive schema is expanded in the published document before it is cut. @default 3 */
@@ -123,6 +125,7 @@ export interface ResolvedOptions {
   readonly toolTimeoutMaxMs: number;
   readonly maxTotalTimeoutMs: number;
   readonly structuredOutput: boolean;
+  readonly mcp: boolean;
   /** Bytes. */
   readonly bodyLimit: number;
   readonly maxSchemaRecursion: number;
@@ -147,6 +150,7 @@ export const DEFAULT_OPTIONS = Object.freeze({
   toolTimeout: 30,
   toolTimeoutMax: 600,
   structuredOutput: false,
+  mcp: true,
   bodyLimit: '1mb',
   maxSchemaRecursion: 3,
   retryAfter: 1,
@@ -274,6 +278,7 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
     toolTimeoutMaxMs: toolTimeoutMax * 1000,
     maxTotalTimeoutMs: maxTotalTimeout * 1000,
     structuredOutput: options.structuredOutput ?? DEFAULT_OPTIONS.structuredOutput,
+    mcp: options.mcp ?? DEFAULT_OPTIONS.mcp,
     bodyLimit,
     maxSchemaRecursion,
     retryAfter: positive('retryAfter', options.retryAfter ?? DEFAULT_OPTIONS.retryAfter),

@@ -32,7 +32,7 @@ import { resolveOptions, serverName, type ResolvedOptions, type RouterOptions } 
 import { requestId } from './http/request-id.js';
 import { toSuccessBody, toToolError } from './http/results.js';
 import { resolveSpec, type ServerSpec } from './mcp/spec.js';
-import { buildToolTable, type ToolEntry, type ToolTable } from './openapi/tools.js';
+import { buildToolTable, type ServedTool, type ToolEntry, type ToolTable } from './openapi/tools.js';
 import { Upstream, type CallOptions, type ServerMeta, type UpstreamStatus } from './mcp/upstream.js';
 import { argumentValidators } from './openapi/validation.js';
 import { applyToolRules } from './openapi/tool-rules.js';
@@ -43,6 +43,10 @@ import { addOAuthRoutes, callbackFromRequest } from './oauth-routes.js';
 import { CONTINUATION_HEADER, inputRequiredError, resume, type Resumed } from './input-required.js';
 import type { FeatureContext } from './feature-request.js';
 import { promptRoutes } from './prompt-routes.js';
+import { mcpEndpoint } from './mcp-endpoint/http-endpoint.js';
+import { VERSION } from './common/version.js';
+import { routerSource } from './mcp-endpoint/router-source.js';
+import type { McpSource } from './mcp-endpoint/source.js';
 import { resourceRoutes } from './resource-routes.js';
 import type { Catalog, CatalogFeature } from './mcp/catalog.js';
 
@@ -59,6 +63,8 @@ export interface McpoRouter extends Router {
   status(): RouterStatus;
   /** The current published document (without `servers`), or undefined before the first tool list. */
   document(): OpenAPIV3_1.Document | undefined;
+  /** What the router serves as MCP (its tools under their served names, the rest passed through): the app's aggregate endpoint reads it. */
+  readonly mcpSource: McpSource;
 }
 
 /** What one tool list produces; replaced whole when the list changes. */
@@ -229,6 +235,9 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
 
   let catalog: Catalog = {};
   let listed: { meta: ServerMeta; table: ToolTable } | undefined;
+  /** The tools of the moment under their served names, for the MCP endpoint. */
+  let served: readonly ServedTool[] = [];
+  let wasReady = false;
   /** The document of the tools and catalog of the moment (`documents` says what it shows). */
   const publish = (table: ToolTable, meta: ServerMeta): void => {
     const document = buildDocument(table, meta, {
@@ -263,9 +272,11 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
         logger.warn('schema degraded to an unconstrained one', { tool, pointer, message }),
     });
     listed = { meta, table };
+    served = list;
     publish(table, meta);
     tools.swap(toolCalls(table));
     logger.debug('tools listed', { count: table.entries.length });
+    source.changed('tools');
   };
 
   // The authorize page as a person opens it: given, or learnt from the mount path of the first request.
@@ -288,8 +299,22 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     // Only what the documents show is listed and kept.
     catalog: opts.documents.filter((s): s is CatalogFeature => s !== 'tools'),
     onCatalog,
+    watch: ['resources', 'prompts'],
+    onListChanged: (feature) => source.changed(feature),
+    // Connected or lost: an aggregate endpoint shows or hides this server, so every list may have changed.
+    onState: (state) => {
+      const now = state === 'ready';
+      if (now === wasReady) return;
+      wasReady = now;
+      for (const kind of ['tools', 'resources', 'prompts'] as const) source.changed(kind);
+    },
     ...(provider ? { authorization: { provider, page: oauthPage } } : {}),
   });
+
+  const source = routerSource(upstream, { tools: () => served, timeoutMs: opts.toolTimeoutMs, maxTotalMs: opts.maxTotalTimeoutMs });
+  const endpoint = opts.mcp
+    ? mcpEndpoint(source, { info: { name: serverName(opts, resolved), version: VERSION }, maxBodyBytes: opts.bodyLimit, logger })
+    : undefined;
 
   const router = express.Router({ caseSensitive: true });
   if (provider) {
@@ -309,6 +334,8 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   }
 
   router.use(requestId());
+  // Before the tools: a tool named "mcp" stays reachable through the endpoint, by its name.
+  if (endpoint) router.all('/mcp', endpoint.handle);
   router.get('/openapi.json', function openapiJson(req, res, next) {
     const current = view;
     if (!current) return next(upstream.unavailable());
@@ -330,8 +357,10 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
 
   return Object.assign(router, {
     ready: () => upstream.ready(),
+    mcpSource: source,
     async close() {
       closed = true;
+      await endpoint?.close();
       tools.swap(notConnected);
       await upstream.close();
     },

@@ -25,8 +25,10 @@ import { jsonErrorHandler } from '../http/error-handler.js';
 import { NotFoundError } from '../http/errors.js';
 import { securityHeaders } from '../http/headers.js';
 import { hostCheck } from '../http/hosts.js';
-import { normalizePublicUrl, normalizeRootPath, type RouterOptions } from '../options.js';
+import { normalizePublicUrl, normalizeRootPath, resolveOptions, type RouterOptions } from '../options.js';
 import { defaultStateDir, tokenStore } from '../mcp/token-store.js';
+import { aggregateSource } from '../mcp-endpoint/aggregate-source.js';
+import { mcpEndpoint } from '../mcp-endpoint/http-endpoint.js';
 import { mcpoRouter, type McpoRouter } from '../router.js';
 import { aggregatedDocument } from './aggregate-route.js';
 import { keyCheck } from './key-check.js';
@@ -72,6 +74,8 @@ export interface AppOptions {
    * its operationIds. Config mode only. @default false
    */
   toolPrefixServers?: boolean;
+  /** Between a server's name and a tool's or prompt's on the aggregate MCP endpoint `<prefix>/mcp`. @default '_' */
+  mcpSeparator?: string;
   /** Options for every server's router. @default DEFAULT_OPTIONS */
   router?: SharedRouterOptions;
   /** @default warnings and errors to stderr */
@@ -198,6 +202,17 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       logger: serverLogger(logger, entry.name, redact),
     }),
   });
+  // Every server at once as MCP, at <prefix>/mcp (in config mode, and unless the routers' MCP endpoints are off).
+  const aggregate = !single && options.router?.mcp !== false
+    ? aggregateSource({
+        servers: () => new Map([...servers.current].map(([name, m]) => [name, m.router.mcpSource])),
+        separator: options.mcpSeparator ?? '_',
+        logger,
+      })
+    : undefined;
+  const aggregateEndpoint = aggregate
+    ? mcpEndpoint(aggregate, { info: { name: info.title, version: info.version }, maxBodyBytes: resolveOptions({ bodyLimit: options.router?.bodyLimit }).bodyLimit, logger })
+    : undefined;
   let draining = false;
   const inFlight = new InFlight();
   let configError: ConfigProblem | null = null;
@@ -253,6 +268,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
     base.use(servers.current.values().next().value!.router);
   } else {
     base.get('/openapi.json', aggregatedDocument(() => servers.current, info, rootPath));
+    if (aggregateEndpoint) base.all('/mcp', aggregateEndpoint.handle);
     base.use(docsPages());
     base.get('/oauth/:server/:step', forwardOAuth);
     base.use('/:server', function toServer(req, res, next) {
@@ -271,7 +287,11 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
 
   return Object.assign(app, {
     ready: () => servers.ready(),
-    close: () => servers.close(),
+    async close() {
+      aggregate?.close();
+      await aggregateEndpoint?.close();
+      await servers.close();
+    },
     health,
     routers: () => new Map([...servers.current].map(([name, m]) => [name, m.router])),
     async reload(next: AppConfig): Promise<ReloadResult> {
@@ -283,6 +303,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       if (servers.closed) throw new Error('the app is closed');
       secrets.add(secretsOf(list, undefined));
       const result = await servers.reload(list);
+      if (result.applied) aggregate?.tableChanged();
       // A server taken out of the config takes its tokens with it.
       for (const name of result.removed) await tokenStore(stateDir).forget(name).catch(() => {});
       return result;

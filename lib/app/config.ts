@@ -78,7 +78,7 @@ export class ConfigError extends Error {
 }
 
 /** Mount names a server may not take: the app's own routes at the same level. */
-const RESERVED_SERVER_NAMES: ReadonlySet<string> = new Set(['docs', 'openapi.json', 'healthz', 'readyz', 'oauth', '.', '..']);
+const RESERVED_SERVER_NAMES: ReadonlySet<string> = new Set(['docs', 'openapi.json', 'healthz', 'readyz', 'oauth', 'mcp', '.', '..']);
 const SERVER_NAME = /^[A-Za-z0-9_.~-]{1,128}$/;
 
 const STDIO_KEYS = new Set(['type', 'command', 'args', 'env', 'cwd']);

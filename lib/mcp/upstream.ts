@@ -18,7 +18,7 @@
  * It knows nothing of HTTP; the router maps what it throws with
  * http/errors.ts.
  */
-import type { Client, Tool } from '@modelcontextprotocol/client';
+import type { Client, ServerCapabilities, Tool } from '@modelcontextprotocol/client';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { coalesced } from './coalesce.js';
 import { AuthorizationRequiredError, BadRequestError, NotFoundError, UnavailableError } from '../http/errors.js';
@@ -52,6 +52,12 @@ export interface UpstreamOptions {
   catalog?: readonly CatalogFeature[];
   /** Called with the catalog after connecting (before onTools) and after every change of it. */
   onCatalog?: (catalog: Catalog) => void;
+  /** Features whose list changes are reported through onListChanged, kept or not (the MCP endpoint passes them on). @default none */
+  watch?: readonly CatalogFeature[];
+  /** The server said the list of `feature` changed (for a feature in `watch`). */
+  onListChanged?: (feature: CatalogFeature) => void;
+  /** Called on every change of state (connected, lost, closed…). */
+  onState?: (state: UpstreamState) => void;
   /** OAuth for a remote server (authorization.ts); absent for stdio. */
   authorization?: UpstreamAuthorization;
 }
@@ -60,7 +66,7 @@ export type { CallOptions, CallOutcome, InputRequired } from './tool-call.js';
 export type { RequestLabel, RequestOptions } from './requests.js';
 
 /** The server features beside tools that the router serves, as named in the server's capabilities. */
-export type Feature = 'resources' | 'prompts';
+export type Feature = 'resources' | 'prompts' | 'completions';
 
 export class Upstream {
   #state: UpstreamState = 'connecting';
@@ -171,6 +177,7 @@ export class Upstream {
     this.#since = new Date();
     if (error !== undefined) this.#lastError = messageOf(error);
     for (const watcher of [...this.#watchers]) watcher();
+    this.options.onState?.(state);
   }
 
   #open(): Session {
@@ -182,8 +189,10 @@ export class Upstream {
       onToolsChanged: () => {
         if (this.#session === session) void this.refreshTools();
       },
-      onCatalogChanged: () => {
-        if (this.#session === session) void this.refreshCatalog();
+      onCatalogChanged: (feature) => {
+        if (this.#session !== session) return;
+        if (this.options.watch?.includes(feature)) this.options.onListChanged?.(feature);
+        void this.refreshCatalog();
       },
       onClosed: (reason) => this.#lost(session, reason),
       onBroken: (reason, now) => this.#lost(session, reason, now),
@@ -209,7 +218,7 @@ export class Upstream {
       if (this.#session !== session) return;
       const catalog = await this.#listCatalog(session);
       if (this.#session !== session) return;
-      await listenForChanges(session, this.#catalogFeatures, {
+      await listenForChanges(session, this.#listenedFeatures, {
         current: () => this.#session === session && this.#state === 'ready',
         reopened: () => {
           void this.refreshTools();
@@ -351,6 +360,17 @@ export class Upstream {
 
   get #catalogFeatures(): readonly CatalogFeature[] {
     return this.options.catalog ?? [];
+  }
+
+  /** The features whose changes the listen stream of a 2026-07-28 server asks for: those kept and those watched. */
+  get #listenedFeatures(): readonly CatalogFeature[] {
+    const { catalog = [], watch = [] } = this.options;
+    return watch.length === 0 ? catalog : [...new Set([...catalog, ...watch])];
+  }
+
+  /** What the server of the current session declared it offers; undefined while there is none. */
+  capabilities(): ServerCapabilities | undefined {
+    return this.#session?.client.getServerCapabilities();
   }
 
   #listCatalog(session: Session): Promise<Catalog> {

@@ -1,0 +1,67 @@
+/**
+ * A source (source.ts) served as MCP over Streamable HTTP, both protocol
+ * eras on one URL:
+ *
+ * - 2026-07-28 requests are stateless: the SDK's `createMcpHandler` answers
+ *   each with a fresh server instance (proxy-server.ts), so any replica can
+ *   answer any request, and list changes reach `subscriptions/listen`
+ *   streams through its notifier.
+ * - 2025-era clients open a session with `initialize`; it lives in this
+ *   process (legacy-sessions.ts), with a server instance of its own that
+ *   sends list changes on the session's stream.
+ *
+ * The doors (API key, Host and Origin, CORS, request ids) are the app's, in
+ * front of this handler; the body limit is applied here, because the SDK
+ * reads the body itself.
+ */
+import type { RequestHandler } from 'express';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler, isLegacyRequest, type Implementation } from '@modelcontextprotocol/server';
+import type { Logger } from '../common/log.js';
+import { legacySessions } from './legacy-sessions.js';
+import { proxyServer } from './proxy-server.js';
+import type { McpSource } from './source.js';
+
+export interface McpEndpointOptions {
+  /** How the endpoint introduces itself to clients. */
+  info: Implementation;
+  instructions?: string;
+  /** The largest request body read, in bytes. */
+  maxBodyBytes: number;
+  logger: Logger;
+}
+
+export interface McpEndpoint {
+  /** The Express handler for every method at the endpoint's path. */
+  handle: RequestHandler;
+  /** The number of open 2025-era sessions. */
+  sessions(): number;
+  /** Ends every 2025-era session and listen stream. */
+  close(): Promise<void>;
+}
+
+export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): McpEndpoint {
+  const factory = () => proxyServer(source, options.info, options.instructions);
+  const onerror = (err: Error): void => options.logger.debug('MCP endpoint', { error: err.message });
+  const modern = createMcpHandler(factory, { legacy: 'reject', maxRequestBodySize: options.maxBodyBytes, onerror });
+  const legacy = legacySessions(factory, { maxBodyBytes: options.maxBodyBytes, logger: options.logger });
+  const unsubscribe = source.onListChanged((kind) => {
+    if (kind === 'tools') modern.notify.toolsChanged();
+    else if (kind === 'prompts') modern.notify.promptsChanged();
+    else modern.notify.resourcesChanged();
+    legacy.listChanged(kind);
+  });
+  const fetch = async (request: Request): Promise<Response> =>
+    (await isLegacyRequest(request, undefined, { maxRequestBodySize: options.maxBodyBytes })) ? legacy.fetch(request) : modern.fetch(request);
+  const node = toNodeHandler({ fetch }, { onerror });
+  return {
+    handle(req, res, next) {
+      node(req, res).catch(next);
+    },
+    sessions: legacy.size,
+    async close() {
+      unsubscribe();
+      await Promise.allSettled([legacy.close(), modern.close()]);
+    },
+  };
+}

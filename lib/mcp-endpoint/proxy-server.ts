@@ -1,0 +1,119 @@
+/**
+ * One MCP server instance answering from a source (source.ts): the tools it
+ * lists and calls, and resources, prompts and completions passed through.
+ * A fresh instance serves each 2026-07-28 request and each 2025-era session
+ * (http-endpoint.ts); this module does not know which.
+ *
+ * What crosses unchanged: a tool's schema and annotations, results with
+ * `isError` and `structuredContent`, an `input_required` answer (the client
+ * answers it and retries, and the retry's `inputResponses` and
+ * `requestState` go back upstream as they came), progress (re-addressed to
+ * the client's own token), and cancellation (the client's cancel aborts the
+ * upstream call). Errors leave as JSON-RPC errors: the upstream's own as it
+ * sent them, mcpo's (not connected, timed out) as -32603 or -32001 with the
+ * reason in words.
+ */
+import {
+  inputRequired,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  type CallToolResult,
+  type Implementation,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
+import { isMcpoError } from '../http/errors.js';
+import type { McpSource, PassThroughMethod } from './source.js';
+
+/** The JSON-RPC code for a request that timed out (the SDKs' RequestTimeout). */
+const REQUEST_TIMEOUT = -32001;
+
+export function proxyServer(source: McpSource, info: Implementation, instructions?: string): Server {
+  const server = new Server(info, { capabilities: source.capabilities(), ...(instructions ? { instructions } : {}) });
+
+  server.setRequestHandler('tools/list', () => ({
+    tools: source.tools().map(({ name, tool, description }) => ({ ...tool, name, ...(description !== undefined ? { description } : {}) })),
+  }));
+
+  server.setRequestHandler('tools/call', async (request, ctx) => {
+    const { name, arguments: args } = request.params;
+    const token = ctx.mcpReq._meta?.progressToken;
+    const retry = retryMaterial(request.params, ctx);
+    try {
+      const outcome = await source.callTool(name, (args ?? {}) as Record<string, unknown>, {
+        signal: ctx.mcpReq.signal,
+        ...(token !== undefined
+          ? { onProgress: (progress) => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...progress } }).catch(() => {}) }
+          : {}),
+        ...retry,
+      });
+      if (outcome.kind === 'input_required') {
+        return inputRequired({
+          inputRequests: outcome.inputRequests as never,
+          ...(outcome.requestState !== undefined ? { requestState: outcome.requestState } : {}),
+        }) as never;
+      }
+      return withoutReservedMeta(outcome.result) as CallToolResult;
+    } catch (err) {
+      throw asProtocolError(err);
+    }
+  });
+
+  const pass = (method: PassThroughMethod) => async (request: { params?: unknown }, ctx: ServerContext) => {
+    try {
+      return withoutReservedMeta(await source.request(method, (request.params ?? {}) as Record<string, unknown>, ctx.mcpReq.signal)) as never;
+    } catch (err) {
+      throw asProtocolError(err);
+    }
+  };
+  const capabilities = source.capabilities();
+  if (capabilities.resources) {
+    server.setRequestHandler('resources/list', pass('resources/list'));
+    server.setRequestHandler('resources/templates/list', pass('resources/templates/list'));
+    server.setRequestHandler('resources/read', pass('resources/read'));
+  }
+  if (capabilities.prompts) {
+    server.setRequestHandler('prompts/list', pass('prompts/list'));
+    server.setRequestHandler('prompts/get', pass('prompts/get'));
+  }
+  if (capabilities.completions) server.setRequestHandler('completion/complete', pass('completion/complete'));
+  return server;
+}
+
+/**
+ * A result without the upstream's `io.modelcontextprotocol/*` `_meta` keys
+ * (its serverInfo, say): those describe the hop they came on, and the SDK
+ * stamps this endpoint's own.
+ */
+function withoutReservedMeta<T extends object>(result: T): T {
+  const meta = (result as { _meta?: Record<string, unknown> })._meta;
+  if (meta === undefined || meta === null) return result;
+  const kept = Object.entries(meta).filter(([key]) => !key.startsWith('io.modelcontextprotocol/'));
+  if (kept.length === Object.keys(meta).length) return result;
+  const { _meta: _dropped, ...rest } = result as T & { _meta: unknown };
+  return (kept.length > 0 ? { ...rest, _meta: Object.fromEntries(kept) } : rest) as T;
+}
+
+/** The answers and state a retried call carries (2026-07-28), wherever the SDK put them. */
+function retryMaterial(params: object, ctx: ServerContext): { inputResponses?: Record<string, unknown>; requestState?: string } {
+  const raw = params as { inputResponses?: Record<string, unknown>; requestState?: unknown };
+  const inputResponses = ctx.mcpReq.inputResponses ?? raw.inputResponses;
+  const state = typeof raw.requestState === 'string' ? raw.requestState : ctx.mcpReq.requestState<unknown>();
+  return {
+    ...(inputResponses !== undefined ? { inputResponses: inputResponses as Record<string, unknown> } : {}),
+    ...(typeof state === 'string' ? { requestState: state } : {}),
+  };
+}
+
+/** The upstream's JSON-RPC errors pass as they are; mcpo's own become JSON-RPC errors that say what happened. */
+export function asProtocolError(err: unknown): ProtocolError {
+  if (err instanceof ProtocolError) return err;
+  if (isMcpoError(err)) {
+    const code = err.code === 'timeout' ? REQUEST_TIMEOUT : err.status === 404 ? ProtocolErrorCode.MethodNotFound : ProtocolErrorCode.InternalError;
+    return new ProtocolError(code, err.message, { code: err.code, ...(err.data !== undefined ? { data: err.data } : {}) });
+  }
+  // The client's ProtocolError class differs from the server's when the packages are separate copies.
+  const foreign = err as { code?: unknown; message?: unknown; data?: unknown } | undefined;
+  if (typeof foreign?.code === 'number' && typeof foreign.message === 'string') return new ProtocolError(foreign.code, foreign.message.replace(/^(MCP error -?\d+: )+/, ''), foreign.data);
+  return new ProtocolError(ProtocolErrorCode.InternalError, err instanceof Error ? err.message : String(err));
+}

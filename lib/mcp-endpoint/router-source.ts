@@ -1,0 +1,89 @@
+/**
+ * One router's upstream as an MCP source: the tools the router serves (its
+ * tool rules applied, so a disabled tool is neither listed nor callable
+ * here either), calls through the same supervised connection and deadlines
+ * as `POST /<tool>`, and resources, prompts and completions passed through.
+ */
+import { ProtocolError, ProtocolErrorCode, type ServerCapabilities, type StandardSchemaV1 } from '@modelcontextprotocol/client';
+import type { Upstream } from '../mcp/upstream.js';
+import type { CallOutcome } from '../mcp/tool-call.js';
+import { listChangeListeners, type ListKind, type McpSource, type PassThroughMethod, type SourceCallOptions, type SourceTool } from './source.js';
+
+export interface RouterSourceOptions {
+  /** The tools the router serves at this moment. */
+  tools(): readonly SourceTool[];
+  /** A call's timeout, as `toolTimeout`. */
+  timeoutMs: number;
+  /** A call that keeps reporting progress ends after this, as `maxTotalTimeout`. */
+  maxTotalMs: number;
+}
+
+/** A router's source, and the hook its owner calls when a list changed. */
+export interface RouterSource extends McpSource {
+  changed(kind: ListKind): void;
+}
+
+/** Any JSON object passes: the result goes on to the endpoint's client as the server sent it. */
+const AnyResult: StandardSchemaV1<unknown, Record<string, unknown>> = {
+  '~standard': {
+    version: 1,
+    vendor: 'mcpo',
+    validate: (value) =>
+      typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? { value: value as Record<string, unknown> }
+        : { issues: [{ message: 'the result is not an object' }] },
+  },
+};
+
+const FEATURE: Record<PassThroughMethod, 'resources' | 'prompts' | 'completions'> = {
+  'resources/list': 'resources',
+  'resources/templates/list': 'resources',
+  'resources/read': 'resources',
+  'prompts/list': 'prompts',
+  'prompts/get': 'prompts',
+  'completion/complete': 'completions',
+};
+
+export function routerSource(upstream: Upstream, options: RouterSourceOptions): RouterSource {
+  const listeners = listChangeListeners();
+  return {
+    available: () => upstream.status().state === 'ready',
+    tools: options.tools,
+    capabilities(): ServerCapabilities {
+      const offered = upstream.capabilities() ?? {};
+      return {
+        tools: { listChanged: true },
+        ...(offered.resources ? { resources: { listChanged: true } } : {}),
+        ...(offered.prompts ? { prompts: { listChanged: true } } : {}),
+        ...(offered.completions ? { completions: {} } : {}),
+      };
+    },
+    callTool(name, args, call: SourceCallOptions): Promise<CallOutcome> {
+      const served = options.tools().find((t) => t.name === name);
+      if (!served) return Promise.reject(new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`));
+      // The bound on the whole call cancels through a controller of its own, which the client's cancel also aborts.
+      const controller = new AbortController();
+      const forward = (): void => controller.abort(call.signal.reason);
+      call.signal.addEventListener('abort', forward, { once: true });
+      return upstream
+        .call(served.tool.name, args, {
+          timeoutMs: options.timeoutMs,
+          maxTotalMs: Math.max(options.maxTotalMs, options.timeoutMs),
+          signal: controller.signal,
+          controller,
+          ...(call.onProgress ? { onProgress: call.onProgress } : {}),
+          ...(call.inputResponses !== undefined ? { inputResponses: call.inputResponses } : {}),
+          ...(call.requestState !== undefined ? { requestState: call.requestState } : {}),
+        })
+        .finally(() => call.signal.removeEventListener('abort', forward));
+    },
+    request(method, params, signal) {
+      const label = { subject: method, during: method };
+      return upstream.request(FEATURE[method], label, { timeoutMs: options.timeoutMs, signal }, (client, timeoutMs) =>
+        client.request({ method, params } as never, AnyResult, { timeout: timeoutMs, signal }),
+      );
+    },
+    onListChanged: listeners.add,
+    changed: listeners.emit,
+  };
+}

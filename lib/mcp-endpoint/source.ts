@@ -1,0 +1,68 @@
+/**
+ * What an MCP endpoint serves, whatever stands behind it: one router's
+ * upstream (router-source.ts) or every server of the app at once
+ * (aggregate-source.ts). proxy-server.ts answers MCP requests from a source;
+ * it never sees an Upstream.
+ *
+ * Results pass through as the upstream sent them (content, `isError`,
+ * `structuredContent`, `_meta`); only names are the source's business.
+ */
+import type { ServerCapabilities, Tool } from '@modelcontextprotocol/client';
+import type { CallOutcome, ToolProgress } from '../mcp/tool-call.js';
+
+/** A tool as the endpoint lists it: its served name and description, the upstream's schema. */
+export interface SourceTool {
+  /** The name clients list and call. */
+  readonly name: string;
+  readonly tool: Tool;
+  readonly description?: string;
+}
+
+export interface SourceCallOptions {
+  signal: AbortSignal;
+  /** Forwards the upstream's progress to the endpoint's client, when it asked for progress. */
+  onProgress?: (progress: ToolProgress) => void;
+  inputResponses?: Record<string, unknown>;
+  requestState?: string;
+}
+
+/** The request methods passed through as they are, apart from names and URIs the source maps. */
+export type PassThroughMethod =
+  | 'resources/list'
+  | 'resources/templates/list'
+  | 'resources/read'
+  | 'prompts/list'
+  | 'prompts/get'
+  | 'completion/complete';
+
+/** A list that changed, to pass on as `notifications/<kind>/list_changed`. */
+export type ListKind = 'tools' | 'resources' | 'prompts';
+
+export interface McpSource {
+  /** Connected and listed: an aggregate leaves out a source that is not. */
+  available(): boolean;
+  /** The tools of the moment. */
+  tools(): readonly SourceTool[];
+  /** What the endpoint declares: tools always; resources, prompts and completions where behind it they are offered. */
+  capabilities(): ServerCapabilities;
+  /** Calls a listed tool by its served name; an unknown name is a ProtocolError. */
+  callTool(name: string, args: Record<string, unknown>, options: SourceCallOptions): Promise<CallOutcome>;
+  /** Sends a resource, prompt or completion request behind the endpoint and answers its result. */
+  request(method: PassThroughMethod, params: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>>;
+  /** Calls `listener` when a list changes; returns the unsubscribe. */
+  onListChanged(listener: (kind: ListKind) => void): () => void;
+}
+
+/** A set of listeners for list changes; sources hold one each. */
+export function listChangeListeners(): { add(listener: (kind: ListKind) => void): () => void; emit(kind: ListKind): void } {
+  const listeners = new Set<(kind: ListKind) => void>();
+  return {
+    add(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    emit(kind) {
+      for (const listener of listeners) listener(kind);
+    },
+  };
+}
