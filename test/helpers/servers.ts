@@ -1,6 +1,7 @@
 /**
  * Starts the MCP servers the tests talk to — the kitchen-sink fixture, the
- * 2026-07-28-only modern fixture and @modelcontextprotocol/server-everything —
+ * 2026-07-28-only modern fixture, the conformance fixture (what the official
+ * suite's server scenarios expect) and @modelcontextprotocol/server-everything —
  * as child processes, or describes
  * how to start them over stdio. Every child started here is tracked, so none
  * can outlive the test run.
@@ -32,6 +33,7 @@ const UNRULY = fileURLToPath(new URL('../fixtures/unruly.ts', import.meta.url));
 const MODERN = fileURLToPath(new URL('../fixtures/modern.ts', import.meta.url));
 const HOSTILE = fileURLToPath(new URL('../fixtures/hostile.ts', import.meta.url));
 const OAUTH = fileURLToPath(new URL('../fixtures/oauth-server.ts', import.meta.url));
+const CONFORMANCE = fileURLToPath(new URL('../fixtures/conformance-server.ts', import.meta.url));
 /** server-everything's entry point, for tests that start it themselves. */
 export const EVERYTHING = fileURLToPath(import.meta.resolve('@modelcontextprotocol/server-everything/dist/index.js'));
 const MEMORY = fileURLToPath(import.meta.resolve('@modelcontextprotocol/server-memory/dist/index.js'));
@@ -143,6 +145,11 @@ export function startModernHttp(port = 0): Promise<RunningServer> {
 /** Starts the OAuth fixture (authorization server + protected MCP server); its URL ends in /mcp, its origin is the issuer. */
 export function startOAuthServer(args: string[] = []): Promise<RunningServer> {
   return startListening('oauth-server', [OAUTH, ...args]);
+}
+
+/** Starts the conformance fixture (both protocol eras on one endpoint) on an ephemeral port; its URL ends in /mcp. */
+export function startConformanceServer(): Promise<RunningServer> {
+  return startListening('conformance-server', [CONFORMANCE, '--port', '0']);
 }
 
 /** Runs a TypeScript fixture under tsx and resolves once it has printed its `LISTENING <url>` line. */
