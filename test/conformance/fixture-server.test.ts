@@ -15,7 +15,10 @@
  * saved nothing for its scenario; WARNING checks are shown, not failed, as in
  * client.test.ts.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
+import { createApp, silentLogger } from '../../lib/index.js';
 import { startConformanceServer, type RunningServer } from '../helpers/servers.js';
 import { checkLine, failingChecks, inLanes, lastLines, RUN_LIMIT_MS, runServerEra, stopAll, suiteAvailable, type EraRun } from './suite-run.js';
 
@@ -69,33 +72,76 @@ function explain(era: EraRun, scenario: string): string {
   ].join('\n');
 }
 
-describe('the MCP conformance suite, with the conformance fixture as the server', function () {
-  this.timeout(RUN_LIMIT_MS);
-  let server: RunningServer | undefined;
-  let runs = new Map<Era, Promise<EraRun>>();
+/** The scenarios mcpo answers itself, in front of any server: its doors. */
+const DOORS: readonly Scenario[] = [
+  { name: 'dns-rebinding-protection', eras: ['2025-11-25', '2026-07-28'], title: 'refuses a request whose Host or Origin is not its own (DNS rebinding)' },
+  { name: 'http-header-validation', eras: ['2026-07-28'], title: 'checks the MCP headers against the body' },
+];
 
-  before(async function () {
-    if (!suiteAvailable) this.skip();
-    server = await startConformanceServer();
-    const url = server.url;
-    runs = inLanes(ERAS, (era) => runServerEra(url, era));
-  });
+interface Target {
+  url: string;
+  close(): Promise<void>;
+}
 
-  after(async () => {
-    stopAll();
-    await server?.close();
-  });
-
-  for (const era of ERAS) {
-    describe(`at protocol ${era}`, () => {
-      for (const s of SCENARIOS.filter((k) => k.eras.includes(era))) {
-        it(`${s.title} (${s.name})`, async () => {
-          const run = await runs.get(era)!;
-          const checks = run.checks.get(s.name) ?? [];
-          expect(checks, `the suite saved no checks for ${s.name}\n${explain(run, s.name)}`).to.not.be.empty;
-          expect(failingChecks({ checks }), explain(run, s.name)).to.be.empty;
-        });
-      }
-    });
+/** mcpo (createApp on a real port, set up as the command sets it on loopback) with the fixture as server "conf": its per-server endpoint, <prefix>/conf/mcp. */
+async function mcpoInFront(): Promise<Target> {
+  const fixture = await startConformanceServer();
+  // allowedHosts [] is what the command sets on a loopback bind: only loopback Host names are answered.
+  const app = createApp({ mcpServers: { conf: { type: 'streamable-http', url: fixture.url } } }, { logger: silentLogger, allowedHosts: [] });
+  const server = http.createServer(app);
+  try {
+    await app.ready();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  } catch (err) {
+    await app.close();
+    await fixture.close();
+    throw err;
   }
-});
+  return {
+    url: `http://localhost:${(server.address() as AddressInfo).port}/conf/mcp`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await app.close();
+      await fixture.close();
+    },
+  };
+}
+
+const TARGETS: readonly { label: string; start: () => Promise<Target>; scenarios: readonly Scenario[] }[] = [
+  { label: 'the conformance fixture as the server', start: startConformanceServer, scenarios: SCENARIOS },
+  { label: 'mcpo\'s endpoint for the fixture (<name>/mcp) as the server', start: mcpoInFront, scenarios: [...SCENARIOS, ...DOORS] },
+];
+
+for (const target of TARGETS) {
+  describe(`the MCP conformance suite, with ${target.label}`, function () {
+    this.timeout(RUN_LIMIT_MS);
+    let server: Target | undefined;
+    let runs = new Map<Era, Promise<EraRun>>();
+
+    before(async function () {
+      if (!suiteAvailable) this.skip();
+      server = await target.start();
+      const url = server.url;
+      runs = inLanes(ERAS, (era) => runServerEra(url, era));
+    });
+
+    after(async () => {
+      stopAll();
+      await server?.close();
+    });
+
+    for (const era of ERAS) {
+      describe(`at protocol ${era}`, () => {
+        for (const s of target.scenarios.filter((k) => k.eras.includes(era))) {
+          it(`${s.title} (${s.name})`, async () => {
+            const run = await runs.get(era)!;
+            const checks = run.checks.get(s.name) ?? [];
+            expect(checks, `the suite saved no checks for ${s.name}\n${explain(run, s.name)}`).to.not.be.empty;
+            expect(failingChecks({ checks }), explain(run, s.name)).to.be.empty;
+          });
+        }
+      });
+    }
+  });
+}
