@@ -13,6 +13,7 @@ const DEFAULTS = {
   toolTimeoutMaxMs: 600_000,
   maxTotalTimeoutMs: 600_000,
   structuredOutput: false,
+  mcp: true,
   bodyLimit: 1024 * 1024,
   maxSchemaRecursion: 3,
   retryAfter: 1,
