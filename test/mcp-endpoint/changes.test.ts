@@ -1,0 +1,127 @@
+/**
+ * List changes through mcpo's MCP endpoints: an upstream's own change
+ * (the modern fixture's add_tool) reaches clients of both eras (a 2025
+ * session's stream, a 2026-07-28 `subscriptions/listen`), and a reload
+ * changes the aggregate endpoint with `list_changed` sent, while a 2025
+ * session on a removed server's endpoint ends with a clean 404.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { createApp, silentLogger, type AppConfig, type McpoApp } from '../../lib/index.js';
+import { everythingStdio, modernStdio } from '../helpers/servers.js';
+import { waitFor } from '../helpers/wait.js';
+
+async function serve(config: AppConfig): Promise<{ app: McpoApp; base: string; close(): Promise<void> }> {
+  const app = createApp(config, { logger: silentLogger, allowedHosts: [] });
+  const server = http.createServer(app);
+  await app.ready();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    app,
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await app.close();
+    },
+  };
+}
+
+/** A v1 (2025-era) client that counts tools/list_changed notifications. */
+async function legacyClient(url: string): Promise<{ client: V1Client; transport: V1Transport; changes: () => number }> {
+  const client = new V1Client({ name: 'v1', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+  let changes = 0;
+  client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+    changes++;
+  });
+  const transport = new V1Transport(new URL(url));
+  await client.connect(transport);
+  return { client, transport, changes: () => changes };
+}
+
+describe('list changes through the MCP endpoints', function () {
+  this.timeout(60_000);
+
+  describe('an upstream that adds a tool', () => {
+    let served: Awaited<ReturnType<typeof serve>>;
+    before(async () => {
+      served = await serve({ mcpServers: { modern: modernStdio() } });
+    });
+    after(() => served?.close());
+
+    it('tells a 2025 session and a 2026-07-28 listener, and lists the new tool', async () => {
+      const legacy = await legacyClient(`${served.base}/modern/mcp`);
+      const modern = new Client({ name: 'v2', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } } as never);
+      let modernChanges = 0;
+      modern.setNotificationHandler('notifications/tools/list_changed', () => {
+        modernChanges++;
+      });
+      await modern.connect(new StreamableHTTPClientTransport(new URL(`${served.base}/mcp`)));
+      const subscription = await modern.listen({ toolsListChanged: true });
+      try {
+        const added = await legacy.client.callTool({ name: 'add_tool', arguments: {} });
+        const name = (added.content as { text: string }[])[0]!.text;
+        await waitFor(async () => (legacy.changes() > 0 && modernChanges > 0 ? true : undefined), 'list_changed on both');
+        await waitFor(async () => ((await legacy.client.listTools()).tools.some((t) => t.name === name) ? true : undefined), 'the new tool on the server endpoint');
+        expect((await modern.listTools()).tools.map((t) => t.name)).to.include(`modern_${name}`);
+      } finally {
+        await subscription.close();
+        await modern.close();
+        await legacy.client.close();
+      }
+    });
+
+    it('asks a 2025-era client the questions of a 2026-07-28 server as elicitation requests', async () => {
+      const legacy = await legacyClient(`${served.base}/modern/mcp`);
+      const asked: string[] = [];
+      legacy.client.setRequestHandler(ElicitRequestSchema, (request) => {
+        asked.push(request.params.message);
+        return { action: 'accept', content: { confirm: true } };
+      });
+      try {
+        const result = await legacy.client.callTool({ name: 'confirm_action', arguments: { action: 'deploy' } });
+        expect(asked).to.deep.equal(['Really deploy?']);
+        expect((result.content as { text: string }[])[0]!.text).to.equal('deploy: accept {"confirm":true}');
+      } finally {
+        await legacy.client.close();
+      }
+    });
+  });
+
+  describe('a reload', () => {
+    let served: Awaited<ReturnType<typeof serve>>;
+    before(async () => {
+      served = await serve({ mcpServers: { everything: everythingStdio(), modern: modernStdio() } });
+    });
+    after(() => served?.close());
+
+    it('changes the aggregate endpoint and says so, and ends a removed server\'s sessions with a 404', async () => {
+      const aggregate = await legacyClient(`${served.base}/mcp`);
+      const removed = await legacyClient(`${served.base}/modern/mcp`);
+      const sessionId = removed.transport.sessionId!;
+      try {
+        expect((await aggregate.client.listTools()).tools.some((t) => t.name.startsWith('modern_'))).to.equal(true);
+        const result = await served.app.reload({ mcpServers: { everything: everythingStdio() } });
+        expect(result.removed).to.deep.equal(['modern']);
+        await waitFor(async () => (aggregate.changes() > 0 ? true : undefined), 'list_changed on the aggregate');
+        const names = (await aggregate.client.listTools()).tools.map((t) => t.name);
+        expect(names.some((n) => n.startsWith('modern_'))).to.equal(false);
+        expect(names).to.include('everything_echo');
+        const res = await fetch(`${served.base}/modern/mcp`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }),
+        });
+        expect(res.status).to.equal(404);
+      } finally {
+        await aggregate.client.close();
+        await removed.client.close().catch(() => {});
+      }
+    });
+  });
+});
