@@ -16,6 +16,7 @@ import { LOG_LEVELS, type LogLevel } from '../lib/common/log.js';
 import { transportType, type TransportType } from '../lib/mcp/spec.js';
 import { resolveOAuthSpec, type OAuthSpec } from '../lib/mcp/oauth-spec.js';
 import { normalizePublicUrl } from '../lib/options.js';
+import { MCP_SEPARATOR } from '../lib/mcp-endpoint/aggregate-source.js';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -49,6 +50,8 @@ export interface CliOptions {
   hotReload: boolean;
   /** Prefix every tool with its server's name and "_" (config mode only). */
   toolPrefixServers: boolean;
+  /** Between a server's name and a tool's or prompt's on the aggregate MCP endpoint `/mcp` (with --config). */
+  mcpSeparator?: string;
   toolTimeout: number;
   toolTimeoutMax?: number;
   /** Most seconds a call that keeps reporting progress may take. */
@@ -83,7 +86,7 @@ export const DEFAULTS = Object.freeze({
 const STRINGS = [
   'host', 'port', 'ssl-certfile', 'ssl-keyfile', 'root-path', 'path-prefix',
   'api-key', 'cors-allow-origins', 'allowed-hosts', 'body-limit', 'server-type', 'header', 'env', 'env-path',
-  'config', 'tool-timeout', 'tool-timeout-max', 'max-total-timeout', 'name', 'description', 'version',
+  'config', 'mcp-separator', 'tool-timeout', 'tool-timeout-max', 'max-total-timeout', 'name', 'description', 'version',
   'log-level', 'grace-period', 'public-url', 'state-dir',
   'oauth-client-id', 'oauth-client-secret', 'oauth-scope', 'oauth-grant-type', 'oauth-client-metadata-url',
 ];
@@ -145,6 +148,8 @@ Config:
       --hot-reload               watch the config file and apply changes without a restart
       --tool-prefix-servers      serve every tool as <server>_<tool> (unless its server sets "toolPrefix"),
                                  so names from different servers cannot clash in one function list
+      --mcp-separator <s>        join server and tool names with <s> on the aggregate MCP endpoint /mcp
+                                 (default _): /mcp serves every server, /<name>/mcp one, both MCP eras
 
 Calls:
       --tool-timeout <s>         seconds a tool call may go without answering or reporting progress
@@ -406,6 +411,12 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     throw new UsageError('--tool-prefix-servers is for --config, where servers can share tool names; a single server has none to clash with');
   }
 
+  const mcpSeparator = required(parsed['mcp-separator'], 'mcp-separator');
+  if (mcpSeparator !== undefined) {
+    if (config === undefined) throw new UsageError('--mcp-separator is for --config: it joins server and tool names on the aggregate MCP endpoint /mcp');
+    if (!MCP_SEPARATOR.test(mcpSeparator)) throw new UsageError(`--mcp-separator must be 1 to 8 letters, digits, "_" or "-", so that joined names stay function names; got ${JSON.stringify(mcpSeparator)}`);
+  }
+
   const publicUrlText = required(parsed['public-url'], 'public-url');
   let publicUrl: string | undefined;
   if (publicUrlText !== undefined) {
@@ -445,6 +456,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
       ...(config !== undefined ? { config } : {}),
       hotReload: Boolean(parsed['hot-reload']),
       toolPrefixServers,
+      ...(mcpSeparator !== undefined ? { mcpSeparator } : {}),
       toolTimeout,
       ...(toolTimeoutMax !== undefined ? { toolTimeoutMax } : {}),
       ...(maxTotalTimeout !== undefined ? { maxTotalTimeout } : {}),

@@ -120,6 +120,7 @@ function appOptions(options: CliOptions, config: AppConfig, logger: Logger): App
     rootPath: options.rootPath,
     https: options.tls !== undefined,
     ...(options.toolPrefixServers ? { toolPrefixServers: true } : {}),
+    ...(options.mcpSeparator !== undefined ? { mcpSeparator: options.mcpSeparator } : {}),
     info: {
       ...(options.name !== undefined ? { title: options.name } : {}),
       ...(options.description !== undefined ? { description: options.description } : {}),

@@ -27,7 +27,7 @@ import { securityHeaders } from '../http/headers.js';
 import { hostCheck } from '../http/hosts.js';
 import { normalizePublicUrl, normalizeRootPath, resolveOptions, type RouterOptions } from '../options.js';
 import { defaultStateDir, tokenStore } from '../mcp/token-store.js';
-import { aggregateSource } from '../mcp-endpoint/aggregate-source.js';
+import { aggregateSource, MCP_SEPARATOR } from '../mcp-endpoint/aggregate-source.js';
 import { mcpEndpoint } from '../mcp-endpoint/http-endpoint.js';
 import { mcpoRouter, type McpoRouter } from '../router.js';
 import { aggregatedDocument } from './aggregate-route.js';
@@ -128,6 +128,9 @@ function checkNames(list: readonly ServerEntry[]): void {
 
 export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp {
   const { servers: listed, single } = serverEntries(config);
+  if (options.mcpSeparator !== undefined && !MCP_SEPARATOR.test(options.mcpSeparator)) {
+    throw new TypeError(`createApp: "mcpSeparator" must be 1 to 8 letters, digits, "_" or "-", so that joined names stay function names; got ${JSON.stringify(options.mcpSeparator)}`);
+  }
   if (single && options.toolPrefixServers) throw new TypeError('createApp: "toolPrefixServers" is for a config of named servers; give one server a "toolPrefix" instead');
   const prefixed = (list: readonly ServerEntry[]) => (options.toolPrefixServers ? list.map(withServerPrefix) : list);
   const entries = prefixed(listed);

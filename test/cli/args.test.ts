@@ -250,6 +250,13 @@ describe('parseArgs', () => {
     it('rejects --tool-prefix-servers without --config', () => {
       usage(['--tool-prefix-servers', ...CMD], /--tool-prefix-servers is for --config/);
     });
+
+    it('reads --mcp-separator with --config, and refuses one that would break function names', () => {
+      expect(serve(['--config', 'c.json', '--mcp-separator', '__']).mcpSeparator).to.equal('__');
+      expect(serve(['--config', 'c.json'])).not.to.have.property('mcpSeparator');
+      usage(['--config', 'c.json', '--mcp-separator', '.'], /--mcp-separator must be 1 to 8 letters/);
+      usage(['--mcp-separator', '_', ...CMD], /--mcp-separator is for --config/);
+    });
   });
 
   describe('calls', () => {
