@@ -10,6 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import request from 'supertest';
 import { createExampleApp } from '../examples/embed.js';
 import { loadConfig, mcpoRouter, silentLogger } from '../lib/index.js';
@@ -245,6 +246,34 @@ describe('npm start, or node dist/bin/mcpo.js, on examples/config.json', functio
     });
     expect(await answered.json()).to.deep.equal({ ok: true, result: 'deleted 1 item' });
     expect((await call('todo/list_todos', {})).body.result).to.deep.equal([]);
+  });
+
+  it('serves every example server as MCP at /mcp, names prefixed, and the time server unprefixed at /time/mcp', async () => {
+    const connect = async (url: string) => {
+      const client = new Client({ name: 'examples-test', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } } as never);
+      await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+      return client;
+    };
+    const all = await connect(`${mcpo.url}/mcp`);
+    try {
+      expect(all.getNegotiatedProtocolVersion()).to.equal('2026-07-28');
+      const tools = (await all.listTools()).tools.map((t) => t.name);
+      expect(tools).to.include.members(['time_get_current_time', 'todo_list_todos', 'memory_read_graph', 'everything_echo']);
+      expect((await all.listPrompts()).prompts.map((p) => p.name)).to.include('everything_simple-prompt');
+      expect((await all.listResources()).resources.length).to.be.above(0);
+      const echoed = await all.callTool({ name: 'everything_echo', arguments: { message: 'via mcp' } });
+      expect((echoed.content as { text: string }[])[0]!.text).to.equal('Echo: via mcp');
+    } finally {
+      await all.close();
+    }
+    const time = await connect(`${mcpo.url}/time/mcp`);
+    try {
+      expect((await time.listTools()).tools.map((t) => t.name)).to.include('get_current_time');
+      const now = await time.callTool({ name: 'get_current_time', arguments: { timezone: 'Asia/Tokyo' } });
+      expect(JSON.stringify(now.content)).to.include('Asia/Tokyo');
+    } finally {
+      await time.close();
+    }
   });
 
   it('serves server-everything', async () => {
