@@ -26,9 +26,16 @@ export interface CorsOptions {
   maxAge?: number;
 }
 
-const METHODS = 'GET, HEAD, POST, OPTIONS';
-const DEFAULT_HEADERS = 'Authorization, Content-Type, X-Tool-Timeout, X-Request-Id';
-const EXPOSED = 'Retry-After, WWW-Authenticate, X-Request-Id';
+// The MCP endpoints (`/mcp`, `/<name>/mcp`) are called from browsers too: a
+// 2025-era client ends its session with DELETE, sends `Mcp-Session-Id` and
+// `MCP-Protocol-Version` (and `Last-Event-ID` to resume a stream), a
+// 2026-07-28 client sends `Mcp-Method` and `Mcp-Name`, and the session id
+// comes back in a response header the page must be able to read. The
+// fallback list cannot name `Mcp-Param-<name>` headers; a preflight that
+// asks for them gets them echoed back.
+const METHODS = 'GET, HEAD, POST, DELETE, OPTIONS';
+const DEFAULT_HEADERS = 'Authorization, Content-Type, X-Tool-Timeout, X-Request-Id, Mcp-Session-Id, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID';
+const EXPOSED = 'Retry-After, WWW-Authenticate, X-Request-Id, Mcp-Session-Id';
 /** A comma-separated list of header names, nothing else, so it can be echoed safely. */
 const HEADER_LIST = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$/;
 

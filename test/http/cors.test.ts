@@ -73,7 +73,7 @@ describe('cors', () => {
   it('does not echo a requested header list that is not a list of names', async () => {
     const { app } = appWith({ origins: ['https://ui.example'] });
     const res = await preflight(app, 'https://ui.example', 'x-a; x-b="1"').expect(204);
-    expect(res.headers['access-control-allow-headers']).to.equal('Authorization, Content-Type, X-Tool-Timeout, X-Request-Id');
+    expect(res.headers['access-control-allow-headers']).to.equal('Authorization, Content-Type, X-Tool-Timeout, X-Request-Id, Mcp-Session-Id, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID');
   });
 
   it('refuses a disallowed preflight with 403 and no allow headers, never reaching the routes', async () => {
