@@ -5,32 +5,15 @@
  * changes the aggregate endpoint with `list_changed` sent, while a 2025
  * session on a removed server's endpoint ends with a clean 404.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { createApp, silentLogger, type AppConfig, type McpoApp } from '../../lib/index.js';
 import { everythingStdio, modernStdio } from '../helpers/servers.js';
+import { serveApp, type ServedApp } from '../helpers/app-server.js';
 import { waitFor } from '../helpers/wait.js';
 
-async function serve(config: AppConfig): Promise<{ app: McpoApp; base: string; close(): Promise<void> }> {
-  const app = createApp(config, { logger: silentLogger, allowedHosts: [] });
-  const server = http.createServer(app);
-  await app.ready();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    app,
-    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-      await app.close();
-    },
-  };
-}
 
 /** A v1 (2025-era) client that counts tools/list_changed notifications. */
 async function legacyClient(url: string): Promise<{ client: V1Client; transport: V1Transport; changes: () => number }> {
@@ -48,9 +31,9 @@ describe('list changes through the MCP endpoints', function () {
   this.timeout(60_000);
 
   describe('an upstream that adds a tool', () => {
-    let served: Awaited<ReturnType<typeof serve>>;
+    let served: ServedApp;
     before(async () => {
-      served = await serve({ mcpServers: { modern: modernStdio() } });
+      served = await serveApp({ mcpServers: { modern: modernStdio() } });
     });
     after(() => served?.close());
 
@@ -94,9 +77,9 @@ describe('list changes through the MCP endpoints', function () {
   });
 
   describe('a reload', () => {
-    let served: Awaited<ReturnType<typeof serve>>;
+    let served: ServedApp;
     before(async () => {
-      served = await serve({ mcpServers: { everything: everythingStdio(), modern: modernStdio() } });
+      served = await serveApp({ mcpServers: { everything: everythingStdio(), modern: modernStdio() } });
     });
     after(() => served?.close());
 

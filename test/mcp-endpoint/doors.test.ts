@@ -8,14 +8,13 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { createApp, silentLogger, type AppConfig, type AppOptions } from '../../lib/index.js';
+import { serveApp, type ServedApp } from '../helpers/app-server.js';
 import { startMcpo, untilConnected, type McpoProcess } from '../helpers/mcpo.js';
 import { roundRobin, type RoundRobin } from '../helpers/round-robin.js';
 import { kitchenSinkStdio, modernStdio } from '../helpers/servers.js';
@@ -24,25 +23,7 @@ const UI = 'https://ui.example';
 const KEY = 'doors-test-key-2468';
 const LIMIT = 2048;
 
-interface Served {
-  base: string;
-  close(): Promise<void>;
-}
 
-async function serve(config: AppConfig, options: AppOptions): Promise<Served> {
-  const app = createApp(config, { logger: silentLogger, allowedHosts: [], ...options });
-  const server = http.createServer(app);
-  await app.ready();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-      await app.close();
-    },
-  };
-}
 
 async function connect(url: string, headers: Record<string, string> = {}): Promise<Client> {
   const client = new Client({ name: 'doors-test', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } } as never);
@@ -93,9 +74,9 @@ async function resultText(res: Response): Promise<string> {
 
 describe('the doors in front of the MCP endpoints', function () {
   this.timeout(60_000);
-  let served: Served;
+  let served: ServedApp;
   before(async () => {
-    served = await serve({ mcpServers: { modern: modernStdio() } }, { corsAllowOrigins: [UI], router: { bodyLimit: LIMIT } });
+    served = await serveApp({ mcpServers: { modern: modernStdio() } }, { corsAllowOrigins: [UI], router: { bodyLimit: LIMIT } });
   });
   after(() => served?.close());
 
@@ -208,9 +189,9 @@ describe('the doors in front of the MCP endpoints', function () {
 
 describe('the MCP endpoints under strictAuth', function () {
   this.timeout(60_000);
-  let served: Served;
+  let served: ServedApp;
   before(async () => {
-    served = await serve({ mcpServers: { sink: kitchenSinkStdio() } }, { apiKey: KEY, strictAuth: true });
+    served = await serveApp({ mcpServers: { sink: kitchenSinkStdio() } }, { apiKey: KEY, strictAuth: true });
   });
   after(() => served?.close());
 

@@ -7,40 +7,19 @@
  * server scenarios run in test/conformance/fixture-server.test.ts.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { createApp, silentLogger, type McpoApp } from '../../lib/index.js';
+import { serveApp, type ServedApp } from '../helpers/app-server.js';
 import { everythingStdio, modernStdio } from '../helpers/servers.js';
 
 const KEY = 'endpoint-test-key-1357';
 
-interface Served {
-  app: McpoApp;
-  base: string;
-  close(): Promise<void>;
-}
 
-async function serve(apiKey?: string): Promise<Served> {
-  const app = createApp(
-    { mcpServers: { everything: everythingStdio(), modern: modernStdio() } },
-    { logger: silentLogger, allowedHosts: [], ...(apiKey ? { apiKey } : {}) },
-  );
-  const server = http.createServer(app);
-  await app.ready();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    app,
-    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-      await app.close();
-    },
-  };
-}
+/** server-everything (2025 era) and the modern fixture (2026-07-28) over stdio, in one app. */
+const serve = (apiKey?: string): Promise<ServedApp> =>
+  serveApp({ mcpServers: { everything: everythingStdio(), modern: modernStdio() } }, apiKey ? { apiKey } : {});
 
 type Mode = 'auto' | 'legacy';
 
@@ -58,7 +37,7 @@ const textOf = (result: unknown): string => ((result as { content: { text?: stri
 
 describe('the MCP endpoints', function () {
   this.timeout(60_000);
-  let served: Served;
+  let served: ServedApp;
   before(async () => {
     served = await serve();
   });
@@ -159,7 +138,7 @@ describe('the MCP endpoints', function () {
 
 describe('the MCP endpoints behind an API key', function () {
   this.timeout(60_000);
-  let served: Served;
+  let served: ServedApp;
   before(async () => {
     served = await serve(KEY);
   });
