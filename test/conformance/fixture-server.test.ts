@@ -15,10 +15,8 @@
  * saved nothing for its scenario; WARNING checks are shown, not failed, as in
  * client.test.ts.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { createApp, silentLogger } from '../../lib/index.js';
+import { serveApp, type ServedApp } from '../helpers/app-server.js';
 import { startConformanceServer, type RunningServer } from '../helpers/servers.js';
 import { checkLine, failingChecks, inLanes, lastLines, RUN_LIMIT_MS, runServerEra, stopAll, suiteAvailable, type EraRun } from './suite-run.js';
 
@@ -83,26 +81,21 @@ interface Target {
   close(): Promise<void>;
 }
 
-/** mcpo (createApp on a real port, set up as the command sets it on loopback) with the fixture as server "conf": its per-server endpoint, <prefix>/conf/mcp. */
+/** mcpo (serveApp: set up as the command is on loopback) with the fixture as server "conf": its per-server endpoint, <prefix>/conf/mcp. */
 async function mcpoInFront(): Promise<Target> {
   const fixture = await startConformanceServer();
-  // allowedHosts [] is what the command sets on a loopback bind: only loopback Host names are answered.
-  const app = createApp({ mcpServers: { conf: { type: 'streamable-http', url: fixture.url } } }, { logger: silentLogger, allowedHosts: [] });
-  const server = http.createServer(app);
+  let served: ServedApp;
   try {
-    await app.ready();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    served = await serveApp({ mcpServers: { conf: { type: 'streamable-http', url: fixture.url } } });
   } catch (err) {
-    await app.close();
     await fixture.close();
     throw err;
   }
   return {
-    url: `http://localhost:${(server.address() as AddressInfo).port}/conf/mcp`,
+    // By name: the DNS-rebinding scenario sends this Host, and then a foreign one.
+    url: `${served.base.replace('127.0.0.1', 'localhost')}/conf/mcp`,
     async close() {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-      await app.close();
+      await served.close();
       await fixture.close();
     },
   };
