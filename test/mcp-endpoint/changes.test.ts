@@ -76,6 +76,31 @@ describe('list changes through the MCP endpoints', function () {
     });
   });
 
+  describe('a server that goes away and comes back', () => {
+    let served: ServedApp;
+    before(async () => {
+      served = await serveApp({ mcpServers: { everything: everythingStdio(), modern: modernStdio() } });
+    });
+    after(() => served?.close());
+
+    it('is absent from the aggregate while it is down, and back with a list_changed', async () => {
+      const aggregate = await legacyClient(`${served.base}/mcp`);
+      try {
+        const modernTools = async () => (await aggregate.client.listTools()).tools.filter((t) => t.name.startsWith('modern_')).length;
+        expect(await modernTools()).to.be.above(0);
+        // The modern fixture's `exit` never answers: its process exits, and mcpo starts it again after a backoff.
+        void aggregate.client.callTool({ name: 'modern_exit', arguments: {} }).catch(() => {});
+        await waitFor(async () => ((await modernTools()) === 0 ? true : undefined), 'the modern tools gone');
+        const before = aggregate.changes();
+        await waitFor(async () => ((await modernTools()) > 0 ? true : undefined), 'the modern tools back', 15_000);
+        expect(aggregate.changes()).to.be.above(before);
+        expect(served.app.health().servers.modern!.restarts).to.be.at.least(1);
+      } finally {
+        await aggregate.client.close();
+      }
+    });
+  });
+
   describe('a reload', () => {
     let served: ServedApp;
     before(async () => {
