@@ -12,6 +12,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { serveApp, type ServedApp } from '../helpers/app-server.js';
+import { recordingLogger } from '../helpers/logger.js';
 import { everythingStdio, modernStdio } from '../helpers/servers.js';
 
 const KEY = 'endpoint-test-key-1357';
@@ -133,6 +134,35 @@ describe('the MCP endpoints', function () {
     const elsewhere = await ask(`${tag}.${own.slice(12)}`);
     expect(elsewhere.status).to.equal(404);
     expect(elsewhere.message).to.match(/opened on another mcpo replica \(r[0-9a-f]{10}\).*sticky on Mcp-Session-Id/);
+  });
+});
+
+describe('the aggregate MCP endpoint with two servers that share names and URIs', function () {
+  this.timeout(60_000);
+  let served: ServedApp;
+  const logger = recordingLogger();
+  before(async () => {
+    served = await serveApp(
+      { mcpServers: { one: modernStdio(), two: { ...modernStdio(), disabledTools: ['fails'], tools: { echo: { name: 'say' } } } } },
+      { mcpSeparator: '__', logger },
+    );
+  });
+  after(() => served?.close());
+
+  it('joins names with the separator, applies each server\'s tool rules, and serves a shared URI once, from the first server', async () => {
+    const client = await connect(`${served.base}/mcp`, 'auto');
+    try {
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      expect(names).to.include.members(['one__echo', 'one__fails', 'two__say']);
+      expect(names).to.not.include.members(['two__fails', 'two__echo']);
+      expect(textOf(await client.callTool({ name: 'two__say', arguments: { message: 'renamed' } }))).to.equal('renamed');
+      const uris = (await client.listResources()).resources.map((r) => r.uri);
+      expect(uris.filter((u) => u === 'test://static/text')).to.have.length(1);
+      expect(logger.records.some((r) => r.level === 'error' && /two servers list one resource URI/.test(r.message))).to.equal(true);
+      expect((await client.listPrompts()).prompts.map((p) => p.name)).to.include.members(['one__describe', 'two__describe']);
+    } finally {
+      await client.close();
+    }
   });
 });
 
