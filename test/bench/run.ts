@@ -21,6 +21,7 @@ import express from 'express';
 import { createApp, mcpoRouter, silentLogger } from '../../lib/index.js';
 import { allProcesses, untilConnected } from '../helpers/mcpo.js';
 import { freePort } from '../helpers/servers.js';
+import { checkTarget, sessionTarget, statelessTarget, type McpTarget } from './mcp-targets.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -252,38 +253,27 @@ const percentile = (xs: ArrayLike<number>, p: number) => {
 // ---------- the peer ----------
 
 /** supergateway bridging the same stdio server to Streamable HTTP, with one initialized session. */
-async function startPeer(): Promise<Running & { headers: Record<string, string> }> {
+async function startPeer(): Promise<Running & { target: McpTarget }> {
   const port = await freePort();
   const command = serverCommand().map((part) => (/\s/.test(part) ? JSON.stringify(part) : part)).join(' ');
   const running = await start(
     [process.execPath, SUPERGATEWAY, '--stdio', command, '--outputTransport', 'streamableHttp', '--stateful', '--port', String(port), '--logLevel', 'info'],
     /(Listening on port \d+)/,
   );
-  const url = `http://127.0.0.1:${port}/mcp`;
-  const accept = 'application/json, text/event-stream';
-  const init = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } } }),
-  });
-  const session = init.headers.get('mcp-session-id');
-  await init.text();
-  if (!session) throw new Error(`supergateway gave no session (status ${init.status})`);
-  const headers = { 'content-type': 'application/json', accept, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' };
-  await (await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
-  return { ...running, url, headers };
+  return { ...running, target: await sessionTarget(`http://127.0.0.1:${port}/mcp`) };
 }
 
 let rpcId = 1;
-function peerLoad(peer: { url: string; headers: Record<string, string> }, connections: number, duration = SECONDS): Promise<Load> {
-  return cannon(peer.url, connections, {}, {
+/** `tools/call` of `ping` as JSON-RPC POSTs to an MCP endpoint. */
+function mcpLoad(target: McpTarget, connections: number, duration = SECONDS): Promise<Load> {
+  return cannon(target.url, connections, {}, {
     duration,
-    headers: peer.headers,
+    headers: target.headers,
     requests: [
       {
         method: 'POST',
         // A unique JSON-RPC id per request, as a real client sends.
-        setupRequest: (req) => ({ ...req, body: JSON.stringify({ jsonrpc: '2.0', id: rpcId++, method: 'tools/call', params: { name: 'ping', arguments: {} } }) }),
+        setupRequest: (req) => ({ ...req, body: target.body(rpcId++) }),
       },
     ],
   });
@@ -305,10 +295,17 @@ const rows: Row[] = [];
 const notes: string[] = [];
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+const MCP_SESSION = 'MCP through mcpo, 2025-era session';
+const MCP_STATELESS = 'MCP through mcpo, 2026-07-28';
+
 async function throughputAndLatency(): Promise<void> {
   const floor = await start([process.execPath, '--import', TSX, FLOOR], /LISTENING (\S+)/);
   const mcpo = await startMcpoReady(['--', ...serverCommand()]);
   const peer = await startPeer();
+  // mcpo serving the same server back out as MCP, to set beside supergateway doing the same.
+  const mcpoSession = await sessionTarget(`${mcpo.url}/mcp`);
+  const mcpoStateless = statelessTarget(`${mcpo.url}/mcp`);
+  for (const target of [peer.target, mcpoSession, mcpoStateless]) await checkTarget(target);
   const runs: Record<string, Load[]> = {};
   const add = (key: string, load: Load) => (runs[key] ??= []).push(load);
   const cpu: Record<string, number[]> = {};
@@ -317,25 +314,32 @@ async function throughputAndLatency(): Promise<void> {
     await cannon(`${floor.url}/ping`, 32, {}, { duration: 1 });
     await cannon(`${mcpo.url}/ping`, 32, {}, { duration: 1 });
     await cannon(`${mcpo.url}/nested`, 32, NESTED_BODY, { duration: 1 });
-    await peerLoad(peer, 32, 1);
+    await mcpLoad(peer.target, 32, 1);
+    await mcpLoad(mcpoSession, 32, 1);
+    await mcpLoad(mcpoStateless, 32, 1);
     for (let round = 0; round < ROUNDS; round++) {
       process.stderr.write(`round ${round + 1}/${ROUNDS}\n`);
       const measured = [
-        ['bare Express', floor.pid, 'floor ping c32', () => cannon(`${floor.url}/ping`, 32, {})],
-        ['mcpo', mcpo.pid, 'mcpo ping c32', () => cannon(`${mcpo.url}/ping`, 32, {})],
-        ['supergateway', peer.pid, 'peer ping c32', () => peerLoad(peer, 32)],
+        // scenario, the process measured, its pid, the key of its loads, the load
+        ['bare Express', 'bare Express', floor.pid, 'floor ping c32', () => cannon(`${floor.url}/ping`, 32, {})],
+        ['mcpo', 'mcpo', mcpo.pid, 'mcpo ping c32', () => cannon(`${mcpo.url}/ping`, 32, {})],
+        ['supergateway', 'supergateway', peer.pid, 'peer ping c32', () => mcpLoad(peer.target, 32)],
+        [MCP_SESSION, 'mcpo', mcpo.pid, 'mcpo mcp c32', () => mcpLoad(mcpoSession, 32)],
+        [MCP_STATELESS, 'mcpo', mcpo.pid, 'mcpo mcp2026 c32', () => mcpLoad(mcpoStateless, 32)],
       ] as const;
-      for (const [name, pid, key, run] of measured) {
+      for (const [scenario, name, pid, key, run] of measured) {
         const { load, perRequest } = await withCpu({ [name]: pid }, run);
         add(key, load);
-        for (const [k, v] of Object.entries(perRequest)) (cpu[`${name}|${k}`] ??= []).push(v);
+        for (const [k, v] of Object.entries(perRequest)) (cpu[`${scenario}|${k}`] ??= []).push(v);
       }
       add('floor nested c32', await cannon(`${floor.url}/nested`, 32, NESTED_BODY));
       add('mcpo nested c32', await cannon(`${mcpo.url}/nested`, 32, NESTED_BODY));
       add('floor ping c1', await cannon(`${floor.url}/ping`, 1, {}));
       add('mcpo ping c1', await cannon(`${mcpo.url}/ping`, 1, {}));
       add('mcpo nested c1', await cannon(`${mcpo.url}/nested`, 1, NESTED_BODY));
-      add('peer ping c1', await peerLoad(peer, 1));
+      add('peer ping c1', await mcpLoad(peer.target, 1));
+      add('mcpo mcp c1', await mcpLoad(mcpoSession, 1));
+      add('mcpo mcp2026 c1', await mcpLoad(mcpoStateless, 1));
     }
     const rps = (key: string) => median(runs[key]!.map((l) => l.rps));
     const failures = Object.entries(runs).filter(([, loads]) => loads.some((l) => l.failures > 0)).map(([k]) => k);
@@ -361,11 +365,25 @@ async function throughputAndLatency(): Promise<void> {
     ratioRow('`POST /ping` against supergateway, concurrency 32', 'mcpo ping c32', 'peer ping c32', 'supergateway', 3);
     ratioRow('`POST /ping` against supergateway, concurrency 1', 'mcpo ping c1', 'peer ping c1', 'supergateway', 3);
 
+    /** MCP through mcpo against MCP through supergateway: the same `tools/call` over Streamable HTTP, each proxy's CPU per call beside it. */
+    const mcpRow = (scenario: string, key: string, base: string, cpuScenario?: string) => {
+      const ratio = median(runs[key]!.map((load, round) => load.rps / runs[base]![round]!.rps));
+      const own = cpuScenario && cpu[`${cpuScenario}|mcpo`]!;
+      const peerCpu = cpu['supergateway|supergateway']!;
+      const cpuText = own ? `; mcpo CPU ${fmt(median(own), 3)} ms per call` : '';
+      const peerText = own ? `; ${fmt(median(peerCpu), 3)} ms (CPU per call ${fmt(median(own.map((v, round) => v / peerCpu[round]!)), 2)}×)` : '';
+      rows.push({ scenario, figure: `${fmt(rps(key))} req/s${cpuText}`, baseline: `${fmt(rps(base))} req/s${peerText} (supergateway)`, ratio, target: 'for reference' });
+    };
+    mcpRow('MCP through mcpo (`/mcp`, 2025-era session) against supergateway, `tools/call` of `ping`, concurrency 32', 'mcpo mcp c32', 'peer ping c32', MCP_SESSION);
+    mcpRow('The same, concurrency 1', 'mcpo mcp c1', 'peer ping c1');
+    mcpRow('MCP through mcpo (`/mcp`, 2026-07-28, stateless) against supergateway (2025-era session), concurrency 32', 'mcpo mcp2026 c32', 'peer ping c32', MCP_STATELESS);
+    mcpRow('The same, concurrency 1', 'mcpo mcp2026 c1', 'peer ping c1');
+
     // Where the CPU goes at concurrency 32: on two cores shared by everything, this bounds the throughput ratios.
     const perReq = (scenario: string) =>
       Object.entries(cpu).filter(([k]) => k.startsWith(`${scenario}|`)).map(([k, v]) => [k.slice(scenario.length + 1), median(v)] as const);
-    const table = ['| `POST /ping`, concurrency 32 | CPU ms per request, by process | sum |', '|---|---|---|'];
-    for (const scenario of ['bare Express', 'mcpo', 'supergateway']) {
+    const table = ['| `ping` (`POST /ping`, or `tools/call` over MCP), concurrency 32 | CPU ms per request, by process | sum |', '|---|---|---|'];
+    for (const scenario of ['bare Express', 'mcpo', 'supergateway', MCP_SESSION, MCP_STATELESS]) {
       const parts = perReq(scenario);
       const sum = parts.reduce((a, [, v]) => a + v, 0);
       table.push(`| ${scenario} | ${parts.map(([k, v]) => `${k} ${fmt(v, 3)}`).join(', ')} | ${fmt(sum, 3)} |`);
