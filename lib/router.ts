@@ -13,7 +13,7 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import type { Tool } from '@modelcontextprotocol/client';
-import { readJsonBody, unsafeBodyProblem } from './http/body.js';
+import { hasBody, isJson, readJsonBody, unsafeBodyProblem } from './http/body.js';
 import { createDispatcher } from './http/dispatcher.js';
 import { docsPages } from './http/docs.js';
 import { openEventStream, wantsEventStream } from './http/event-stream.js';
@@ -103,17 +103,6 @@ function toolSegment(path: string): string | undefined {
   const end = path.length > 1 && path.endsWith('/') ? path.length - 1 : path.length;
   const segment = path.slice(1, end);
   return segment === '' || segment.includes('/') ? undefined : decodeSegment(segment);
-}
-
-/** `req.is('application/json')`, answered without parsing for the header every client sends. */
-function isJson(req: Request): boolean {
-  const type = req.headers['content-type'];
-  return type === 'application/json' || typeof req.is('application/json') === 'string';
-}
-
-function hasBody(req: Request): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRouter {

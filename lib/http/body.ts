@@ -9,6 +9,7 @@
  * `discardBody`, within bounds, before the error is answered.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Request } from 'express';
 import type { Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.js';
@@ -173,4 +174,16 @@ export function unsafeBodyProblem(body: unknown): { code: string; message: strin
     }
   }
   return undefined;
+}
+
+/** `req.is('application/json')`, answered without parsing for the header every client sends. */
+export function isJson(req: Request): boolean {
+  const type = req.headers['content-type'];
+  return type === 'application/json' || typeof req.is('application/json') === 'string';
+}
+
+/** The request says it carries a body (a length above 0, or chunks). */
+export function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

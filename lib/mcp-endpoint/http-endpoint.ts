@@ -14,9 +14,11 @@
  * front of this handler; the body limit is applied here, because the SDK
  * reads the body itself.
  */
-import type { RequestHandler } from 'express';
+import type { NextFunction, RequestHandler, Response as ExpressResponse } from 'express';
+import { isJson, readJsonBody } from '../http/body.js';
+import { isMcpoError } from '../http/errors.js';
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import { createMcpHandler, isLegacyRequest, type Implementation } from '@modelcontextprotocol/server';
+import { createMcpHandler, isLegacyRequest, type Implementation, type McpHandlerRequestOptions } from '@modelcontextprotocol/server';
 import type { Logger } from '../common/log.js';
 import { legacySessions } from './legacy-sessions.js';
 import { proxyServer } from './proxy-server.js';
@@ -40,6 +42,14 @@ export interface McpEndpoint {
   close(): Promise<void>;
 }
 
+/** A body that could not be read, answered as MCP clients read errors: JSON-RPC, with mcpo's status. */
+function sendBodyError(res: ExpressResponse, err: unknown, next: NextFunction): void {
+  if (!isMcpoError(err)) return next(err);
+  const code = err.status === 413 ? -32000 : -32700;
+  const message = err.status === 413 ? `Payload Too Large: ${err.message}` : `Parse error: ${err.message}`;
+  res.status(err.status).json({ jsonrpc: '2.0', id: null, error: { code, message } });
+}
+
 export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): McpEndpoint {
   const factory = () => proxyServer(source, options.info, options.instructions);
   const onerror = (err: Error): void => options.logger.debug('MCP endpoint', { error: err.message });
@@ -51,12 +61,21 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
     else modern.notify.resourcesChanged();
     legacy.listChanged(kind);
   });
-  const fetch = async (request: Request): Promise<Response> =>
-    (await isLegacyRequest(request, undefined, { maxRequestBodySize: options.maxBodyBytes })) ? legacy.fetch(request) : modern.fetch(request);
+  // The body is read once, here, and handed on parsed: otherwise the era check and the handler that answers would each read a copy.
+  const fetch = async (request: Request, given?: McpHandlerRequestOptions): Promise<Response> => {
+    const parsedBody = given?.parsedBody;
+    return (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: options.maxBodyBytes }))
+      ? legacy.fetch(request, parsedBody)
+      : modern.fetch(request, given);
+  };
   const node = toNodeHandler({ fetch }, { onerror });
   return {
     handle(req, res, next) {
-      node(req, res).catch(next);
+      if (req.method !== 'POST' || !isJson(req)) return void node(req, res).catch(next);
+      readJsonBody(req, options.maxBodyBytes).then(
+        (body) => node(req, res, body).catch(next),
+        (err: unknown) => sendBodyError(res, err, next),
+      );
     },
     sessions: legacy.size,
     async close() {

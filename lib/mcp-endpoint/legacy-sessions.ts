@@ -40,7 +40,7 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
     return Response.json({ jsonrpc: '2.0', id: null, error: { code: -32001, message } }, { status: 404 });
   };
 
-  async function start(request: Request): Promise<Response> {
+  async function start(request: Request, parsedBody: unknown): Promise<Response> {
     const server = factory();
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => `${REPLICA}.${randomUUID()}`,
@@ -57,18 +57,19 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
       if (transport.sessionId !== undefined) open.delete(transport.sessionId);
     };
     await server.connect(transport);
-    const response = await transport.handleRequest(request);
+    const response = await transport.handleRequest(request, parsedBody === undefined ? undefined : { parsedBody });
     // Anything but an accepted initialize leaves no session: nothing holds this instance.
     if (transport.sessionId === undefined || !open.has(transport.sessionId)) void server.close();
     return response;
   }
 
   return {
-    fetch(request: Request): Promise<Response> {
+    /** `parsedBody`: the POST body, already read (http-endpoint.ts), or undefined to let the transport read it. */
+    fetch(request: Request, parsedBody?: unknown): Promise<Response> {
       const id = request.headers.get('mcp-session-id');
-      if (id === null) return start(request);
+      if (id === null) return start(request, parsedBody);
       const session = open.get(id);
-      return session ? session.transport.handleRequest(request) : Promise.resolve(notFound(id));
+      return session ? session.transport.handleRequest(request, parsedBody === undefined ? undefined : { parsedBody }) : Promise.resolve(notFound(id));
     },
     listChanged(kind: ListKind): void {
       for (const { server } of open.values()) {
