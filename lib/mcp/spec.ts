@@ -53,17 +53,19 @@ export type ResolvedSpec =
 
 /**
  * Headers never copied from a caller to a server, whatever `forwardHeaders`
- * says: credentials meant for mcpo (token passthrough would hand the caller's
+ * says (caller templates read the same list, see caller-templates.ts):
+ * credentials meant for mcpo (token passthrough would hand the caller's
  * key to a third party), and headers that belong to the connection or to the
  * MCP transport itself.
  */
-const NEVER_FORWARDED: ReadonlySet<string> = new Set([
+export const NEVER_FORWARDED: ReadonlySet<string> = new Set([
   'authorization', 'proxy-authorization', 'cookie', 'set-cookie',
   'host', 'connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect',
   'content-length', 'content-type', 'content-encoding', 'accept', 'accept-encoding',
   'mcp-session-id', 'mcp-protocol-version', 'last-event-id',
 ]);
-const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+/** An RFC 9110 field name (a token). */
+export const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
 function forwardList(value: unknown): string[] {
   if (value === undefined) return [];
