@@ -9,9 +9,11 @@ import type { Client } from '@modelcontextprotocol/client';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from './common/log.js';
 import type { Feature, RequestLabel, Upstream } from './mcp/upstream.js';
+import type { Lease } from './mcp/user-pool.js';
 
 export interface FeatureContext {
-  upstream: Upstream;
+  /** The connection this request runs on (the caller's own under caller templates), lent until released. */
+  connect(req: Request): Promise<Lease<Upstream>>;
   logger: Logger;
   /** The caller's deadline in ms (the router's `requestTimeoutMs`); throws a 400 for a bad one. */
   timeoutMs(req: Request): number;
@@ -50,9 +52,12 @@ export function sendFor<T>(
   const headers = ctx.forwardedHeaders(req);
   const { signal } = controller;
   Promise.resolve()
-    .then(() => ctx.upstream.request(feature, label, { timeoutMs: ctx.timeoutMs(req), signal, ...(headers ? { headers } : {}) }, (client, timeoutMs) =>
-      send({ client, timeoutMs, signal }),
-    ))
+    .then(() => ctx.connect(req))
+    .then((lease) =>
+      lease.connection
+        .request(feature, label, { timeoutMs: ctx.timeoutMs(req), signal, ...(headers ? { headers } : {}) }, (client, timeoutMs) => send({ client, timeoutMs, signal }))
+        .finally(lease.release),
+    )
     .then(answer)
     .catch((err: unknown) => {
       if (!signal.aborted) next(err);

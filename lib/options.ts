@@ -101,6 +101,22 @@ export interface RouterOptions {
   /** Seconds a caller has to answer a server's input requests. @default 600 */
   continuationTtl?: number;
   /**
+   * Let the server spec's `env` (stdio) or `headers` (remote) take values
+   * from the caller's request headers (`{{header.X-User-Id}}`), one
+   * connection per distinct set of values. Only for routers behind
+   * authentication, since a caller could otherwise claim any user; createApp
+   * sets it when an API key is set. @default false
+   */
+  allowCallerTemplates?: boolean;
+  /** Credential headers (`Authorization`, `Cookie`, `Proxy-Authorization`) templates may read. @default [] */
+  trustedCallerHeaders?: readonly string[];
+  /** Seconds a per-user connection (or process) lives unused. @default 600 */
+  idleTimeout?: number;
+  /** The most per-user connections (or processes) of this server at once. @default 16 */
+  maxProcesses?: number;
+  /** Told every value a caller's templates resolve to, so that logs can mask it (createApp's redactor). */
+  onSecrets?: (values: readonly string[]) => void;
+  /**
    * Where a remote server's OAuth tokens, registered client and discovery
    * results are kept, one file each (0600, in a 0700 directory).
    * @default $MCPO_STATE_DIR, else $XDG_STATE_HOME/mcpo, else ~/.local/state/mcpo
@@ -140,6 +156,11 @@ export interface ResolvedOptions {
   readonly rootPath: string;
   readonly continuationSecret?: string;
   readonly continuationTtlMs: number;
+  readonly allowCallerTemplates: boolean;
+  readonly trustedCallerHeaders: readonly string[];
+  readonly idleTimeoutMs: number;
+  readonly maxProcesses: number;
+  readonly onSecrets?: (values: readonly string[]) => void;
   readonly stateDir: string;
   readonly oauthRedirectUrl?: string | ((req: Request) => string);
   readonly oauthPage?: string;
@@ -164,9 +185,12 @@ export const DEFAULT_OPTIONS = Object.freeze({
   documents: Object.freeze(['tools']) as readonly DocumentSection[],
   rootPath: '',
   continuationTtl: 600,
+  allowCallerTemplates: false,
+  idleTimeout: 600,
+  maxProcesses: 16,
 });
 
-const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'maxTotalTimeout', 'enabledTools', 'name', 'info', 'logger', 'continuationSecret', 'stateDir', 'oauthRedirectUrl', 'oauthPage']);
+const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'maxTotalTimeout', 'enabledTools', 'name', 'info', 'logger', 'continuationSecret', 'stateDir', 'oauthRedirectUrl', 'oauthPage', 'trustedCallerHeaders', 'onSecrets']);
 
 /** The `name` option, or its default for this server: the command's basename, or the URL's host. */
 export function serverName(options: Pick<ResolvedOptions, 'name'>, spec: ResolvedSpec): string {
@@ -204,6 +228,13 @@ export function normalizePublicUrl(value: unknown, name = 'publicUrl'): string {
     throw new TypeError(`"${name}" must be a base URL ${example}, without credentials, query or fragment`);
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+function positiveInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new TypeError(`mcpoRouter: "${name}" must be a whole number of at least 1, got ${String(value)}`);
+  }
+  return value;
 }
 
 function positive(name: string, value: unknown): number {
@@ -291,6 +322,11 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
     rootPath: normalizeRootPath(options.rootPath ?? DEFAULT_OPTIONS.rootPath),
     ...(options.continuationSecret !== undefined ? { continuationSecret: options.continuationSecret } : {}),
     continuationTtlMs: positive('continuationTtl', options.continuationTtl ?? DEFAULT_OPTIONS.continuationTtl) * 1000,
+    allowCallerTemplates: options.allowCallerTemplates ?? DEFAULT_OPTIONS.allowCallerTemplates,
+    trustedCallerHeaders: Object.freeze([...(options.trustedCallerHeaders ?? [])]),
+    idleTimeoutMs: positive('idleTimeout', options.idleTimeout ?? DEFAULT_OPTIONS.idleTimeout) * 1000,
+    maxProcesses: positiveInteger('maxProcesses', options.maxProcesses ?? DEFAULT_OPTIONS.maxProcesses),
+    ...(options.onSecrets !== undefined ? { onSecrets: options.onSecrets } : {}),
     stateDir: options.stateDir ?? defaultStateDir(process.env, homedir(), process.platform),
     ...(options.oauthRedirectUrl !== undefined ? { oauthRedirectUrl: options.oauthRedirectUrl } : {}),
     ...(options.oauthPage !== undefined ? { oauthPage: options.oauthPage } : {}),

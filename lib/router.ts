@@ -32,6 +32,11 @@ import { resolveOptions, serverName, type ResolvedOptions, type RouterOptions } 
 import { requestId } from './http/request-id.js';
 import { toSuccessBody, toToolError } from './http/results.js';
 import { resolveSpec, type ServerSpec } from './mcp/spec.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import { compileCallerTemplates } from './mcp/caller-templates.js';
+import { specFor, userConnections } from './mcp/user-connections.js';
+import type { Lease, PoolCounts } from './mcp/user-pool.js';
+import { withFields } from './common/log.js';
 import { buildToolTable, type ServedTool, type ToolEntry, type ToolTable } from './openapi/tools.js';
 import { Upstream, type CallOptions, type ServerMeta, type UpstreamStatus } from './mcp/upstream.js';
 import { argumentValidators } from './openapi/validation.js';
@@ -50,7 +55,8 @@ import type { McpSource } from './mcp-endpoint/source.js';
 import { resourceRoutes } from './resource-routes.js';
 import type { Catalog, CatalogFeature } from './mcp/catalog.js';
 
-export type RouterStatus = UpstreamStatus;
+/** The connection's status; for a server with caller templates, also how many per-user connections there are (counts, never values). */
+export type RouterStatus = UpstreamStatus & { users?: PoolCounts };
 
 export interface McpoRouter extends Router {
   /**
@@ -106,9 +112,16 @@ function toolSegment(path: string): string | undefined {
 }
 
 export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRouter {
-  const resolved = resolveSpec(spec);
   const opts = resolveOptions(options);
   const { logger } = opts;
+  const asGiven = resolveSpec(spec);
+  const templates = compileCallerTemplates(asGiven, {
+    apiKeySet: opts.allowCallerTemplates,
+    trustedCallerHeaders: opts.trustedCallerHeaders,
+    ...(opts.name !== undefined ? { where: `mcpServers.${opts.name}` } : {}),
+  });
+  // With caller templates, the router's own connection is the probe that lists tools: the templates' defaults, no caller's values.
+  const resolved = templates ? specFor(asGiven, templates.defaults()) : asGiven;
   let view: View | undefined;
   let closed = false;
   const sealer = continuationSealer({
@@ -168,16 +181,17 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
       readArguments(req)
         .then((body) => {
           // A second request answers the server's questions: its body is the answers, not arguments.
-          if (typeof continuation === 'string') return invoke(entry, resume(sealer, entry.name, continuation, body), timeoutMs, req, res, next);
+          const run = users ? invokeAsCaller : invoke;
+          if (typeof continuation === 'string') return run(entry, resume(sealer, entry.name, continuation, body), timeoutMs, req, res, next);
           const invalid = validators.check(entry, body);
           if (invalid) return next(invalid);
-          invoke(entry, { args: body }, timeoutMs, req, res, next);
+          run(entry, { args: body }, timeoutMs, req, res, next);
         })
         .catch(next);
     };
   }
 
-  function invoke(entry: ToolEntry, call: Resumed | { args: Record<string, unknown> }, timeoutMs: number, req: Request, res: Response, next: NextFunction): void {
+  function invoke(entry: ToolEntry, call: Resumed | { args: Record<string, unknown> }, timeoutMs: number, req: Request, res: Response, next: NextFunction, target: Upstream = upstream, release?: () => void): void {
     const controller = takeController();
     const headers = forwardedHeaders(req);
     // A caller that hangs up cancels its call upstream.
@@ -199,7 +213,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     }
     if (stream) options.onProgress = stream.progress;
     if (headers) options.headers = headers;
-    upstream
+    target
       .call(entry.name, args, options)
       .then((outcome) => {
         if (outcome.kind === 'input_required') throw inputRequiredError(sealer, entry.name, args, outcome);
@@ -217,7 +231,13 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
         res.off('close', hangUp);
         // The call has settled and the hang-up listener is gone: nothing can abort the controller now.
         giveBack(controller);
+        release?.();
       });
+  }
+
+  /** A call on the caller's own connection (caller templates): lent from the pool, given back when it is over. */
+  function invokeAsCaller(entry: ToolEntry, call: Resumed | { args: Record<string, unknown> }, timeoutMs: number, req: Request, res: Response, next: NextFunction): void {
+    users!.lease(req.headers, timeoutMs).then((lease) => invoke(entry, call, timeoutMs, req, res, next, lease.connection, lease.release), next);
   }
 
   const tools = createDispatcher(notConnected);
@@ -300,7 +320,28 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     ...(provider ? { authorization: { provider, page: oauthPage } } : {}),
   });
 
-  const source = routerSource(upstream, { tools: () => served, timeoutMs: opts.toolTimeoutMs, maxTotalMs: opts.maxTotalTimeoutMs });
+  const users = templates
+    ? userConnections(asGiven, templates, {
+        make: (userSpec, label) =>
+          new Upstream(userSpec, {
+            name: serverName(opts, resolved),
+            logger: withFields(logger, { user: label }),
+            connectTimeoutMs: opts.connectTimeoutMs,
+            retryAfter: opts.retryAfter,
+            backoff: opts.backoff,
+            onTools: () => {},
+          }),
+        onSecrets: opts.onSecrets ?? (() => {}),
+        idleMs: opts.idleTimeoutMs,
+        max: opts.maxProcesses,
+        retryAfter: opts.retryAfter,
+        onStopped: (label, why) => logger.debug('per-user connection stopped', { user: label, why }),
+      })
+    : undefined;
+  /** The connection a request runs on: the caller's own under caller templates, else the router's. */
+  const connectionFor = (headers: IncomingHttpHeaders, timeoutMs: number): Promise<Lease<Upstream>> =>
+    users ? users.lease(headers, timeoutMs) : Promise.resolve({ connection: upstream, release: () => {} });
+  const source = routerSource(upstream, { tools: () => served, timeoutMs: opts.toolTimeoutMs, maxTotalMs: opts.maxTotalTimeoutMs, connect: connectionFor });
   const endpoint = opts.mcp
     ? mcpEndpoint(source, { info: { name: serverName(opts, resolved), version: VERSION }, maxBodyBytes: opts.bodyLimit, logger })
     : undefined;
@@ -332,7 +373,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   });
   router.use(docsPages());
   // Before the tools: `GET resources` is the list even when a tool is named "resources" (tools answer POST).
-  const features: FeatureContext = { upstream, logger, timeoutMs: (req) => requestTimeoutMs(req, opts), readArguments, forwardedHeaders };
+  const features: FeatureContext = { connect: (req) => connectionFor(req.headers, requestTimeoutMs(req, opts)), logger, timeoutMs: (req) => requestTimeoutMs(req, opts), readArguments, forwardedHeaders };
   // Tool calls are the hot path: one prefix test sends the rest past these routes, not a path match per route.
   const resources = resourceRoutes(features);
   const prompts = promptRoutes(features);
@@ -351,9 +392,9 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
       closed = true;
       await endpoint?.close();
       tools.swap(notConnected);
-      await upstream.close();
+      await Promise.all([upstream.close(), users?.close()]);
     },
-    status: () => upstream.status(),
+    status: () => (users ? { ...upstream.status(), users: users.counts() } : upstream.status()),
     document: () => view?.document,
   });
 }

@@ -197,6 +197,12 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       ...(entry.toolPrefix !== undefined ? { toolPrefix: entry.toolPrefix } : {}),
       ...(entry.tools !== undefined ? { tools: entry.tools } : {}),
       ...(entry.documents !== undefined ? { documents: entry.documents } : {}),
+      ...(entry.trustedCallerHeaders !== undefined ? { trustedCallerHeaders: entry.trustedCallerHeaders } : {}),
+      ...(entry.idleTimeout !== undefined ? { idleTimeout: entry.idleTimeout } : {}),
+      ...(entry.maxProcesses !== undefined ? { maxProcesses: entry.maxProcesses } : {}),
+      // Caller templates take a user's identity from the request: only a caller that gave the API key may state it.
+      allowCallerTemplates: options.apiKey !== undefined,
+      onSecrets: (values) => secrets.add(values),
       continuationSecret,
       rootPath,
       bearerAuth,

@@ -35,6 +35,9 @@ export function serverFingerprint(entry: ServerEntry): string {
     toolPrefix: entry.toolPrefix,
     tools: entry.tools,
     documents: entry.documents,
+    trustedCallerHeaders: entry.trustedCallerHeaders,
+    idleTimeout: entry.idleTimeout,
+    maxProcesses: entry.maxProcesses,
   });
 }
 

@@ -36,6 +36,12 @@ export interface ServerEntry {
   readonly tools?: Readonly<Record<string, ToolOverride>>;
   /** What this server's documents show (`tools`, `resources`, `prompts`); absent: createApp's `documents`, else only the tools. */
   readonly documents?: readonly DocumentSection[];
+  /** Credential headers (`Authorization`, `Cookie`, `Proxy-Authorization`) this server's `{{header.…}}` templates may read. */
+  readonly trustedCallerHeaders?: readonly string[];
+  /** Seconds a per-user connection or process lives unused (servers with caller templates). */
+  readonly idleTimeout?: number;
+  /** The most per-user connections or processes at once (servers with caller templates). */
+  readonly maxProcesses?: number;
 }
 
 export interface McpoConfig {
@@ -83,7 +89,7 @@ const SERVER_NAME = /^[A-Za-z0-9_.~-]{1,128}$/;
 
 const STDIO_KEYS = new Set(['type', 'command', 'args', 'env', 'cwd']);
 const REMOTE_KEYS = new Set(['type', 'url', 'headers', 'forwardHeaders', 'oauth']);
-const COMMON_KEYS = new Set(['disabledTools', 'disabled_tools', 'enabledTools', 'toolPrefix', 'tools', 'documents', 'enabled', 'disabled']);
+const COMMON_KEYS = new Set(['disabledTools', 'disabled_tools', 'enabledTools', 'toolPrefix', 'tools', 'documents', 'trustedCallerHeaders', 'idleTimeout', 'maxProcesses', 'enabled', 'disabled']);
 /** Settings of mcpo itself that belong on the command line; a file (and so a reload) cannot change them. */
 const COMMAND_LINE_ONLY: Record<string, string> = { apiKey: '--api-key', api_key: '--api-key', host: '--host', port: '--port' };
 
@@ -175,8 +181,20 @@ function toEntry(name: string, raw: Record<string, unknown>, warn: (m: string) =
   } catch (err) {
     return fail((err as Error).message);
   }
+  const trusted = raw.trustedCallerHeaders;
+  if (trusted !== undefined && (!Array.isArray(trusted) || !trusted.every((h) => typeof h === 'string'))) {
+    return fail(`${where}.trustedCallerHeaders must be an array of header names, e.g. ["Authorization"]`);
+  }
+  const { idleTimeout, maxProcesses } = raw;
+  if (idleTimeout !== undefined && (typeof idleTimeout !== 'number' || !(idleTimeout > 0))) return fail(`${where}.idleTimeout must be a positive number of seconds`);
+  if (maxProcesses !== undefined && (typeof maxProcesses !== 'number' || !Number.isInteger(maxProcesses) || maxProcesses < 1)) {
+    return fail(`${where}.maxProcesses must be a whole number of at least 1`);
+  }
   const selection = {
     ...(documents !== undefined ? { documents } : {}),
+    ...(trusted !== undefined ? { trustedCallerHeaders: Object.freeze([...(trusted as string[])]) } : {}),
+    ...(idleTimeout !== undefined ? { idleTimeout: idleTimeout as number } : {}),
+    ...(maxProcesses !== undefined ? { maxProcesses: maxProcesses as number } : {}),
     disabledTools: Object.freeze([...((disabled as string[] | undefined) ?? [])]),
     ...(raw.enabledTools !== undefined ? { enabledTools: Object.freeze([...(raw.enabledTools as string[])]) } : {}),
     ...(raw.toolPrefix !== undefined ? { toolPrefix: raw.toolPrefix as string } : {}),

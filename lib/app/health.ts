@@ -17,6 +17,8 @@ import type { RequestHandler } from 'express';
 import type { Redactor } from '../common/redact.js';
 import { ConfigError } from './config.js';
 import type { UpstreamStatus } from '../mcp/upstream.js';
+import type { PoolCounts } from '../mcp/user-pool.js';
+import type { RouterStatus } from '../router.js';
 
 /** A server as `/healthz` shows it: its connection's status without the child's pid and stderr. */
 export interface ServerHealth extends Pick<UpstreamStatus, 'type' | 'state' | 'protocolVersion' | 'lastError' | 'since' | 'restarts' | 'nextAttempt'> {
@@ -25,6 +27,8 @@ export interface ServerHealth extends Pick<UpstreamStatus, 'type' | 'state' | 'p
   tools: number;
   /** State `needs-authorization`: the page on mcpo a person opens to authorize it. */
   authorizeUrl?: string;
+  /** A server with caller templates: its per-user connections (processes, for stdio), busy and idle, and calls waiting for one. */
+  users?: PoolCounts;
 }
 
 /** A config file that could not be applied; the servers keep running as before. */
@@ -58,7 +62,7 @@ export interface HealthReport {
   servers: Record<string, ServerHealth>;
 }
 
-export function serverHealth(status: UpstreamStatus, tools: number, redact: Redactor): ServerHealth {
+export function serverHealth(status: RouterStatus, tools: number, redact: Redactor): ServerHealth {
   return {
     connected: status.state === 'ready',
     type: status.type,
@@ -70,6 +74,7 @@ export function serverHealth(status: UpstreamStatus, tools: number, redact: Reda
     restarts: status.restarts,
     ...(status.nextAttempt !== undefined ? { nextAttempt: status.nextAttempt } : {}),
     ...(status.authorize !== undefined ? { authorizeUrl: status.authorize } : {}),
+    ...(status.users !== undefined ? { users: status.users } : {}),
   };
 }
 

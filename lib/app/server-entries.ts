@@ -16,6 +16,9 @@ export interface SingleServerConfig {
   toolPrefix?: string;
   tools?: ServerEntry['tools'];
   documents?: ServerEntry['documents'];
+  trustedCallerHeaders?: ServerEntry['trustedCallerHeaders'];
+  idleTimeout?: number;
+  maxProcesses?: number;
 }
 
 /** Claude-Desktop style `{ mcpServers }`, a parsed file from `loadConfig`, or one server. */
@@ -35,6 +38,9 @@ export function serverEntries(config: AppConfig): { servers: readonly ServerEntr
         ...(config.toolPrefix !== undefined ? { toolPrefix: config.toolPrefix } : {}),
         ...(config.tools !== undefined ? { tools: config.tools } : {}),
         ...(config.documents !== undefined ? { documents: config.documents } : {}),
+        ...(config.trustedCallerHeaders !== undefined ? { trustedCallerHeaders: config.trustedCallerHeaders } : {}),
+        ...(config.idleTimeout !== undefined ? { idleTimeout: config.idleTimeout } : {}),
+        ...(config.maxProcesses !== undefined ? { maxProcesses: config.maxProcesses } : {}),
       }],
     };
   }

@@ -35,3 +35,14 @@ export const consoleLogger: Logger = createConsoleLogger('warn');
 
 /** Discards everything; handy in tests. */
 export const silentLogger: Logger = Object.freeze({ debug() {}, info() {}, warn() {}, error() {} });
+
+/** `parent` with `fields` added to every line (a line's own fields win). */
+export function withFields(parent: Logger, fields: Record<string, unknown>): Logger {
+  const add = (own?: Record<string, unknown>): Record<string, unknown> => ({ ...fields, ...own });
+  return {
+    debug: (m, f) => parent.debug(m, add(f)),
+    info: (m, f) => parent.info(m, add(f)),
+    warn: (m, f) => parent.warn(m, add(f)),
+    error: (m, f) => parent.error(m, add(f)),
+  };
+}

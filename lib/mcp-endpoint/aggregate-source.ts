@@ -10,6 +10,7 @@
  * listed the URI, or, for a URI no list showed (a template filled in), each
  * server that offers resources in turn until one knows it.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import { ProtocolError, ProtocolErrorCode, type ServerCapabilities } from '@modelcontextprotocol/client';
 import type { Logger } from '../common/log.js';
 import { OPERATION_ID_PATTERN } from '../openapi/tools.js';
@@ -81,13 +82,13 @@ export function aggregateSource(options: AggregateSourceOptions): AggregateSourc
   resubscribe();
 
   /** Every entry of every server, each list followed to its last page. */
-  async function gather(method: 'resources/list' | 'resources/templates/list' | 'prompts/list', key: string, signal: AbortSignal): Promise<[string, Entry][]> {
+  async function gather(method: 'resources/list' | 'resources/templates/list' | 'prompts/list', key: string, signal: AbortSignal, headers?: IncomingHttpHeaders): Promise<[string, Entry][]> {
     const feature = method === 'prompts/list' ? 'prompts' : 'resources';
     const out: [string, Entry][] = [];
     for (const [server, source] of offering(feature)) {
       let cursor: string | undefined;
       do {
-        const page = await source.request(method, cursor ? { cursor } : {}, signal);
+        const page = await source.request(method, cursor ? { cursor } : {}, signal, headers);
         for (const entry of (page[key] as Entry[] | undefined) ?? []) out.push([server, entry]);
         cursor = typeof page.nextCursor === 'string' ? page.nextCursor : undefined;
       } while (cursor);
@@ -96,14 +97,14 @@ export function aggregateSource(options: AggregateSourceOptions): AggregateSourc
   }
 
   /** Asks the server that listed `uri`, else each that offers resources until one knows it. */
-  async function byUri(method: PassThroughMethod, uri: string, params: Entry, signal: AbortSignal): Promise<Entry> {
+  async function byUri(method: PassThroughMethod, uri: string, params: Entry, signal: AbortSignal, headers?: IncomingHttpHeaders): Promise<Entry> {
     const candidates = offering('resources');
     const owner = owners.get(uri);
     const ordered = owner ? [...candidates.filter(([s]) => s === owner), ...candidates.filter(([s]) => s !== owner)] : candidates;
     let last: unknown = new ProtocolError(ProtocolErrorCode.ResourceNotFound, `Resource not found: ${uri}`, { uri });
     for (const [, source] of ordered) {
       try {
-        return await source.request(method, params, signal);
+        return await source.request(method, params, signal, headers);
       } catch (err) {
         if (!isNotFound(err)) throw err;
         last = err;
@@ -137,12 +138,12 @@ export function aggregateSource(options: AggregateSourceOptions): AggregateSourc
       if (!found) return Promise.reject(new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`));
       return found[0].callTool(found[1], args, call);
     },
-    async request(method, params, signal) {
+    async request(method, params, signal, headers) {
       switch (method) {
         case 'resources/list': {
           const seen = new Map<string, string>();
           const resources: Entry[] = [];
-          for (const [server, entry] of await gather(method, 'resources', signal)) {
+          for (const [server, entry] of await gather(method, 'resources', signal, headers)) {
             const uri = String(entry.uri);
             const first = seen.get(uri);
             if (first === undefined) {
@@ -157,10 +158,10 @@ export function aggregateSource(options: AggregateSourceOptions): AggregateSourc
           return { resources };
         }
         case 'resources/templates/list':
-          return { resourceTemplates: (await gather(method, 'resourceTemplates', signal)).map(([, entry]) => entry) };
+          return { resourceTemplates: (await gather(method, 'resourceTemplates', signal, headers)).map(([, entry]) => entry) };
         case 'prompts/list': {
           const prompts: Entry[] = [];
-          for (const [server, entry] of await gather(method, 'prompts', signal)) {
+          for (const [server, entry] of await gather(method, 'prompts', signal, headers)) {
             const name = served(server, String(entry.name));
             if (name) prompts.push({ ...entry, name });
           }
@@ -169,18 +170,18 @@ export function aggregateSource(options: AggregateSourceOptions): AggregateSourc
         case 'prompts/get': {
           const found = split(String(params.name));
           if (!found) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${String(params.name)}`);
-          return found[0].request(method, { ...params, name: found[1] }, signal);
+          return found[0].request(method, { ...params, name: found[1] }, signal, headers);
         }
         case 'resources/read':
-          return byUri(method, String(params.uri), params, signal);
+          return byUri(method, String(params.uri), params, signal, headers);
         case 'completion/complete': {
           const ref = (params.ref ?? {}) as Entry;
           if (ref.type === 'ref/prompt') {
             const found = split(String(ref.name));
             if (!found) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${String(ref.name)}`);
-            return found[0].request(method, { ...params, ref: { ...ref, name: found[1] } }, signal);
+            return found[0].request(method, { ...params, ref: { ...ref, name: found[1] } }, signal, headers);
           }
-          return byUri(method, String(ref.uri), params, signal);
+          return byUri(method, String(ref.uri), params, signal, headers);
         }
       }
     },

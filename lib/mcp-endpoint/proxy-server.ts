@@ -22,6 +22,7 @@ import {
   type Implementation,
   type ServerContext,
 } from '@modelcontextprotocol/server';
+import type { IncomingHttpHeaders } from 'node:http';
 import { isMcpoError } from '../http/errors.js';
 import type { McpSource, PassThroughMethod } from './source.js';
 
@@ -42,6 +43,7 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
     try {
       const outcome = await source.callTool(name, (args ?? {}) as Record<string, unknown>, {
         signal: ctx.mcpReq.signal,
+        headers: callerHeaders(ctx),
         ...(token !== undefined
           ? { onProgress: (progress) => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...progress } }).catch(() => {}) }
           : {}),
@@ -61,7 +63,7 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
 
   const pass = (method: PassThroughMethod) => async (request: { params?: unknown }, ctx: ServerContext) => {
     try {
-      return withoutReservedMeta(await source.request(method, (request.params ?? {}) as Record<string, unknown>, ctx.mcpReq.signal)) as never;
+      return withoutReservedMeta(await source.request(method, (request.params ?? {}) as Record<string, unknown>, ctx.mcpReq.signal, callerHeaders(ctx))) as never;
     } catch (err) {
       throw asProtocolError(err);
     }
@@ -92,6 +94,12 @@ function withoutReservedMeta<T extends object>(result: T): T {
   if (kept.length === Object.keys(meta).length) return result;
   const { _meta: _dropped, ...rest } = result as T & { _meta: unknown };
   return (kept.length > 0 ? { ...rest, _meta: Object.fromEntries(kept) } : rest) as T;
+}
+
+/** The HTTP request's headers as Node names them (lower-case), for a source that chooses the caller's connection by them. */
+function callerHeaders(ctx: ServerContext): IncomingHttpHeaders {
+  const headers = ctx.http?.req?.headers;
+  return headers ? Object.fromEntries(headers.entries()) : {};
 }
 
 /** The answers and state a retried call carries (2026-07-28), wherever the SDK put them. */

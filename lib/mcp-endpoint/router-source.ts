@@ -5,7 +5,9 @@
  * as `POST /<tool>`, and resources, prompts and completions passed through.
  */
 import { ProtocolError, ProtocolErrorCode, type ServerCapabilities, type StandardSchemaV1 } from '@modelcontextprotocol/client';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Upstream } from '../mcp/upstream.js';
+import type { Lease } from '../mcp/user-pool.js';
 import type { CallOutcome } from '../mcp/tool-call.js';
 import { listChangeListeners, type ListKind, type McpSource, type PassThroughMethod, type SourceCallOptions, type SourceTool } from './source.js';
 
@@ -16,6 +18,8 @@ export interface RouterSourceOptions {
   timeoutMs: number;
   /** A call that keeps reporting progress ends after this, as `maxTotalTimeout`. */
   maxTotalMs: number;
+  /** The connection a request runs on, given its HTTP headers: the caller's own under caller templates. */
+  connect(headers: IncomingHttpHeaders, timeoutMs: number): Promise<Lease<Upstream>>;
 }
 
 /** A router's source, and the hook its owner calls when a list changed. */
@@ -65,8 +69,9 @@ export function routerSource(upstream: Upstream, options: RouterSourceOptions): 
       const controller = new AbortController();
       const forward = (): void => controller.abort(call.signal.reason);
       call.signal.addEventListener('abort', forward, { once: true });
-      return upstream
-        .call(served.tool.name, args, {
+      return options
+        .connect(call.headers ?? {}, options.timeoutMs)
+        .then((lease) => lease.connection.call(served.tool.name, args, {
           timeoutMs: options.timeoutMs,
           maxTotalMs: Math.max(options.maxTotalMs, options.timeoutMs),
           signal: controller.signal,
@@ -74,14 +79,19 @@ export function routerSource(upstream: Upstream, options: RouterSourceOptions): 
           ...(call.onProgress ? { onProgress: call.onProgress } : {}),
           ...(call.inputResponses !== undefined ? { inputResponses: call.inputResponses } : {}),
           ...(call.requestState !== undefined ? { requestState: call.requestState } : {}),
-        })
+        }).finally(lease.release))
         .finally(() => call.signal.removeEventListener('abort', forward));
     },
-    request(method, params, signal) {
+    async request(method, params, signal, headers) {
       const label = { subject: method, during: method };
-      return upstream.request(FEATURE[method], label, { timeoutMs: options.timeoutMs, signal }, (client, timeoutMs) =>
-        client.request({ method, params } as never, AnyResult, { timeout: timeoutMs, signal }),
-      );
+      const lease = await options.connect(headers ?? {}, options.timeoutMs);
+      try {
+        return await lease.connection.request(FEATURE[method], label, { timeoutMs: options.timeoutMs, signal }, (client, timeoutMs) =>
+          client.request({ method, params } as never, AnyResult, { timeout: timeoutMs, signal }),
+        );
+      } finally {
+        lease.release();
+      }
     },
     onListChanged: listeners.add,
     changed: listeners.emit,

@@ -7,6 +7,7 @@
  * Results pass through as the upstream sent them (content, `isError`,
  * `structuredContent`, `_meta`); only names are the source's business.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { ServerCapabilities, Tool } from '@modelcontextprotocol/client';
 import type { CallOutcome, ToolProgress } from '../mcp/tool-call.js';
 
@@ -20,6 +21,8 @@ export interface SourceTool {
 
 export interface SourceCallOptions {
   signal: AbortSignal;
+  /** The HTTP headers of the request that carried the call (a caller's own connection is chosen by them). */
+  headers?: IncomingHttpHeaders;
   /** Forwards the upstream's progress to the endpoint's client, when it asked for progress. */
   onProgress?: (progress: ToolProgress) => void;
   inputResponses?: Record<string, unknown>;
@@ -48,7 +51,7 @@ export interface McpSource {
   /** Calls a listed tool by its served name; an unknown name is a ProtocolError. */
   callTool(name: string, args: Record<string, unknown>, options: SourceCallOptions): Promise<CallOutcome>;
   /** Sends a resource, prompt or completion request behind the endpoint and answers its result. */
-  request(method: PassThroughMethod, params: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>>;
+  request(method: PassThroughMethod, params: Record<string, unknown>, signal: AbortSignal, headers?: IncomingHttpHeaders): Promise<Record<string, unknown>>;
   /** Calls `listener` when a list changes; returns the unsubscribe. */
   onListChanged(listener: (kind: ListKind) => void): () => void;
 }

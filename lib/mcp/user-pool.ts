@@ -18,9 +18,7 @@ export interface Pooled {
   close(): Promise<void>;
 }
 
-export interface UserPoolOptions<C extends Pooled> {
-  /** Makes the connection for a key; it starts connecting at once. */
-  create(key: string): C;
+export interface UserPoolOptions {
   /** How long an unused connection lives, in ms. */
   idleMs: number;
   /** The most connections alive at once. */
@@ -58,13 +56,17 @@ export class UserPool<C extends Pooled> {
   readonly #waiters: (() => void)[] = [];
   #closed = false;
 
-  constructor(private readonly options: UserPoolOptions<C>) {}
+  constructor(private readonly options: UserPoolOptions) {}
 
-  /** The connection for `key`, ready, lent until released; a 503 if none can be had by `deadline`. */
-  async acquire(key: string, deadline: number): Promise<Lease<C>> {
+  /**
+   * The connection for `key`, ready, lent until released; `create` makes it
+   * (it starts connecting at once) when the key has none. A 503 if none can
+   * be had by `deadline`.
+   */
+  async acquire(key: string, deadline: number, create: () => C): Promise<Lease<C>> {
     for (;;) {
       if (this.#closed) throw this.#full('is closed');
-      const entry = this.#entries.get(key) ?? this.#make(key);
+      const entry = this.#entries.get(key) ?? this.#make(key, create);
       if (entry) {
         this.#lend(entry);
         try {
@@ -105,7 +107,7 @@ export class UserPool<C extends Pooled> {
   }
 
   /** A new entry for `key` if there is room, after stopping the least recently used idle one if need be. */
-  #make(key: string): Entry<C> | undefined {
+  #make(key: string, create: () => C): Entry<C> | undefined {
     if (this.#entries.size >= this.options.max) {
       let oldest: Entry<C> | undefined;
       for (const entry of this.#entries.values()) if (entry.busy === 0 && (!oldest || entry.lastUsed < oldest.lastUsed)) oldest = entry;
@@ -114,7 +116,7 @@ export class UserPool<C extends Pooled> {
       void this.#stop(oldest);
       this.options.onStopped?.(oldest.key, 'evicted');
     }
-    const entry: Entry<C> = { key, connection: this.options.create(key), busy: 0, lastUsed: Date.now() };
+    const entry: Entry<C> = { key, connection: create(), busy: 0, lastUsed: Date.now() };
     this.#entries.set(key, entry);
     return entry;
   }

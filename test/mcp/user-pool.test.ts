@@ -16,17 +16,18 @@ class Conn implements Pooled {
 function pool(max: number, idleMs = 60_000, failing = new Set<string>()) {
   const made: Conn[] = [];
   const stopped: [string, string][] = [];
-  const p = new UserPool<Conn>({
-    create: (key) => {
-      const c = new Conn(key, failing.has(key));
-      made.push(c);
-      return c;
-    },
+  const make = (key: string) => () => {
+    const c = new Conn(key, failing.has(key));
+    made.push(c);
+    return c;
+  };
+  const inner = new UserPool<Conn>({
     idleMs,
     max,
     retryAfter: 2,
     onStopped: (key, why) => stopped.push([key, why]),
   });
+  const p = { acquire: (key: string, deadline: number) => inner.acquire(key, deadline, make(key)), counts: () => inner.counts(), close: () => inner.close() };
   return { p, made, stopped };
 }
 
