@@ -1,0 +1,103 @@
+/**
+ * Caller templates end to end: a stdio server whose `env` takes values from
+ * the caller's headers runs one process per distinct set of values
+ * (server-everything's `get-env` shows each call which process it ran in),
+ * bounded, reused, reaped when idle; a missing required header is a 400;
+ * templates need an API key; and no resolved value reaches a log line or
+ * /healthz.
+ */
+import { expect } from 'chai';
+import { createApp } from '../../lib/index.js';
+import { serveApp, type ServedApp } from '../helpers/app-server.js';
+import { recordingLogger } from '../helpers/logger.js';
+import { everythingStdio } from '../helpers/servers.js';
+import { waitFor } from '../helpers/wait.js';
+
+const KEY = 'caller-templates-key-2468';
+
+/** server-everything with env from the caller: a required token, a team with a default. */
+const templated = (extra: Record<string, unknown> = {}) => ({
+  mcpServers: {
+    e: {
+      ...everythingStdio(),
+      env: { USER_TOKEN: '{{header.X-User-Token | required}}', TEAM: '{{header.X-Team | default:"public"}}' },
+      ...extra,
+    },
+  },
+});
+
+interface EnvSeen {
+  USER_TOKEN?: string;
+  TEAM?: string;
+}
+
+async function envAs(served: ServedApp, token: string | undefined, team?: string): Promise<{ status: number; env?: EnvSeen; body: any }> {
+  const headers: Record<string, string> = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+  if (token !== undefined) headers['x-user-token'] = token;
+  if (team !== undefined) headers['x-team'] = team;
+  const res = await fetch(`${served.base}/e/get-env`, { method: 'POST', headers, body: '{}' });
+  const body = (await res.json()) as any;
+  return { status: res.status, body, ...(res.status === 200 ? { env: body.result as EnvSeen } : {}) };
+}
+
+describe('caller templates', function () {
+  this.timeout(60_000);
+
+  it('refuses templates without an API key, at load time', () => {
+    expect(() => createApp(templated())).to.throw(TypeError, /api-key/i);
+  });
+
+  describe('on a stdio server', () => {
+    let served: ServedApp;
+    const logger = recordingLogger();
+    before(async () => {
+      served = await serveApp(templated({ maxProcesses: 3, idleTimeout: 1 }), { apiKey: KEY, logger });
+    });
+    after(() => served?.close());
+
+    it('runs each caller in a process of its own, with its own values', async () => {
+      const [alice, bob, anon] = await Promise.all([envAs(served, 'alice-token-123', 'red'), envAs(served, 'bob-token-456'), envAs(served, 'carol-token-789')]);
+      expect(alice.env).to.include({ USER_TOKEN: 'alice-token-123', TEAM: 'red' });
+      expect(bob.env).to.include({ USER_TOKEN: 'bob-token-456', TEAM: 'public' });
+      expect(anon.env).to.include({ USER_TOKEN: 'carol-token-789' });
+      expect(served.app.health().servers.e!.users).to.deep.include({ total: 3 });
+    });
+
+    it('answers 400 naming the header when a required one is missing', async () => {
+      const res = await envAs(served, undefined);
+      expect(res.status).to.equal(400);
+      expect(res.body.error.code).to.equal('missing_caller_header');
+      expect(res.body.error.message).to.match(/X-User-Token/);
+    });
+
+    it('keeps twenty concurrent callers apart, never more than maxProcesses at once', async () => {
+      let most = 0;
+      const watch = setInterval(() => {
+        most = Math.max(most, served.app.health().servers.e!.users!.total);
+      }, 5);
+      try {
+        const users = Array.from({ length: 20 }, (_, i) => `user-${i}-token`);
+        const seen = await Promise.all(users.map((token) => envAs(served, token)));
+        seen.forEach((res, i) => expect(res.env?.USER_TOKEN, `user ${i}: ${JSON.stringify(res.body).slice(0, 200)}`).to.equal(users[i]));
+      } finally {
+        clearInterval(watch);
+      }
+      expect(most).to.be.within(1, 3);
+    });
+
+    it('stops a process left idle for idleTimeout', async () => {
+      await envAs(served, 'idle-user-token');
+      await waitFor(async () => (served.app.health().servers.e!.users!.total === 0 ? true : undefined), 'idle processes stopped', 5000);
+    });
+
+    it('writes no resolved value into a log line or /healthz', async () => {
+      const values = ['alice-token-123', 'bob-token-456', 'carol-token-789', 'user-7-token', 'idle-user-token'];
+      const logged = JSON.stringify(logger.records);
+      const health = JSON.stringify(served.app.health());
+      for (const value of values) {
+        expect(logged, value).not.to.include(value);
+        expect(health, value).not.to.include(value);
+      }
+    });
+  });
+});
