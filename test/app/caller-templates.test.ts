@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { createApp } from '../../lib/index.js';
 import { serveApp, type ServedApp } from '../helpers/app-server.js';
 import { recordingLogger } from '../helpers/logger.js';
-import { everythingStdio } from '../helpers/servers.js';
+import { everythingStdio, startKitchenSink, startModernHttp } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
 const KEY = 'caller-templates-key-2468';
@@ -99,5 +99,58 @@ describe('caller templates', function () {
         expect(health, value).not.to.include(value);
       }
     });
+  });
+});
+
+describe('caller templates on remote servers', function () {
+  this.timeout(60_000);
+  const as = (served: ServedApp, path: string, token: string, body: unknown = {}) =>
+    fetch(`${served.base}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'x-caller-token': token },
+      body: JSON.stringify(body),
+    }).then(async (res) => ({ status: res.status, body: (await res.json()) as any }));
+
+  for (const era of ['2025', '2026-07-28'] as const) {
+    it(`sends each caller's own header to a ${era} server, on a connection of its own`, async () => {
+      const server = era === '2025' ? await startKitchenSink('http') : await startModernHttp();
+      let served: ServedApp | undefined;
+      try {
+        served = await serveApp(
+          { mcpServers: { r: { type: 'streamable-http', url: server.url, headers: { 'X-User-Token': '{{header.X-Caller-Token | required}}' } } } },
+          { apiKey: KEY },
+        );
+        const tool = era === '2025' ? '/r/request_headers' : '/r/header_echo';
+        const body = era === '2025' ? {} : { region: 'eu' };
+        const seen = await Promise.all(['tok-a', 'tok-b', 'tok-a'].map((t) => as(served!, tool, t, body)));
+        const tokens = seen.map((r) => (r.body.result.headers as Record<string, string>)['x-user-token']);
+        expect(tokens).to.deep.equal(['tok-a', 'tok-b', 'tok-a']);
+        expect(served.app.health().servers.r!.users).to.deep.include({ total: 2 });
+      } finally {
+        await served?.close();
+        await server.close();
+      }
+    });
+  }
+
+  it('drains the old per-user connections when a reload changes a template, and makes new ones', async () => {
+    const server = await startKitchenSink('http');
+    let served: ServedApp | undefined;
+    const config = (prefix: string) => ({
+      mcpServers: { r: { type: 'streamable-http', url: server.url, headers: { 'X-User-Token': `${prefix}{{header.X-Caller-Token | required}}` } } },
+    });
+    try {
+      served = await serveApp(config('v1-'), { apiKey: KEY });
+      const before = await as(served, '/r/request_headers', 'tok');
+      expect(before.body.result.headers['x-user-token']).to.equal('v1-tok');
+      const result = await served.app.reload(config('v2-'));
+      expect(result.changed).to.deep.equal(['r']);
+      const after = await as(served, '/r/request_headers', 'tok');
+      expect(after.body.result.headers['x-user-token']).to.equal('v2-tok');
+      expect(served.app.health().servers.r!.users).to.deep.include({ total: 1 });
+    } finally {
+      await served?.close();
+      await server.close();
+    }
   });
 });
