@@ -25,6 +25,11 @@ const DEFAULTS = {
   documents: ['tools'],
   rootPath: '',
   continuationTtlMs: 600_000,
+  // Caller templates: off unless the router sits behind authentication (createApp turns them on with an API key).
+  allowCallerTemplates: false,
+  trustedCallerHeaders: [],
+  idleTimeoutMs: 600_000,
+  maxProcesses: 16,
   stateDir: defaultStateDir(process.env, homedir(), process.platform),
   logger: consoleLogger,
 };
