@@ -7,6 +7,7 @@
  * /healthz.
  */
 import { expect } from 'chai';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createApp } from '../../lib/index.js';
 import { serveApp, type ServedApp } from '../helpers/app-server.js';
 import { recordingLogger } from '../helpers/logger.js';
@@ -90,8 +91,22 @@ describe('caller templates', function () {
       await waitFor(async () => (served.app.health().servers.e!.users!.total === 0 ? true : undefined), 'idle processes stopped', 5000);
     });
 
+    it('runs an MCP client\'s calls on its caller\'s own process too, in both eras', async () => {
+      for (const mode of ['auto', 'legacy'] as const) {
+        const client = new Client({ name: 't', version: '1' }, { versionNegotiation: { mode } } as never);
+        await client.connect(new StreamableHTTPClientTransport(new URL(`${served.base}/e/mcp`), { requestInit: { headers: { authorization: `Bearer ${KEY}`, 'x-user-token': `mcp-${mode}-token` } } }));
+        try {
+          const result = await client.callTool({ name: 'get-env', arguments: {} });
+          const env = JSON.parse((result.content as { text: string }[])[0]!.text) as EnvSeen;
+          expect(env.USER_TOKEN, mode).to.equal(`mcp-${mode}-token`);
+        } finally {
+          await client.close();
+        }
+      }
+    });
+
     it('writes no resolved value into a log line or /healthz', async () => {
-      const values = ['alice-token-123', 'bob-token-456', 'carol-token-789', 'user-7-token', 'idle-user-token'];
+      const values = ['alice-token-123', 'bob-token-456', 'carol-token-789', 'user-7-token', 'idle-user-token', 'mcp-auto-token', 'mcp-legacy-token'];
       const logged = JSON.stringify(logger.records);
       const health = JSON.stringify(served.app.health());
       for (const value of values) {
