@@ -246,6 +246,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   let listed: { meta: ServerMeta; table: ToolTable } | undefined;
   /** The tools of the moment under their served names, for the MCP endpoint. */
   let served: readonly ServedTool[] = [];
+  let servedByName = new Map<string, ServedTool>();
   let wasReady = false;
   /** The document of the tools and catalog of the moment (`documents` says what it shows). */
   const publish = (table: ToolTable, meta: ServerMeta): void => {
@@ -282,6 +283,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     });
     listed = { meta, table };
     served = list;
+    servedByName = new Map(list.map((t) => [t.name, t]));
     publish(table, meta);
     tools.swap(toolCalls(table));
     logger.debug('tools listed', { count: table.entries.length });
@@ -341,7 +343,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   /** The connection a request runs on: the caller's own under caller templates, else the router's. */
   const connectionFor = (headers: IncomingHttpHeaders, timeoutMs: number): Promise<Lease<Upstream>> =>
     users ? users.lease(headers, timeoutMs) : Promise.resolve({ connection: upstream, release: () => {} });
-  const source = routerSource(upstream, { tools: () => served, timeoutMs: opts.toolTimeoutMs, maxTotalMs: opts.maxTotalTimeoutMs, connect: connectionFor });
+  const source = routerSource(upstream, { tools: () => served, tool: (name) => servedByName.get(name), timeoutMs: opts.toolTimeoutMs, maxTotalMs: opts.maxTotalTimeoutMs, connect: connectionFor });
   const endpoint = opts.mcp
     ? mcpEndpoint(source, { info: { name: serverName(opts, resolved), version: VERSION }, maxBodyBytes: opts.bodyLimit, logger })
     : undefined;

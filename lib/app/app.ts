@@ -29,10 +29,11 @@ import { normalizePublicUrl, normalizeRootPath, resolveOptions, type RouterOptio
 import { defaultStateDir, tokenStore } from '../mcp/token-store.js';
 import { aggregateSource, MCP_SEPARATOR } from '../mcp-endpoint/aggregate-source.js';
 import { mcpEndpoint } from '../mcp-endpoint/http-endpoint.js';
+import type { McpSource } from '../mcp-endpoint/source.js';
 import { mcpoRouter, type McpoRouter } from '../router.js';
 import { aggregatedDocument } from './aggregate-route.js';
 import { keyCheck } from './key-check.js';
-import { ConfigError, serverNameProblem, type ServerEntry } from './config.js';
+import { ConfigError, serverNameProblem, serverOptions, type ServerEntry } from './config.js';
 import { healthHandler, healthStatus, serverHealth, toConfigProblem, type ConfigProblem, type HealthReport } from './health.js';
 import { InFlight } from './in-flight.js';
 import { growingRedactor, secretsOf, serverLogger } from './secrets.js';
@@ -192,14 +193,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       ...options.router,
       ...oauthOptions(entry.name),
       ...(named ? { name: entry.name } : {}),
-      disabledTools: entry.disabledTools,
-      ...(entry.enabledTools !== undefined ? { enabledTools: entry.enabledTools } : {}),
-      ...(entry.toolPrefix !== undefined ? { toolPrefix: entry.toolPrefix } : {}),
-      ...(entry.tools !== undefined ? { tools: entry.tools } : {}),
-      ...(entry.documents !== undefined ? { documents: entry.documents } : {}),
-      ...(entry.trustedCallerHeaders !== undefined ? { trustedCallerHeaders: entry.trustedCallerHeaders } : {}),
-      ...(entry.idleTimeout !== undefined ? { idleTimeout: entry.idleTimeout } : {}),
-      ...(entry.maxProcesses !== undefined ? { maxProcesses: entry.maxProcesses } : {}),
+      ...serverOptions(entry),
       // Caller templates take a user's identity from the request: only a caller that gave the API key may state it.
       allowCallerTemplates: options.apiKey !== undefined,
       onSecrets: (values) => secrets.add(values),
@@ -211,10 +205,20 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       logger: serverLogger(logger, entry.name, redact),
     }),
   });
+  // The table changes only on reload: its sources are mapped once per table, not on every MCP request.
+  let sourcesFor: ReadonlyMap<string, { router: McpoRouter }> | undefined;
+  let sources: ReadonlyMap<string, McpSource> = new Map();
+  const sourcesOf = (table: ReadonlyMap<string, { router: McpoRouter }>): ReadonlyMap<string, McpSource> => {
+    if (table !== sourcesFor) {
+      sourcesFor = table;
+      sources = new Map([...table].map(([name, m]) => [name, m.router.mcpSource]));
+    }
+    return sources;
+  };
   // Every server at once as MCP, at <prefix>/mcp (in config mode, and unless the routers' MCP endpoints are off).
   const aggregate = !single && options.router?.mcp !== false
     ? aggregateSource({
-        servers: () => new Map([...servers.current].map(([name, m]) => [name, m.router.mcpSource])),
+        servers: () => sourcesOf(servers.current),
         separator: options.mcpSeparator ?? '_',
         logger,
       })

@@ -2,7 +2,7 @@
  * What a reload changes: the servers of two configs compared by name and by
  * content. Pure; app.ts acts on the result.
  */
-import type { ServerEntry } from './config.js';
+import { serverOptions, type ServerEntry } from './config.js';
 
 export interface ServerDiff {
   /** Same name, same content: keeps its router and its process. */
@@ -27,18 +27,7 @@ function canonical(value: unknown): string {
 /** The content that decides whether a server must be restarted. */
 export function serverFingerprint(entry: ServerEntry): string {
   // The tool rules are the router's options: a change needs a new router (the process restarts with it).
-  return canonical({
-    type: entry.type,
-    spec: entry.spec,
-    disabledTools: entry.disabledTools,
-    enabledTools: entry.enabledTools,
-    toolPrefix: entry.toolPrefix,
-    tools: entry.tools,
-    documents: entry.documents,
-    trustedCallerHeaders: entry.trustedCallerHeaders,
-    idleTimeout: entry.idleTimeout,
-    maxProcesses: entry.maxProcesses,
-  });
+  return canonical({ type: entry.type, spec: entry.spec, ...serverOptions(entry) });
 }
 
 export function diffServers(current: readonly ServerEntry[], next: readonly ServerEntry[]): ServerDiff {

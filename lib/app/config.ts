@@ -44,6 +44,18 @@ export interface ServerEntry {
   readonly maxProcesses?: number;
 }
 
+/** The keys of an entry that are its router's options: a change to any of them restarts the server. */
+export const SERVER_OPTION_KEYS = ['disabledTools', 'enabledTools', 'toolPrefix', 'tools', 'documents', 'trustedCallerHeaders', 'idleTimeout', 'maxProcesses'] as const;
+
+export type ServerOptions = Pick<ServerEntry, (typeof SERVER_OPTION_KEYS)[number]>;
+
+/** Those of `from`'s server options that are set: what an entry passes to its router, and what its fingerprint compares. */
+export function serverOptions(from: Partial<ServerOptions>): Partial<ServerOptions> {
+  const out: Record<string, unknown> = {};
+  for (const key of SERVER_OPTION_KEYS) if (from[key] !== undefined) out[key] = from[key];
+  return out as Partial<ServerOptions>;
+}
+
 export interface McpoConfig {
   /** The enabled servers, in file order. */
   readonly servers: readonly ServerEntry[];

@@ -3,22 +3,14 @@
  * entries: Claude-Desktop style `{ mcpServers }`, a parsed file from
  * `loadConfig`, or one server given as `{ server }` to serve at the root.
  */
-import { normalizeConfig, type McpoConfig, type ServerEntry } from './config.js';
+import { normalizeConfig, serverOptions, type McpoConfig, type ServerEntry, type ServerOptions } from './config.js';
 import { resolveSpec, type ServerSpec } from '../mcp/spec.js';
 
 /** One server at the root of the app. */
-export interface SingleServerConfig {
+export interface SingleServerConfig extends Partial<ServerOptions> {
   server: ServerSpec;
   /** The key it is listed under in `/healthz`. @default 'default' */
   name?: string;
-  disabledTools?: readonly string[];
-  enabledTools?: readonly string[];
-  toolPrefix?: string;
-  tools?: ServerEntry['tools'];
-  documents?: ServerEntry['documents'];
-  trustedCallerHeaders?: ServerEntry['trustedCallerHeaders'];
-  idleTimeout?: number;
-  maxProcesses?: number;
 }
 
 /** Claude-Desktop style `{ mcpServers }`, a parsed file from `loadConfig`, or one server. */
@@ -33,14 +25,8 @@ export function serverEntries(config: AppConfig): { servers: readonly ServerEntr
         name: config.name ?? 'default',
         spec: config.server,
         type,
+        ...serverOptions(config),
         disabledTools: [...(config.disabledTools ?? [])],
-        ...(config.enabledTools !== undefined ? { enabledTools: config.enabledTools } : {}),
-        ...(config.toolPrefix !== undefined ? { toolPrefix: config.toolPrefix } : {}),
-        ...(config.tools !== undefined ? { tools: config.tools } : {}),
-        ...(config.documents !== undefined ? { documents: config.documents } : {}),
-        ...(config.trustedCallerHeaders !== undefined ? { trustedCallerHeaders: config.trustedCallerHeaders } : {}),
-        ...(config.idleTimeout !== undefined ? { idleTimeout: config.idleTimeout } : {}),
-        ...(config.maxProcesses !== undefined ? { maxProcesses: config.maxProcesses } : {}),
       }],
     };
   }

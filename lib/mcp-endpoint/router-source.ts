@@ -14,6 +14,8 @@ import { listChangeListeners, type ListKind, type McpSource, type PassThroughMet
 export interface RouterSourceOptions {
   /** The tools the router serves at this moment. */
   tools(): readonly SourceTool[];
+  /** One of them by its served name (a lookup the router keeps with the list, not a search per call). */
+  tool(name: string): SourceTool | undefined;
   /** A call's timeout, as `toolTimeout`. */
   timeoutMs: number;
   /** A call that keeps reporting progress ends after this, as `maxTotalTimeout`. */
@@ -63,7 +65,7 @@ export function routerSource(upstream: Upstream, options: RouterSourceOptions): 
       };
     },
     callTool(name, args, call: SourceCallOptions): Promise<CallOutcome> {
-      const served = options.tools().find((t) => t.name === name);
+      const served = options.tool(name);
       if (!served) return Promise.reject(new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`));
       // The bound on the whole call cancels through a controller of its own, which the client's cancel also aborts.
       const controller = new AbortController();
