@@ -15,7 +15,7 @@ import { isLoopbackHost, normalizeAllowedHost } from '../lib/http/hosts.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/common/log.js';
 import { transportType, type TransportType } from '../lib/mcp/spec.js';
 import { resolveOAuthSpec, type OAuthSpec } from '../lib/mcp/oauth-spec.js';
-import { normalizePublicUrl } from '../lib/options.js';
+import { normalizePublicUrl } from '../lib/http/base-url.js';
 import { MCP_SEPARATOR } from '../lib/mcp-endpoint/aggregate-source.js';
 
 export class UsageError extends Error {

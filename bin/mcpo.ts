@@ -19,7 +19,7 @@ import { createApp, type AppConfig, type AppOptions, type McpoApp } from '../lib
 import { ConfigError, fileErrorReason, loadConfig, type McpoConfig } from '../lib/app/config.js';
 import { watchConfig, type ConfigWatcher } from '../lib/app/config-watch.js';
 import { createConsoleLogger, type Logger } from '../lib/common/log.js';
-import { normalizeRootPath } from '../lib/options.js';
+import { normalizeRootPath } from '../lib/http/base-url.js';
 import type { ServerSpec } from '../lib/mcp/spec.js';
 import { VERSION } from '../lib/common/version.js';
 import { HELP, parseArgs, UsageError, type CliOptions } from './args.js';

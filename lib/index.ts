@@ -1,10 +1,10 @@
 /**
  * mcpo's public surface: re-exports only.
  */
-export { mcpoRouter, type McpoRouter, type RouterStatus } from './router.js';
+export { mcpoRouter, type McpoRouter, type RouterStatus } from './router/mcpo-router.js';
 export type { ServerSpec, StdioServerSpec, RemoteServerSpec, TransportType } from './mcp/spec.js';
 export type { OAuthSpec, OAuthInput, GrantType } from './mcp/oauth-spec.js';
-export { DEFAULT_OPTIONS, type RouterOptions } from './options.js';
+export { DEFAULT_OPTIONS, type RouterOptions } from './router/options.js';
 export type { ToolOverride } from './openapi/tool-rules.js';
 export { consoleLogger, silentLogger, createConsoleLogger, type Logger, type LogLevel } from './common/log.js';
 export { createApp, type AppConfig, type AppOptions, type McpoApp, type ReloadResult, type SingleServerConfig, type SharedRouterOptions } from './app/app.js';

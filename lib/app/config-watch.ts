@@ -15,7 +15,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { AppConfig, ReloadResult } from './app.js';
-import { coalesced } from '../mcp/coalesce.js';
+import { coalesced } from '../common/coalesce.js';
 import type { Logger } from '../common/log.js';
 
 export interface ConfigWatchOptions {

@@ -16,7 +16,8 @@ import { parse, type ParseError } from 'jsonc-parser';
 import { describeParseError } from './parse-errors.js';
 import { resolveSpec, type ServerSpec, type TransportType } from '../mcp/spec.js';
 import { resolveOAuthSpec } from '../mcp/oauth-spec.js';
-import { normalizePublicUrl, resolveDocuments } from '../options.js';
+import { normalizePublicUrl } from '../http/base-url.js';
+import { resolveDocuments } from '../router/options.js';
 import type { DocumentSection } from '../openapi/features.js';
 import { compileToolRules, type ToolOverride, type ToolSelection } from '../openapi/tool-rules.js';
 

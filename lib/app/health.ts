@@ -17,8 +17,8 @@ import type { RequestHandler } from 'express';
 import type { Redactor } from '../common/redact.js';
 import { ConfigError } from './config.js';
 import type { UpstreamStatus } from '../mcp/upstream.js';
-import type { PoolCounts } from '../mcp/user-pool.js';
-import type { RouterStatus } from '../router.js';
+import type { PoolCounts } from '../mcp/users/user-pool.js';
+import type { RouterStatus } from '../router/mcpo-router.js';
 
 /** A server as `/healthz` shows it: its connection's status without the child's pid and stderr. */
 export interface ServerHealth extends Pick<UpstreamStatus, 'type' | 'state' | 'protocolVersion' | 'lastError' | 'since' | 'restarts' | 'nextAttempt'> {

@@ -10,7 +10,7 @@
  * nothing of HTTP routes; app.ts serves what the table holds.
  */
 import type { Logger } from '../common/log.js';
-import type { McpoRouter } from '../router.js';
+import type { McpoRouter } from '../router/mcpo-router.js';
 import { diffServers, isEmptyDiff } from './config-diff.js';
 import type { ServerEntry } from './config.js';
 import { InFlight } from './in-flight.js';

@@ -7,7 +7,7 @@
 import { ProtocolError, ProtocolErrorCode, type ServerCapabilities, type StandardSchemaV1 } from '@modelcontextprotocol/client';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Upstream } from '../mcp/upstream.js';
-import type { Lease } from '../mcp/user-pool.js';
+import type { Lease } from '../mcp/users/user-pool.js';
 import type { CallOutcome } from '../mcp/tool-call.js';
 import { listChangeListeners, type ListKind, type McpSource, type PassThroughMethod, type SourceCallOptions, type SourceTool } from './source.js';
 

@@ -20,7 +20,7 @@
  */
 import type { Client, ServerCapabilities, Tool } from '@modelcontextprotocol/client';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
-import { coalesced } from './coalesce.js';
+import { coalesced } from '../common/coalesce.js';
 import { AuthorizationRequiredError, BadRequestError, NotFoundError, UnavailableError } from '../http/errors.js';
 import type { Logger } from '../common/log.js';
 import type { ResolvedSpec } from './spec.js';
@@ -30,8 +30,8 @@ import { request, type CallLink, type RequestLabel, type RequestOptions } from '
 import { closeSession, diedOfProbe, endReason, listenForChanges, openSession, STDERR_TAIL_CHARS, type Session } from './session.js';
 import { messageOf } from './transport-errors.js';
 import { listTools } from './tool-list.js';
-import type { UpstreamAuthorization } from './authorization.js';
-import { AuthorizationFlow } from './authorization-flow.js';
+import type { UpstreamAuthorization } from './oauth/authorization.js';
+import { AuthorizationFlow } from './oauth/authorization-flow.js';
 import { listCatalog, type Catalog, type CatalogFeature } from './catalog.js';
 
 export type { ServerMeta, UpstreamState, UpstreamStatus } from './status.js';

@@ -10,7 +10,7 @@
  * It does not resolve templates (caller-templates.ts) or know what a
  * connection is beyond `Pooled`: the router builds them.
  */
-import { UnavailableError } from '../http/errors.js';
+import { UnavailableError } from '../../http/errors.js';
 
 /** What the pool needs of a connection (an Upstream). */
 export interface Pooled {

@@ -11,8 +11,8 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CallerResolution, CallerTemplates } from './caller-templates.js';
-import type { ResolvedSpec } from './spec.js';
-import type { Upstream } from './upstream.js';
+import type { ResolvedSpec } from '../spec.js';
+import type { Upstream } from '../upstream.js';
 import { UserPool, type Lease, type PoolCounts } from './user-pool.js';
 
 export interface UserConnectionsOptions {

@@ -8,9 +8,9 @@
  * The call then goes upstream again with the original arguments, the answers
  * and the server's `requestState` echoed exactly.
  */
-import type { ContinuationSealer, ContinuationState } from './http/continuation.js';
-import { InputRequiredError, InvalidArgumentsError, UpstreamError } from './http/errors.js';
-import type { InputRequired } from './mcp/upstream.js';
+import type { ContinuationSealer, ContinuationState } from '../http/continuation.js';
+import { InputRequiredError, InvalidArgumentsError, UpstreamError } from '../http/errors.js';
+import type { InputRequired } from '../mcp/upstream.js';
 
 export const CONTINUATION_HEADER = 'mcp-continuation';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { coalesced } from '../../lib/mcp/coalesce.js';
+import { coalesced } from '../../lib/common/coalesce.js';
 
 describe('coalesced', () => {
   it('folds every call made during a run into exactly one more run, never overlapping', async () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { UserPool, type Pooled } from '../../lib/mcp/user-pool.js';
+import { UserPool, type Pooled } from '../../../lib/mcp/users/user-pool.js';
 
 /** A connection that is ready at once (or fails), and records that it was closed. */
 class Conn implements Pooled {

@@ -14,9 +14,9 @@
  * on each call, so the check follows a list that changed.
  */
 import express, { type Router } from 'express';
-import { InvalidArgumentsError, MethodNotAllowedError, NotFoundError } from './http/errors.js';
-import { toOutputItem } from './http/results.js';
-import { getPrompt, listPrompts, type ListedPrompt, type RenderedPrompt } from './mcp/prompts.js';
+import { InvalidArgumentsError, MethodNotAllowedError, NotFoundError } from '../http/errors.js';
+import { toOutputItem } from '../http/results.js';
+import { getPrompt, listPrompts, type ListedPrompt, type RenderedPrompt } from '../mcp/prompts.js';
 import { sendFor, type FeatureContext } from './feature-request.js';
 
 /** What is wrong with `body` as the arguments of `prompt`; empty when nothing is. */

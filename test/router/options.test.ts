@@ -2,11 +2,11 @@
  * Router options, their defaults and their validation (lib/options.ts).
  */
 import { homedir } from 'node:os';
-import { defaultStateDir } from '../lib/mcp/token-store.js';
+import { defaultStateDir } from '../../lib/mcp/oauth/token-store.js';
 import { expect } from 'chai';
-import { consoleLogger, silentLogger } from '../lib/common/log.js';
-import { resolveSpec } from '../lib/mcp/spec.js';
-import { DEFAULT_OPTIONS, resolveOptions, serverName, type RouterOptions } from '../lib/options.js';
+import { consoleLogger, silentLogger } from '../../lib/common/log.js';
+import { resolveSpec } from '../../lib/mcp/spec.js';
+import { DEFAULT_OPTIONS, resolveOptions, serverName, type RouterOptions } from '../../lib/router/options.js';
 
 const DEFAULTS = {
   toolTimeoutMs: 30_000,

@@ -13,47 +13,47 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import type { Tool } from '@modelcontextprotocol/client';
-import { hasBody, isJson, readJsonBody, unsafeBodyProblem } from './http/body.js';
-import { createDispatcher } from './http/dispatcher.js';
-import { docsPages } from './http/docs.js';
-import { openEventStream, wantsEventStream } from './http/event-stream.js';
-import { giveBack, takeController } from './http/abort-pool.js';
+import { hasBody, isJson, readJsonBody, unsafeBodyProblem } from '../http/body.js';
+import { createDispatcher } from '../http/dispatcher.js';
+import { docsPages } from '../http/docs.js';
+import { openEventStream, wantsEventStream } from '../http/event-stream.js';
+import { giveBack, takeController } from '../http/abort-pool.js';
 import {
   BadRequestError,
   MethodNotAllowedError,
   UnknownToolError,
   UnsupportedMediaTypeError,
   InvalidArgumentsError,
-} from './http/errors.js';
-import { jsonErrorHandler } from './http/error-handler.js';
-import { buildDocument, servedDocument, serversUrl } from './openapi/document.js';
-import { decodeSegment } from './http/path-segment.js';
+} from '../http/errors.js';
+import { jsonErrorHandler } from '../http/error-handler.js';
+import { buildDocument, servedDocument, serversUrl } from '../openapi/document.js';
+import { decodeSegment } from '../http/path-segment.js';
 import { resolveOptions, serverName, type ResolvedOptions, type RouterOptions } from './options.js';
-import { requestId } from './http/request-id.js';
-import { toSuccessBody, toToolError } from './http/results.js';
-import { resolveSpec, type ServerSpec } from './mcp/spec.js';
+import { requestId } from '../http/request-id.js';
+import { toSuccessBody, toToolError } from '../http/results.js';
+import { resolveSpec, type ServerSpec } from '../mcp/spec.js';
 import type { IncomingHttpHeaders } from 'node:http';
-import { compileCallerTemplates } from './mcp/caller-templates.js';
-import { specFor, userConnections } from './mcp/user-connections.js';
-import type { Lease, PoolCounts } from './mcp/user-pool.js';
-import { withFields } from './common/log.js';
-import { buildToolTable, type ServedTool, type ToolEntry, type ToolTable } from './openapi/tools.js';
-import { Upstream, type CallOptions, type ServerMeta, type UpstreamStatus } from './mcp/upstream.js';
-import { argumentValidators } from './openapi/validation.js';
-import { applyToolRules } from './openapi/tool-rules.js';
-import { continuationSealer } from './http/continuation.js';
-import { McpoOAuthProvider } from './mcp/oauth-provider.js';
-import { tokenStore } from './mcp/token-store.js';
-import { addOAuthRoutes, callbackFromRequest } from './oauth-routes.js';
+import { compileCallerTemplates } from '../mcp/users/caller-templates.js';
+import { specFor, userConnections } from '../mcp/users/user-connections.js';
+import type { Lease, PoolCounts } from '../mcp/users/user-pool.js';
+import { withFields } from '../common/log.js';
+import { buildToolTable, type ServedTool, type ToolEntry, type ToolTable } from '../openapi/tools.js';
+import { Upstream, type CallOptions, type ServerMeta, type UpstreamStatus } from '../mcp/upstream.js';
+import { argumentValidators } from '../openapi/validation.js';
+import { applyToolRules } from '../openapi/tool-rules.js';
+import { continuationSealer } from '../http/continuation.js';
+import { McpoOAuthProvider } from '../mcp/oauth/provider.js';
+import { tokenStore } from '../mcp/oauth/token-store.js';
+import { addOAuthRoutes, callbackFromRequest } from './oauth-pages.js';
 import { CONTINUATION_HEADER, inputRequiredError, resume, type Resumed } from './input-required.js';
 import type { FeatureContext } from './feature-request.js';
 import { promptRoutes } from './prompt-routes.js';
-import { mcpEndpoint } from './mcp-endpoint/http-endpoint.js';
-import { VERSION } from './common/version.js';
-import { routerSource } from './mcp-endpoint/router-source.js';
-import type { McpSource } from './mcp-endpoint/source.js';
+import { mcpEndpoint } from '../mcp-endpoint/http-endpoint.js';
+import { VERSION } from '../common/version.js';
+import { routerSource } from '../mcp-endpoint/router-source.js';
+import type { McpSource } from '../mcp-endpoint/source.js';
 import { resourceRoutes } from './resource-routes.js';
-import type { Catalog, CatalogFeature } from './mcp/catalog.js';
+import type { Catalog, CatalogFeature } from '../mcp/catalog.js';
 
 /** The connection's status; for a server with caller templates, also how many per-user connections there are (counts, never values). */
 export type RouterStatus = UpstreamStatus & { users?: PoolCounts };

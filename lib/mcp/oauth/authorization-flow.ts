@@ -9,10 +9,10 @@
  * It drives the connection through `FlowLink`, as tool-call.ts does through
  * `CallLink`; upstream.ts owns the state and the sessions.
  */
-import { BadRequestError, UpstreamError } from '../http/errors.js';
+import { BadRequestError, UpstreamError } from '../../http/errors.js';
 import { finishAuth, isAuthWall, type UpstreamAuthorization } from './authorization.js';
-import type { Session } from './session.js';
-import type { UpstreamState } from './status.js';
+import type { Session } from '../session.js';
+import type { UpstreamState } from '../status.js';
 
 /** Authorizations in a row the server may answer by asking for another, before mcpo stops asking (as the SDK caps step-ups). */
 const MAX_ROUNDS = 3;

@@ -5,8 +5,8 @@
  * handed to the transport that started the flow.
  */
 import { UnauthorizedError } from '@modelcontextprotocol/client';
-import type { McpoOAuthProvider } from './oauth-provider.js';
-import type { Session } from './session.js';
+import type { McpoOAuthProvider } from './provider.js';
+import type { Session } from '../session.js';
 
 export interface UpstreamAuthorization {
   provider: McpoOAuthProvider;

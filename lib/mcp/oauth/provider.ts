@@ -24,7 +24,7 @@ import {
   type OAuthDiscoveryState,
   type OAuthTokens,
 } from '@modelcontextprotocol/client';
-import type { OAuthSpec } from './oauth-spec.js';
+import type { OAuthSpec } from '../oauth-spec.js';
 import type { StoredAuth, TokenStore } from './token-store.js';
 
 /** How long a started flow's `state` is accepted at the callback. */

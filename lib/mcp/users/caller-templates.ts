@@ -17,8 +17,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { BadRequestError } from '../http/errors.js';
-import { HEADER_NAME, NEVER_FORWARDED, type ResolvedSpec } from './spec.js';
+import { BadRequestError } from '../../http/errors.js';
+import { HEADER_NAME, NEVER_FORWARDED, type ResolvedSpec } from '../spec.js';
 
 export interface CallerTemplateOptions {
   /**

@@ -17,8 +17,8 @@
  */
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
 import express, { type Router } from 'express';
-import { BadRequestError, NotFoundError } from './http/errors.js';
-import { listResources, listResourceTemplates, readResource, type ResourceContent } from './mcp/resources.js';
+import { BadRequestError, NotFoundError } from '../http/errors.js';
+import { listResources, listResourceTemplates, readResource, type ResourceContent } from '../mcp/resources.js';
 import { sendFor, type FeatureContext } from './feature-request.js';
 
 /** A MIME type safe to put in a header: `type/subtype`, optional parameters, printable ASCII. */

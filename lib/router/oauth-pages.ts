@@ -13,9 +13,9 @@
  * shown unescaped, and no token or code is ever shown or logged.
  */
 import type { Request, RequestHandler, Router } from 'express';
-import { isMcpoError, toHttpError } from './http/errors.js';
-import type { Logger } from './common/log.js';
-import type { Upstream } from './mcp/upstream.js';
+import { isMcpoError, toHttpError } from '../http/errors.js';
+import type { Logger } from '../common/log.js';
+import type { Upstream } from '../mcp/upstream.js';
 
 export interface OAuthRoutesOptions {
   /** The server's name, for the pages. */

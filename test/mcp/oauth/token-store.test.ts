@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { defaultStateDir, TokenStore, type StoredAuth } from '../../lib/mcp/token-store.js';
+import { defaultStateDir, TokenStore, type StoredAuth } from '../../../lib/mcp/oauth/token-store.js';
 
 const URL_A = 'https://mcp.example.com/mcp';
 const URL_B = 'https://other.example.com/mcp';

@@ -4,9 +4,9 @@
  */
 import { expect } from 'chai';
 import type { IncomingHttpHeaders } from 'node:http';
-import { compileCallerTemplates, type CallerTemplateOptions, type CallerTemplates } from '../../lib/mcp/caller-templates.js';
-import { BadRequestError, isMcpoError } from '../../lib/http/errors.js';
-import { resolveSpec } from '../../lib/mcp/spec.js';
+import { compileCallerTemplates, type CallerTemplateOptions, type CallerTemplates } from '../../../lib/mcp/users/caller-templates.js';
+import { BadRequestError, isMcpoError } from '../../../lib/http/errors.js';
+import { resolveSpec } from '../../../lib/mcp/spec.js';
 
 const KEYED: CallerTemplateOptions = { apiKeySet: true };
 

@@ -6,12 +6,13 @@
 import { homedir } from 'node:os';
 import { basename } from 'node:path';
 import type { Request } from 'express';
-import { defaultStateDir } from './mcp/token-store.js';
-import { parseByteSize } from './http/body.js';
-import { consoleLogger, type Logger } from './common/log.js';
-import type { ResolvedSpec } from './mcp/spec.js';
-import { DOCUMENT_SECTIONS, type DocumentSection } from './openapi/features.js';
-import { compileToolRules, type ToolOverride, type ToolRules } from './openapi/tool-rules.js';
+import { defaultStateDir } from '../mcp/oauth/token-store.js';
+import { parseByteSize } from '../http/body.js';
+import { normalizeRootPath } from '../http/base-url.js';
+import { consoleLogger, type Logger } from '../common/log.js';
+import type { ResolvedSpec } from '../mcp/spec.js';
+import { DOCUMENT_SECTIONS, type DocumentSection } from '../openapi/features.js';
+import { compileToolRules, type ToolOverride, type ToolRules } from '../openapi/tool-rules.js';
 
 export interface RouterOptions {
   /**
@@ -196,38 +197,6 @@ const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'maxTotalTimeout', 'enab
 export function serverName(options: Pick<ResolvedOptions, 'name'>, spec: ResolvedSpec): string {
   if (options.name !== undefined) return options.name;
   return spec.type === 'stdio' ? basename(spec.command) : spec.url.host;
-}
-
-/** '' or '/a/b': a leading slash, no trailing one, so it joins with any mount path. */
-export function normalizeRootPath(value: unknown, name = 'rootPath'): string {
-  if (typeof value !== 'string' || /[?#\s]/.test(value)) {
-    throw new TypeError(`"${name}" must be a URL path such as "/api", got ${JSON.stringify(value)}`);
-  }
-  const trimmed = value.replace(/\/+$/, '');
-  return trimmed === '' ? '' : trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
-}
-
-/**
- * The URL mcpo is reached at from outside (behind a reverse proxy, its public
- * address), without a trailing slash: `https://tools.example.com/mcpo`.
- * Absolute http(s), no credentials, query or fragment, since paths are
- * appended to it.
- */
-export function normalizePublicUrl(value: unknown, name = 'publicUrl'): string {
-  const example = 'such as "https://tools.example.com" or "https://example.com/mcpo"';
-  let url: URL | undefined;
-  try {
-    url = typeof value === 'string' ? new URL(value) : undefined;
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new TypeError(`"${name}" must be an absolute http(s) URL ${example}, got ${JSON.stringify(value)}`);
-  }
-  if (url.search || url.hash || url.username || url.password || /[?#]/.test(value as string)) {
-    throw new TypeError(`"${name}" must be a base URL ${example}, without credentials, query or fragment`);
-  }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 function positiveInteger(name: string, value: unknown): number {

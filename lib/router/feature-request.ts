@@ -7,9 +7,9 @@
  */
 import type { Client } from '@modelcontextprotocol/client';
 import type { NextFunction, Request, Response } from 'express';
-import type { Logger } from './common/log.js';
-import type { Feature, RequestLabel, Upstream } from './mcp/upstream.js';
-import type { Lease } from './mcp/user-pool.js';
+import type { Logger } from '../common/log.js';
+import type { Feature, RequestLabel, Upstream } from '../mcp/upstream.js';
+import type { Lease } from '../mcp/users/user-pool.js';
 
 export interface FeatureContext {
   /** The connection this request runs on (the caller's own under caller templates), lent until released. */
