@@ -1,11 +1,14 @@
 /**
  * The JSON Schema vocabulary the normalizer knows (which keywords hold a
  * subschema, a list or a map of them, a number, a string, plain data, or
- * nothing worth keeping), and the small pure helpers it walks with: safe
- * copies of data, JSON pointers, and local `$ref` resolution (by JSON pointer
- * or by `$anchor`).
+ * nothing worth keeping), and the small pure helpers it walks with: the
+ * Degrade error, safe copies of data, JSON pointers, and local `$ref`
+ * resolution (by JSON pointer or by `$anchor`).
  */
 export type Obj = { [key: string]: unknown };
+
+/** A subschema that cannot be understood: the walk replaces it with `{}` and warns with this message. */
+export class Degrade extends Error {}
 
 export const TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
 /** Keywords whose value is one subschema. */

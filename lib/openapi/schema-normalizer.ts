@@ -5,17 +5,19 @@
  * understand to `{}` with a warning naming its JSON pointer. What a `$ref`
  * becomes is the caller's choice (schema.ts inlines it or names a component);
  * whether `$schema`, `$defs` and `$anchor` stay where the input had them is
- * the caller's choice too. Never throws on input, never mutates it.
+ * the caller's choice too. Never throws on input, never mutates it. The
+ * keywords that hold schemas or refs are walked here; those that hold plain
+ * values are checked and copied by schema-values.ts, and the vocabulary is
+ * schema-keywords.ts.
  */
 import {
-  ANCHOR, BOOLEANS, DIALECT, DROPPED, NUMBERS, STRINGS, SUBSCHEMA, SUBSCHEMA_LIST, SUBSCHEMA_MAP, TYPES, VALUES,
-  copyData, entries, escapePointer, isObj, resolveLocal, validRegex,
+  ANCHOR, DIALECT, DROPPED, SUBSCHEMA, SUBSCHEMA_LIST, SUBSCHEMA_MAP,
+  Degrade, entries, escapePointer, isObj, resolveLocal, validRegex,
   type Obj,
 } from './schema-keywords.js';
+import { writeValueKeyword } from './schema-values.js';
 
 export type JsonSchema = boolean | { [key: string]: unknown };
-
-class Degrade extends Error {}
 
 /** What to put where a `$ref` stood. */
 export type RefStrategy = (target: { pointer: string; target: unknown }, branch: readonly string[]) => JsonSchema;
@@ -93,23 +95,6 @@ export class Normalizer {
         if (inPlace) this.definitions(out, node, key, pointer);
       } else if (key === '$ref' || key === '$recursiveRef' || key === '$dynamicRef') {
         ref = this.ref(value, key, pointer, branch);
-      } else if (key === 'type') {
-        const types = Array.isArray(value) ? value : [value];
-        if (types.length === 0 || !types.every((t) => typeof t === 'string' && TYPES.has(t))) {
-          throw new Degrade(`"type" ${JSON.stringify(value)} is not a JSON Schema type`);
-        }
-        out.type = Array.isArray(value) ? [...new Set(types)] : value;
-      } else if (key === 'required') {
-        if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
-          throw new Degrade('"required" is not a list of names');
-        }
-        out.required = [...new Set(value)];
-      } else if (key === 'enum') {
-        if (!Array.isArray(value)) throw new Degrade('"enum" is not a list');
-        out.enum = copyData(value);
-      } else if (key === 'pattern') {
-        if (!validRegex(value)) throw new Degrade(`"pattern" ${JSON.stringify(value)} is not a valid regular expression`);
-        out.pattern = value;
       } else if (key === 'items') {
         // Draft-04..07 tuples: items: [..] (+ additionalItems) is prefixItems (+ items) in 2020-12.
         if (Array.isArray(value)) {
@@ -130,37 +115,14 @@ export class Normalizer {
             ((out.dependentSchemas ??= {}) as Obj)[name] = this.schema(dep, `${pointer}/dependencies/${escapePointer(name)}`, branch);
           }
         }
-      } else if (key === 'dependentRequired') {
-        if (!isObj(value) || !Object.values(value).every((v) => Array.isArray(v) && v.every((d) => typeof d === 'string'))) {
-          throw new Degrade('"dependentRequired" is not an object of name lists');
-        }
-        out.dependentRequired = { ...(out.dependentRequired as Obj | undefined), ...(copyData(value) as Obj) };
-      } else if (key === 'exclusiveMinimum' || key === 'exclusiveMaximum') {
-        if (typeof value === 'number') out[key] = value;
-        else if (value === true) {
-          // Draft-04: a boolean that makes minimum/maximum exclusive.
-          const bound = key === 'exclusiveMinimum' ? node.minimum : node.maximum;
-          if (typeof bound !== 'number') throw new Degrade(`"${key}: true" has no bound beside it`);
-          out[key] = bound;
-        } else if (value !== false) throw new Degrade(`"${key}" is not a number`);
       } else if (SUBSCHEMA.has(key)) {
         out[key] = this.schema(value, `${pointer}/${key}`, branch);
       } else if (SUBSCHEMA_LIST.has(key)) {
         out[key] = this.list(value, key, pointer, branch);
       } else if (SUBSCHEMA_MAP.has(key)) {
         out[key] = { ...(out[key] as Obj | undefined), ...this.map(value, key, pointer, branch) };
-      } else if (NUMBERS.has(key)) {
-        if (typeof value !== 'number' || !Number.isFinite(value)) throw new Degrade(`"${key}" is not a number`);
-        out[key] = value;
-      } else if (STRINGS.has(key)) {
-        if (typeof value === 'string') out[key] = value;
-      } else if (BOOLEANS.has(key)) {
-        if (typeof value === 'boolean') out[key] = value;
-      } else if (VALUES.has(key)) {
-        out[key] = copyData(value);
-      } else if (key.startsWith('x-') || value === null || typeof value !== 'object') {
-        // Vendor extensions and scalar extras are harmless; structured unknowns could hide refs.
-        out[key] = copyData(value);
+      } else {
+        writeValueKeyword(out, node, key, value);
       }
     }
 
