@@ -17,7 +17,7 @@ import { describeParseError } from './parse-errors.js';
 import { resolveSpec, type ServerSpec, type TransportType } from '../mcp/spec.js';
 import { resolveOAuthSpec } from '../mcp/oauth-spec.js';
 import { normalizePublicUrl } from '../http/base-url.js';
-import { resolveDocuments } from '../router/options.js';
+import { resolveDocuments } from '../router/resolve-options.js';
 import type { DocumentSection } from '../openapi/features.js';
 import { compileToolRules, type ToolOverride, type ToolSelection } from '../openapi/tool-rules.js';
 

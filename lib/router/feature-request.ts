@@ -2,25 +2,44 @@
  * What the resource and prompt routes share: one request to the server on
  * behalf of an HTTP request, with the caller's timeout (`X-Tool-Timeout`,
  * `?timeout=`), forwarded headers and cancellation when the caller hangs up,
- * exactly as a tool call has them. The routes say what to send and how to
- * answer; failures go to the router's JSON error handler.
+ * exactly as a tool call has them (router/call-request.ts reads them). The
+ * routes (router/resource-routes.ts, router/prompt-routes.ts) say what to
+ * send and how to answer; failures go to the router's JSON error handler.
  */
 import type { Client } from '@modelcontextprotocol/client';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../common/log.js';
 import type { Feature, RequestLabel, Upstream } from '../mcp/upstream.js';
 import type { Lease } from '../mcp/users/user-pool.js';
+import { requestTimeoutMs } from './call-request.js';
+import type { ResolvedOptions } from './resolve-options.js';
 
 export interface FeatureContext {
   /** The connection this request runs on (the caller's own under caller templates), lent until released. */
   connect(req: Request): Promise<Lease<Upstream>>;
   logger: Logger;
-  /** The caller's deadline in ms (the router's `requestTimeoutMs`); throws a 400 for a bad one. */
+  /** The caller's deadline in ms (`requestTimeoutMs`); throws a 400 for a bad one. */
   timeoutMs(req: Request): number;
-  /** The JSON object body, or {} without one (the router's `readArguments`). */
+  /** The JSON object body, or {} without one (`argumentReader`). */
   readArguments(req: Request): Promise<Record<string, unknown>>;
   /** The caller's headers this server is configured to receive. */
   forwardedHeaders(req: Request): Record<string, string> | undefined;
+}
+
+/** The context of a router's resource and prompt routes: its connection choice, and the request read as a tool call's is. */
+export function featureContext(
+  opts: ResolvedOptions,
+  connect: (headers: IncomingHttpHeaders, timeoutMs: number) => Promise<Lease<Upstream>>,
+  read: Pick<FeatureContext, 'readArguments' | 'forwardedHeaders'>,
+): FeatureContext {
+  return {
+    connect: (req) => connect(req.headers, requestTimeoutMs(req, opts)),
+    logger: opts.logger,
+    timeoutMs: (req) => requestTimeoutMs(req, opts),
+    readArguments: read.readArguments,
+    forwardedHeaders: read.forwardedHeaders,
+  };
 }
 
 /** What `send` gets: the client of the session, the time left for the request, and the cancel signal. */

@@ -1,12 +1,13 @@
 /**
- * Router options, their defaults and their validation (lib/options.ts).
+ * Router options, their defaults and their validation (lib/router/options.ts, lib/router/resolve-options.ts).
  */
 import { homedir } from 'node:os';
 import { defaultStateDir } from '../../lib/mcp/oauth/token-store.js';
 import { expect } from 'chai';
 import { consoleLogger, silentLogger } from '../../lib/common/log.js';
 import { resolveSpec } from '../../lib/mcp/spec.js';
-import { DEFAULT_OPTIONS, resolveOptions, serverName, type RouterOptions } from '../../lib/router/options.js';
+import { DEFAULT_OPTIONS, type RouterOptions } from '../../lib/router/options.js';
+import { resolveOptions, serverName } from '../../lib/router/resolve-options.js';
 
 const DEFAULTS = {
   toolTimeoutMs: 30_000,

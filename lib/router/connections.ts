@@ -1,0 +1,90 @@
+/**
+ * The connections of a router, and which one a request runs on. Every router
+ * has its own supervised connection (mcp/upstream.ts). A server whose `env`
+ * or `headers` take values from the caller's request
+ * (mcp/users/caller-templates.ts) also has one per caller, lent from a pool
+ * (mcp/users/user-connections.ts); the router's own connection is then the
+ * probe that lists the tools with the templates' defaults, and no request
+ * runs on it. What the router does with a connection's tool list is the
+ * caller's business, through the hooks it passes.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { withFields, type Logger } from '../common/log.js';
+import { resolveSpec, type ResolvedSpec, type ServerSpec } from '../mcp/spec.js';
+import type { CatalogFeature } from '../mcp/catalog.js';
+import { Upstream, type UpstreamOptions } from '../mcp/upstream.js';
+import { compileCallerTemplates, type CallerTemplates } from '../mcp/users/caller-templates.js';
+import { specFor, userConnections, type UserConnections } from '../mcp/users/user-connections.js';
+import type { Lease } from '../mcp/users/user-pool.js';
+import type { RouterOAuth } from './oauth.js';
+import { serverName, type ResolvedOptions } from './resolve-options.js';
+
+/** The server as given, and as the router's own connection speaks to it. */
+export interface RouterServer {
+  /** The spec as given, templates and all: each caller's connection is made from it. */
+  asGiven: ResolvedSpec;
+  /** The caller templates, when the spec has any. */
+  templates: CallerTemplates | undefined;
+  /** The router's own connection's spec: the templates' defaults in place, no caller's values. */
+  resolved: ResolvedSpec;
+  /** The `name` option, or its default for this server. */
+  name: string;
+}
+
+/** What the router hears from its own connection. */
+export type RouterHooks = Required<Pick<UpstreamOptions, 'onTools' | 'onCatalog' | 'onListChanged' | 'onState'>>;
+
+/** Checks the spec and compiles its caller templates; throws a TypeError naming the fix. */
+export function routerServer(spec: ServerSpec, opts: ResolvedOptions): RouterServer {
+  const asGiven = resolveSpec(spec);
+  const templates = compileCallerTemplates(asGiven, {
+    apiKeySet: opts.allowCallerTemplates,
+    trustedCallerHeaders: opts.trustedCallerHeaders,
+    ...(opts.name !== undefined ? { where: `mcpServers.${opts.name}` } : {}),
+  });
+  // With caller templates, the router's own connection is the probe that lists tools: the templates' defaults, no caller's values.
+  const resolved = templates ? specFor(asGiven, templates.defaults()) : asGiven;
+  return { asGiven, templates, resolved, name: serverName(opts, resolved) };
+}
+
+/** What every connection of a router shares: its name, log, timeouts and backoff. */
+function connectionOptions(opts: ResolvedOptions, name: string, logger: Logger) {
+  return { name, logger, connectTimeoutMs: opts.connectTimeoutMs, retryAfter: opts.retryAfter, backoff: opts.backoff };
+}
+
+/** The router's own connection: it lists the tools, keeps the catalog the documents show, and watches the lists the MCP endpoint passes on. */
+export function routerUpstream(server: RouterServer, opts: ResolvedOptions, oauth: RouterOAuth | undefined, hooks: RouterHooks): Upstream {
+  return new Upstream(server.resolved, {
+    ...connectionOptions(opts, server.name, opts.logger),
+    ...hooks,
+    // Only what the documents show is listed and kept.
+    catalog: opts.documents.filter((s): s is CatalogFeature => s !== 'tools'),
+    watch: ['resources', 'prompts'],
+    ...(oauth ? { authorization: { provider: oauth.provider, page: oauth.page } } : {}),
+  });
+}
+
+/** Each caller's own connection, under caller templates; undefined for a server without them. */
+export function callerConnections(server: RouterServer, opts: ResolvedOptions): UserConnections | undefined {
+  const { templates, name } = server;
+  if (!templates) return undefined;
+  const { logger } = opts;
+  return userConnections(server.asGiven, templates, {
+    make: (userSpec, label) =>
+      new Upstream(userSpec, {
+        ...connectionOptions(opts, name, withFields(logger, { user: label })),
+        onTools: () => {},
+      }),
+    onSecrets: opts.onSecrets ?? (() => {}),
+    idleMs: opts.idleTimeoutMs,
+    max: opts.maxProcesses,
+    retryAfter: opts.retryAfter,
+    onStopped: (label, why) => logger.debug('per-user connection stopped', { user: label, why }),
+  });
+}
+
+/** The connection a request runs on: the caller's own under caller templates, else the router's. */
+export function connectionChoice(upstream: Upstream, users: UserConnections | undefined): (headers: IncomingHttpHeaders, timeoutMs: number) => Promise<Lease<Upstream>> {
+  return (headers, timeoutMs) =>
+    users ? users.lease(headers, timeoutMs) : Promise.resolve({ connection: upstream, release: () => {} });
+}

@@ -1,0 +1,58 @@
+/**
+ * OAuth to a remote server, as a router wires it: the provider the SDK asks
+ * for tokens (mcp/oauth/provider.ts, keeping them in
+ * mcp/oauth/token-store.ts), the authorize page as a person opens it (given,
+ * or learnt from the mount path of the first request), and the two pages at
+ * `oauth/authorize` and `oauth/callback` (router/oauth-pages.ts). A stdio
+ * server has none of it. The flow itself is the connection's
+ * (mcp/oauth/authorization-flow.ts).
+ */
+import type { Router } from 'express';
+import type { ResolvedSpec } from '../mcp/spec.js';
+import { McpoOAuthProvider } from '../mcp/oauth/provider.js';
+import { tokenStore } from '../mcp/oauth/token-store.js';
+import type { Upstream } from '../mcp/upstream.js';
+import { addOAuthRoutes, callbackFromRequest } from './oauth-pages.js';
+import type { ResolvedOptions } from './resolve-options.js';
+
+export interface RouterOAuth {
+  readonly provider: McpoOAuthProvider;
+  /** The authorize page as a person opens it. */
+  page(): string;
+  /** Puts the mount-path learning and the two pages, for `upstream`, on `router`. */
+  mount(router: Router, upstream: Upstream): void;
+}
+
+/** The router's OAuth parts for a remote server; undefined for a stdio one. */
+export function routerOAuth(spec: ResolvedSpec, opts: ResolvedOptions, name: string): RouterOAuth | undefined {
+  if (spec.type === 'stdio') return undefined;
+  // The authorize page as a person opens it: given, or learnt from the mount path of the first request.
+  let mountPath: string | undefined;
+  const page = (): string => opts.oauthPage ?? (mountPath !== undefined ? `${opts.rootPath}${mountPath}/oauth/authorize` : 'oauth/authorize under this router\'s mount path');
+  const provider = new McpoOAuthProvider({
+    name,
+    url: spec.url.href,
+    // OAuth starts on a 401 even for a server with no `oauth` block.
+    spec: spec.oauth ?? { grantType: 'authorization_code' },
+    store: tokenStore(opts.stateDir),
+  });
+  return {
+    provider,
+    page,
+    mount(router, upstream) {
+      router.use(function learnMountPath(req, _res, next) {
+        mountPath ??= req.baseUrl;
+        next();
+      });
+      const redirect = opts.oauthRedirectUrl;
+      // A fixed redirect URI is known before any request, so a flow can start with the first connection.
+      if (typeof redirect === 'string') void provider.setRedirectUrl(redirect);
+      addOAuthRoutes(router, upstream, {
+        name,
+        page,
+        callbackUrl: (req) => (typeof redirect === 'function' ? redirect(req) : redirect ?? callbackFromRequest(req)),
+        logger: opts.logger,
+      });
+    },
+  };
+}
