@@ -1,8 +1,8 @@
 /**
  * One attempt at a connection: an SDK client over a fresh transport (a new
  * child process, a new HTTP session), with the child's stderr tail and the
- * words for why it ended. upstream.ts opens one per attempt and decides what
- * happens next; this module only builds, wires and explains.
+ * words for why it ended. upstream-supervisor.ts opens one per attempt and
+ * decides what happens next; this module only builds, wires and explains.
  *
  * The client negotiates the protocol era itself (`versionNegotiation: auto`):
  * a server that answers `server/discover` is spoken to in 2026-07-28, without

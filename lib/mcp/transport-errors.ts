@@ -1,7 +1,7 @@
 /**
  * What a transport's errors mean for a call and for its session. The SDK
  * reports these as plain errors with an HTTP status or a message; the
- * supervisor in upstream.ts needs three answers from them:
+ * supervised connection (upstream.ts) needs three answers from them:
  *
  * - `notDelivered`: the server certainly did not take the message, so the
  *   call may be sent once more on a new session;

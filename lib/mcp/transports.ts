@@ -2,7 +2,8 @@
  * Builds the SDK client transport for a resolved server spec: stdio, SSE or
  * Streamable HTTP behind the SDK's one `Transport` interface.
  *
- * It only constructs; connecting, retrying and closing belong to upstream.ts.
+ * It only constructs; connecting, retrying and closing belong to
+ * upstream-supervisor.ts.
  * A stdio child's stderr is always piped and handed to `onStderr`, because an
  * unread pipe fills and then blocks the child.
  *

@@ -7,7 +7,8 @@
  * in a row by asking for another is not asked a fourth time unprompted.
  *
  * It drives the connection through `FlowLink`, as tool-call.ts does through
- * `CallLink`; upstream.ts owns the state and the sessions.
+ * `CallLink`; upstream-supervisor.ts owns the sessions, and
+ * upstream-standing.ts the state.
  */
 import { BadRequestError, UpstreamError } from '../../http/errors.js';
 import { finishAuth, isAuthWall, type UpstreamAuthorization } from './authorization.js';
