@@ -1,8 +1,8 @@
 /**
  * What a reload changes: the servers of two configs compared by name and by
- * content. Pure; app.ts acts on the result.
+ * content. Pure; the server table (lib/app/server-table.ts) acts on the result.
  */
-import { serverOptions, type ServerEntry } from './config.js';
+import { serverOptions, type ServerEntry } from './server-entry.js';
 
 export interface ServerDiff {
   /** Same name, same content: keeps its router and its process. */

@@ -42,6 +42,34 @@ export interface ConfigWatcher {
   close(): void;
 }
 
+/**
+ * Says that a file was read and accepted, at info: a fix and a save that
+ * changed no server would otherwise go unseen. What changed is logged by
+ * the server table itself ("config reloaded", with the names).
+ */
+function logAccepted(logger: Logger, result: ReloadResult, wasBroken: boolean): void {
+  const again = wasBroken ? ' again' : '';
+  if (result.added.length + result.changed.length + result.removed.length === 0) {
+    logger.info(`config OK${again}, no server changed`);
+  } else if (!result.applied) {
+    logger.info(`config OK${again}, but no changed server could start; the previous ones keep serving`);
+  } else if (wasBroken) {
+    logger.info('config OK again, changes applied', { generation: result.generation });
+  }
+}
+
+/** Calls `onEvent` for every event in the file's directory; undefined when it cannot be watched. */
+function watchDirectory(file: string, logger: Logger, onEvent: () => void): FSWatcher | undefined {
+  try {
+    const watcher = watch(dirname(file), { persistent: false }, onEvent);
+    watcher.on('error', (err) => logger.warn(`stopped watching ${basename(file)}: ${err.message}; send SIGHUP to reload`));
+    return watcher;
+  } catch (err) {
+    logger.warn(`cannot watch ${file}: ${(err as Error).message}; send SIGHUP to reload`);
+    return undefined;
+  }
+}
+
 export function watchConfig(options: ConfigWatchOptions): ConfigWatcher {
   const { app, logger } = options;
   const debounceMs = options.debounceMs ?? 200;
@@ -51,22 +79,6 @@ export function watchConfig(options: ConfigWatchOptions): ConfigWatcher {
   let lastError: string | undefined;
   /** The text last read, so unrelated events in the directory cost one read. */
   let lastText: string | undefined;
-
-  /**
-   * Says that a file was read and accepted, at info: a fix and a save that
-   * changed no server would otherwise go unseen. What changed is logged by
-   * the server table itself ("config reloaded", with the names).
-   */
-  const accepted = (result: ReloadResult, wasBroken: boolean): void => {
-    const again = wasBroken ? ' again' : '';
-    if (result.added.length + result.changed.length + result.removed.length === 0) {
-      logger.info(`config OK${again}, no server changed`);
-    } else if (!result.applied) {
-      logger.info(`config OK${again}, but no changed server could start; the previous ones keep serving`);
-    } else if (wasBroken) {
-      logger.info('config OK again, changes applied', { generation: result.generation });
-    }
-  };
 
   // One reload at a time; saves during one ask for exactly one more.
   const reload = coalesced(async (): Promise<void> => {
@@ -87,7 +99,7 @@ export function watchConfig(options: ConfigWatchOptions): ConfigWatcher {
       const result = await app.reload(config);
       lastError = undefined;
       app.setConfigError(null);
-      accepted(result, wasBroken);
+      logAccepted(logger, result, wasBroken);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       app.setConfigError(err);
@@ -109,24 +121,14 @@ export function watchConfig(options: ConfigWatchOptions): ConfigWatcher {
     return true;
   };
 
-  const startWatching = (): FSWatcher | undefined => {
-    try {
-      const watcher = watch(dirname(file), { persistent: false }, () => {
-        // Any name may matter: a ConfigMap's ..data, an editor's temp file renamed over ours.
-        if (closed) return;
-        clearTimeout(timer);
-        timer = setTimeout(() => {
-          void changed().then((yes) => (yes ? reload() : undefined));
-        }, debounceMs);
-      });
-      watcher.on('error', (err) => logger.warn(`stopped watching ${basename(file)}: ${err.message}; send SIGHUP to reload`));
-      return watcher;
-    } catch (err) {
-      logger.warn(`cannot watch ${file}: ${(err as Error).message}; send SIGHUP to reload`);
-      return undefined;
-    }
-  };
-  const watcher = options.watch === false ? undefined : startWatching();
+  const watcher = options.watch === false ? undefined : watchDirectory(file, logger, () => {
+    // Any name may matter: a ConfigMap's ..data, an editor's temp file renamed over ours.
+    if (closed) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      void changed().then((yes) => (yes ? reload() : undefined));
+    }, debounceMs);
+  });
 
   return {
     reload,

@@ -1,7 +1,8 @@
 /**
  * The `/healthz` and `/readyz` report: whether the app is serving, which
- * configuration generation it runs, and the state of each server. Pure, apart
- * from the handlers reading the report they are given.
+ * configuration generation it runs, and the state of each server, read
+ * from the server table (lib/app/server-table.ts). It keeps no state: the
+ * drain flag and the config problem are given to it.
  *
  * The two differ only in their status code. `/healthz` is for liveness: 200
  * while the process serves, `degraded` included, since restarting a process
@@ -19,6 +20,7 @@ import { ConfigError } from './config.js';
 import type { UpstreamStatus } from '../mcp/upstream.js';
 import type { PoolCounts } from '../mcp/users/user-pool.js';
 import type { RouterStatus } from '../router/mcpo-router.js';
+import type { ServerTable } from './server-table.js';
 
 /** A server as `/healthz` shows it: its connection's status without the child's pid and stderr. */
 export interface ServerHealth extends Pick<UpstreamStatus, 'type' | 'state' | 'protocolVersion' | 'lastError' | 'since' | 'restarts' | 'nextAttempt'> {
@@ -85,6 +87,23 @@ export function healthStatus(draining: boolean, servers: Iterable<ServerHealth>)
   return 'ok';
 }
 
+/** The report on the servers of `table` as they are now. */
+export function healthReport(table: ServerTable, draining: boolean, configError: ConfigProblem | null, redact: Redactor): HealthReport {
+  const report: HealthReport['servers'] = {};
+  for (const [name, { router }] of table.current) {
+    const paths = router.document()?.paths;
+    report[name] = serverHealth(router.status(), paths ? Object.keys(paths).length : 0, redact);
+  }
+  return {
+    status: healthStatus(draining, Object.values(report)),
+    generation: table.generation,
+    lastReload: table.lastReload,
+    configError,
+    ...(table.failures.length > 0 ? { reloadFailures: table.failures } : {}),
+    servers: report,
+  };
+}
+
 /**
  * `/healthz` (liveness: 200 unless draining) or `/readyz` (readiness: 200
  * only when every server is connected), from the same report.
@@ -109,4 +128,12 @@ export function toConfigProblem(error: unknown, redact: Redactor): ConfigProblem
     };
   }
   return { message: redact(error instanceof Error ? error.message : String(error)), since };
+}
+
+/** The config problem to show once `error` is seen (null or undefined: none). */
+export function nextConfigProblem(current: ConfigProblem | null, error: unknown, redact: Redactor): ConfigProblem | null {
+  if (error === null || error === undefined) return null;
+  const problem = toConfigProblem(error, redact);
+  // The same broken file seen again keeps the time it was first seen.
+  return current?.message !== problem.message ? problem : current;
 }

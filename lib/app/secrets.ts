@@ -7,7 +7,7 @@
 import { createRedactor, urlSecrets, type Redactor } from '../common/redact.js';
 import type { Logger } from '../common/log.js';
 import { resolveSpec } from '../mcp/spec.js';
-import type { ServerEntry } from './config.js';
+import type { ServerEntry } from './server-entry.js';
 
 /** Every value a server's config holds that must not be shown: env values, headers, URL credentials, OAuth client secrets and keys. */
 export function secretsOf(entries: readonly ServerEntry[], apiKey: string | undefined): string[] {

@@ -2,8 +2,11 @@
  * What `createApp` accepts as a config, folded into one list of server
  * entries: Claude-Desktop style `{ mcpServers }`, a parsed file from
  * `loadConfig`, or one server given as `{ server }` to serve at the root.
+ * Also what the app does to such a list before mounting it, at start and on
+ * every reload: the servers' names as tool prefixes, and the name check.
  */
-import { normalizeConfig, serverOptions, type McpoConfig, type ServerEntry, type ServerOptions } from './config.js';
+import { ConfigError, normalizeConfig, type McpoConfig } from './config.js';
+import { serverNameProblem, serverOptions, type ServerEntry, type ServerOptions } from './server-entry.js';
 import { resolveSpec, type ServerSpec } from '../mcp/spec.js';
 
 /** One server at the root of the app. */
@@ -41,6 +44,19 @@ export function serverEntries(config: AppConfig): { servers: readonly ServerEntr
  * unless it has its own. A server name may hold "." and "~", which a function
  * name may not: they become "_".
  */
-export function withServerPrefix(entry: ServerEntry): ServerEntry {
+function withServerPrefix(entry: ServerEntry): ServerEntry {
   return entry.toolPrefix !== undefined ? entry : { ...entry, toolPrefix: entry.name.replace(/[^A-Za-z0-9_-]/g, '_') };
+}
+
+/** The entries as mounted: with `toolPrefixServers`, each with its server's name as its tool prefix. */
+export function prefixedEntries(list: readonly ServerEntry[], toolPrefixServers: boolean | undefined): readonly ServerEntry[] {
+  return toolPrefixServers ? list.map(withServerPrefix) : list;
+}
+
+/** A config built in code skips loadConfig's checks; the names are checked the same way here. */
+export function checkServerNames(list: readonly ServerEntry[]): void {
+  for (const entry of list) {
+    const problem = serverNameProblem(entry.name);
+    if (problem) throw new ConfigError(problem, 'config');
+  }
 }

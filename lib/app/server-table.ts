@@ -7,12 +7,12 @@
  * added ones are mounted at once, changed ones are swapped in once their new
  * router is ready, and the routers left behind are closed when their last
  * call in flight has finished. Reloads queue up and never overlap. It knows
- * nothing of HTTP routes; app.ts serves what the table holds.
+ * nothing of HTTP routes; lib/app/prefix-routes.ts serves what the table holds.
  */
 import type { Logger } from '../common/log.js';
 import type { McpoRouter } from '../router/mcpo-router.js';
 import { diffServers, isEmptyDiff } from './config-diff.js';
-import type { ServerEntry } from './config.js';
+import type { ServerEntry } from './server-entry.js';
 import { InFlight } from './in-flight.js';
 
 export interface Mounted {

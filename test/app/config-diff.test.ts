@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { diffServers, isEmptyDiff } from '../../lib/app/config-diff.js';
-import type { ServerEntry } from '../../lib/app/config.js';
+import type { ServerEntry } from '../../lib/app/server-entry.js';
 
 const stdio = (name: string, args: string[], env: Record<string, string> = {}, disabledTools: string[] = []): ServerEntry => ({
   name,

@@ -1,0 +1,62 @@
+/**
+ * `<prefix>/mcp` in config mode: every server of the table at once as one MCP
+ * server, their tools and prompts named `<server><separator><name>`. It
+ * composes the aggregate source (lib/mcp-endpoint/aggregate-source.ts) over
+ * the table's routers and the HTTP endpoint (lib/mcp-endpoint/http-endpoint.ts)
+ * that serves it; whether there is one at all is createApp's choice.
+ */
+import type { RequestHandler } from 'express';
+import type { Logger } from '../common/log.js';
+import { aggregateSource } from '../mcp-endpoint/aggregate-source.js';
+import { mcpEndpoint } from '../mcp-endpoint/http-endpoint.js';
+import type { McpSource } from '../mcp-endpoint/source.js';
+import type { McpoRouter } from '../router/mcpo-router.js';
+import type { RouterOptions } from '../router/options.js';
+import { resolveOptions } from '../router/resolve-options.js';
+import type { ServerTable } from './server-table.js';
+
+export interface AggregateMcpOptions {
+  /** Between a server's name and a tool's or prompt's. @default '_' */
+  separator: string | undefined;
+  /** How the endpoint introduces itself to clients. */
+  info: { title: string; version: string };
+  /** The routers' body limit, which the endpoint's requests keep too. */
+  bodyLimit: RouterOptions['bodyLimit'];
+  logger: Logger;
+}
+
+export interface AggregateMcp {
+  /** The Express handler for every method at `<prefix>/mcp`. */
+  handle: RequestHandler;
+  /** The table was replaced (a reload): clients hear that every list may have changed. */
+  tableChanged(): void;
+  close(): Promise<void>;
+}
+
+export function aggregateMcp(servers: ServerTable, options: AggregateMcpOptions): AggregateMcp {
+  const { info, logger } = options;
+  // The table changes only on reload: its sources are mapped once per table, not on every MCP request.
+  let sourcesFor: ReadonlyMap<string, { router: McpoRouter }> | undefined;
+  let sources: ReadonlyMap<string, McpSource> = new Map();
+  const sourcesOf = (table: ReadonlyMap<string, { router: McpoRouter }>): ReadonlyMap<string, McpSource> => {
+    if (table !== sourcesFor) {
+      sourcesFor = table;
+      sources = new Map([...table].map(([name, m]) => [name, m.router.mcpSource]));
+    }
+    return sources;
+  };
+  const source = aggregateSource({
+    servers: () => sourcesOf(servers.current),
+    separator: options.separator ?? '_',
+    logger,
+  });
+  const endpoint = mcpEndpoint(source, { info: { name: info.title, version: info.version }, maxBodyBytes: resolveOptions({ bodyLimit: options.bodyLimit }).bodyLimit, logger });
+  return {
+    handle: endpoint.handle,
+    tableChanged: () => source.tableChanged(),
+    async close() {
+      source.close();
+      await endpoint.close();
+    },
+  };
+}

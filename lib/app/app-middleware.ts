@@ -1,0 +1,46 @@
+/**
+ * The app-wide middleware, in the order Express runs it: before every route,
+ * the request id (lib/http/request-id.ts), the access log
+ * (lib/http/access-log.ts), the in-flight count (lib/app/drain.ts), the
+ * security headers (lib/http/headers.ts), the host check (lib/http/hosts.ts)
+ * and CORS (lib/http/cors.ts); after every route, the JSON 404 and the JSON
+ * error handler (lib/http/error-handler.ts). The routes themselves, and the
+ * API-key check between, are createApp's.
+ */
+import type { Express } from 'express';
+import type { Logger } from '../common/log.js';
+import type { Redactor } from '../common/redact.js';
+import { requestLog } from '../http/access-log.js';
+import { cors } from '../http/cors.js';
+import { jsonErrorHandler } from '../http/error-handler.js';
+import { NotFoundError } from '../http/errors.js';
+import { securityHeaders } from '../http/headers.js';
+import { hostCheck } from '../http/hosts.js';
+import { requestId } from '../http/request-id.js';
+import type { AppOptions } from './app-options.js';
+import { countInFlight, type Drain } from './drain.js';
+
+export interface AppMiddlewareOptions extends Pick<AppOptions, 'https' | 'allowedHosts' | 'corsAllowOrigins'> {
+  logger: Logger;
+  drain: Drain;
+}
+
+/** What runs before every route. */
+export function useAppMiddleware(app: Express, options: AppMiddlewareOptions): void {
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestId());
+  app.use(requestLog(options.logger));
+  app.use(countInFlight(options.drain));
+  app.use(securityHeaders({ https: options.https ?? false }));
+  if (options.allowedHosts !== undefined) app.use(hostCheck({ allowed: options.allowedHosts }));
+  app.use(cors({ origins: options.corsAllowOrigins ?? [] }));
+}
+
+/** What runs after every route: a JSON 404 for a request none took, and JSON errors. */
+export function useFallbacks(app: Express, logger: Logger, redact: Redactor): void {
+  app.use(function notFound(req, _res, next) {
+    next(new NotFoundError(`No route for ${req.method} ${req.path}`));
+  });
+  app.use(jsonErrorHandler(logger, redact));
+}
