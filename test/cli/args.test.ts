@@ -3,7 +3,11 @@
  * and the one-line error for each bad value.
  */
 import { expect } from 'chai';
-import { DEFAULTS, HELP, LONG_FLAGS, parseArgs, UsageError, type CliOptions } from '../../bin/args.js';
+import { parseArgs } from '../../bin/args.js';
+import type { CliOptions } from '../../bin/cli-options.js';
+import { DEFAULTS, LONG_FLAGS } from '../../bin/flags.js';
+import { HELP } from '../../bin/help.js';
+import { UsageError } from '../../bin/usage-error.js';
 
 const CMD = ['--', 'npx', 'server'];
 

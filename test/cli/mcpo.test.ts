@@ -13,7 +13,7 @@ import { expectValidOpenApi31, type Doc } from '../helpers/openapi.js';
 import { allProcesses, childrenOf, isAlive, ROOT, runMcpo, startMcpo, untilConnected, type McpoProcess } from '../helpers/mcpo.js';
 import { ERAS } from '../helpers/eras.js';
 import { freePort, kitchenSinkStdio, startKitchenSink, type RunningServer } from '../helpers/servers.js';
-import { LONG_FLAGS } from '../../bin/args.js';
+import { LONG_FLAGS } from '../../bin/flags.js';
 import { waitFor } from '../helpers/wait.js';
 
 const KEY = 'cli-test-key-5678';

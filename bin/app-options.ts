@@ -1,0 +1,44 @@
+/**
+ * The command line's options in createApp's terms (lib/app/app.ts): a
+ * mapping only, with the config file's publicUrl and stateDir where the
+ * command line leaves them out.
+ */
+import path from 'node:path';
+import type { AppConfig, AppOptions } from '../lib/app/app.js';
+import type { McpoConfig } from '../lib/app/config.js';
+import type { Logger } from '../lib/common/log.js';
+import type { CliOptions } from './cli-options.js';
+
+/** The command line's options in createApp's terms; --public-url and --state-dir (or MCPO_STATE_DIR) win over the file's keys. */
+export function appOptions(options: CliOptions, config: AppConfig, logger: Logger): AppOptions {
+  const file: Pick<McpoConfig, 'publicUrl' | 'stateDir'> = 'servers' in config ? config : {};
+  const publicUrl = options.publicUrl ?? file.publicUrl;
+  const stateDir = options.stateDir ?? file.stateDir;
+  return {
+    ...(publicUrl !== undefined ? { publicUrl } : {}),
+    ...(stateDir !== undefined ? { stateDir: path.resolve(stateDir) } : {}),
+    ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
+    strictAuth: options.strictAuth,
+    corsAllowOrigins: options.corsAllowOrigins,
+    ...(options.allowedHosts !== undefined ? { allowedHosts: options.allowedHosts } : {}),
+    pathPrefix: options.pathPrefix,
+    rootPath: options.rootPath,
+    https: options.tls !== undefined,
+    ...(options.toolPrefixServers ? { toolPrefixServers: true } : {}),
+    ...(options.mcpSeparator !== undefined ? { mcpSeparator: options.mcpSeparator } : {}),
+    info: {
+      ...(options.name !== undefined ? { title: options.name } : {}),
+      ...(options.description !== undefined ? { description: options.description } : {}),
+      ...(options.version !== undefined ? { version: options.version } : {}),
+    },
+    router: {
+      toolTimeout: options.toolTimeout,
+      ...(options.toolTimeoutMax !== undefined ? { toolTimeoutMax: options.toolTimeoutMax } : {}),
+      ...(options.maxTotalTimeout !== undefined ? { maxTotalTimeout: options.maxTotalTimeout } : {}),
+      structuredOutput: options.structuredOutput,
+      bodyLimit: options.bodyLimit,
+      ...(options.continuationSecret !== undefined ? { continuationSecret: options.continuationSecret } : {}),
+    },
+    logger,
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * Shutting down on SIGTERM or SIGINT: no new connections, calls in flight
+ * get the grace period to finish, then the app closes and the process exits
+ * (0 when every call finished, 1 when the grace period ran out or on a
+ * second signal). Reloading on SIGHUP is bin/reload.ts's.
+ */
+import type http from 'node:http';
+import type { McpoApp } from '../lib/app/app.js';
+import type { ConfigWatcher } from '../lib/app/config-watch.js';
+import type { Logger } from '../lib/common/log.js';
+
+export interface ShutdownOptions {
+  server: http.Server;
+  app: McpoApp;
+  /** The config watcher in config mode; closed first. */
+  watcher: ConfigWatcher | undefined;
+  logger: Logger;
+  /** Seconds calls in flight may take to finish. */
+  gracePeriod: number;
+}
+
+/** Installs the handlers; the function returned tells whether a shutdown has begun. */
+export function stopOnSignals({ server, app, watcher, logger, gracePeriod }: ShutdownOptions): () => boolean {
+  let stopping = false;
+  const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
+    if (stopping) {
+      // A second signal: stop now. The stdio transport's exit hook SIGKILLs every child's process group.
+      logger.warn(`${signal} again; exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    watcher?.close();
+    logger.info(`${signal}: no new connections; waiting up to ${gracePeriod} s for calls in flight`);
+    server.close();
+    server.closeIdleConnections();
+    const drained = await app.drain(gracePeriod * 1000);
+    if (!drained) logger.warn('the grace period ran out with calls still in flight');
+    server.closeAllConnections();
+    await app.close();
+    logger.info('stopped');
+    process.exit(drained ? 0 : 1);
+  };
+  process.on('SIGTERM', (s) => void shutdown(s));
+  process.on('SIGINT', (s) => void shutdown(s));
+  return () => stopping;
+}
