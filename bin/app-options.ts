@@ -4,7 +4,8 @@
  * command line leaves them out.
  */
 import path from 'node:path';
-import type { AppConfig, AppOptions } from '../lib/app/app.js';
+import type { AppOptions } from '../lib/app/app-options.js';
+import type { AppConfig } from '../lib/app/server-entries.js';
 import type { McpoConfig } from '../lib/app/config.js';
 import type { Logger } from '../lib/common/log.js';
 import type { CliOptions } from './cli-options.js';

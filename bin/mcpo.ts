@@ -13,7 +13,8 @@
  * stderr, never a stack trace).
  */
 import type http from 'node:http';
-import { createApp, type AppConfig, type McpoApp } from '../lib/app/app.js';
+import { createApp, type McpoApp } from '../lib/app/app.js';
+import type { AppConfig } from '../lib/app/server-entries.js';
 import { ConfigError, type McpoConfig } from '../lib/app/config.js';
 import { createConsoleLogger, type Logger } from '../lib/common/log.js';
 import { normalizeRootPath } from '../lib/http/base-url.js';

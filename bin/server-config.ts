@@ -6,7 +6,7 @@
  * app is built elsewhere (bin/mcpo.ts).
  */
 import { parseEnv } from 'node:util';
-import type { AppConfig } from '../lib/app/app.js';
+import type { AppConfig } from '../lib/app/server-entries.js';
 import { loadConfig, type McpoConfig } from '../lib/app/config.js';
 import type { Logger } from '../lib/common/log.js';
 import type { ServerSpec } from '../lib/mcp/spec.js';

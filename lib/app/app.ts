@@ -38,9 +38,6 @@ import { checkServerNames, prefixedEntries, serverEntries, type AppConfig } from
 import { continuationSecretOf, serverMount } from './server-mount.js';
 import { ServerTable, type ReloadResult } from './server-table.js';
 
-export type { AppConfig, SingleServerConfig } from './server-entries.js';
-export type { ReloadResult } from './server-table.js';
-export type { AppOptions } from './app-options.js';
 
 export interface McpoApp extends Express {
   /** Resolves once every server has connected or failed; never rejects. */

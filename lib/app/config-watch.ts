@@ -14,7 +14,8 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import type { AppConfig, ReloadResult } from './app.js';
+import type { AppConfig } from './server-entries.js';
+import type { ReloadResult } from './server-table.js';
 import { coalesced } from '../common/coalesce.js';
 import type { Logger } from '../common/log.js';
 
