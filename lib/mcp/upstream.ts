@@ -99,13 +99,13 @@ export class Upstream {
     return this.#at.unavailable();
   }
 
-  /** The authorize page (oauth-routes.ts): the URL to send the person to, or 'connected'. */
+  /** The authorize page (router/oauth-pages.ts): the URL to send the person to, or 'connected'. */
   authorize(redirectUrl: string): Promise<URL | 'connected'> {
     if (!this.#flow || this.#at.state === 'closed') return Promise.reject(this.unavailable());
     return this.#flow.authorize(redirectUrl);
   }
 
-  /** The callback (oauth-routes.ts): the state the connection is in afterwards. */
+  /** The callback (router/oauth-pages.ts): the state the connection is in afterwards. */
   completeAuthorization(params: URLSearchParams): Promise<UpstreamState> {
     if (!this.#flow) return Promise.reject(new BadRequestError('This server does not use OAuth', undefined, 'no_pending_authorization'));
     return this.#flow.complete(params);

@@ -22,7 +22,7 @@ import { listResources, listResourceTemplates, readResource, type ResourceConten
 import { sendFor, type FeatureContext } from './feature-request.js';
 
 /** A MIME type safe to put in a header: `type/subtype`, optional parameters, printable ASCII. */
-const MIME_TYPE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*;[\x20-\x7e]*)?$/;
+const MIME_TYPE = /^[!#$%&'*+.^_\x60|~0-9A-Za-z-]+\/[!#$%&'*+.^_\x60|~0-9A-Za-z-]+(\s*;[\x20-\x7e]*)?$/;
 
 const mimeTypeOf = (content: ResourceContent, fallback: string): string =>
   typeof content.mimeType === 'string' && MIME_TYPE.test(content.mimeType) ? content.mimeType : fallback;

@@ -1,6 +1,6 @@
 /**
  * What a supervised connection needs to know about OAuth: the provider
- * (oauth-provider.ts) and the page a person opens, whether a failed connect
+ * (mcp/oauth/provider.ts) and the page a person opens, whether a failed connect
  * was the server asking for authorization, and how the callback's code is
  * handed to the transport that started the flow.
  */
