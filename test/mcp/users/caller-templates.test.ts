@@ -1,6 +1,6 @@
 /**
  * Caller templates: parts of the caller's request in a server's headers or
- * env (lib/mcp/caller-templates.ts).
+ * env (lib/mcp/users/caller-templates.ts).
  */
 import { expect } from 'chai';
 import type { IncomingHttpHeaders } from 'node:http';
