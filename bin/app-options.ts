@@ -25,6 +25,8 @@ export function appOptions(options: CliOptions, config: AppConfig, logger: Logge
     pathPrefix: options.pathPrefix,
     rootPath: options.rootPath,
     https: options.tls !== undefined,
+    headersTimeout: options.headersTimeout,
+    requestTimeout: options.requestTimeout,
     ...(options.toolPrefixServers ? { toolPrefixServers: true } : {}),
     ...(options.mcpSeparator !== undefined ? { mcpSeparator: options.mcpSeparator } : {}),
     info: {

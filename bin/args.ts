@@ -144,8 +144,10 @@ function readServer(parsed: ParsedFlags): Pick<CliOptions, 'serverType' | 'heade
   return { serverType, ...(headers !== undefined ? { headers } : {}), env };
 }
 
-/** The timeouts, the grace period and the log level. */
-function readCalls(parsed: ParsedFlags): Pick<CliOptions, 'toolTimeout' | 'toolTimeoutMax' | 'maxTotalTimeout' | 'gracePeriod' | 'logLevel'> {
+/** The timeouts (of tool calls, and of clients sending requests), the grace period and the log level. */
+function readCalls(
+  parsed: ParsedFlags,
+): Pick<CliOptions, 'toolTimeout' | 'toolTimeoutMax' | 'maxTotalTimeout' | 'headersTimeout' | 'requestTimeout' | 'gracePeriod' | 'logLevel'> {
   const toolTimeout = seconds(parsed['tool-timeout'], 'tool-timeout') ?? DEFAULTS.toolTimeout;
   const toolTimeoutMax = seconds(parsed['tool-timeout-max'], 'tool-timeout-max');
   if (toolTimeoutMax !== undefined && toolTimeout > toolTimeoutMax) {
@@ -154,6 +156,11 @@ function readCalls(parsed: ParsedFlags): Pick<CliOptions, 'toolTimeout' | 'toolT
   const maxTotalTimeout = seconds(parsed['max-total-timeout'], 'max-total-timeout');
   if (maxTotalTimeout !== undefined && toolTimeout > maxTotalTimeout) {
     throw new UsageError(`--tool-timeout (${toolTimeout}) is above --max-total-timeout (${maxTotalTimeout})`);
+  }
+  const headersTimeout = seconds(parsed['headers-timeout'], 'headers-timeout') ?? DEFAULTS.headersTimeout;
+  const requestTimeout = seconds(parsed['request-timeout'], 'request-timeout') ?? DEFAULTS.requestTimeout;
+  if (headersTimeout > requestTimeout) {
+    throw new UsageError(`--headers-timeout (${headersTimeout}) is above --request-timeout (${requestTimeout}); the headers are part of the request`);
   }
   const gracePeriod = seconds(parsed['grace-period'], 'grace-period') ?? DEFAULTS.gracePeriod;
 
@@ -164,6 +171,8 @@ function readCalls(parsed: ParsedFlags): Pick<CliOptions, 'toolTimeout' | 'toolT
     toolTimeout,
     ...(toolTimeoutMax !== undefined ? { toolTimeoutMax } : {}),
     ...(maxTotalTimeout !== undefined ? { maxTotalTimeout } : {}),
+    headersTimeout,
+    requestTimeout,
     gracePeriod,
     logLevel,
   };

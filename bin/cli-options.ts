@@ -44,6 +44,9 @@ export interface CliOptions {
   version?: string;
   logLevel: LogLevel;
   gracePeriod: number;
+  /** Seconds a client has to send a request's headers, and the whole request. */
+  headersTimeout: number;
+  requestTimeout: number;
   /** The base of the OAuth redirect URI behind a reverse proxy, normalised (no trailing slash). */
   publicUrl?: string;
   /** From --state-dir, else MCPO_STATE_DIR; as written (relative to the working directory). */

@@ -16,13 +16,16 @@ export const DEFAULTS = Object.freeze({
   logLevel: 'info' as LogLevel,
   gracePeriod: 30,
   bodyLimit: '1mb',
+  // lib/http/server-limits.ts's defaults, repeated so that help loads nothing from lib/ (test/cli/args.test.ts compares them).
+  headersTimeout: 20,
+  requestTimeout: 60,
 });
 
 export const STRINGS = [
   'host', 'port', 'ssl-certfile', 'ssl-keyfile', 'root-path', 'path-prefix',
   'api-key', 'cors-allow-origins', 'allowed-hosts', 'body-limit', 'server-type', 'header', 'env', 'env-path',
   'config', 'mcp-separator', 'tool-timeout', 'tool-timeout-max', 'max-total-timeout', 'name', 'description', 'version',
-  'log-level', 'grace-period', 'public-url', 'state-dir',
+  'log-level', 'grace-period', 'headers-timeout', 'request-timeout', 'public-url', 'state-dir',
   'oauth-client-id', 'oauth-client-secret', 'oauth-scope', 'oauth-grant-type', 'oauth-client-metadata-url',
 ];
 export const BOOLEANS = ['strict-auth', 'allow-unauthenticated', 'hot-reload', 'tool-prefix-servers', 'structured-output', 'help'];

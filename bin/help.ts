@@ -63,6 +63,10 @@ Calls:
       --max-total-timeout <s>    most seconds a call may run while its progress keeps restarting
                                  --tool-timeout (default: --tool-timeout-max)
       --body-limit <size>        largest request body, e.g. 512kb or 2mb (default ${DEFAULTS.bodyLimit}); more gets 413
+      --headers-timeout <s>      seconds a client has to send a request's headers (default ${DEFAULTS.headersTimeout});
+                                 a slower one gets 408
+      --request-timeout <s>      seconds a client has to send a whole request, headers and body (default
+                                 ${DEFAULTS.requestTimeout}); never limits a tool call's answer or an event stream
       --structured-output        add an "output" collection of typed items to every result
                                  A tool that needs input answers 409 with a continuation, signed with
                                  MCPO_CONTINUATION_SECRET (else derived from the API key, else random):

@@ -1,13 +1,13 @@
 /**
  * The port: an HTTP or HTTPS server (the TLS files read with
  * bin/startup-error.ts) around the app, listening on --host and --port, the
- * URL it ended up at, and why it could not listen in a user's words. Bad
- * requests below express are answered by lib/http/client-error.ts.
+ * URL it ended up at, and why it could not listen in a user's words. The
+ * app sets the server's limits on slow clients, and answers requests too
+ * malformed or too slow to reach express (lib/http/server-limits.ts).
  */
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { answerClientError } from '../lib/http/client-error.js';
 import type { McpoApp } from '../lib/app/app.js';
 import type { CliOptions } from './cli-options.js';
 import { readText } from './startup-error.js';
@@ -16,7 +16,7 @@ export function listen(app: McpoApp, options: CliOptions): Promise<http.Server> 
   const server = options.tls
     ? https.createServer({ cert: readText(options.tls.certFile, '--ssl-certfile'), key: readText(options.tls.keyFile, '--ssl-keyfile') }, app)
     : http.createServer(app);
-  server.on('clientError', answerClientError);
+  app.limitServer(server);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

@@ -20,6 +20,7 @@ export { requestId } from './http/request-id.js';
 export { jsonErrorHandler } from './http/error-handler.js';
 export type { ConfigProblem, HealthReport, HealthStatus, ServerHealth } from './app/health.js';
 export { createDispatcher, type Dispatcher } from './http/dispatcher.js';
+export { applyServerLimits, type ServerLimits } from './http/server-limits.js';
 export {
   McpoError,
   isMcpoError,

@@ -175,10 +175,10 @@ describe('security', function () {
       });
       expectJsonError(declared, 413, 'payload_too_large');
 
-      // Chunked and endless: the 413 must arrive while the client is still sending. The server closes after
-      // answering, so a write racing that close may meet EPIPE before the answer is parsed; that attempt says
-      // nothing either way and is made again (at most three times).
-      const endlessAttempt = () => new Promise<{ status: number; sent: number; ms: number }>((resolve, reject) => {
+      // Chunked and endless: the 413 must arrive while the client is still sending, and the client must be able to
+      // read it: mcpo closes such a connection in two steps (lib/http/lingering-close.ts), so a write racing the
+      // close meets no reset. One attempt, no retry: an EPIPE or ECONNRESET here is the bug.
+      const endless = await new Promise<{ status: number; sent: number; ms: number }>((resolve, reject) => {
         const started = Date.now();
         const url = new URL(main.url);
         let sent = 0;
@@ -205,17 +205,10 @@ describe('security', function () {
         };
         pump();
       });
-      let endless: { status: number; sent: number; ms: number } | undefined;
-      for (let attempt = 1; endless === undefined; attempt++) {
-        try {
-          endless = await endlessAttempt();
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          if (attempt === 3 || (code !== 'EPIPE' && code !== 'ECONNRESET')) throw err;
-        }
-      }
       expect(endless.status).to.equal(413);
-      expect(endless.sent).to.be.below(16 * 1024 * 1024);
+      // mcpo reads at most the limit and 8 MB more (DISCARD_MAX_BYTES) before it answers; the client counts besides
+      // what sits in both sockets' buffers (several MB each on loopback) and what it wrote before it read the answer.
+      expect(endless.sent).to.be.below(32 * 1024 * 1024);
 
       // A gzip bomb: 10 KB on the wire, 8 MB once inflated.
       const bomb = zlib.gzipSync(Buffer.concat([Buffer.from('{"pad":"'), Buffer.alloc(8 * 1024 * 1024, 0x61), Buffer.from('"}')]));

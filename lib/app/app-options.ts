@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { consoleLogger, type Logger } from '../common/log.js';
 import { VERSION } from '../common/version.js';
 import { normalizePublicUrl, normalizeRootPath } from '../http/base-url.js';
+import { serverLimitsMs } from '../http/server-limits.js';
 import { defaultStateDir } from '../mcp/oauth/token-store.js';
 import { MCP_SEPARATOR } from '../mcp-endpoint/aggregate-source.js';
 import type { AggregateInfo } from '../openapi/aggregate.js';
@@ -63,6 +64,13 @@ export interface AppOptions {
    * @default $MCPO_STATE_DIR, else $XDG_STATE_HOME/mcpo, else ~/.local/state/mcpo (%LOCALAPPDATA%\mcpo\state on Windows)
    */
   stateDir?: string;
+  /**
+   * Seconds a client has to send a request's headers, on the server that
+   * `app.listen()` creates or `app.limitServer()` is given (lib/http/server-limits.ts). @default 20
+   */
+  headersTimeout?: number;
+  /** Seconds a client has to send a whole request, headers and body; never the time to answer it. @default 60 */
+  requestTimeout?: number;
 }
 
 /** The options as the app's parts use them: checked, with their defaults. */
@@ -101,6 +109,7 @@ export function appSettings(options: AppOptions, single: boolean): AppSettings {
       throw new TypeError(`createApp: ${(err as Error).message}`);
     }
   }
+  serverLimitsMs(options, 'createApp');
   if (options.stateDir !== undefined && (typeof options.stateDir !== 'string' || options.stateDir === '')) {
     throw new TypeError('createApp: "stateDir" must be a directory path');
   }

@@ -5,7 +5,8 @@
  * It composes one `mcpoRouter` per server with the app-wide parts: request
  * log, security headers, CORS, `/healthz` and `/readyz`, API-key auth, the
  * aggregated document and its docs, and JSON 404 and error handlers. It does not listen,
- * read files or handle signals; bin/mcpo.ts does.
+ * read files or handle signals; bin/mcpo.ts does. `app.listen()` and
+ * `app.limitServer()` set the server's limits on slow clients (lib/http/server-limits.ts).
  *
  * With one server given as `{ server }`, that server's routes are served at
  * the prefix itself (`POST /<tool>`). With `mcpServers`, each is mounted at
@@ -23,7 +24,9 @@
  * (lib/app/app-reload.ts). Express runs middleware in the order it is added:
  * the order below is part of the behaviour.
  */
+import type http from 'node:http';
 import express, { type Express } from 'express';
+import { applyServerLimits, limitedListen } from '../http/server-limits.js';
 import type { McpoRouter } from '../router/mcpo-router.js';
 import { aggregateMcp } from './aggregate-mcp.js';
 import { useAppMiddleware, useFallbacks } from './app-middleware.js';
@@ -61,6 +64,13 @@ export interface McpoApp extends Express {
    * no request is in flight any more, or false when `graceMs` ran out first.
    */
   drain(graceMs: number): Promise<boolean>;
+  /**
+   * Sets the app's `headersTimeout` and `requestTimeout`, a 5 s keep-alive
+   * and its answers to malformed or slow requests on a server you created
+   * yourself (`https.createServer(tls, app)`), before it listens.
+   * `app.listen()` does this on the server it creates.
+   */
+  limitServer<S extends http.Server>(server: S): S;
 }
 
 export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp {
@@ -91,6 +101,8 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
   if (options.apiKey) app.use(keyCheck({ apiKey: options.apiKey, strictAuth: options.strictAuth ?? false, prefix }));
   app.use(prefix || '/', prefixRoutes({ servers, single, info, rootPath, aggregate }));
   useFallbacks(app, logger, redact);
+  const limitServer = <S extends http.Server>(server: S): S =>
+    applyServerLimits(server, { headersTimeout: options.headersTimeout, requestTimeout: options.requestTimeout, logger });
 
   return Object.assign(app, {
     ready: () => servers.ready(),
@@ -105,5 +117,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
       configError = nextConfigProblem(configError, error, redact);
     },
     drain: (graceMs: number) => drain.drain(graceMs),
+    limitServer,
+    listen: limitedListen(app, limitServer),
   });
 }

@@ -2,28 +2,64 @@
  * `answerClientError`: a `clientError` listener for the HTTP server, so a
  * request too malformed to reach Express (a broken request line, a header
  * too large, a body without a length Node can parse) still gets mcpo's JSON
- * error body instead of Node's bare status line. The statuses are Node's own.
+ * error body instead of Node's bare status line, and one that arrives too
+ * slowly (lib/http/server-limits.ts) gets a 408. The statuses are Node's own.
+ * `clientErrorListener` adds the count of sockets cut off for slowness, one
+ * debug line per `REPORT_MS` at most, since a flood of them must not flood
+ * the log too.
  */
 import type { Duplex } from 'node:stream';
+import type { Logger } from '../common/log.js';
 import { errorBody, McpoError } from './errors.js';
 
-const STATUS: Readonly<Record<string, [number, string, string]>> = Object.freeze({
-  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'headers_too_large'],
-  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'Payload Too Large', 'payload_too_large'],
-  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'request_timeout'],
+const UNPARSED = 'the request could not be parsed as HTTP';
+const STATUS: Readonly<Record<string, [number, string, string, string]>> = Object.freeze({
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'headers_too_large', UNPARSED],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'Payload Too Large', 'payload_too_large', UNPARSED],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'request_timeout', 'the request did not arrive in time'],
 });
 
+/** How often, at most, the count of sockets cut off for slowness is logged. */
+export const REPORT_MS = 5000;
+
 export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  // Nothing can be answered on a socket that is gone or already carries a response.
-  const written = (socket as Duplex & { bytesWritten?: number }).bytesWritten ?? 0;
-  if (!socket.writable || written > 0 || err.code === 'ECONNRESET') {
+  // Nothing can be answered on a socket that is gone or in the middle of a response; between requests
+  // on a keep-alive socket (the last response done, none begun) an answer is allowed again.
+  const current = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (!socket.writable || current?.headersSent === true || err.code === 'ECONNRESET') {
     socket.destroy();
     return;
   }
-  const [status, reason, code] = STATUS[err.code ?? ''] ?? [400, 'Bad Request', 'malformed_request'];
-  const body = JSON.stringify(errorBody(new McpoError(`${reason}: the request could not be parsed as HTTP`, status, code)));
+  const [status, reason, code, why] = STATUS[err.code ?? ''] ?? [400, 'Bad Request', 'malformed_request', UNPARSED];
+  const body = JSON.stringify(errorBody(new McpoError(`${reason}: ${why}`, status, code)));
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
       `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
   );
+}
+
+export type ClientErrorListener = ((err: NodeJS.ErrnoException, socket: Duplex) => void) & {
+  /** Logs what was counted since the last line, if anything (when the server closes, say). */
+  report(): void;
+};
+
+/** `answerClientError`, counting the sockets cut off for slowness into `logger.debug`. */
+export function clientErrorListener(logger: Logger): ClientErrorListener {
+  let count = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const report = (): void => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (count > 0) logger.debug('slow requests cut off', { count });
+    count = 0;
+  };
+  const listener = (err: NodeJS.ErrnoException, socket: Duplex): void => {
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      count++;
+      // Started by the first socket cut off, so an idle server keeps no timer.
+      timer ??= setTimeout(report, REPORT_MS).unref();
+    }
+    answerClientError(err, socket);
+  };
+  return Object.assign(listener, { report });
 }

@@ -5,10 +5,13 @@
  *
  * Errors nobody recognised (a 500 `internal_error`) are logged, redacted
  * first, because their text may quote secrets. An error that comes before
- * the body was read waits for the rest of it, within bounds (body.ts).
+ * the body was read waits for the rest of it, within bounds (lib/http/body.ts);
+ * when the rest is too much, the connection closes without cutting off the
+ * answer (lib/http/lingering-close.ts).
  */
 import type { ErrorRequestHandler } from 'express';
 import { discardBody } from './body.js';
+import { lingerOnClose } from './lingering-close.js';
 import { errorBody, isMcpoError, toHttpError } from './errors.js';
 import type { Logger } from '../common/log.js';
 import { requestIdOf } from './request-id.js';
@@ -26,7 +29,10 @@ export function jsonErrorHandler(logger: Logger, redact: (text: string) => strin
     };
     if (req.complete) return answer();
     void discardBody(req).then((whole) => {
-      if (!whole) res.set('Connection', 'close');
+      if (!whole) {
+        res.set('Connection', 'close');
+        lingerOnClose(req);
+      }
       answer();
     });
   };

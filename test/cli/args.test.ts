@@ -8,6 +8,7 @@ import type { CliOptions } from '../../bin/cli-options.js';
 import { DEFAULTS, LONG_FLAGS } from '../../bin/flags.js';
 import { HELP } from '../../bin/help.js';
 import { UsageError } from '../../bin/usage-error.js';
+import { SERVER_LIMIT_DEFAULTS } from '../../lib/http/server-limits.js';
 
 const CMD = ['--', 'npx', 'server'];
 
@@ -42,6 +43,8 @@ describe('parseArgs', () => {
       structuredOutput: false,
       logLevel: 'info',
       gracePeriod: 30,
+      headersTimeout: 20,
+      requestTimeout: 60,
       command: ['npx', 'server'],
     });
     expect(o.host).to.equal('127.0.0.1');
@@ -313,6 +316,18 @@ describe('parseArgs', () => {
     it('reads --grace-period', () => {
       expect(serve(['--grace-period', '5', ...CMD]).gracePeriod).to.equal(5);
       usage(['--grace-period', '0', ...CMD], /--grace-period must be a positive number/);
+    });
+
+    it('reads --headers-timeout and --request-timeout in seconds, fractions too, the headers within the request', () => {
+      expect(serve(['--headers-timeout', '0.5', '--request-timeout', '2', ...CMD])).to.deep.include({ headersTimeout: 0.5, requestTimeout: 2 });
+      expect(serve(['--request-timeout', '90', ...CMD])).to.deep.include({ headersTimeout: 20, requestTimeout: 90 });
+      usage(['--headers-timeout', '0', ...CMD], /--headers-timeout must be a positive number/);
+      usage(['--request-timeout', 'soon', ...CMD], /--request-timeout must be a positive number/);
+      usage(['--headers-timeout', '90', ...CMD], /--headers-timeout \(90\) is above --request-timeout \(60\)/);
+    });
+
+    it('shows the library’s own defaults for the server limits', () => {
+      expect({ headersTimeout: DEFAULTS.headersTimeout, requestTimeout: DEFAULTS.requestTimeout }).to.deep.equal(SERVER_LIMIT_DEFAULTS);
     });
 
     it('lists every long flag in the help', () => {

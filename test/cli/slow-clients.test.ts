@@ -1,0 +1,139 @@
+/**
+ * Slow clients against the real `mcpo` command (lib/http/server-limits.ts):
+ * a thousand sockets that send their headers, or their body, a byte at a
+ * time are answered 408 and closed within --headers-timeout or
+ * --request-timeout and a second, while `/healthz` stays quick; the count
+ * is one debug line, not a line per socket; and neither limit cuts a tool
+ * call that takes longer to answer, as JSON or as an event stream.
+ */
+import net from 'node:net';
+import { execSync } from 'node:child_process';
+import { expect } from 'chai';
+import { startMcpo, untilConnected, type McpoProcess } from '../helpers/mcpo.js';
+import { kitchenSinkStdio } from '../helpers/servers.js';
+import { waitFor } from '../helpers/wait.js';
+
+const HEADERS_TIMEOUT_S = 1;
+const REQUEST_TIMEOUT_S = 2;
+const HEADER_DRIBBLERS = 900;
+const BODY_DRIBBLERS = 100;
+/** Node checks its timeouts once a second (mcpo sets that); the rest is a loaded machine's slack. */
+const SLACK_MS = 2500;
+
+interface Slow {
+  /** The first line of whatever mcpo answered, or '' when it answered nothing. */
+  answer: Promise<{ statusLine: string; text: string; closedAt: number }>;
+}
+
+/** A socket that sends `start`, then one byte of `drip` every `everyMs`, until mcpo closes it. */
+function dribble(port: number, start: string, drip: string, everyMs: number): Promise<Slow> {
+  return new Promise((resolveOpen, rejectOpen) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    let timer: NodeJS.Timeout | undefined;
+    const answer = new Promise<{ statusLine: string; text: string; closedAt: number }>((resolve) => {
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+      socket.on('close', () => {
+        clearInterval(timer);
+        resolve({ statusLine: received.split('\r\n')[0] ?? '', text: received, closedAt: Date.now() });
+      });
+    });
+    socket.on('error', () => undefined);
+    socket.once('connect', () => {
+      socket.write(start);
+      let at = 0;
+      timer = setInterval(() => {
+        if (socket.writable) socket.write(drip[at++ % drip.length]!);
+      }, everyMs);
+      resolveOpen({ answer });
+    });
+    socket.once('error', rejectOpen);
+  });
+}
+
+/** Milliseconds `/healthz` takes to answer on a new connection. */
+async function healthMs(url: string): Promise<number> {
+  const started = performance.now();
+  const res = await fetch(`${url}/healthz`, { headers: { connection: 'close' } });
+  await res.text();
+  expect(res.status).to.equal(200);
+  return performance.now() - started;
+}
+
+describe('slow clients (the mcpo command)', function () {
+  let mcpo: McpoProcess;
+  let port: number;
+
+  before(async function () {
+    // Each socket is a file descriptor here and one in mcpo.
+    const limit = Number(execSync('ulimit -n', { shell: '/bin/sh' }).toString().trim());
+    if (limit < 2 * (HEADER_DRIBBLERS + BODY_DRIBBLERS) + 200) throw new Error(`ulimit -n is ${limit}; this test needs 2,200 descriptors`);
+    const sink = kitchenSinkStdio();
+    mcpo = await startMcpo([
+      '--port', '0', '--log-level', 'debug',
+      '--headers-timeout', String(HEADERS_TIMEOUT_S), '--request-timeout', String(REQUEST_TIMEOUT_S),
+      '--', sink.command, ...sink.args,
+    ]);
+    await untilConnected(mcpo.url);
+    port = Number(new URL(mcpo.url).port);
+  });
+
+  after(async () => {
+    await mcpo?.stop();
+  });
+
+  it('answers 408 to a thousand clients that send headers or a body a byte at a time, closes them all in time, and stays quick meanwhile', async function () {
+    const host = `Host: 127.0.0.1:${port}\r\n`;
+    const sockets: Slow[] = [];
+    const opened = Date.now();
+    // In batches, so the listen backlog never overflows (a refused SYN is retried a second later).
+    for (let i = 0; i < HEADER_DRIBBLERS + BODY_DRIBBLERS; i += 100) {
+      sockets.push(
+        ...(await Promise.all(
+          Array.from({ length: 100 }, (_, j) =>
+            i + j < HEADER_DRIBBLERS
+              ? dribble(port, `GET /healthz HTTP/1.1\r\n${host}`, 'X-Slow: 1\r\n', 400)
+              : dribble(port, `POST /echo HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"text":"`, 'a', 400),
+          ),
+        )),
+      );
+    }
+    const openedAll = Date.now();
+    // A keep-alive socket that was answered once, then dribbles its next request: a 408 is allowed again.
+    const keptAlive = await dribble(port, `GET /healthz HTTP/1.1\r\n${host}\r\nGET /healthz HTTP/1.1\r\n${host}`, 'X-Slow: 1\r\n', 400);
+
+    const latencies: number[] = [];
+    for (let i = 0; i < 10; i++) latencies.push(await healthMs(mcpo.url));
+    expect(Math.max(...latencies), `healthz took ${latencies.map(Math.round).join(', ')} ms`).to.be.below(100);
+
+    const answers = await Promise.all(sockets.map((s) => s.answer));
+    const headerAnswers = answers.slice(0, HEADER_DRIBBLERS);
+    const bodyAnswers = answers.slice(HEADER_DRIBBLERS);
+    expect(new Set(answers.map((a) => a.statusLine))).to.deep.equal(new Set(['HTTP/1.1 408 Request Timeout']));
+    expect(Math.max(...headerAnswers.map((a) => a.closedAt)) - openedAll).to.be.below(HEADERS_TIMEOUT_S * 1000 + SLACK_MS);
+    expect(Math.max(...bodyAnswers.map((a) => a.closedAt)) - openedAll).to.be.below(REQUEST_TIMEOUT_S * 1000 + SLACK_MS);
+    expect(Math.min(...headerAnswers.map((a) => a.closedAt)) - opened).to.be.at.least(HEADERS_TIMEOUT_S * 1000 - 100);
+    const kept = (await keptAlive.answer).text;
+    expect(kept, JSON.stringify(kept)).to.match(/^HTTP\/1\.1 200 OK\r\n[\s\S]*}HTTP\/1\.1 408 Request Timeout\r\n/);
+
+    // Counted, not logged one by one: one line per few seconds at most, the counts adding up.
+    const lines = await waitFor(async () => {
+      const found = mcpo.stderr().split('\n').filter((l) => l.includes('slow requests cut off'));
+      const counted = found.reduce((sum, l) => sum + (JSON.parse(l.slice(l.indexOf('{'))) as { count: number }).count, 0);
+      return counted >= sockets.length + 1 ? found : undefined;
+    }, 'the count of slow requests in the log', 10_000);
+    expect(lines.length).to.be.at.most(3);
+  });
+
+  it('never cuts a tool call that takes longer than --request-timeout to answer, as JSON or as an event stream', async function () {
+    const ms = (REQUEST_TIMEOUT_S + 1.5) * 1000;
+    const call = (accept: string) =>
+      fetch(`${mcpo.url}/slow`, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: JSON.stringify({ ms }) });
+    const [json, stream] = await Promise.all([call('application/json'), call('text/event-stream')]);
+    expect(json.status).to.equal(200);
+    expect(await json.json()).to.deep.include({ ok: true, result: `done after ${ms}ms` });
+    expect(stream.status).to.equal(200);
+    expect(stream.headers.get('content-type')).to.match(/^text\/event-stream/);
+    expect(await stream.text()).to.include(`done after ${ms}ms`);
+  });
+});
