@@ -15,8 +15,8 @@
  * reads the body itself.
  */
 import type { NextFunction, RequestHandler, Response as ExpressResponse } from 'express';
-import { isJson, readJsonBody } from '../http/body.js';
-import { isMcpoError } from '../http/errors.js';
+import { isJson, readJsonBody, unsafeBodyProblem } from '../http/body.js';
+import { BadRequestError, isMcpoError } from '../http/errors.js';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, isLegacyRequest, type Implementation, type McpHandlerRequestOptions } from '@modelcontextprotocol/server';
 import type { Logger } from '../common/log.js';
@@ -73,7 +73,12 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
     handle(req, res, next) {
       if (req.method !== 'POST' || !isJson(req)) return void node(req, res).catch(next);
       readJsonBody(req, options.maxBodyBytes).then(
-        (body) => node(req, res, body).catch(next),
+        (body) => {
+          // The REST routes' rule, for the same reason: the SDK validates a message recursively, and a deep one overflows its stack.
+          const problem = unsafeBodyProblem(body);
+          if (problem) return sendBodyError(res, new BadRequestError(problem.message, undefined, problem.code), next);
+          node(req, res, body).catch(next);
+        },
         (err: unknown) => sendBodyError(res, err, next),
       );
     },

@@ -175,6 +175,27 @@ describe('the doors in front of the MCP endpoints', function () {
     });
   });
 
+  it('answers 400 with a JSON-RPC error to a body nested deeper than 64 levels or holding __proto__, before the SDK reads it', async () => {
+    // Each is a ping the endpoint would answer, but for its one flaw.
+    const meta = JSON.stringify({ 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} });
+    const deep = `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"_meta":${meta},"a":${'['.repeat(600)}${']'.repeat(600)}}}`;
+    const polluting = `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"_meta":${meta},"__proto__":{"polluted":1}}}`;
+    for (const path of ['/mcp', '/modern/mcp']) {
+      for (const [body, code] of [[deep, 'nested deeper than 64'], [polluting, '__proto__']] as const) {
+        const res = await fetch(`${served.base}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'ping' },
+          body,
+        });
+        const text = await res.text();
+        expect(res.status, `${path} ${code}: ${text}`).to.equal(400);
+        const answer = JSON.parse(text) as { jsonrpc: string; error: { code: number; message: string } };
+        expect(answer.jsonrpc).to.equal('2.0');
+        expect(answer.error.message).to.include(code);
+      }
+    }
+  });
+
   it('gives every answer from /mcp an X-Request-Id, and keeps one the client sent', async () => {
     const answered = await modernCall(`${served.base}/mcp`, 'modern_echo', 'id');
     expect(answered.status).to.equal(200);
