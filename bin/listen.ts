@@ -2,21 +2,26 @@
  * The port: an HTTP or HTTPS server (the TLS files read with
  * bin/startup-error.ts) around the app, listening on --host and --port, the
  * URL it ended up at, and why it could not listen in a user's words. Bad
- * requests below express are answered by lib/http/client-error.ts.
+ * requests below express are answered by lib/http/client-error.ts, and
+ * the refusals Node would make bare by lib/http/node-refusals.ts.
  */
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { answerClientError } from '../lib/http/client-error.js';
+import { answerConnect, answerExpectation, hostRequired } from '../lib/http/node-refusals.js';
 import type { McpoApp } from '../lib/app/app.js';
 import type { CliOptions } from './cli-options.js';
 import { readText } from './startup-error.js';
 
 export function listen(app: McpoApp, options: CliOptions): Promise<http.Server> {
+  const listener = hostRequired(app);
   const server = options.tls
-    ? https.createServer({ cert: readText(options.tls.certFile, '--ssl-certfile'), key: readText(options.tls.keyFile, '--ssl-keyfile') }, app)
-    : http.createServer(app);
+    ? https.createServer({ cert: readText(options.tls.certFile, '--ssl-certfile'), key: readText(options.tls.keyFile, '--ssl-keyfile'), requireHostHeader: false }, listener)
+    : http.createServer({ requireHostHeader: false }, listener);
   server.on('clientError', answerClientError);
+  server.on('checkExpectation', answerExpectation);
+  server.on('connect', answerConnect);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
