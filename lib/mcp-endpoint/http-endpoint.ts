@@ -14,7 +14,7 @@
  * front of this handler; the body limit is applied here, because the SDK
  * reads the body itself.
  */
-import type { NextFunction, RequestHandler, Response as ExpressResponse } from 'express';
+import type { NextFunction, Request as ExpressRequest, RequestHandler, Response as ExpressResponse } from 'express';
 import { isJson, readJsonBody, unsafeBodyProblem } from '../http/body.js';
 import { BadRequestError, isMcpoError } from '../http/errors.js';
 import { toNodeHandler } from '@modelcontextprotocol/node';
@@ -50,6 +50,20 @@ function sendBodyError(res: ExpressResponse, err: unknown, next: NextFunction): 
   res.status(err.status).json({ jsonrpc: '2.0', id: null, error: { code, message } });
 }
 
+/**
+ * The SDK's Node adapter builds each request's URL as `http://<Host><target>`
+ * and answers 500 when that does not parse. An absolute-form target
+ * (`POST http://host/mcp`, which an HTTP/1.1 server must accept) is made
+ * origin-form; a Host no URL can hold (`localhost:x`) is refused here.
+ */
+function targetProblem(req: ExpressRequest): string | undefined {
+  if (!req.url.startsWith('/') && URL.canParse(req.url)) {
+    const { pathname, search } = new URL(req.url);
+    req.url = `${pathname}${search}`;
+  }
+  return URL.canParse(`http://${req.headers.host ?? 'localhost'}${req.url}`) ? undefined : 'Bad Request: the Host header and the request target make no valid URL';
+}
+
 export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): McpEndpoint {
   const factory = () => proxyServer(source, options.info, options.instructions);
   const onerror = (err: Error): void => options.logger.debug('MCP endpoint', { error: err.message });
@@ -71,6 +85,8 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
   const node = toNodeHandler({ fetch }, { onerror });
   return {
     handle(req, res, next) {
+      const refused = targetProblem(req);
+      if (refused) return void res.status(400).json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: refused } });
       if (req.method !== 'POST' || !isJson(req)) return void node(req, res).catch(next);
       readJsonBody(req, options.maxBodyBytes).then(
         (body) => {

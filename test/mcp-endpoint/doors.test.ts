@@ -16,6 +16,7 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { serveApp, type ServedApp } from '../helpers/app-server.js';
 import { startMcpo, untilConnected, type McpoProcess } from '../helpers/mcpo.js';
+import { rawExchange } from '../helpers/raw-http.js';
 import { roundRobin, type RoundRobin } from '../helpers/round-robin.js';
 import { kitchenSinkStdio, modernStdio } from '../helpers/servers.js';
 
@@ -193,6 +194,24 @@ describe('the doors in front of the MCP endpoints', function () {
         expect(answer.jsonrpc).to.equal('2.0');
         expect(answer.error.message).to.include(code);
       }
+    }
+  });
+
+  it('serves an absolute-form target and refuses a Host that makes no URL with a 400 JSON-RPC error, never a 500', async () => {
+    const port = Number(new URL(served.base).port);
+    const meta = JSON.stringify({ 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} });
+    const body = `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":${meta}}}`;
+    const request = (target: string, host: string) =>
+      Buffer.from(`POST ${target} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n` +
+        `MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/list\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    for (const path of ['/mcp', '/modern/mcp']) {
+      const absolute = await rawExchange(port, request(`http://127.0.0.1:${port}${path}`, `127.0.0.1:${port}`), false, false, 10_000);
+      expect(absolute.answers[0]?.status, `absolute-form ${path}`).to.equal(200);
+      expect(absolute.answers[0]!.body.toString()).to.include('"tools"');
+      // A loopback name, so the Host check lets it by; its port is no port.
+      const badHost = await rawExchange(port, request(path, 'localhost:x'), false, false, 10_000);
+      expect(badHost.answers[0]?.status, `Host localhost:x at ${path}`).to.equal(400);
+      expect(JSON.parse(badHost.answers[0]!.body.toString()).error.code).to.equal(-32600);
     }
   });
 
