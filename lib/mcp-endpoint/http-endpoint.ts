@@ -50,6 +50,9 @@ function sendBodyError(res: ExpressResponse, err: unknown, next: NextFunction): 
   res.status(err.status).json({ jsonrpc: '2.0', id: null, error: { code, message } });
 }
 
+/** Methods a Fetch `Request` refuses to carry. */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
 /**
  * The SDK's Node adapter builds each request's URL as `http://<Host><target>`
  * and answers 500 when that does not parse. An absolute-form target
@@ -85,6 +88,8 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
   const node = toNodeHandler({ fetch }, { onerror });
   return {
     handle(req, res, next) {
+      // A method the Fetch API cannot carry would fail in the SDK's adapter as a 500; the SDK's own 405 for it instead.
+      if (FORBIDDEN_METHODS.has(req.method)) return void res.status(405).set('Allow', 'GET, POST, DELETE').json({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Method not allowed.' } });
       const refused = targetProblem(req);
       if (refused) return void res.status(400).json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: refused } });
       if (req.method !== 'POST' || !isJson(req)) return void node(req, res).catch(next);

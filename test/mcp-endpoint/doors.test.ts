@@ -197,7 +197,7 @@ describe('the doors in front of the MCP endpoints', function () {
     }
   });
 
-  it('serves an absolute-form target and refuses a Host that makes no URL with a 400 JSON-RPC error, never a 500', async () => {
+  it('serves an absolute-form target, and refuses a Host that makes no URL (400) and TRACE (405) with JSON-RPC errors, never a 500', async () => {
     const port = Number(new URL(served.base).port);
     const meta = JSON.stringify({ 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} });
     const body = `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":${meta}}}`;
@@ -212,6 +212,10 @@ describe('the doors in front of the MCP endpoints', function () {
       const badHost = await rawExchange(port, request(path, 'localhost:x'), false, false, 10_000);
       expect(badHost.answers[0]?.status, `Host localhost:x at ${path}`).to.equal(400);
       expect(JSON.parse(badHost.answers[0]!.body.toString()).error.code).to.equal(-32600);
+      // A method the Fetch API refuses to carry.
+      const trace = await rawExchange(port, Buffer.from(`TRACE ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`), false, false, 10_000);
+      expect(trace.answers[0]?.status, `TRACE ${path}`).to.equal(405);
+      expect(JSON.parse(trace.answers[0]!.body.toString()).jsonrpc).to.equal('2.0');
     }
   });
 
