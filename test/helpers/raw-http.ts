@@ -84,17 +84,28 @@ export function rawExchange(port: number, bytes: Buffer, halfClose: boolean, hea
   return new Promise<Outcome>((resolve) => {
     const chunks: Buffer[] = [];
     let error: string | undefined;
+    let streamed = false;
     const socket = net.connect(port, '127.0.0.1', () => (halfClose ? socket.end(bytes) : socket.write(bytes)));
     const timer = setTimeout(() => {
       error = `no close within ${timeoutMs} ms`;
       socket.destroy();
     }, timeoutMs);
-    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('data', (c: Buffer) => {
+      chunks.push(c);
+      // An event stream (an MCP session's GET) stays open by design: its head is the answer.
+      const data = Buffer.concat(chunks);
+      const end = data.indexOf('\r\n\r\n');
+      if (end > 0 && /^HTTP\/1\.1 200[^]*\r\ncontent-type: text\/event-stream/i.test(data.subarray(0, end).toString('latin1'))) {
+        chunks.splice(0, chunks.length, data.subarray(0, end + 4));
+        streamed = true;
+        socket.destroy();
+      }
+    });
     // A server may answer and close while we still write; what it sent is still read.
     socket.on('error', (err: NodeJS.ErrnoException) => (error ??= err.code ?? err.message));
     socket.on('close', () => {
       clearTimeout(timer);
-      const parsed = parseResponses(Buffer.concat(chunks), headRequest);
+      const parsed = parseResponses(Buffer.concat(chunks), headRequest || streamed);
       resolve({ answers: parsed.answers, ...(error ? { error } : {}), ...(parsed.error ? { malformed: parsed.error } : {}) });
     });
   });
@@ -118,7 +129,9 @@ export function parseResponses(data: Buffer, headRequest: boolean): { answers: A
     const status = Number(match[1]);
     let next = end + 4;
     let body: Buffer = Buffer.alloc(0);
-    const noBody = status < 200 || status === 204 || status === 304 || (headRequest && answers.length === 0);
+    // A server that could not parse a HEAD does not know it was one, and may send a body: the next bytes tell.
+    const headAnswer = headRequest && answers.length === 0 && (next === data.length || data.subarray(next, next + 5).toString('latin1') === 'HTTP/');
+    const noBody = status < 200 || status === 204 || status === 304 || headAnswer;
     if (!noBody && /chunked/i.test(headers['transfer-encoding']?.join(',') ?? '')) {
       const parts: Buffer[] = [];
       for (;;) {
