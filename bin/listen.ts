@@ -3,20 +3,25 @@
  * bin/startup-error.ts) around the app, listening on --host and --port, the
  * URL it ended up at, and why it could not listen in a user's words. The
  * app sets the server's limits on slow clients, and answers requests too
- * malformed or too slow to reach express (lib/http/server-limits.ts).
+ * malformed or too slow to reach express (lib/http/server-limits.ts); the
+ * refusals Node would make bare are answered by lib/http/node-refusals.ts.
  */
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { answerConnect, answerExpectation, hostRequired } from '../lib/http/node-refusals.js';
 import type { McpoApp } from '../lib/app/app.js';
 import type { CliOptions } from './cli-options.js';
 import { readText } from './startup-error.js';
 
 export function listen(app: McpoApp, options: CliOptions): Promise<http.Server> {
+  const listener = hostRequired(app);
   const server = options.tls
-    ? https.createServer({ cert: readText(options.tls.certFile, '--ssl-certfile'), key: readText(options.tls.keyFile, '--ssl-keyfile') }, app)
-    : http.createServer(app);
+    ? https.createServer({ cert: readText(options.tls.certFile, '--ssl-certfile'), key: readText(options.tls.keyFile, '--ssl-keyfile'), requireHostHeader: false }, listener)
+    : http.createServer({ requireHostHeader: false }, listener);
   app.limitServer(server);
+  server.on('checkExpectation', answerExpectation);
+  server.on('connect', answerConnect);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

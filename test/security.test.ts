@@ -20,6 +20,8 @@ import { silentLogger } from '../lib/common/log.js';
 import type { Browser } from 'playwright-core';
 import { launchChromium, openPage, screenshotOnFailure } from './helpers/browser.js';
 import { startMcpo, untilConnected, type McpoProcess } from './helpers/mcpo.js';
+import { prng } from './helpers/prng.js';
+import { rawExchange } from './helpers/raw-http.js';
 import { hostileStdio, startKitchenSink, type RunningServer } from './helpers/servers.js';
 
 const KEY = 'sk-mcpo-security-suite-key-7f3a9c';
@@ -106,18 +108,6 @@ function expectJsonError(reply: Reply, status: number, code?: string): void {
   expect(body.ok).to.equal(false);
   if (code !== undefined) expect(body.error.code).to.equal(code);
   expect(reply.text).not.to.match(/\n\s+at /); // no stack trace
-}
-
-/** A deterministic source of randomness, so a failing fuzz case can be replayed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('security', function () {
@@ -286,6 +276,24 @@ describe('security', function () {
         expect(head, what).to.match(new RegExp(`^HTTP/1.1 ${status} `));
         expect(head, what).to.match(/content-type: application\/json/i);
         expect(JSON.parse(body!).ok, what).to.equal(false);
+      }
+      expect((await send(main.url, '/healthz')).status).to.equal(200);
+    });
+
+    it('answers a request without Host, an Expect it cannot meet and CONNECT with JSON errors, where Node alone answers bare or hangs up', async function () {
+      const port = Number(new URL(main.url).port);
+      const cases: [string, string, number, string][] = [
+        ['no Host', 'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n', 400, 'missing_host'],
+        ['no Host, HTTP/1.0', 'GET /healthz HTTP/1.0\r\n\r\n', 400, 'missing_host'],
+        ['Expect: teapot', 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nExpect: teapot\r\nConnection: close\r\n\r\n', 417, 'expectation_failed'],
+        ['CONNECT', 'CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n', 405, 'method_not_allowed'],
+      ];
+      for (const [what, bytes, status, code] of cases) {
+        const { answers, error } = await rawExchange(port, Buffer.from(bytes), false, false, 10_000);
+        expect(answers, `${what}: ${error}`).to.have.length(1);
+        expect(answers[0]!.status, what).to.equal(status);
+        expect(answers[0]!.headers['content-type']?.[0], what).to.match(/^application\/json/);
+        expect(JSON.parse(answers[0]!.body.toString()).error.code, what).to.equal(code);
       }
       expect((await send(main.url, '/healthz')).status).to.equal(200);
     });

@@ -14,9 +14,9 @@
  * front of this handler; the body limit is applied here, because the SDK
  * reads the body itself.
  */
-import type { NextFunction, RequestHandler, Response as ExpressResponse } from 'express';
-import { isJson, readJsonBody } from '../http/body.js';
-import { isMcpoError } from '../http/errors.js';
+import type { NextFunction, Request as ExpressRequest, RequestHandler, Response as ExpressResponse } from 'express';
+import { isJson, readJsonBody, unsafeBodyProblem } from '../http/body.js';
+import { BadRequestError, isMcpoError } from '../http/errors.js';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, isLegacyRequest, type Implementation, type McpHandlerRequestOptions } from '@modelcontextprotocol/server';
 import type { Logger } from '../common/log.js';
@@ -50,6 +50,23 @@ function sendBodyError(res: ExpressResponse, err: unknown, next: NextFunction): 
   res.status(err.status).json({ jsonrpc: '2.0', id: null, error: { code, message } });
 }
 
+/** Methods a Fetch `Request` refuses to carry. */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
+/**
+ * The SDK's Node adapter builds each request's URL as `http://<Host><target>`
+ * and answers 500 when that does not parse. An absolute-form target
+ * (`POST http://host/mcp`, which an HTTP/1.1 server must accept) is made
+ * origin-form; a Host no URL can hold (`localhost:x`) is refused here.
+ */
+function targetProblem(req: ExpressRequest): string | undefined {
+  if (!req.url.startsWith('/') && URL.canParse(req.url)) {
+    const { pathname, search } = new URL(req.url);
+    req.url = `${pathname}${search}`;
+  }
+  return URL.canParse(`http://${req.headers.host ?? 'localhost'}${req.url}`) ? undefined : 'Bad Request: the Host header and the request target make no valid URL';
+}
+
 export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): McpEndpoint {
   const factory = () => proxyServer(source, options.info, options.instructions);
   const onerror = (err: Error): void => options.logger.debug('MCP endpoint', { error: err.message });
@@ -71,9 +88,18 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
   const node = toNodeHandler({ fetch }, { onerror });
   return {
     handle(req, res, next) {
+      // A method the Fetch API cannot carry would fail in the SDK's adapter as a 500; the SDK's own 405 for it instead.
+      if (FORBIDDEN_METHODS.has(req.method)) return void res.status(405).set('Allow', 'GET, POST, DELETE').json({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Method not allowed.' } });
+      const refused = targetProblem(req);
+      if (refused) return void res.status(400).json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: refused } });
       if (req.method !== 'POST' || !isJson(req)) return void node(req, res).catch(next);
       readJsonBody(req, options.maxBodyBytes).then(
-        (body) => node(req, res, body).catch(next),
+        (body) => {
+          // The REST routes' rule, for the same reason: the SDK validates a message recursively, and a deep one overflows its stack.
+          const problem = unsafeBodyProblem(body);
+          if (problem) return sendBodyError(res, new BadRequestError(problem.message, undefined, problem.code), next);
+          node(req, res, body).catch(next);
+        },
         (err: unknown) => sendBodyError(res, err, next),
       );
     },

@@ -16,6 +16,7 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { serveApp, type ServedApp } from '../helpers/app-server.js';
 import { startMcpo, untilConnected, type McpoProcess } from '../helpers/mcpo.js';
+import { rawExchange } from '../helpers/raw-http.js';
 import { roundRobin, type RoundRobin } from '../helpers/round-robin.js';
 import { kitchenSinkStdio, modernStdio } from '../helpers/servers.js';
 
@@ -173,6 +174,49 @@ describe('the doors in front of the MCP endpoints', function () {
       expect(status).to.equal(413);
       expect(body).to.match(/Payload Too Large/);
     });
+  });
+
+  it('answers 400 with a JSON-RPC error to a body nested deeper than 64 levels or holding __proto__, before the SDK reads it', async () => {
+    // Each is a ping the endpoint would answer, but for its one flaw.
+    const meta = JSON.stringify({ 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} });
+    const deep = `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"_meta":${meta},"a":${'['.repeat(600)}${']'.repeat(600)}}}`;
+    const polluting = `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"_meta":${meta},"__proto__":{"polluted":1}}}`;
+    for (const path of ['/mcp', '/modern/mcp']) {
+      for (const [body, code] of [[deep, 'nested deeper than 64'], [polluting, '__proto__']] as const) {
+        const res = await fetch(`${served.base}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'ping' },
+          body,
+        });
+        const text = await res.text();
+        expect(res.status, `${path} ${code}: ${text}`).to.equal(400);
+        const answer = JSON.parse(text) as { jsonrpc: string; error: { code: number; message: string } };
+        expect(answer.jsonrpc).to.equal('2.0');
+        expect(answer.error.message).to.include(code);
+      }
+    }
+  });
+
+  it('serves an absolute-form target, and refuses a Host that makes no URL (400) and TRACE (405) with JSON-RPC errors, never a 500', async () => {
+    const port = Number(new URL(served.base).port);
+    const meta = JSON.stringify({ 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} });
+    const body = `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":${meta}}}`;
+    const request = (target: string, host: string) =>
+      Buffer.from(`POST ${target} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n` +
+        `MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/list\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    for (const path of ['/mcp', '/modern/mcp']) {
+      const absolute = await rawExchange(port, request(`http://127.0.0.1:${port}${path}`, `127.0.0.1:${port}`), false, false, 10_000);
+      expect(absolute.answers[0]?.status, `absolute-form ${path}`).to.equal(200);
+      expect(absolute.answers[0]!.body.toString()).to.include('"tools"');
+      // A loopback name, so the Host check lets it by; its port is no port.
+      const badHost = await rawExchange(port, request(path, 'localhost:x'), false, false, 10_000);
+      expect(badHost.answers[0]?.status, `Host localhost:x at ${path}`).to.equal(400);
+      expect(JSON.parse(badHost.answers[0]!.body.toString()).error.code).to.equal(-32600);
+      // A method the Fetch API refuses to carry.
+      const trace = await rawExchange(port, Buffer.from(`TRACE ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`), false, false, 10_000);
+      expect(trace.answers[0]?.status, `TRACE ${path}`).to.equal(405);
+      expect(JSON.parse(trace.answers[0]!.body.toString()).jsonrpc).to.equal('2.0');
+    }
   });
 
   it('gives every answer from /mcp an X-Request-Id, and keeps one the client sent', async () => {
