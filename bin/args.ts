@@ -17,7 +17,7 @@ import { transportType, type TransportType } from '../lib/mcp/spec.js';
 import { MCP_SEPARATOR } from '../lib/mcp-endpoint/aggregate-source.js';
 import { splitArgv, type ParsedFlags, type SplitArgv } from './argv.js';
 import type { CliOptions, Invocation } from './cli-options.js';
-import { commaList, list, parseHeaders, required, seconds, single } from './flag-values.js';
+import { commaList, list, parseHeaders, required, seconds, single, wholeNumber } from './flag-values.js';
 import { DEFAULTS } from './flags.js';
 import { readOAuthFlags } from './oauth-flags.js';
 import { UsageError } from './usage-error.js';
@@ -44,6 +44,7 @@ export function parseArgs(argv: readonly string[], env: Env = {}): Invocation {
   const bodyLimit = readBodyLimit(parsed);
   const server = readServer(parsed);
   const calls = readCalls(parsed);
+  const sessions = readSessions(parsed);
   const mode = readMode(parsed, words, server.serverType);
   const oauth = readOAuthFlags(parsed, env, { config: mode.config !== undefined, serverType: server.serverType });
   const docs = readDocs(parsed);
@@ -59,6 +60,7 @@ export function parseArgs(argv: readonly string[], env: Env = {}): Invocation {
       ...server,
       ...mode,
       ...calls,
+      ...sessions,
       structuredOutput: Boolean(parsed['structured-output']),
       ...docs,
       ...oauth,
@@ -167,6 +169,13 @@ function readCalls(parsed: ParsedFlags): Pick<CliOptions, 'toolTimeout' | 'toolT
     gracePeriod,
     logLevel,
   };
+}
+
+/** --session-idle-timeout and --max-sessions, for the MCP endpoints' 2025-era sessions; unset, the router's defaults. */
+function readSessions(parsed: ParsedFlags): Pick<CliOptions, 'sessionIdleTimeout' | 'maxSessions'> {
+  const sessionIdleTimeout = seconds(parsed['session-idle-timeout'], 'session-idle-timeout');
+  const maxSessions = wholeNumber(parsed['max-sessions'], 'max-sessions');
+  return { ...(sessionIdleTimeout !== undefined ? { sessionIdleTimeout } : {}), ...(maxSessions !== undefined ? { maxSessions } : {}) };
 }
 
 /** Config mode (--config and the flags only it takes) or a server command after `--`, never both. */

@@ -1,52 +1,118 @@
 /**
  * The 2025-era sessions of one MCP endpoint. A client's `initialize` opens
  * one: a server instance and a Streamable HTTP transport of its own, kept
- * here under its `Mcp-Session-Id` until the client deletes it or the
- * endpoint closes. List changes are sent on each session's stream.
+ * here under its `Mcp-Session-Id` until the client deletes it, it stays idle
+ * too long, it is evicted for a new one, or the endpoint closes. List
+ * changes are sent on each session's stream.
+ *
+ * Most clients never delete their session (a crash, a closed laptop, a
+ * script), so a session with nothing open for `idleTimeoutMs` is closed,
+ * and at most `maxSessions` are kept: a new one evicts the longest idle,
+ * and when every one is active, `initialize` is answered 503. What counts
+ * as active, and the sweep's one timer, are session-activity.ts's. A closed
+ * session's id gets the specification's 404, after which a client starts
+ * anew.
  *
  * Sessions live in this process's memory, so a deployment of several
  * replicas must route a session's requests to the replica that opened it
  * (sticky on `Mcp-Session-Id`). Each id starts with this replica's tag, so
- * a replica handed another's session answers a 404 that says so: the spec's
- * "session not found", after which a client starts a new session.
+ * a replica handed another's session answers a 404 that says so.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { WebStandardStreamableHTTPServerTransport, type Server } from '@modelcontextprotocol/server';
+import { isInitializeRequest, WebStandardStreamableHTTPServerTransport, type Server } from '@modelcontextprotocol/server';
 import type { Logger } from '../common/log.js';
+import { counted, idleNow, idleSweeper, type Activity } from './session-activity.js';
 import type { ListKind } from './source.js';
 
 /** This process's tag: stable for its life, different in every replica and after every restart. */
 export const REPLICA = `r${createHash('sha256').update(`${os.hostname()}:${process.pid}:${Date.now()}:${randomUUID()}`).digest('hex').slice(0, 10)}`;
 
+/** Seconds a client refused for want of room waits: room comes back as soon as any session's request or stream ends. */
+const FULL_RETRY_AFTER = 1;
+
 export interface LegacySessionsOptions {
   maxBodyBytes: number;
+  /** A session with no request in flight and no stream open this long is closed. */
+  idleTimeoutMs: number;
+  /** The most sessions open at once. */
+  maxSessions: number;
   logger: Logger;
 }
 
-interface Open {
+interface Open extends Activity {
   server: Server;
   transport: WebStandardStreamableHTTPServerTransport;
 }
 
-export function legacySessions(factory: () => Server, options: LegacySessionsOptions) {
-  const open = new Map<string, Open>();
+const notFound = (id: string): Response => {
+  const elsewhere = !id.startsWith(`${REPLICA}.`) && /^r[0-9a-f]{10}\./.test(id);
+  const message = elsewhere
+    ? `Session not found: it was opened on another mcpo replica (${id.slice(0, 11)}), and this is ${REPLICA}. Route a session's requests to one replica (sticky on Mcp-Session-Id), or use a 2026-07-28 client, which needs no session.`
+    : 'Session not found: it ended, or this mcpo was restarted. Start a new session with initialize.';
+  return Response.json({ jsonrpc: '2.0', id: null, error: { code: -32001, message } }, { status: 404 });
+};
 
-  const notFound = (id: string): Response => {
-    const elsewhere = !id.startsWith(`${REPLICA}.`) && /^r[0-9a-f]{10}\./.test(id);
-    const message = elsewhere
-      ? `Session not found: it was opened on another mcpo replica (${id.slice(0, 11)}), and this is ${REPLICA}. Route a session's requests to one replica (sticky on Mcp-Session-Id), or use a 2026-07-28 client, which needs no session.`
-      : 'Session not found: it ended, or this mcpo was restarted. Start a new session with initialize.';
-    return Response.json({ jsonrpc: '2.0', id: null, error: { code: -32001, message } }, { status: 404 });
+const opensSession = (body: unknown): boolean => (Array.isArray(body) ? body : [body]).some((m) => isInitializeRequest(m));
+
+export function legacySessions(factory: () => Server, options: LegacySessionsOptions) {
+  const { idleTimeoutMs, maxSessions, logger } = options;
+  const open = new Map<string, Open>();
+  // Initializes under way hold a place too, so that many at once cannot pass the limit together.
+  let starting = 0;
+
+  const end = (id: string, why: 'idle' | 'evicted'): void => {
+    const session = open.get(id);
+    if (!session) return;
+    open.delete(id);
+    void session.server.close().catch(() => {});
+    logger.debug('MCP session closed', { why, sessions: open.size });
+  };
+  const sweeper = idleSweeper(idleTimeoutMs, (now) => {
+    for (const [id, session] of open) if (session.active === 0 && now - session.idleSince >= idleTimeoutMs) end(id, 'idle');
+    if (open.size === 0) sweeper.stop();
+  });
+
+  /** Room for one more session: true if there is, or was made by closing the longest-idle one. */
+  const makeRoom = (): boolean => {
+    if (open.size + starting < maxSessions) return true;
+    let oldest: string | undefined;
+    let since = Infinity;
+    for (const [id, session] of open) {
+      if (session.active === 0 && session.idleSince < since) [oldest, since] = [id, session.idleSince];
+    }
+    if (oldest !== undefined) end(oldest, 'evicted');
+    return oldest !== undefined;
+  };
+
+  const full = (body: unknown): Response => {
+    const id = (body as { id?: unknown } | undefined)?.id;
+    const message = `Too many MCP sessions: all ${maxSessions} of this endpoint are in use. Retry shortly; clients should end sessions they no longer need (DELETE with Mcp-Session-Id).`;
+    return Response.json(
+      { jsonrpc: '2.0', id: typeof id === 'string' || typeof id === 'number' ? id : null, error: { code: -32000, message } },
+      { status: 503, headers: { 'Retry-After': String(FULL_RETRY_AFTER) } },
+    );
   };
 
   async function start(request: Request, parsedBody: unknown): Promise<Response> {
+    const opening = opensSession(parsedBody);
+    if (opening && !makeRoom()) return full(parsedBody);
+    if (opening) starting++;
+    try {
+      return await connect(request, parsedBody);
+    } finally {
+      if (opening) starting--;
+    }
+  }
+
+  async function connect(request: Request, parsedBody: unknown): Promise<Response> {
     const server = factory();
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => `${REPLICA}.${randomUUID()}`,
       onsessioninitialized: (id) => {
-        open.set(id, { server, transport });
-        options.logger.debug('MCP session opened', { sessions: open.size });
+        open.set(id, { server, transport, ...idleNow() });
+        sweeper.start();
+        logger.debug('MCP session opened', { sessions: open.size });
       },
       onsessionclosed: (id) => {
         open.delete(id);
@@ -69,7 +135,8 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
       const id = request.headers.get('mcp-session-id');
       if (id === null) return start(request, parsedBody);
       const session = open.get(id);
-      return session ? session.transport.handleRequest(request, parsedBody === undefined ? undefined : { parsedBody }) : Promise.resolve(notFound(id));
+      if (!session) return Promise.resolve(notFound(id));
+      return counted(session, request, () => session.transport.handleRequest(request, parsedBody === undefined ? undefined : { parsedBody }));
     },
     listChanged(kind: ListKind): void {
       for (const { server } of open.values()) {
@@ -79,6 +146,7 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
     },
     size: (): number => open.size,
     async close(): Promise<void> {
+      sweeper.stop();
       const all = [...open.values()];
       open.clear();
       await Promise.allSettled(all.map(({ server }) => server.close()));
