@@ -55,12 +55,23 @@ const notFound = (id: string): Response => {
 
 const opensSession = (body: unknown): boolean => (Array.isArray(body) ? body : [body]).some((m) => isInitializeRequest(m));
 
-export function legacySessions(factory: () => Server, options: LegacySessionsOptions) {
-  const { idleTimeoutMs, maxSessions, logger } = options;
-  const open = new Map<string, Open>();
+/** The 503 for an `initialize` when every session is active, as a JSON-RPC error with the request's id. */
+function full(body: unknown, maxSessions: number): Response {
+  const id = (body as { id?: unknown } | undefined)?.id;
+  const message = `Too many MCP sessions: all ${maxSessions} of this endpoint are in use. Retry shortly; clients should end sessions they no longer need (DELETE with Mcp-Session-Id).`;
+  return Response.json(
+    { jsonrpc: '2.0', id: typeof id === 'string' || typeof id === 'number' ? id : null, error: { code: -32000, message } },
+    { status: 503, headers: { 'Retry-After': String(FULL_RETRY_AFTER) } },
+  );
+}
+
+/**
+ * The limits on `open`: the sweep that closes idle sessions, and a place for
+ * each new one, made by closing the longest idle when the endpoint is full.
+ */
+function sessionLimits(open: Map<string, Open>, { idleTimeoutMs, maxSessions, logger }: LegacySessionsOptions) {
   // Initializes under way hold a place too, so that many at once cannot pass the limit together.
   let starting = 0;
-
   const end = (id: string, why: 'idle' | 'evicted'): void => {
     const session = open.get(id);
     if (!session) return;
@@ -72,36 +83,40 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
     for (const [id, session] of open) if (session.active === 0 && now - session.idleSince >= idleTimeoutMs) end(id, 'idle');
     if (open.size === 0) sweeper.stop();
   });
-
-  /** Room for one more session: true if there is, or was made by closing the longest-idle one. */
-  const makeRoom = (): boolean => {
-    if (open.size + starting < maxSessions) return true;
-    let oldest: string | undefined;
-    let since = Infinity;
-    for (const [id, session] of open) {
-      if (session.active === 0 && session.idleSince < since) [oldest, since] = [id, session.idleSince];
-    }
-    if (oldest !== undefined) end(oldest, 'evicted');
-    return oldest !== undefined;
+  return {
+    /** A session joined `open`: the sweep runs while there are any. */
+    opened: (): void => sweeper.start(),
+    /** Holds a place for a session being opened, closing the longest-idle one if need be; false when every one is active. */
+    reserve(): boolean {
+      if (open.size + starting >= maxSessions) {
+        let oldest: string | undefined;
+        let since = Infinity;
+        for (const [id, session] of open) {
+          if (session.active === 0 && session.idleSince < since) [oldest, since] = [id, session.idleSince];
+        }
+        if (oldest === undefined) return false;
+        end(oldest, 'evicted');
+      }
+      starting++;
+      return true;
+    },
+    release: (): void => void starting--,
+    stop: (): void => sweeper.stop(),
   };
+}
 
-  const full = (body: unknown): Response => {
-    const id = (body as { id?: unknown } | undefined)?.id;
-    const message = `Too many MCP sessions: all ${maxSessions} of this endpoint are in use. Retry shortly; clients should end sessions they no longer need (DELETE with Mcp-Session-Id).`;
-    return Response.json(
-      { jsonrpc: '2.0', id: typeof id === 'string' || typeof id === 'number' ? id : null, error: { code: -32000, message } },
-      { status: 503, headers: { 'Retry-After': String(FULL_RETRY_AFTER) } },
-    );
-  };
+export function legacySessions(factory: () => Server, options: LegacySessionsOptions) {
+  const { logger } = options;
+  const open = new Map<string, Open>();
+  const limits = sessionLimits(open, options);
 
   async function start(request: Request, parsedBody: unknown): Promise<Response> {
     const opening = opensSession(parsedBody);
-    if (opening && !makeRoom()) return full(parsedBody);
-    if (opening) starting++;
+    if (opening && !limits.reserve()) return full(parsedBody, options.maxSessions);
     try {
       return await connect(request, parsedBody);
     } finally {
-      if (opening) starting--;
+      if (opening) limits.release();
     }
   }
 
@@ -111,7 +126,7 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
       sessionIdGenerator: () => `${REPLICA}.${randomUUID()}`,
       onsessioninitialized: (id) => {
         open.set(id, { server, transport, ...idleNow() });
-        sweeper.start();
+        limits.opened();
         logger.debug('MCP session opened', { sessions: open.size });
       },
       onsessionclosed: (id) => {
@@ -146,7 +161,7 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
     },
     size: (): number => open.size,
     async close(): Promise<void> {
-      sweeper.stop();
+      limits.stop();
       const all = [...open.values()];
       open.clear();
       await Promise.allSettled(all.map(({ server }) => server.close()));
