@@ -40,6 +40,8 @@ export function appOptions(options: CliOptions, config: AppConfig, logger: Logge
       ...(options.maxTotalTimeout !== undefined ? { maxTotalTimeout: options.maxTotalTimeout } : {}),
       structuredOutput: options.structuredOutput,
       bodyLimit: options.bodyLimit,
+      ...(options.sessionIdleTimeout !== undefined ? { sessionIdleTimeout: options.sessionIdleTimeout } : {}),
+      ...(options.maxSessions !== undefined ? { maxSessions: options.maxSessions } : {}),
       ...(options.continuationSecret !== undefined ? { continuationSecret: options.continuationSecret } : {}),
     },
     logger,

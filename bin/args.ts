@@ -5,7 +5,8 @@
  * parseArgs is the order of the checks: argv split and unknown options
  * refused (bin/argv.ts), help and version before any value, then one reader
  * per group of flags, each with the one-flag readers of bin/flag-values.ts,
- * the OAuth flags (bin/oauth-flags.ts) once the mode is known. The first
+ * the limits on what a client may hold (bin/client-limit-flags.ts), the
+ * OAuth flags (bin/oauth-flags.ts) once the mode is known. The first
  * problem wins, so the readers run in the order their checks always have.
  * The flag table is bin/flags.ts, the help text bin/help.ts.
  */
@@ -18,6 +19,7 @@ import { MCP_SEPARATOR } from '../lib/mcp-endpoint/aggregate-source.js';
 import { splitArgv, type ParsedFlags, type SplitArgv } from './argv.js';
 import type { CliOptions, Invocation } from './cli-options.js';
 import { commaList, list, parseHeaders, required, seconds, single } from './flag-values.js';
+import { readClientLimits } from './client-limit-flags.js';
 import { DEFAULTS } from './flags.js';
 import { readOAuthFlags } from './oauth-flags.js';
 import { UsageError } from './usage-error.js';
@@ -44,6 +46,7 @@ export function parseArgs(argv: readonly string[], env: Env = {}): Invocation {
   const bodyLimit = readBodyLimit(parsed);
   const server = readServer(parsed);
   const calls = readCalls(parsed);
+  const clients = readClientLimits(parsed);
   const mode = readMode(parsed, words, server.serverType);
   const oauth = readOAuthFlags(parsed, env, { config: mode.config !== undefined, serverType: server.serverType });
   const docs = readDocs(parsed);
@@ -59,6 +62,7 @@ export function parseArgs(argv: readonly string[], env: Env = {}): Invocation {
       ...server,
       ...mode,
       ...calls,
+      ...clients,
       structuredOutput: Boolean(parsed['structured-output']),
       ...docs,
       ...oauth,
@@ -144,10 +148,8 @@ function readServer(parsed: ParsedFlags): Pick<CliOptions, 'serverType' | 'heade
   return { serverType, ...(headers !== undefined ? { headers } : {}), env };
 }
 
-/** The timeouts (of tool calls, and of clients sending requests), the grace period and the log level. */
-function readCalls(
-  parsed: ParsedFlags,
-): Pick<CliOptions, 'toolTimeout' | 'toolTimeoutMax' | 'maxTotalTimeout' | 'headersTimeout' | 'requestTimeout' | 'gracePeriod' | 'logLevel'> {
+/** The timeouts of tool calls, the grace period and the log level. */
+function readCalls(parsed: ParsedFlags): Pick<CliOptions, 'toolTimeout' | 'toolTimeoutMax' | 'maxTotalTimeout' | 'gracePeriod' | 'logLevel'> {
   const toolTimeout = seconds(parsed['tool-timeout'], 'tool-timeout') ?? DEFAULTS.toolTimeout;
   const toolTimeoutMax = seconds(parsed['tool-timeout-max'], 'tool-timeout-max');
   if (toolTimeoutMax !== undefined && toolTimeout > toolTimeoutMax) {
@@ -156,11 +158,6 @@ function readCalls(
   const maxTotalTimeout = seconds(parsed['max-total-timeout'], 'max-total-timeout');
   if (maxTotalTimeout !== undefined && toolTimeout > maxTotalTimeout) {
     throw new UsageError(`--tool-timeout (${toolTimeout}) is above --max-total-timeout (${maxTotalTimeout})`);
-  }
-  const headersTimeout = seconds(parsed['headers-timeout'], 'headers-timeout') ?? DEFAULTS.headersTimeout;
-  const requestTimeout = seconds(parsed['request-timeout'], 'request-timeout') ?? DEFAULTS.requestTimeout;
-  if (headersTimeout > requestTimeout) {
-    throw new UsageError(`--headers-timeout (${headersTimeout}) is above --request-timeout (${requestTimeout}); the headers are part of the request`);
   }
   const gracePeriod = seconds(parsed['grace-period'], 'grace-period') ?? DEFAULTS.gracePeriod;
 
@@ -171,8 +168,6 @@ function readCalls(
     toolTimeout,
     ...(toolTimeoutMax !== undefined ? { toolTimeoutMax } : {}),
     ...(maxTotalTimeout !== undefined ? { maxTotalTimeout } : {}),
-    headersTimeout,
-    requestTimeout,
     gracePeriod,
     logLevel,
   };

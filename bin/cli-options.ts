@@ -39,6 +39,10 @@ export interface CliOptions {
   /** Most seconds a call that keeps reporting progress may take. */
   maxTotalTimeout?: number;
   structuredOutput: boolean;
+  /** Seconds a 2025-era MCP session may stay idle before it is closed. */
+  sessionIdleTimeout?: number;
+  /** The most 2025-era sessions per MCP endpoint. */
+  maxSessions?: number;
   name?: string;
   description?: string;
   version?: string;

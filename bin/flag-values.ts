@@ -1,7 +1,7 @@
 /**
  * The readers of one flag's value: the last of a repeated flag, a value that
  * must not be empty, a repeatable or comma-separated list, a number of
- * seconds, the JSON of --header. Each refuses a bad value with a UsageError
+ * seconds or a count, the JSON of --header. Each refuses a bad value with a UsageError
  * (bin/usage-error.ts) that names the flag; which flags to read, and in what
  * order, is the parser's (bin/args.ts).
  */
@@ -52,6 +52,14 @@ export function seconds(value: unknown, flag: string): number | undefined {
     throw new UsageError(`--${flag} must be a positive number of seconds, got ${JSON.stringify(text)}`);
   }
   return n;
+}
+
+/** A whole number of at least 1, such as --max-sessions. */
+export function wholeNumber(value: unknown, flag: string): number | undefined {
+  const text = required(value, flag);
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1) throw new UsageError(`--${flag} must be a whole number of at least 1, got ${JSON.stringify(text)}`);
+  return Number(text);
 }
 
 export function parseHeaders(text: string): Record<string, string> {

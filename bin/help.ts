@@ -1,8 +1,10 @@
 /**
  * The help text `mcpo --help` prints, with the defaults from the flag table
- * (bin/flags.ts). Text only: it parses nothing, and it imports nothing from
- * the app, so that help can be answered without loading it.
+ * (bin/flags.ts) and the router's (lib/router/options.ts, which holds only
+ * data). Text only: it parses nothing, and it imports nothing from the app,
+ * so that help can be answered without loading it.
  */
+import { DEFAULT_OPTIONS } from '../lib/router/options.js';
 import { DEFAULTS } from './flags.js';
 
 export const HELP = `Usage:
@@ -71,6 +73,12 @@ Calls:
                                  A tool that needs input answers 409 with a continuation, signed with
                                  MCPO_CONTINUATION_SECRET (else derived from the API key, else random):
                                  give replicas the same one
+
+MCP endpoints (/mcp, /<name>/mcp): the sessions 2025-era clients open (2026-07-28 ones need none)
+      --session-idle-timeout <s> close a session with no request and no open stream for this many seconds
+                                 (default ${DEFAULT_OPTIONS.sessionIdleTimeout}); its client gets 404 and starts a new one
+      --max-sessions <n>         most sessions per endpoint (default ${DEFAULT_OPTIONS.maxSessions}); a new one closes the
+                                 longest idle, and when all are active initialize gets 503
 
 Docs, logging, process:
   -n, --name <name>              the docs' title

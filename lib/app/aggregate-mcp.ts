@@ -20,8 +20,8 @@ export interface AggregateMcpOptions {
   separator: string | undefined;
   /** How the endpoint introduces itself to clients. */
   info: { title: string; version: string };
-  /** The routers' body limit, which the endpoint's requests keep too. */
-  bodyLimit: RouterOptions['bodyLimit'];
+  /** The routers' body limit and session limits, which the endpoint keeps too. */
+  limits: Pick<RouterOptions, 'bodyLimit' | 'sessionIdleTimeout' | 'maxSessions'> | undefined;
   logger: Logger;
 }
 
@@ -30,6 +30,8 @@ export interface AggregateMcp {
   handle: RequestHandler;
   /** The table was replaced (a reload): clients hear that every list may have changed. */
   tableChanged(): void;
+  /** The number of open 2025-era sessions. */
+  sessions(): number;
   close(): Promise<void>;
 }
 
@@ -50,10 +52,19 @@ export function aggregateMcp(servers: ServerTable, options: AggregateMcpOptions)
     separator: options.separator ?? '_',
     logger,
   });
-  const endpoint = mcpEndpoint(source, { info: { name: info.title, version: info.version }, maxBodyBytes: resolveOptions({ bodyLimit: options.bodyLimit }).bodyLimit, logger });
+  const { bodyLimit, sessionIdleTimeout, maxSessions } = options.limits ?? {};
+  const limits = resolveOptions({ bodyLimit, sessionIdleTimeout, maxSessions });
+  const endpoint = mcpEndpoint(source, {
+    info: { name: info.title, version: info.version },
+    maxBodyBytes: limits.bodyLimit,
+    sessionIdleTimeoutMs: limits.sessionIdleTimeoutMs,
+    maxSessions: limits.maxSessions,
+    logger,
+  });
   return {
     handle: endpoint.handle,
     tableChanged: () => source.tableChanged(),
+    sessions: endpoint.sessions,
     async close() {
       source.close();
       await endpoint.close();

@@ -88,11 +88,11 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
   const servers = new ServerTable(entries, { logger, redact, mount: serverMount({ options, settings, single, named, secrets, continuationSecret }) });
   // Every server at once as MCP, at <prefix>/mcp (in config mode, and unless the routers' MCP endpoints are off).
   const aggregate = !single && options.router?.mcp !== false
-    ? aggregateMcp(servers, { separator: options.mcpSeparator, info, bodyLimit: options.router?.bodyLimit, logger })
+    ? aggregateMcp(servers, { separator: options.mcpSeparator, info, limits: options.router, logger })
     : undefined;
   const drain = new Drain();
   let configError: ConfigProblem | null = null;
-  const health = (): HealthReport => healthReport(servers, drain.draining, configError, redact);
+  const health = (): HealthReport => healthReport(servers, drain.draining, configError, redact, aggregate);
 
   const app = express() as unknown as McpoApp;
   useAppMiddleware(app, { logger, drain, https: options.https, allowedHosts: options.allowedHosts, corsAllowOrigins: options.corsAllowOrigins });

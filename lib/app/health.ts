@@ -31,6 +31,8 @@ export interface ServerHealth extends Pick<UpstreamStatus, 'type' | 'state' | 'p
   authorizeUrl?: string;
   /** A server with caller templates: its per-user connections (processes, for stdio), busy and idle, and calls waiting for one. */
   users?: PoolCounts;
+  /** 2025-era sessions open on the server's MCP endpoint `/<name>/mcp` (absent when `mcp` is off). */
+  mcpSessions?: number;
 }
 
 /** A config file that could not be applied; the servers keep running as before. */
@@ -62,6 +64,8 @@ export interface HealthReport {
   /** Changed servers the last reload could not start; each keeps its previous version. */
   reloadFailures?: { name: string; error: string }[];
   servers: Record<string, ServerHealth>;
+  /** 2025-era sessions open on the aggregate MCP endpoint `<prefix>/mcp`, where there is one. */
+  mcpSessions?: number;
 }
 
 export function serverHealth(status: RouterStatus, tools: number, redact: Redactor): ServerHealth {
@@ -77,6 +81,7 @@ export function serverHealth(status: RouterStatus, tools: number, redact: Redact
     ...(status.nextAttempt !== undefined ? { nextAttempt: status.nextAttempt } : {}),
     ...(status.authorize !== undefined ? { authorizeUrl: status.authorize } : {}),
     ...(status.users !== undefined ? { users: status.users } : {}),
+    ...(status.mcpSessions !== undefined ? { mcpSessions: status.mcpSessions } : {}),
   };
 }
 
@@ -87,8 +92,14 @@ export function healthStatus(draining: boolean, servers: Iterable<ServerHealth>)
   return 'ok';
 }
 
-/** The report on the servers of `table` as they are now. */
-export function healthReport(table: ServerTable, draining: boolean, configError: ConfigProblem | null, redact: Redactor): HealthReport {
+/** The report on the servers of `table` (and the aggregate MCP endpoint, if any) as they are now. */
+export function healthReport(
+  table: ServerTable,
+  draining: boolean,
+  configError: ConfigProblem | null,
+  redact: Redactor,
+  aggregate?: { sessions(): number },
+): HealthReport {
   const report: HealthReport['servers'] = {};
   for (const [name, { router }] of table.current) {
     const paths = router.document()?.paths;
@@ -101,6 +112,7 @@ export function healthReport(table: ServerTable, draining: boolean, configError:
     configError,
     ...(table.failures.length > 0 ? { reloadFailures: table.failures } : {}),
     servers: report,
+    ...(aggregate ? { mcpSessions: aggregate.sessions() } : {}),
   };
 }
 

@@ -8,7 +8,8 @@
  *   streams through its notifier.
  * - 2025-era clients open a session with `initialize`; it lives in this
  *   process (legacy-sessions.ts), with a server instance of its own that
- *   sends list changes on the session's stream.
+ *   sends list changes on the session's stream, until it is deleted, idle
+ *   too long or evicted for a new one.
  *
  * The doors (API key, Host and Origin, CORS, request ids) are the app's, in
  * front of this handler; the body limit is applied here, because the SDK
@@ -30,6 +31,10 @@ export interface McpEndpointOptions {
   instructions?: string;
   /** The largest request body read, in bytes. */
   maxBodyBytes: number;
+  /** A 2025-era session with no request in flight and no stream open this long is closed. */
+  sessionIdleTimeoutMs: number;
+  /** The most 2025-era sessions open at once; the longest idle makes room for a new one. */
+  maxSessions: number;
   logger: Logger;
 }
 
@@ -71,7 +76,12 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
   const factory = () => proxyServer(source, options.info, options.instructions);
   const onerror = (err: Error): void => options.logger.debug('MCP endpoint', { error: err.message });
   const modern = createMcpHandler(factory, { legacy: 'reject', maxRequestBodySize: options.maxBodyBytes, onerror });
-  const legacy = legacySessions(factory, { maxBodyBytes: options.maxBodyBytes, logger: options.logger });
+  const legacy = legacySessions(factory, {
+    maxBodyBytes: options.maxBodyBytes,
+    idleTimeoutMs: options.sessionIdleTimeoutMs,
+    maxSessions: options.maxSessions,
+    logger: options.logger,
+  });
   const unsubscribe = source.onListChanged((kind) => {
     if (kind === 'tools') modern.notify.toolsChanged();
     else if (kind === 'prompts') modern.notify.promptsChanged();

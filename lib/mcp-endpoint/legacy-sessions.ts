@@ -1,52 +1,133 @@
 /**
  * The 2025-era sessions of one MCP endpoint. A client's `initialize` opens
  * one: a server instance and a Streamable HTTP transport of its own, kept
- * here under its `Mcp-Session-Id` until the client deletes it or the
- * endpoint closes. List changes are sent on each session's stream.
+ * here under its `Mcp-Session-Id` until the client deletes it, it stays idle
+ * too long, it is evicted for a new one, or the endpoint closes. List
+ * changes are sent on each session's stream.
+ *
+ * Most clients never delete their session (a crash, a closed laptop, a
+ * script), so a session with nothing open for `idleTimeoutMs` is closed,
+ * and at most `maxSessions` are kept: a new one evicts the longest idle,
+ * and when every one is active, `initialize` is answered 503. What counts
+ * as active, and the sweep's one timer, are session-activity.ts's. A closed
+ * session's id gets the specification's 404, after which a client starts
+ * anew.
  *
  * Sessions live in this process's memory, so a deployment of several
  * replicas must route a session's requests to the replica that opened it
  * (sticky on `Mcp-Session-Id`). Each id starts with this replica's tag, so
- * a replica handed another's session answers a 404 that says so: the spec's
- * "session not found", after which a client starts a new session.
+ * a replica handed another's session answers a 404 that says so.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { WebStandardStreamableHTTPServerTransport, type Server } from '@modelcontextprotocol/server';
+import { isInitializeRequest, WebStandardStreamableHTTPServerTransport, type Server } from '@modelcontextprotocol/server';
 import type { Logger } from '../common/log.js';
+import { counted, idleNow, idleSweeper, type Activity } from './session-activity.js';
 import type { ListKind } from './source.js';
 
 /** This process's tag: stable for its life, different in every replica and after every restart. */
 export const REPLICA = `r${createHash('sha256').update(`${os.hostname()}:${process.pid}:${Date.now()}:${randomUUID()}`).digest('hex').slice(0, 10)}`;
 
+/** Seconds a client refused for want of room waits: room comes back as soon as any session's request or stream ends. */
+const FULL_RETRY_AFTER = 1;
+
 export interface LegacySessionsOptions {
   maxBodyBytes: number;
+  /** A session with no request in flight and no stream open this long is closed. */
+  idleTimeoutMs: number;
+  /** The most sessions open at once. */
+  maxSessions: number;
   logger: Logger;
 }
 
-interface Open {
+interface Open extends Activity {
   server: Server;
   transport: WebStandardStreamableHTTPServerTransport;
 }
 
-export function legacySessions(factory: () => Server, options: LegacySessionsOptions) {
-  const open = new Map<string, Open>();
+const notFound = (id: string): Response => {
+  const elsewhere = !id.startsWith(`${REPLICA}.`) && /^r[0-9a-f]{10}\./.test(id);
+  const message = elsewhere
+    ? `Session not found: it was opened on another mcpo replica (${id.slice(0, 11)}), and this is ${REPLICA}. Route a session's requests to one replica (sticky on Mcp-Session-Id), or use a 2026-07-28 client, which needs no session.`
+    : 'Session not found: it ended, or this mcpo was restarted. Start a new session with initialize.';
+  return Response.json({ jsonrpc: '2.0', id: null, error: { code: -32001, message } }, { status: 404 });
+};
 
-  const notFound = (id: string): Response => {
-    const elsewhere = !id.startsWith(`${REPLICA}.`) && /^r[0-9a-f]{10}\./.test(id);
-    const message = elsewhere
-      ? `Session not found: it was opened on another mcpo replica (${id.slice(0, 11)}), and this is ${REPLICA}. Route a session's requests to one replica (sticky on Mcp-Session-Id), or use a 2026-07-28 client, which needs no session.`
-      : 'Session not found: it ended, or this mcpo was restarted. Start a new session with initialize.';
-    return Response.json({ jsonrpc: '2.0', id: null, error: { code: -32001, message } }, { status: 404 });
+const opensSession = (body: unknown): boolean => (Array.isArray(body) ? body : [body]).some((m) => isInitializeRequest(m));
+
+/** The 503 for an `initialize` when every session is active, as a JSON-RPC error with the request's id. */
+function full(body: unknown, maxSessions: number): Response {
+  const id = (body as { id?: unknown } | undefined)?.id;
+  const message = `Too many MCP sessions: all ${maxSessions} of this endpoint are in use. Retry shortly; clients should end sessions they no longer need (DELETE with Mcp-Session-Id).`;
+  return Response.json(
+    { jsonrpc: '2.0', id: typeof id === 'string' || typeof id === 'number' ? id : null, error: { code: -32000, message } },
+    { status: 503, headers: { 'Retry-After': String(FULL_RETRY_AFTER) } },
+  );
+}
+
+/**
+ * The limits on `open`: the sweep that closes idle sessions, and a place for
+ * each new one, made by closing the longest idle when the endpoint is full.
+ */
+function sessionLimits(open: Map<string, Open>, { idleTimeoutMs, maxSessions, logger }: LegacySessionsOptions) {
+  // Initializes under way hold a place too, so that many at once cannot pass the limit together.
+  let starting = 0;
+  const end = (id: string, why: 'idle' | 'evicted'): void => {
+    const session = open.get(id);
+    if (!session) return;
+    open.delete(id);
+    void session.server.close().catch(() => {});
+    logger.debug('MCP session closed', { why, sessions: open.size });
   };
+  const sweeper = idleSweeper(idleTimeoutMs, (now) => {
+    for (const [id, session] of open) if (session.active === 0 && now - session.idleSince >= idleTimeoutMs) end(id, 'idle');
+    if (open.size === 0) sweeper.stop();
+  });
+  return {
+    /** A session joined `open`: the sweep runs while there are any. */
+    opened: (): void => sweeper.start(),
+    /** Holds a place for a session being opened, closing the longest-idle one if need be; false when every one is active. */
+    reserve(): boolean {
+      if (open.size + starting >= maxSessions) {
+        let oldest: string | undefined;
+        let since = Infinity;
+        for (const [id, session] of open) {
+          if (session.active === 0 && session.idleSince < since) [oldest, since] = [id, session.idleSince];
+        }
+        if (oldest === undefined) return false;
+        end(oldest, 'evicted');
+      }
+      starting++;
+      return true;
+    },
+    release: (): void => void starting--,
+    stop: (): void => sweeper.stop(),
+  };
+}
+
+export function legacySessions(factory: () => Server, options: LegacySessionsOptions) {
+  const { logger } = options;
+  const open = new Map<string, Open>();
+  const limits = sessionLimits(open, options);
 
   async function start(request: Request, parsedBody: unknown): Promise<Response> {
+    const opening = opensSession(parsedBody);
+    if (opening && !limits.reserve()) return full(parsedBody, options.maxSessions);
+    try {
+      return await connect(request, parsedBody);
+    } finally {
+      if (opening) limits.release();
+    }
+  }
+
+  async function connect(request: Request, parsedBody: unknown): Promise<Response> {
     const server = factory();
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => `${REPLICA}.${randomUUID()}`,
       onsessioninitialized: (id) => {
-        open.set(id, { server, transport });
-        options.logger.debug('MCP session opened', { sessions: open.size });
+        open.set(id, { server, transport, ...idleNow() });
+        limits.opened();
+        logger.debug('MCP session opened', { sessions: open.size });
       },
       onsessionclosed: (id) => {
         open.delete(id);
@@ -69,7 +150,8 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
       const id = request.headers.get('mcp-session-id');
       if (id === null) return start(request, parsedBody);
       const session = open.get(id);
-      return session ? session.transport.handleRequest(request, parsedBody === undefined ? undefined : { parsedBody }) : Promise.resolve(notFound(id));
+      if (!session) return Promise.resolve(notFound(id));
+      return counted(session, request, () => session.transport.handleRequest(request, parsedBody === undefined ? undefined : { parsedBody }));
     },
     listChanged(kind: ListKind): void {
       for (const { server } of open.values()) {
@@ -79,6 +161,7 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
     },
     size: (): number => open.size,
     async close(): Promise<void> {
+      limits.stop();
       const all = [...open.values()];
       open.clear();
       await Promise.allSettled(all.map(({ server }) => server.close()));

@@ -34,7 +34,13 @@ export interface McpServingOptions {
 export function mcpServing({ opts, name, upstream, view, connect }: McpServingOptions): McpServing {
   const source = routerSource(upstream, { tools: view.served, tool: view.tool, timeoutMs: opts.toolTimeoutMs, maxTotalMs: opts.maxTotalTimeoutMs, connect });
   const endpoint = opts.mcp
-    ? mcpEndpoint(source, { info: { name, version: VERSION }, maxBodyBytes: opts.bodyLimit, logger: opts.logger })
+    ? mcpEndpoint(source, {
+        info: { name, version: VERSION },
+        maxBodyBytes: opts.bodyLimit,
+        sessionIdleTimeoutMs: opts.sessionIdleTimeoutMs,
+        maxSessions: opts.maxSessions,
+        logger: opts.logger,
+      })
     : undefined;
   return { source, endpoint };
 }

@@ -31,8 +31,12 @@ import { routerRoutes } from './routes.js';
 import { toolCalls } from './tool-calls.js';
 import { toolView } from './tool-view.js';
 
-/** The connection's status; for a server with caller templates, also how many per-user connections there are (counts, never values). */
-export type RouterStatus = UpstreamStatus & { users?: PoolCounts };
+/**
+ * The connection's status; for a server with caller templates, also how many
+ * per-user connections there are (counts, never values); with the MCP
+ * endpoint on, how many 2025-era sessions it holds open.
+ */
+export type RouterStatus = UpstreamStatus & { users?: PoolCounts; mcpSessions?: number };
 
 export interface McpoRouter extends Router {
   /**
@@ -88,7 +92,11 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
       calls.stop();
       await Promise.all([upstream.close(), users?.close()]);
     },
-    status: (): RouterStatus => (users ? { ...upstream.status(), users: users.counts() } : upstream.status()),
+    status: (): RouterStatus => ({
+      ...upstream.status(),
+      ...(users ? { users: users.counts() } : {}),
+      ...(serving.endpoint ? { mcpSessions: serving.endpoint.sessions() } : {}),
+    }),
     document: () => view.current()?.document,
   });
 }

@@ -32,6 +32,18 @@ export interface RouterOptions {
   structuredOutput?: boolean;
   /** Serve the server back out as MCP over Streamable HTTP at `mcp` under the mount path (both protocol eras). @default true */
   mcp?: boolean;
+  /**
+   * Seconds a 2025-era session on the MCP endpoint may go with no request in
+   * flight and no stream open before it is closed (its client then gets 404
+   * and starts a new one); fractions allowed. @default 1800
+   */
+  sessionIdleTimeout?: number;
+  /**
+   * The most 2025-era sessions the MCP endpoint keeps at once: a new one
+   * closes the longest idle, and when every one is active `initialize` is
+   * answered 503 with `Retry-After`. @default 10000
+   */
+  maxSessions?: number;
   /** Largest accepted JSON body, in bytes or as a string such as `'1mb'`. @default '1mb' */
   bodyLimit?: number | string;
   /** How many times a recursive schema is expanded in the published document before it is cut. @default 3 */
@@ -136,6 +148,8 @@ export const DEFAULT_OPTIONS = Object.freeze({
   toolTimeoutMax: 600,
   structuredOutput: false,
   mcp: true,
+  sessionIdleTimeout: 1800,
+  maxSessions: 10_000,
   bodyLimit: '1mb',
   maxSchemaRecursion: 3,
   retryAfter: 1,

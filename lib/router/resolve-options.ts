@@ -24,6 +24,8 @@ export interface ResolvedOptions {
   readonly maxTotalTimeoutMs: number;
   readonly structuredOutput: boolean;
   readonly mcp: boolean;
+  readonly sessionIdleTimeoutMs: number;
+  readonly maxSessions: number;
   /** Bytes. */
   readonly bodyLimit: number;
   readonly maxSchemaRecursion: number;
@@ -143,6 +145,8 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
     maxTotalTimeoutMs: maxTotalTimeout * 1000,
     structuredOutput: options.structuredOutput ?? DEFAULT_OPTIONS.structuredOutput,
     mcp: options.mcp ?? DEFAULT_OPTIONS.mcp,
+    sessionIdleTimeoutMs: positive('sessionIdleTimeout', options.sessionIdleTimeout ?? DEFAULT_OPTIONS.sessionIdleTimeout) * 1000,
+    maxSessions: positiveInteger('maxSessions', options.maxSessions ?? DEFAULT_OPTIONS.maxSessions),
     bodyLimit,
     maxSchemaRecursion,
     retryAfter: positive('retryAfter', options.retryAfter ?? DEFAULT_OPTIONS.retryAfter),

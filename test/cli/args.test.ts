@@ -3,12 +3,14 @@
  * and the one-line error for each bad value.
  */
 import { expect } from 'chai';
+import { appOptions } from '../../bin/app-options.js';
 import { parseArgs } from '../../bin/args.js';
 import type { CliOptions } from '../../bin/cli-options.js';
 import { DEFAULTS, LONG_FLAGS } from '../../bin/flags.js';
 import { HELP } from '../../bin/help.js';
 import { UsageError } from '../../bin/usage-error.js';
 import { SERVER_LIMIT_DEFAULTS } from '../../lib/http/server-limits.js';
+import { silentLogger } from '../../lib/common/log.js';
 
 const CMD = ['--', 'npx', 'server'];
 
@@ -286,6 +288,19 @@ describe('parseArgs', () => {
 
     it('rejects a --tool-timeout above --tool-timeout-max', () => {
       usage(['--tool-timeout', '20', '--tool-timeout-max', '10', ...CMD], /--tool-timeout \(20\) is above --tool-timeout-max \(10\)/);
+    });
+
+    it('reads --session-idle-timeout as seconds (fractions too) and --max-sessions as a whole number, unset by default', () => {
+      expect(serve(['--session-idle-timeout', '0.5', '--max-sessions', '20', ...CMD])).to.include({ sessionIdleTimeout: 0.5, maxSessions: 20 });
+      expect(serve(CMD)).not.to.have.any.keys('sessionIdleTimeout', 'maxSessions');
+      for (const bad of ['0', 'abc', 'Infinity']) usage(['--session-idle-timeout', bad, ...CMD], /--session-idle-timeout must be a positive number of seconds/);
+      for (const bad of ['0', '-3', '1.5', '1e3', 'many', ' ']) usage(['--max-sessions', bad, ...CMD], /--max-sessions (must be a whole number of at least 1|needs a value)/);
+    });
+
+    it('passes --session-idle-timeout and --max-sessions to every router', () => {
+      const options = serve(['--session-idle-timeout', '60', '--max-sessions', '5', ...CMD]);
+      expect(appOptions(options, { server: { command: 'npx' } }, silentLogger).router).to.include({ sessionIdleTimeout: 60, maxSessions: 5 });
+      expect(appOptions(serve(CMD), { server: { command: 'npx' } }, silentLogger).router).not.to.have.any.keys('sessionIdleTimeout', 'maxSessions');
     });
 
     it('reads --structured-output', () => {

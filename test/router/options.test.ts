@@ -15,6 +15,9 @@ const DEFAULTS = {
   maxTotalTimeoutMs: 600_000,
   structuredOutput: false,
   mcp: true,
+  // A 2025-era session nobody closes: half an hour idle, and ten thousand at most per endpoint.
+  sessionIdleTimeoutMs: 1_800_000,
+  maxSessions: 10_000,
   bodyLimit: 1024 * 1024,
   maxSchemaRecursion: 3,
   retryAfter: 1,
@@ -93,6 +96,10 @@ describe('resolveOptions', () => {
   });
 
   describe('values', () => {
+    it('turns sessionIdleTimeout seconds into milliseconds, fractions too, and keeps maxSessions', () => {
+      expect(resolveOptions({ sessionIdleTimeout: 0.25, maxSessions: 2 })).to.include({ sessionIdleTimeoutMs: 250, maxSessions: 2 });
+    });
+
     it('turns toolTimeout seconds into milliseconds', () => {
       expect(resolveOptions({ toolTimeout: 5 }).toolTimeoutMs).to.equal(5000);
       expect(resolveOptions({ toolTimeout: 0.25 }).toolTimeoutMs).to.equal(250);
@@ -191,12 +198,18 @@ describe('resolveOptions', () => {
       expect(resolveOptions({ continuationSecret: 'sixteen-chars-ok' }).continuationSecret).to.equal('sixteen-chars-ok');
     });
 
-    for (const key of ['toolTimeout', 'toolTimeoutMax', 'maxTotalTimeout', 'connectTimeout', 'retryAfter', 'reconnectDelay', 'reconnectDelayMax', 'continuationTtl']) {
+    for (const key of ['toolTimeout', 'toolTimeoutMax', 'maxTotalTimeout', 'connectTimeout', 'retryAfter', 'reconnectDelay', 'reconnectDelayMax', 'continuationTtl', 'sessionIdleTimeout']) {
       for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '5']) {
         it(`${key}: ${String(bad)} (${typeof bad}), naming "${key}"`, () => {
           expect(() => resolveOptions(loose({ [key]: bad }))).to.throw(TypeError, new RegExp(`"${key}"`));
         });
       }
+    }
+
+    for (const bad of [0, -1, 1.5, Number.NaN, '5']) {
+      it(`maxSessions: ${String(bad)} (${typeof bad}), naming "maxSessions"`, () => {
+        expect(() => resolveOptions(loose({ maxSessions: bad }))).to.throw(TypeError, /"maxSessions" must be a whole number of at least 1/);
+      });
     }
 
     for (const bad of [-1, 1.5, Number.NaN]) {
