@@ -148,6 +148,39 @@ describe('caller templates on remote servers', function () {
     });
   }
 
+  it('sends a header that is both forwarded and templated once, as the template has it, even when the template leaves it out', async () => {
+    const server = await startKitchenSink('http');
+    let served: ServedApp | undefined;
+    try {
+      served = await serveApp(
+        {
+          mcpServers: {
+            r: {
+              type: 'streamable-http',
+              url: server.url,
+              headers: { 'X-User-Token': '{{header.X-Caller-Token | required}}', 'X-Team': '{{header.X-Caller-Team}}' },
+              forwardHeaders: ['X-User-Token', 'X-Team', 'X-Trace'],
+            },
+          },
+        },
+        { apiKey: KEY },
+      );
+      const res = await fetch(`${served.base}/r/request_headers`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'x-caller-token': 'tok', 'x-user-token': 'forged', 'x-team': 'forged', 'x-trace': 't-1' },
+        body: '{}',
+      });
+      const seen = ((await res.json()) as any).result.headers as Record<string, string>;
+      expect(seen['x-user-token']).to.equal('tok');
+      // The template read an absent header and left X-Team out: the caller's own X-Team must not fill the gap.
+      expect(seen).not.to.have.property('x-team');
+      expect(seen['x-trace']).to.equal('t-1');
+    } finally {
+      await served?.close();
+      await server.close();
+    }
+  });
+
   it('drains the old per-user connections when a reload changes a template, and makes new ones', async () => {
     const server = await startKitchenSink('http');
     let served: ServedApp | undefined;
