@@ -64,6 +64,15 @@ describe('caller templates', function () {
       expect(served.app.health().servers.e!.users).to.deep.include({ total: 3 });
     });
 
+    it('puts the text the caller sent into env: UTF-8 bytes as UTF-8, other bytes as Latin-1', async () => {
+      // fetch sends a header string's code points as bytes, as a client sending UTF-8 would send them.
+      const bytes = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+      const utf8 = await envAs(served, 'utf8-token-1', bytes('café ✓'));
+      expect(utf8.env).to.include({ TEAM: 'café ✓' });
+      const latin1 = await envAs(served, 'latin1-token-1', 'caf\u00e9');
+      expect(latin1.env).to.include({ TEAM: 'café' });
+    });
+
     it('answers 400 naming the header when a required one is missing', async () => {
       const res = await envAs(served, undefined);
       expect(res.status).to.equal(400);
