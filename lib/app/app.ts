@@ -64,9 +64,10 @@ export interface McpoApp extends Express {
 }
 
 export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp {
-  const { servers: listed, single } = serverEntries(config);
+  const { servers: listed, single, warnings } = serverEntries(config);
   const settings = appSettings(options, single);
   const { logger, prefix, rootPath, stateDir, info } = settings;
+  for (const warning of warnings) logger.warn(warning);
   const entries = prefixedEntries(listed, options.toolPrefixServers);
   const continuationSecret = continuationSecretOf(options);
   const secrets = growingRedactor([...secretsOf(entries, options.apiKey), continuationSecret]);
@@ -100,7 +101,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
     },
     health,
     routers: () => new Map([...servers.current].map(([name, m]) => [name, m.router])),
-    reload: appReload({ servers, single, toolPrefixServers: options.toolPrefixServers, secrets, aggregate, stateDir }),
+    reload: appReload({ servers, single, toolPrefixServers: options.toolPrefixServers, secrets, aggregate, stateDir, logger }),
     setConfigError(error: unknown) {
       configError = nextConfigProblem(configError, error, redact);
     },
