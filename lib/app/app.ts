@@ -89,7 +89,10 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
   useAppMiddleware(app, { logger, drain, https: options.https, allowedHosts: options.allowedHosts, corsAllowOrigins: options.corsAllowOrigins });
   app.get('/healthz', healthHandler(health, 'liveness'));
   app.get('/readyz', healthHandler(health, 'readiness'));
-  if (options.apiKey) app.use(keyCheck({ apiKey: options.apiKey, strictAuth: options.strictAuth ?? false, prefix }));
+  if (options.apiKey) {
+    const isServer = single ? undefined : (name: string) => servers.current.has(name);
+    app.use(keyCheck({ apiKey: options.apiKey, strictAuth: options.strictAuth ?? false, prefix, ...(isServer ? { isServer } : {}) }));
+  }
   app.use(prefix || '/', prefixRoutes({ servers, single, info, rootPath, aggregate }));
   useFallbacks(app, logger, redact);
 
