@@ -6,7 +6,8 @@
  * (bin/args.ts).
  */
 import minimist from 'minimist';
-import { ALIASES, BOOLEANS, STRINGS } from './flags.js';
+import { didYouMean } from '../lib/common/suggest.js';
+import { ALIASES, BOOLEANS, LONG_FLAGS, STRINGS } from './flags.js';
 import { UsageError } from './usage-error.js';
 
 /** The flags by long name, as minimist gives them. */
@@ -52,5 +53,7 @@ function refuseUnknown(flags: readonly string[], first: string): never {
   if (!first.startsWith('-')) {
     throw new UsageError(`unexpected argument ${JSON.stringify(first)}; put the server command after --, as in: mcpo -- ${first}`);
   }
-  throw new UsageError(`unknown option ${first.split('=')[0]}`);
+  const option = first.split('=')[0]!;
+  const long = /^--[^-]/.test(option) ? didYouMean(option.slice(2), LONG_FLAGS, (name) => `--${name}`) : '';
+  throw new UsageError(`unknown option ${option}${long}`);
 }

@@ -58,12 +58,17 @@ export function createExampleApp(token: string): { app: express.Express; routers
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { app, routers } = createExampleApp(process.env.EXAMPLE_TOKEN ?? 'change-me');
   const port = Number(process.env.PORT ?? 8000);
-  const server = app.listen(port, '127.0.0.1', () => console.log(`listening on http://127.0.0.1:${port}`));
-  const stop = async () => {
+  const stop = async (code: number) => {
     server.close();
     await Promise.all(routers.map((r) => r.close()));
-    process.exit(0);
+    process.exit(code);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // Express 5 hands a listen error (EADDRINUSE: the port is taken) to this callback, not to an 'error' event.
+  const server = app.listen(port, '127.0.0.1', (error) => {
+    if (!error) return console.log(`listening on http://127.0.0.1:${port}`);
+    console.error(`cannot listen on 127.0.0.1:${port}: ${error.message}`);
+    void stop(1);
+  });
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
 }

@@ -72,6 +72,38 @@ describe('examples/embed.ts', function () {
   });
 });
 
+describe('examples/embed.ts run as a program', function () {
+  this.timeout(40_000);
+
+  it('exits non-zero, saying why, when its port is taken', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as net.AddressInfo;
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'examples', 'embed.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    try {
+      // Run on, it would never exit: the test would time out. 20 s is far more than a refused listen takes.
+      const exit = await Promise.race([exited, new Promise<'running'>((r) => setTimeout(r, 20_000, 'running').unref())]);
+      expect(exit, stdout + stderr).to.equal(1);
+      expect(stderr).to.include('EADDRINUSE').and.include(String(port));
+      expect(stdout).not.to.include('listening');
+    } finally {
+      // SIGTERM, so that the example closes its routers and their children.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+      await new Promise((r) => holder.close(r));
+    }
+  });
+});
+
 async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -174,6 +206,35 @@ describe("the README's library example", function () {
     expect(everything.body).to.deep.equal({ ok: true, result: 'Echo: readme' });
     const remote = await request(base).post('/remote/echo').send({ message: 'readme' }).expect(200);
     expect(remote.body).to.deep.equal({ ok: true, result: 'readme' });
+  });
+});
+
+describe("the README's library example with its port taken", function () {
+  this.timeout(40_000);
+
+  it('exits non-zero with the reason instead of running on without listening', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as net.AddressInfo;
+    const dir = path.join(ROOT, 'test', 'artifacts');
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'readme-example-port-taken.mjs');
+    // As the README says to run it: plain JavaScript in an .mjs file, under node.
+    writeFileSync(file, readmeExample('library').replace('app.listen(8000', `app.listen(${port}`));
+    const child = spawn(process.execPath, [file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    try {
+      const exit = await Promise.race([exited, new Promise<'running'>((r) => setTimeout(r, 20_000, 'running').unref())]);
+      expect(exit, output).to.equal(1);
+      expect(output).to.include('EADDRINUSE').and.not.include('ready:');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+      await new Promise((r) => holder.close(r));
+    }
   });
 });
 

@@ -4,7 +4,7 @@
  * lib/index.ts promises.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
@@ -29,6 +29,11 @@ describe('the built package', function () {
     expect(pkg.bin).to.deep.equal({ mcpo: 'dist/bin/mcpo.js' });
     expect(readFileSync(`${ROOT}/${pkg.bin.mcpo}`, 'utf8').split('\n')[0]).to.equal('#!/usr/bin/env node');
     expect(pkg.files).to.include('dist/bin');
+  });
+
+  it('keeps the command executable after a build, so a linked `mcpo` still runs after any rebuild', () => {
+    // npm sets the bit when it links or installs; `npm run build` (and so npm start, test, bench) recreates the file.
+    if (process.platform !== 'win32') expect((statSync(`${ROOT}/dist/bin/mcpo.js`).mode & 0o777).toString(8)).to.equal('755');
   });
 
   it('is importable by plain Node as "mcpo" and serves a router', async () => {

@@ -6,6 +6,7 @@
  * of a new table, and a server taken out forgets its OAuth tokens. The app's
  * options stay as they were.
  */
+import type { Logger } from '../common/log.js';
 import { tokenStore } from '../mcp/oauth/token-store.js';
 import type { AggregateMcp } from './aggregate-mcp.js';
 import { secretsOf, type GrowingRedactor } from './secrets.js';
@@ -21,13 +22,16 @@ export interface AppReloadOptions {
   aggregate: AggregateMcp | undefined;
   /** Where the servers' OAuth tokens are kept. */
   stateDir: string;
+  /** Told the config's warnings, as at start. */
+  logger: Logger;
 }
 
-export function appReload({ servers, single, toolPrefixServers, secrets, aggregate, stateDir }: AppReloadOptions): (config: AppConfig) => Promise<ReloadResult> {
+export function appReload({ servers, single, toolPrefixServers, secrets, aggregate, stateDir, logger }: AppReloadOptions): (config: AppConfig) => Promise<ReloadResult> {
   return async function reload(next) {
     if (single) throw new TypeError('reload() needs a config of named servers; this app serves one server');
-    const { servers: nextListed, single: nextSingle } = serverEntries(next);
+    const { servers: nextListed, single: nextSingle, warnings } = serverEntries(next);
     if (nextSingle) throw new TypeError('reload() needs a config of named servers, not { server }');
+    for (const warning of warnings) logger.warn(warning);
     const list = prefixedEntries(nextListed, toolPrefixServers);
     checkServerNames(list);
     if (servers.closed) throw new Error('the app is closed');

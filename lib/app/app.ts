@@ -74,9 +74,10 @@ export interface McpoApp extends Express {
 }
 
 export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp {
-  const { servers: listed, single } = serverEntries(config);
+  const { servers: listed, single, warnings } = serverEntries(config);
   const settings = appSettings(options, single);
   const { logger, prefix, rootPath, stateDir, info } = settings;
+  for (const warning of warnings) logger.warn(warning);
   const entries = prefixedEntries(listed, options.toolPrefixServers);
   const continuationSecret = continuationSecretOf(options);
   const secrets = growingRedactor([...secretsOf(entries, options.apiKey), continuationSecret]);
@@ -98,7 +99,10 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
   useAppMiddleware(app, { logger, drain, https: options.https, allowedHosts: options.allowedHosts, corsAllowOrigins: options.corsAllowOrigins });
   app.get('/healthz', healthHandler(health, 'liveness'));
   app.get('/readyz', healthHandler(health, 'readiness'));
-  if (options.apiKey) app.use(keyCheck({ apiKey: options.apiKey, strictAuth: options.strictAuth ?? false, prefix }));
+  if (options.apiKey) {
+    const isServer = single ? undefined : (name: string) => servers.current.has(name);
+    app.use(keyCheck({ apiKey: options.apiKey, strictAuth: options.strictAuth ?? false, prefix, ...(isServer ? { isServer } : {}) }));
+  }
   app.use(prefix || '/', prefixRoutes({ servers, single, info, rootPath, aggregate }));
   useFallbacks(app, logger, redact);
   const limitServer = <S extends http.Server>(server: S): S =>
@@ -112,7 +116,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
     },
     health,
     routers: () => new Map([...servers.current].map(([name, m]) => [name, m.router])),
-    reload: appReload({ servers, single, toolPrefixServers: options.toolPrefixServers, secrets, aggregate, stateDir }),
+    reload: appReload({ servers, single, toolPrefixServers: options.toolPrefixServers, secrets, aggregate, stateDir, logger }),
     setConfigError(error: unknown) {
       configError = nextConfigProblem(configError, error, redact);
     },

@@ -19,6 +19,7 @@ import { describeParseError } from './parse-errors.js';
 import { expand } from './config-expand.js';
 import { serverNameProblem, toEntry, type ServerEntry } from './server-entry.js';
 import { normalizePublicUrl } from '../http/base-url.js';
+import { didYouMean, misspeltKey } from '../common/suggest.js';
 
 export interface McpoConfig {
   /** The enabled servers, in file order. */
@@ -64,6 +65,8 @@ const COMMAND_LINE_ONLY: Record<string, string> = { apiKey: '--api-key', api_key
 
 /** Top-level settings besides `mcpServers`; their string values are expanded like the servers'. */
 const SETTINGS_KEYS = ['publicUrl', 'stateDir'] as const;
+/** What the top level may hold without a warning: `$schema` is for editors. */
+const TOP_LEVEL_KEYS: readonly string[] = ['mcpServers', ...SETTINGS_KEYS, '$schema'];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -86,7 +89,7 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
 function readServers(root: unknown, fail: (message: string) => never): McpoConfig {
   if (!isRecord(root)) return fail('the file must hold a JSON object with an "mcpServers" object');
   const servers = root.mcpServers;
-  if (servers === undefined) return fail('"mcpServers" is missing; write { "mcpServers": { "<name>": { "command": … } } }');
+  if (servers === undefined) return fail(`"mcpServers" is missing; write { "mcpServers": { "<name>": { "command": … } } }${misspeltKey(Object.keys(root), ['mcpServers'])}`);
   if (!isRecord(servers)) return fail('"mcpServers" must be an object of named servers');
   const entries: ServerEntry[] = [];
   const skipped: string[] = [];
@@ -94,6 +97,8 @@ function readServers(root: unknown, fail: (message: string) => never): McpoConfi
   for (const key of Object.keys(root)) {
     if (Object.hasOwn(COMMAND_LINE_ONLY, key)) {
       warnings.push(`"${key}" in the config file is ignored: set ${COMMAND_LINE_ONLY[key]} on the command line (a reload cannot change it)`);
+    } else if (!TOP_LEVEL_KEYS.includes(key)) {
+      warnings.push(`"${key}" is not a known top-level key and is ignored${didYouMean(key, TOP_LEVEL_KEYS)}`);
     }
   }
   const settings: { publicUrl?: string; stateDir?: string } = {};

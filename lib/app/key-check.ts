@@ -1,8 +1,8 @@
 /**
  * Which requests the API key guards, for the command's app: tool calls and
  * the resource and prompt routes (their GETs too: they read the server's
- * data) always; documents, docs pages and the root that leads to them only with
- * `strictAuth`; CORS preflight never (a browser sends it without
+ * data) always; documents, docs pages and the roots that lead to them (the
+ * prefix's, and each mounted server's) only with `strictAuth`; CORS preflight never (a browser sends it without
  * credentials). `/healthz` and `/readyz` are routed before this check.
  */
 import type { Request, RequestHandler } from 'express';
@@ -14,10 +14,12 @@ export interface KeyCheckOptions {
   strictAuth: boolean;
   /** Where the app mounts its servers, normalized ('' for the root). */
   prefix: string;
+  /** Whether a server is mounted at `<prefix>/<name>` now (config mode): its root leads to its docs. @default none is */
+  isServer?: (name: string) => boolean;
 }
 
 export function keyCheck(options: KeyCheckOptions): RequestHandler {
-  const isDocumentRequest = documentRequests(options.prefix);
+  const isDocumentRequest = documentRequests(options.prefix, options.isServer ?? (() => false));
   return apiKeyAuth({
     apiKey: options.apiKey,
     // A person opens the OAuth authorize page in a browser, which can only answer a Basic prompt.
@@ -30,15 +32,21 @@ export function keyCheck(options: KeyCheckOptions): RequestHandler {
 }
 
 /**
- * GET and HEAD of documents, docs pages and their assets, and of the prefix
- * root that redirects to the docs: readable without a key unless strictAuth.
+ * GET and HEAD of documents, docs pages and their assets, and of the roots
+ * that redirect to the docs (the prefix's; a mounted server's, looked up by
+ * name as written, since a server name needs no escapes, so that no other
+ * path one level down is opened): readable without a key unless strictAuth.
  */
-function documentRequests(prefix: string): (req: Request) => boolean {
+function documentRequests(prefix: string, isServer: (name: string) => boolean): (req: Request) => boolean {
   // Express matches the mount path without regard to case, so this does too.
   const roots = new Set([prefix || '/', `${prefix}/`].map((p) => p.toLowerCase()));
+  const lowerPrefix = prefix.toLowerCase();
   return function isDocumentRequest(req) {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-    return req.path.endsWith('/openapi.json') || /\/docs(\/[^/]*)?$/.test(req.path) || roots.has(req.path.toLowerCase());
+    const path = req.path;
+    if (path.endsWith('/openapi.json') || /\/docs(\/[^/]*)?$/.test(path) || roots.has(path.toLowerCase())) return true;
+    const server = /^(.*)\/([^/]+)\/?$/.exec(path);
+    return server !== null && server[1]!.toLowerCase() === lowerPrefix && isServer(server[2]!);
   };
 }
 

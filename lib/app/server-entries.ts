@@ -19,11 +19,16 @@ export interface SingleServerConfig extends Partial<ServerOptions> {
 /** Claude-Desktop style `{ mcpServers }`, a parsed file from `loadConfig`, or one server. */
 export type AppConfig = { mcpServers: Record<string, unknown> } | McpoConfig | SingleServerConfig;
 
-export function serverEntries(config: AppConfig): { servers: readonly ServerEntry[]; single: boolean } {
+/**
+ * The entries, and the warnings a config file would get (unknown keys and the
+ * like) for `{ mcpServers }` given in code; a parsed file's were given when it was read.
+ */
+export function serverEntries(config: AppConfig): { servers: readonly ServerEntry[]; single: boolean; warnings: readonly string[] } {
   if (typeof config === 'object' && config !== null && 'server' in config) {
     const type = resolveSpec(config.server).type;
     return {
       single: true,
+      warnings: [],
       servers: [{
         name: config.name ?? 'default',
         spec: config.server,
@@ -34,9 +39,10 @@ export function serverEntries(config: AppConfig): { servers: readonly ServerEntr
     };
   }
   if (typeof config === 'object' && config !== null && 'servers' in config && Array.isArray(config.servers)) {
-    return { single: false, servers: config.servers };
+    return { single: false, servers: config.servers, warnings: [] };
   }
-  return { single: false, servers: normalizeConfig(config).servers };
+  const { servers, warnings } = normalizeConfig(config);
+  return { single: false, servers, warnings };
 }
 
 /**

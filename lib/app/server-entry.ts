@@ -5,6 +5,7 @@
  * which names a server may take. It sees one server at a time; the file as a
  * whole (its top level, `${VAR}` expansion, reading it) is config.ts's.
  */
+import { didYouMean } from '../common/suggest.js';
 import { resolveSpec, type ServerSpec, type TransportType } from '../mcp/spec.js';
 import { resolveOAuthSpec } from '../mcp/oauth-spec.js';
 import { resolveDocuments } from '../router/resolve-options.js';
@@ -85,7 +86,7 @@ export function toEntry(name: string, raw: Record<string, unknown>, warn: (m: st
     warn(
       other.has(key)
         ? `${where}.${key} is ignored: it applies to ${resolvedType === 'stdio' ? 'remote' : 'stdio'} servers only`
-        : `${where}.${key} is not a known key and is ignored`,
+        : `${where}.${key} is not a known key and is ignored${didYouMean(key, [...ownKeys, ...COMMON_KEYS])}`,
     );
   }
   const disabled = raw.disabledTools ?? raw.disabled_tools;

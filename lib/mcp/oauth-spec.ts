@@ -10,6 +10,7 @@
  * an authorization server or stores a token.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { didYouMean } from '../common/suggest.js';
 import { isLoopbackHost } from '../http/hosts.js';
 import { PYTHON_KEYS, fromPythonKeys } from './oauth-python-keys.js';
 
@@ -59,13 +60,6 @@ const ALGORITHMS: Readonly<Record<string, { keyTypes: readonly string[]; curve?:
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Lower case without `_` and `-`: how a near-miss (`clientID`, `client-secret`) is matched to its key. */
-const loose = (key: string): string => key.toLowerCase().replace(/[_-]/g, '');
-
-function nearest(key: string): Key | undefined {
-  return (Object.keys(SPELLINGS) as Key[]).find((k) => loose(k) === loose(key));
 }
 
 function httpUrl(value: string, label: string, httpsOnly: boolean): string {
@@ -142,8 +136,8 @@ export function resolveOAuthSpec(raw: unknown, where: string, warn: (message: st
   }
   for (const key of Object.keys(raw)) {
     if (Object.hasOwn(SPELLINGS, key) || Object.values(SPELLINGS).includes(key) || PYTHON_KEYS.has(key)) continue;
-    const near = nearest(key);
-    warn(`${where}.${key} is not a known key and is ignored${near ? `; did you mean "${near}"?` : ''}`);
+    // A near-miss (`clientID`, `client-secret`, `clientSecrt`) is matched to its key.
+    warn(`${where}.${key} is not a known key and is ignored${didYouMean(key, Object.keys(SPELLINGS))}`);
   }
 
   const spec: OAuthSpec = { grantType: 'authorization_code' };

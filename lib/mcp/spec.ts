@@ -7,6 +7,7 @@
  * here connects to anything.
  */
 
+import { misspeltKey } from '../common/suggest.js';
 import { resolveOAuthSpec, type OAuthInput, type OAuthSpec } from './oauth-spec.js';
 
 /** A server started as a child process and spoken to over stdin/stdout. */
@@ -131,7 +132,7 @@ export function resolveSpec(spec: unknown): ResolvedSpec {
   if (type === undefined) {
     if (typeof spec.command === 'string') type = 'stdio';
     else if (typeof spec.url === 'string') type = 'sse';
-    else throw new TypeError('A server spec needs a "command" (stdio) or a "url" (sse, streamable-http)');
+    else throw new TypeError(`A server spec needs a "command" (stdio) or a "url" (sse, streamable-http)${misspeltKey(Object.keys(spec), ['command', 'url'])}`);
   }
 
   if (type === 'stdio') {

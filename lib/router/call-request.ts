@@ -58,9 +58,15 @@ export function argumentReader(bodyLimit: number): (req: Request) => Promise<Rec
   };
 }
 
-/** The caller's headers this server is configured to receive, or undefined when there are none. */
+/**
+ * The caller's headers this server is configured to receive, or undefined
+ * when there are none. A name the spec's own `headers` sets is never
+ * forwarded: that value (or a template's, even one that resolved to nothing
+ * and was left out) is the one the server gets.
+ */
 export function headerForwarder(spec: ResolvedSpec): (req: Request) => Record<string, string> | undefined {
-  const forward = spec.type === 'stdio' ? [] : spec.forwardHeaders;
+  const own = new Set(spec.type === 'stdio' ? [] : Object.keys(spec.headers).map((name) => name.toLowerCase()));
+  const forward = spec.type === 'stdio' ? [] : spec.forwardHeaders.filter((name) => !own.has(name));
   return function forwardedHeaders(req) {
     let out: Record<string, string> | undefined;
     for (const name of forward) {

@@ -40,6 +40,8 @@ export function routerServer(spec: ServerSpec, opts: ResolvedOptions): RouterSer
   const templates = compileCallerTemplates(asGiven, {
     apiKeySet: opts.allowCallerTemplates,
     trustedCallerHeaders: opts.trustedCallerHeaders,
+    // A secret shared by replicas gives a caller the same label in each one's logs.
+    ...(opts.continuationSecret !== undefined ? { labelKey: opts.continuationSecret } : {}),
     ...(opts.name !== undefined ? { where: `mcpServers.${opts.name}` } : {}),
   });
   // With caller templates, the router's own connection is the probe that lists tools: the templates' defaults, no caller's values.

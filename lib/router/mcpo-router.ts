@@ -78,7 +78,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   const users = callerConnections(server, opts);
   const connect = connectionChoice(upstream, users);
   const serving = mcpServing({ opts, name: server.name, upstream, view, connect });
-  const read = { readArguments: argumentReader(opts.bodyLimit), forwardedHeaders: headerForwarder(server.resolved) };
+  const read = { readArguments: argumentReader(opts.bodyLimit), forwardedHeaders: headerForwarder(server.asGiven) };
   const calls = toolCalls({ opts, name: server.name, upstream, users, ...read });
   const features = featureContext(opts, connect, read);
   const router = routerRoutes({ opts, upstream, oauth, view, endpoint: serving.endpoint, features, calls });

@@ -1,13 +1,14 @@
 /**
  * The routes of one router, in the order that decides who answers: the OAuth
- * pages (router/oauth.ts), request ids, the MCP endpoint, the document and
+ * pages (router/oauth.ts), request ids, its root (a redirect to the docs),
+ * the MCP endpoint, the document and
  * its docs pages (http/docs.ts), resources and prompts
  * (router/resource-routes.ts, router/prompt-routes.ts), the tool calls
  * (router/tool-calls.ts), and last the router's own JSON error handler
  * (http/error-handler.ts), so it answers JSON wherever it is mounted.
  */
 import express, { type RequestHandler, type Router } from 'express';
-import { docsPages } from '../http/docs.js';
+import { docsPages, rootToDocs } from '../http/docs.js';
 import { jsonErrorHandler } from '../http/error-handler.js';
 import { requestId } from '../http/request-id.js';
 import type { McpEndpoint } from '../mcp-endpoint/http-endpoint.js';
@@ -35,6 +36,8 @@ export function routerRoutes({ opts, upstream, oauth, view, endpoint, features, 
   const router = express.Router({ caseSensitive: true });
   oauth?.mount(router, upstream);
   router.use(requestId());
+  // A browser pointed at the router's root lands on its docs, as at the app's root.
+  router.use(rootToDocs());
   // Before the tools: a tool named "mcp" stays reachable through the endpoint, by its name.
   if (endpoint) router.all('/mcp', endpoint.handle);
   router.get('/openapi.json', function openapiJson(req, res, next) {

@@ -483,6 +483,24 @@ describe('createApp', function () {
       expect(() => createApp({ mcpServers: { docs: { command: 'x' } } })).to.throw(ConfigError, /"docs" is taken/);
     });
 
+    it('warns about what a config file would be warned about, at start and on reload', async () => {
+      const log = recordingLogger();
+      const config = { mcpServers: { s: { ...kitchenSinkStdio(), colour: 'red' } }, port: 8000 };
+      const app = createApp(config, { logger: log });
+      try {
+        const warned = () => log.records.filter((r) => r.level === 'warn').map((r) => r.message);
+        expect(warned()).to.deep.equal([
+          '"port" in the config file is ignored: set --port on the command line (a reload cannot change it)',
+          'mcpServers.s.colour is not a known key and is ignored',
+        ]);
+        log.records.length = 0;
+        await app.reload({ mcpServers: { s: { ...kitchenSinkStdio(), colour: 'blue' } } });
+        expect(warned()).to.deep.equal(['mcpServers.s.colour is not a known key and is ignored']);
+      } finally {
+        await app.close();
+      }
+    });
+
     it('throws a TypeError for --strict-auth without a key and for an empty key', () => {
       expect(() => createApp({ mcpServers: {} }, { strictAuth: true })).to.throw(TypeError, /apiKey/);
       expect(() => createApp({ mcpServers: {} }, { apiKey: '' })).to.throw(TypeError, /apiKey/);

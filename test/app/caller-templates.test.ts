@@ -64,6 +64,15 @@ describe('caller templates', function () {
       expect(served.app.health().servers.e!.users).to.deep.include({ total: 3 });
     });
 
+    it('puts the text the caller sent into env: UTF-8 bytes as UTF-8, other bytes as Latin-1', async () => {
+      // fetch sends a header string's code points as bytes, as a client sending UTF-8 would send them.
+      const bytes = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+      const utf8 = await envAs(served, 'utf8-token-1', bytes('café ✓'));
+      expect(utf8.env).to.include({ TEAM: 'café ✓' });
+      const latin1 = await envAs(served, 'latin1-token-1', 'caf\u00e9');
+      expect(latin1.env).to.include({ TEAM: 'café' });
+    });
+
     it('answers 400 naming the header when a required one is missing', async () => {
       const res = await envAs(served, undefined);
       expect(res.status).to.equal(400);
@@ -147,6 +156,39 @@ describe('caller templates on remote servers', function () {
       }
     });
   }
+
+  it('sends a header that is both forwarded and templated once, as the template has it, even when the template leaves it out', async () => {
+    const server = await startKitchenSink('http');
+    let served: ServedApp | undefined;
+    try {
+      served = await serveApp(
+        {
+          mcpServers: {
+            r: {
+              type: 'streamable-http',
+              url: server.url,
+              headers: { 'X-User-Token': '{{header.X-Caller-Token | required}}', 'X-Team': '{{header.X-Caller-Team}}' },
+              forwardHeaders: ['X-User-Token', 'X-Team', 'X-Trace'],
+            },
+          },
+        },
+        { apiKey: KEY },
+      );
+      const res = await fetch(`${served.base}/r/request_headers`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'x-caller-token': 'tok', 'x-user-token': 'forged', 'x-team': 'forged', 'x-trace': 't-1' },
+        body: '{}',
+      });
+      const seen = ((await res.json()) as any).result.headers as Record<string, string>;
+      expect(seen['x-user-token']).to.equal('tok');
+      // The template read an absent header and left X-Team out: the caller's own X-Team must not fill the gap.
+      expect(seen).not.to.have.property('x-team');
+      expect(seen['x-trace']).to.equal('t-1');
+    } finally {
+      await served?.close();
+      await server.close();
+    }
+  });
 
   it('drains the old per-user connections when a reload changes a template, and makes new ones', async () => {
     const server = await startKitchenSink('http');

@@ -211,6 +211,25 @@ describe('parseConfig', () => {
       expect(config.warnings[2]).to.equal('mcpServers.s.colour is not a known key and is ignored');
     });
 
+    it('suggests the key meant for a misspelt one, and only when one is close', () => {
+      const config = parse(JSON.stringify({ mcpServers: { s: { command: 'x', disabledTool: ['a'], enviroment: {} }, r: { url: 'http://h/sse', header: {} } } }));
+      expect(config.warnings).to.deep.equal([
+        'mcpServers.s.disabledTool is not a known key and is ignored; did you mean "disabledTools"?',
+        'mcpServers.s.enviroment is not a known key and is ignored',
+        'mcpServers.r.header is not a known key and is ignored; did you mean "headers"?',
+      ]);
+      expect(() => parse(JSON.stringify({ mcpServers: { s: { comand: 'npx' } } }))).to.throw(ConfigError, /needs a "command" \(stdio\) or a "url" \(sse, streamable-http\); did you mean "command" for "comand"\?$/);
+      expect(() => parse(JSON.stringify({ mcpServer: {} }))).to.throw(ConfigError, /"mcpServers" is missing; .*; did you mean "mcpServers" for "mcpServer"\?$/);
+    });
+
+    it('warns about unknown top-level keys, suggesting the one meant, and not about $schema', () => {
+      const config = parse(JSON.stringify({ $schema: 'https://example.com/s.json', mcpServers: {}, publicURL: 'https://x.example', globalShortcut: 'Ctrl+M' }));
+      expect(config.warnings).to.deep.equal([
+        '"publicURL" is not a known top-level key and is ignored; did you mean "publicUrl"?',
+        '"globalShortcut" is not a known top-level key and is ignored',
+      ]);
+    });
+
     it('accepts an empty mcpServers', () => {
       expect(parse('{ "mcpServers": {} }').servers).to.deep.equal([]);
     });

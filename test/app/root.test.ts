@@ -62,8 +62,14 @@ describe('the root of the command', function () {
       expectJson404(await request(app).get('/sink/nowhere').set(bearer));
     });
 
-    it('leaves a server\'s own root alone: only the prefix root leads to docs', async () => {
-      expectJson404(await request(app).get('/sink/').set(bearer));
+    it('leads a server\'s own root to its docs too, with no key, as the prefix root does; other methods there stay JSON', async () => {
+      expect(await expectRedirect(app, '/sink/', '/sink/docs')).to.equal('docs');
+      expect(await expectRedirect(app, '/sink', '/sink/docs')).to.equal('sink/docs');
+      expect(await expectRedirect(app, '/sink/', '/sink/docs', bearer)).to.equal('docs');
+      expect((await request(app).post('/sink/').expect(401)).body.error.code).to.equal('unauthorized');
+      expectJson404(await request(app).post('/sink/').set(bearer));
+      // Only a mounted server's root is open: a name that is none still needs the key.
+      expect((await request(app).get('/nosuch/').expect(401)).body.error.code).to.equal('unauthorized');
     });
   });
 

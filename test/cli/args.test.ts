@@ -357,6 +357,14 @@ describe('parseArgs', () => {
       usage(['-x', ...CMD], /^unknown option -x$/);
     });
 
+    it('suggests the flag meant when an unknown one is close to it, and only then', () => {
+      usage(['--confg', 'c.json'], /^unknown option --confg; did you mean --config\?$/);
+      usage(['--prot=8000', ...CMD], /^unknown option --prot; did you mean --port\?$/);
+      usage(['--api_key', 'k', ...CMD], /^unknown option --api_key; did you mean --api-key\?$/);
+      usage(['--hotreload', ...CMD], /^unknown option --hotreload; did you mean --hot-reload\?$/);
+      usage(['--verbose', ...CMD], /^unknown option --verbose$/);
+    });
+
     it('suggests -- for a command given without it', () => {
       usage(['npx', 'server'], /put the server command after --, as in: mcpo -- npx/);
     });

@@ -72,6 +72,14 @@ describe('mounting routers', function () {
     }
   });
 
+  it('sends GET and HEAD of its root to its docs, relatively, wherever it is mounted', async () => {
+    const app = express().use('/sink', sink).use('/', everything);
+    for (const [asked, location] of [['/sink', 'sink/docs'], ['/sink/', 'docs'], ['/', 'docs']] as const) {
+      expect((await request(app).get(asked).redirects(0).expect(302)).headers.location, asked).to.equal(location);
+      expect((await request(app).head(asked).redirects(0).expect(302)).headers.location, asked).to.equal(location);
+    }
+  });
+
   it('redirects /docs/ to /docs so relative assets resolve', async () => {
     const app = express().use('/sink', sink);
     const res = await request(app).get('/sink/docs/').expect(301);

@@ -15,7 +15,7 @@
  * This module compiles and resolves, nothing more: it keeps no connections,
  * does no I/O and logs nothing; the per-user pool does that with its result.
  */
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { BadRequestError } from '../../http/errors.js';
 import { HEADER_NAME, NEVER_FORWARDED, type ResolvedSpec } from '../spec.js';
@@ -30,6 +30,12 @@ export interface CallerTemplateOptions {
   trustedCallerHeaders?: readonly string[];
   /** How messages name the server, e.g. `mcpServers.github`. @default "" (fields named alone) */
   where?: string;
+  /**
+   * The HMAC key of a caller's `key` and `label`, so a label in a log cannot
+   * be matched by hashing guesses (e-mail addresses, user ids).
+   * @default a random key chosen when the process starts
+   */
+  labelKey?: string | Buffer;
 }
 
 /** The spec's fields for one caller. */
@@ -38,7 +44,7 @@ export interface CallerResolution {
   headers?: Record<string, string>;
   /** The stdio spec's `env`, templates filled in. */
   env?: Record<string, string>;
-  /** sha256 hex of the templated fields' values: equal values, equal key. */
+  /** HMAC-SHA256 hex of the templated fields' values: equal values, equal key. */
   key: string;
   /** The key's first 8 hex digits, to name this caller's connection in logs. */
   label: string;
@@ -64,6 +70,9 @@ export interface CallerTemplates {
 
 interface Template { name: string; shown: string; required: boolean; fallback: string }
 type Part = string | Template;
+
+/** One per process: labels stay the same across reloads and routers, and mean nothing outside it. */
+const PROCESS_LABEL_KEY = randomBytes(32);
 
 /** Readable only when the operator trusts them by name. */
 const CREDENTIALS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie']);
@@ -134,6 +143,35 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string {
   return Array.isArray(raw) ? raw.join(', ') : raw ?? '';
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The value as text, for `env`: Node reads header bytes as Latin-1, so bytes
+ * that form UTF-8 are read again as UTF-8 (`café`, not `cafÃ©`). A header
+ * keeps Node's reading: sent on as Latin-1, its bytes arrive unchanged.
+ */
+function headerText(headers: IncomingHttpHeaders, name: string): string {
+  const value = headerValue(headers, name);
+  if (!/[\x80-\xff]/.test(value)) return value;
+  try { return UTF8.decode(Buffer.from(value, 'latin1')); } catch { return value; }
+}
+
+/** `trustedCallerHeaders`, checked, lower-case. */
+function trustedNames(list: readonly string[], prefix: string): Set<string> {
+  const trusted = new Set<string>();
+  for (const raw of list) {
+    if (typeof raw !== 'string' || !HEADER_NAME.test(raw)) {
+      throw new TypeError(`${prefix}trustedCallerHeaders must be an array of header names, e.g. ["Cookie"]; got ${JSON.stringify(raw)}`);
+    }
+    const name = raw.toLowerCase();
+    if (NEVER_FORWARDED.has(name) && !CREDENTIALS.has(name)) {
+      throw new TypeError(`${prefix}trustedCallerHeaders may not include "${raw}": it belongs to the connection or to the MCP transport, and is never readable`);
+    }
+    trusted.add(name);
+  }
+  return trusted;
+}
+
 /**
  * Finds the templates in a spec's `headers` or `env` and checks them once.
  * Undefined when no value holds `{{`; otherwise every call should use
@@ -146,17 +184,8 @@ export function compileCallerTemplates(spec: ResolvedSpec, options: Readonly<Cal
   if (!Object.values(values).some((v) => v.includes('{{'))) return undefined;
   const prefix = options.where ? `${options.where}.` : '';
 
-  const trusted = new Set<string>();
-  for (const raw of options.trustedCallerHeaders ?? []) {
-    if (typeof raw !== 'string' || !HEADER_NAME.test(raw)) {
-      throw new TypeError(`${prefix}trustedCallerHeaders must be an array of header names, e.g. ["Cookie"]; got ${JSON.stringify(raw)}`);
-    }
-    const name = raw.toLowerCase();
-    if (NEVER_FORWARDED.has(name) && !CREDENTIALS.has(name)) {
-      throw new TypeError(`${prefix}trustedCallerHeaders may not include "${raw}": it belongs to the connection or to the MCP transport, and is never readable`);
-    }
-    trusted.add(name);
-  }
+  const trusted = trustedNames(options.trustedCallerHeaders ?? [], prefix);
+  const labelKey = options.labelKey ?? PROCESS_LABEL_KEY;
 
   const compiled: [string, Part[]][] = [];
   for (const [key, value] of Object.entries(values)) {
@@ -182,6 +211,7 @@ export function compileCallerTemplates(spec: ResolvedSpec, options: Readonly<Cal
     throw new TypeError(`${prefix}${field}.${first?.[0]} takes values from the caller's request; set --api-key: whoever can call mcpo could otherwise claim any user`);
   }
 
+  const read = field === 'env' ? headerText : headerValue;
   const fill = (headers: IncomingHttpHeaders, lenient: boolean): CallerResolution => {
     const out: Record<string, string> = {};
     const secrets: string[] = [];
@@ -191,7 +221,7 @@ export function compileCallerTemplates(spec: ResolvedSpec, options: Readonly<Cal
       let text = '';
       for (const part of parts) {
         if (typeof part === 'string') { text += part; continue; }
-        let got = headerValue(headers, part.name);
+        let got = read(headers, part.name);
         if (got === '' && part.required && !lenient && !missing.some((m) => m.toLowerCase() === part.name)) missing.push(part.shown);
         if (got === '') got = part.fallback;
         if (got !== '') secrets.push(got);
@@ -206,7 +236,7 @@ export function compileCallerTemplates(spec: ResolvedSpec, options: Readonly<Cal
       const names = missing.map((m) => `"${m}"`).join(', ');
       throw new BadRequestError(`Missing request header${missing.length > 1 ? 's' : ''} ${names}: this server takes ${missing.length > 1 ? 'them' : 'it'} from each caller`, { headers: missing }, 'missing_caller_header');
     }
-    const hash = createHash('sha256').update(JSON.stringify([field, keyed])).digest('hex');
+    const hash = createHmac('sha256', labelKey).update(JSON.stringify([field, keyed])).digest('hex');
     return { [field]: out, key: hash, label: hash.slice(0, 8), secrets: [...new Set(secrets)] };
   };
 

@@ -3,6 +3,7 @@
  * env (lib/mcp/users/caller-templates.ts).
  */
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { compileCallerTemplates, type CallerTemplateOptions, type CallerTemplates } from '../../../lib/mcp/users/caller-templates.js';
 import { BadRequestError, isMcpoError } from '../../../lib/http/errors.js';
@@ -236,11 +237,22 @@ describe('compileCallerTemplates', () => {
       expect(two.resolve({ 'x-a': 'p,B,q', 'x-b': 'r' }).key).not.to.equal(two.resolve({ 'x-a': 'p', 'x-b': 'q,B,r' }).key);
     });
 
-    it('is a sha256 hex key with an 8-hex label from its start', () => {
+    it('is an HMAC-SHA256 hex key with an 8-hex label from its start', () => {
       const { key, label } = t.resolve({ 'x-user-id': 'alice' });
       expect(key).to.match(/^[0-9a-f]{64}$/);
       expect(label).to.match(/^[0-9a-f]{8}$/);
       expect(key.startsWith(label)).to.equal(true);
+    });
+
+    it('is keyed, so a label cannot be found by hashing a guess at the values', () => {
+      const values = { 'x-user-id': 'alice@example.com' };
+      const spec = { 'X-User': '{{header.X-User-Id}}' };
+      const one = compiled(spec, { ...KEYED, labelKey: 'one-secret-of-sixteen' }).resolve(values);
+      const two = compiled(spec, { ...KEYED, labelKey: 'two-secret-of-sixteen' }).resolve(values);
+      expect(one.key).not.to.equal(two.key);
+      expect(compiled(spec, { ...KEYED, labelKey: 'one-secret-of-sixteen' }).resolve(values).key).to.equal(one.key);
+      const guess = createHash('sha256').update(JSON.stringify(['headers', [['X-User', 'alice@example.com']]])).digest('hex');
+      expect(compiled(spec).resolve(values).key).not.to.equal(guess);
     });
 
     it('never puts a value in the label', () => {
