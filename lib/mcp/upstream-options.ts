@@ -31,6 +31,8 @@ export interface UpstreamOptions {
   onListChanged?: (feature: CatalogFeature) => void;
   /** Called on every change of state (connected, lost, closed…). */
   onState?: (state: UpstreamState) => void;
+  /** Masks secrets in text from the server that a client is shown (a 503's last error). @default none masked */
+  redact?: (text: string) => string;
   /** OAuth for a remote server (authorization.ts); absent for stdio. */
   authorization?: UpstreamAuthorization;
 }

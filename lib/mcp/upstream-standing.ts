@@ -8,7 +8,7 @@
  * answers; what happens next is decided by the supervisor
  * (lib/mcp/upstream-supervisor.ts).
  */
-import { AuthorizationRequiredError, UnavailableError } from '../http/errors.js';
+import { AuthorizationRequiredError, capText, UnavailableError } from '../http/errors.js';
 import type { ResolvedSpec } from './spec.js';
 import { STDERR_TAIL_CHARS, type Session } from './session.js';
 import type { UpstreamState, UpstreamStatus } from './status.js';
@@ -111,7 +111,10 @@ export class Standing {
       this.#state === 'closed' ? 'MCP server is closed'
       : this.#state === 'backing-off' ? 'MCP server is not reachable; retrying'
       : 'MCP server is not connected yet';
-    return new UnavailableError(why, this.retryAfter(), { state: this.#state });
+    // What /healthz says of it, so a caller reads why without access to /healthz: the first line in the message, all of it in `data`.
+    const lastError = this.#state === 'closed' || this.lastError === null ? undefined : (this.options.redact ?? String)(this.lastError);
+    if (lastError === undefined) return new UnavailableError(why, this.retryAfter(), { state: this.#state });
+    return new UnavailableError(`${why}: ${capText(lastError.split('\n')[0]!)}`, this.retryAfter(), { state: this.#state, lastError: capText(lastError) });
   }
 
   /** Waits for the reconnect under way; a 503 if it fails or outlasts the call's deadline. */

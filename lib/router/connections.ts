@@ -10,7 +10,8 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { withFields, type Logger } from '../common/log.js';
-import { resolveSpec, type ResolvedSpec, type ServerSpec } from '../mcp/spec.js';
+import { createRedactor, type Redactor } from '../common/redact.js';
+import { resolveSpec, specSecrets, type ResolvedSpec, type ServerSpec } from '../mcp/spec.js';
 import type { CatalogFeature } from '../mcp/catalog.js';
 import { Upstream, type UpstreamOptions } from '../mcp/upstream.js';
 import { compileCallerTemplates, type CallerTemplates } from '../mcp/users/caller-templates.js';
@@ -29,6 +30,8 @@ export interface RouterServer {
   resolved: ResolvedSpec;
   /** The `name` option, or its default for this server. */
   name: string;
+  /** Masks the spec's secrets in what a client is shown of the server's errors. */
+  redact: Redactor;
 }
 
 /** What the router hears from its own connection. */
@@ -44,18 +47,18 @@ export function routerServer(spec: ServerSpec, opts: ResolvedOptions): RouterSer
   });
   // With caller templates, the router's own connection is the probe that lists tools: the templates' defaults, no caller's values.
   const resolved = templates ? specFor(asGiven, templates.defaults()) : asGiven;
-  return { asGiven, templates, resolved, name: serverName(opts, resolved) };
+  return { asGiven, templates, resolved, name: serverName(opts, resolved), redact: createRedactor(specSecrets(asGiven)) };
 }
 
-/** What every connection of a router shares: its name, log, timeouts and backoff. */
-function connectionOptions(opts: ResolvedOptions, name: string, logger: Logger) {
-  return { name, logger, connectTimeoutMs: opts.connectTimeoutMs, retryAfter: opts.retryAfter, backoff: opts.backoff };
+/** What every connection of a router shares: its name, log, timeouts, backoff and redactor. */
+function connectionOptions(opts: ResolvedOptions, server: RouterServer, logger: Logger) {
+  return { name: server.name, logger, connectTimeoutMs: opts.connectTimeoutMs, retryAfter: opts.retryAfter, backoff: opts.backoff, redact: server.redact };
 }
 
 /** The router's own connection: it lists the tools, keeps the catalog the documents show, and watches the lists the MCP endpoint passes on. */
 export function routerUpstream(server: RouterServer, opts: ResolvedOptions, oauth: RouterOAuth | undefined, hooks: RouterHooks): Upstream {
   return new Upstream(server.resolved, {
-    ...connectionOptions(opts, server.name, opts.logger),
+    ...connectionOptions(opts, server, opts.logger),
     ...hooks,
     // Only what the documents show is listed and kept.
     catalog: opts.documents.filter((s): s is CatalogFeature => s !== 'tools'),
@@ -72,7 +75,7 @@ export function callerConnections(server: RouterServer, opts: ResolvedOptions): 
   return userConnections(server.asGiven, templates, {
     make: (userSpec, label) =>
       new Upstream(userSpec, {
-        ...connectionOptions(opts, name, withFields(logger, { user: label })),
+        ...connectionOptions(opts, server, withFields(logger, { user: label })),
         onTools: () => {},
       }),
     onSecrets: opts.onSecrets ?? (() => {}),
