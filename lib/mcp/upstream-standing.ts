@@ -107,6 +107,9 @@ export class Standing {
     if (this.#state === 'needs-authorization' && auth) {
       return new AuthorizationRequiredError(`MCP server "${this.options.name}" needs authorization: open ${auth.page()} in a browser`, auth.page());
     }
+    if (this.#state === 'waiting-for-caller') {
+      return new UnavailableError(`MCP server "${this.options.name}" waits for a first caller: its tools are listed from that caller's own connection`, this.retryAfter(), { state: this.#state });
+    }
     const why =
       this.#state === 'closed' ? 'MCP server is closed'
       : this.#state === 'backing-off' ? 'MCP server is not reachable; retrying'
