@@ -109,4 +109,16 @@ describe('reports of a failing stdio server', function () {
       lastError: 'MCP server "gone" could not be started: the command "definitely-not-a-command-xyz" was not found (spawn definitely-not-a-command-xyz ENOENT)',
     });
   });
+
+  it('answers a caller whose own connection fails to start with a 503 that says why, not a 500', async () => {
+    const r = router(
+      script("console.error('refusing user ' + process.env.USER_TOKEN); process.exit(3)", { USER_TOKEN: '{{header.X-User-Token | required}}' }),
+      { name: 'per-user', allowCallerTemplates: true },
+    );
+    await r.ready();
+    expect(r.status().state).to.equal('waiting-for-caller');
+    const res = await request(express().use(r)).post('/anything').set('x-user-token', 'user-token-4242').send({}).expect(503);
+    expect(res.body.error.code).to.equal('unavailable');
+    expect(res.body.error.data.lastError).to.match(/^MCP server "per-user" exited \(code 3\) before it was ready; its stderr ended with:\nrefusing user /);
+  });
 });
