@@ -7,7 +7,9 @@
  * The two differ only in their status code. `/healthz` is for liveness: 200
  * while the process serves, `degraded` included, since restarting a process
  * that is retrying a server would not bring that server back; 503 once it
- * drains. `/readyz` is for readiness: 200 only when every server is connected.
+ * drains. `/readyz` is for readiness: 200 only when every server is connected
+ * (or, with caller templates that need a caller's values, waits for its
+ * first caller: no probe can connect it before).
  *
  * It needs no key, so it shows nothing secret: no env values, headers, URL
  * credentials or API key. Error text from a server, the few stderr lines
@@ -85,10 +87,13 @@ export function serverHealth(status: RouterStatus, tools: number, redact: Redact
   };
 }
 
-/** `draining` wins; otherwise `ok` only when every server is connected (no servers: ok). */
+/**
+ * `draining` wins; otherwise `ok` only when every server is connected or
+ * waits for its first caller, who alone can connect it (no servers: ok).
+ */
 export function healthStatus(draining: boolean, servers: Iterable<ServerHealth>): HealthStatus {
   if (draining) return 'draining';
-  for (const server of servers) if (!server.connected) return 'degraded';
+  for (const server of servers) if (!server.connected && server.state !== 'waiting-for-caller') return 'degraded';
   return 'ok';
 }
 

@@ -4,25 +4,15 @@
  * OAuth client secrets and private keys, the API key), kept in a redactor that only grows, since text logged before
  * a reload may still quote the old config's values.
  */
-import { createRedactor, urlSecrets, type Redactor } from '../common/redact.js';
+import { createRedactor, type Redactor } from '../common/redact.js';
 import type { Logger } from '../common/log.js';
-import { resolveSpec } from '../mcp/spec.js';
+import { resolveSpec, specSecrets } from '../mcp/spec.js';
 import type { ServerEntry } from './server-entry.js';
 
 /** Every value a server's config holds that must not be shown: env values, headers, URL credentials, OAuth client secrets and keys. */
 export function secretsOf(entries: readonly ServerEntry[], apiKey: string | undefined): string[] {
   const secrets: string[] = apiKey ? [apiKey] : [];
-  for (const { spec } of entries) {
-    const resolved = resolveSpec(spec);
-    if (resolved.type === 'stdio') secrets.push(...Object.values(resolved.env));
-    else {
-      secrets.push(...Object.values(resolved.headers), ...urlSecrets(resolved.url));
-      const { clientSecret, privateKey } = resolved.oauth ?? {};
-      if (clientSecret !== undefined) secrets.push(clientSecret);
-      // The key whole, and each line of its body, in case a message quotes only part of it.
-      if (privateKey !== undefined) secrets.push(privateKey, ...privateKey.split('\n').filter((line) => line.length >= 16 && !line.startsWith('-----')));
-    }
-  }
+  for (const { spec } of entries) secrets.push(...specSecrets(resolveSpec(spec)));
   return secrets;
 }
 

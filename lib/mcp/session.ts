@@ -12,7 +12,7 @@
  */
 import { Client, SdkError, SdkErrorCode, type Implementation, type OAuthClientProvider, type Tool } from '@modelcontextprotocol/client';
 import { VERSION } from '../common/version.js';
-import { exitMessage, spawnFailure, spawnFailureMessage } from './exit-report.js';
+import { exitMessage, silenceMessage, spawnFailure, spawnFailureMessage } from './exit-report.js';
 import type { ResolvedSpec } from './spec.js';
 import { endsSession, httpStatusOf, messageOf } from './transport-errors.js';
 import { createTransport, type BuiltTransport } from './transports.js';
@@ -99,6 +99,16 @@ export function endReason(spec: ResolvedSpec, name: string, session: Session, re
   if (spawnError) return spawnFailureMessage(name, spec.command, spec.cwd, spawnError);
   const exit = session.built.exit();
   return exit && exitMessage(name, exit, ready, session.stderr);
+}
+
+/**
+ * Why a stdio child that still runs failed its attempt: it did not answer in
+ * time. Named and quoted as an exit is; undefined for any other failure.
+ */
+export function silenceReason(spec: ResolvedSpec, name: string, session: Session, err: unknown, timeoutMs: number): string | undefined {
+  if (spec.type !== 'stdio' || session.built.exit() !== undefined) return undefined;
+  if (!(err instanceof SdkError && err.code === SdkErrorCode.RequestTimeout)) return undefined;
+  return silenceMessage(name, spec.command, timeoutMs, session.stderr);
 }
 
 /** A change-notification stream that ends sooner than this after it opened is not opened again. */

@@ -7,6 +7,7 @@
  * here connects to anything.
  */
 
+import { urlSecrets } from '../common/redact.js';
 import { misspeltKey } from '../common/suggest.js';
 import { resolveOAuthSpec, type OAuthInput, type OAuthSpec } from './oauth-spec.js';
 
@@ -178,4 +179,15 @@ export function resolveSpec(spec: unknown): ResolvedSpec {
 /** A URL safe to show: no credentials, no query (tokens often live there). */
 export function redactUrl(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`;
+}
+
+/** Every value of a spec that may be a secret: env values, headers, URL credentials, OAuth client secrets and keys. */
+export function specSecrets(resolved: ResolvedSpec): string[] {
+  if (resolved.type === 'stdio') return Object.values(resolved.env);
+  const secrets = [...Object.values(resolved.headers), ...urlSecrets(resolved.url)];
+  const { clientSecret, privateKey } = resolved.oauth ?? {};
+  if (clientSecret !== undefined) secrets.push(clientSecret);
+  // The key whole, and each line of its body, in case a message quotes only part of it.
+  if (privateKey !== undefined) secrets.push(privateKey, ...privateKey.split('\n').filter((line) => line.length >= 16 && !line.startsWith('-----')));
+  return secrets;
 }

@@ -5,7 +5,12 @@
 import type { Client, Implementation } from '@modelcontextprotocol/client';
 import type { TransportType } from './spec.js';
 
-export type UpstreamState = 'connecting' | 'ready' | 'backing-off' | 'needs-authorization' | 'closed';
+/**
+ * `waiting-for-caller`: a connection kept in standby, for a server whose
+ * caller templates need a caller's values; it becomes `ready` once a
+ * caller's own connection listed the tools for it.
+ */
+export type UpstreamState = 'connecting' | 'ready' | 'backing-off' | 'needs-authorization' | 'waiting-for-caller' | 'closed';
 
 /** What the server said about itself during initialization. */
 export interface ServerMeta {

@@ -31,6 +31,14 @@ export interface UpstreamOptions {
   onListChanged?: (feature: CatalogFeature) => void;
   /** Called on every change of state (connected, lost, closed…). */
   onState?: (state: UpstreamState) => void;
+  /**
+   * Never connect: wait in `waiting-for-caller` until `adopt()` hands it the
+   * lists of a caller's own connection (for a server whose caller templates
+   * need a caller's values, mcp/users/). ready() resolves at once. @default false
+   */
+  standby?: boolean;
+  /** Masks secrets in text from the server that a client is shown (a 503's last error). @default none masked */
+  redact?: (text: string) => string;
   /** OAuth for a remote server (authorization.ts); absent for stdio. */
   authorization?: UpstreamAuthorization;
 }

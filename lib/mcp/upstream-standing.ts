@@ -8,7 +8,7 @@
  * answers; what happens next is decided by the supervisor
  * (lib/mcp/upstream-supervisor.ts).
  */
-import { AuthorizationRequiredError, UnavailableError } from '../http/errors.js';
+import { AuthorizationRequiredError, capText, UnavailableError } from '../http/errors.js';
 import type { ResolvedSpec } from './spec.js';
 import { STDERR_TAIL_CHARS, type Session } from './session.js';
 import type { UpstreamState, UpstreamStatus } from './status.js';
@@ -107,11 +107,17 @@ export class Standing {
     if (this.#state === 'needs-authorization' && auth) {
       return new AuthorizationRequiredError(`MCP server "${this.options.name}" needs authorization: open ${auth.page()} in a browser`, auth.page());
     }
+    if (this.#state === 'waiting-for-caller') {
+      return new UnavailableError(`MCP server "${this.options.name}" waits for a first caller: its tools are listed from that caller's own connection`, this.retryAfter(), { state: this.#state });
+    }
     const why =
       this.#state === 'closed' ? 'MCP server is closed'
       : this.#state === 'backing-off' ? 'MCP server is not reachable; retrying'
       : 'MCP server is not connected yet';
-    return new UnavailableError(why, this.retryAfter(), { state: this.#state });
+    // What /healthz says of it, so a caller reads why without access to /healthz: the first line in the message, all of it in `data`.
+    const lastError = this.#state === 'closed' || this.lastError === null ? undefined : (this.options.redact ?? String)(this.lastError);
+    if (lastError === undefined) return new UnavailableError(why, this.retryAfter(), { state: this.#state });
+    return new UnavailableError(`${why}: ${capText(lastError.split('\n')[0]!)}`, this.retryAfter(), { state: this.#state, lastError: capText(lastError) });
   }
 
   /** Waits for the reconnect under way; a 503 if it fails or outlasts the call's deadline. */

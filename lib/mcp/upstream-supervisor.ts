@@ -13,7 +13,7 @@
  */
 import { backoffDelay } from './backoff.js';
 import type { ResolvedSpec } from './spec.js';
-import { closeSession, diedOfProbe, endReason, openSession, type Session } from './session.js';
+import { closeSession, diedOfProbe, endReason, openSession, silenceReason, type Session } from './session.js';
 import { messageOf } from './transport-errors.js';
 import { AuthorizationFlow } from './oauth/authorization-flow.js';
 import type { UpstreamOptions } from './upstream-options.js';
@@ -27,8 +27,13 @@ export class Supervisor {
   #readyAt = 0;
   /** The authorization page was logged for the flow now waiting. */
   #announced = false;
-  /** A stdio server that died of the era probe: later attempts go straight to `initialize`. */
-  #legacyOnly = false;
+  /**
+   * A stdio server that died at the era probe is taken for a 2025-era one:
+   * later attempts go straight to `initialize` (`assumed`). It is said so
+   * only once one connects (`confirmed`): a server that crashes at start
+   * dies at the probe too, and the log should speak of its crash.
+   */
+  #legacy: 'no' | 'assumed' | 'confirmed' = 'no';
   /** OAuth flows, for a remote server (authorization-flow.ts). */
   readonly flow: AuthorizationFlow | undefined;
 
@@ -81,11 +86,15 @@ export class Supervisor {
       await options.authorization?.provider.load();
       await session.client.connect(session.built.transport, {
         timeout: options.connectTimeoutMs,
-        ...(this.#legacyOnly ? { prior: { kind: 'legacy' as const } } : {}),
+        ...(this.#legacy !== 'no' ? { prior: { kind: 'legacy' as const } } : {}),
       });
       if (at.session !== session) return;
       const catalog = await this.lists.load(session, (reason) => this.lost(session, reason));
       if (catalog === undefined) return;
+      if (this.#legacy === 'assumed') {
+        this.#legacy = 'confirmed';
+        options.logger.info('the MCP server ended the connection at the era probe; speaking the 2025 protocol to it', {});
+      }
       at.protocolVersion = session.client.getNegotiatedProtocolVersion() ?? null;
       this.#readyAt = Date.now();
       this.#announced = false;
@@ -97,9 +106,9 @@ export class Supervisor {
     } catch (err) {
       // Closed, or replaced, while connecting: whoever did that owns the state now.
       if (at.session !== session) return;
-      if (!this.#legacyOnly && diedOfProbe(this.spec, err)) {
-        options.logger.info('the MCP server ended the connection at the era probe; speaking the 2025 protocol to it', {});
-        this.#legacyOnly = true;
+      if (this.#legacy === 'no' && diedOfProbe(this.spec, err)) {
+        options.logger.debug('the MCP server ended the connection at the era probe; trying the 2025 protocol', {});
+        this.#legacy = 'assumed';
         at.session = undefined;
         void closeSession(session);
         void this.#connect();
@@ -110,8 +119,8 @@ export class Supervisor {
         if (wall.waiting) return;
         err = wall.error;
       }
-      // "Connection closed" says nothing; a child that exited or never ran is described instead.
-      const ended = endReason(this.spec, options.name, session, false, err);
+      // "Connection closed" and "Request timed out" say nothing; a child that exited, never ran or never answered is described instead.
+      const ended = endReason(this.spec, options.name, session, false, err) ?? silenceReason(this.spec, options.name, session, err, options.connectTimeoutMs);
       const error = ended === undefined ? err : new Error(ended, { cause: err });
       at.settleFirst(error);
       this.#retry(session, error);

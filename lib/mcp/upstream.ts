@@ -56,6 +56,8 @@ export class Upstream {
   readonly refreshTools: () => Promise<void>;
   /** Re-lists the catalog after the server said a list changed; folded like refreshTools. */
   readonly refreshCatalog: () => Promise<void>;
+  /** In standby: what the caller's connection that listed the tools said it offers. */
+  #adopted: ServerCapabilities | undefined;
 
   constructor(
     readonly spec: ResolvedSpec,
@@ -77,7 +79,21 @@ export class Upstream {
       next: (deadline) => at.nextSession(deadline),
       unavailable: () => at.unavailable(),
     };
-    supervisor.start();
+    if (options.standby) {
+      at.set('waiting-for-caller');
+      at.settleFirst();
+    } else supervisor.start();
+  }
+
+  /**
+   * In standby: a caller's own connection `lister` has listed the tools (and
+   * handed them on through its own hooks); this connection now stands for
+   * the server as `ready`, offering what `lister` offers.
+   */
+  adopt(lister: Upstream): void {
+    if (!this.options.standby || this.#at.state === 'closed') return;
+    this.#adopted = lister.capabilities();
+    if (this.#at.state !== 'ready') this.#at.set('ready');
   }
 
   /** Resolves at the first successful connection; rejects if the first attempt fails (retries go on). */
@@ -113,7 +129,7 @@ export class Upstream {
 
   /** What the server of the current session declared it offers; undefined while there is none. */
   capabilities(): ServerCapabilities | undefined {
-    return this.#at.session?.client.getServerCapabilities();
+    return this.#at.session?.client.getServerCapabilities() ?? this.#adopted;
   }
 
   /** Calls a tool; throws McpoError or ProtocolError, never a raw transport error. */

@@ -5,8 +5,9 @@
  *
  * - the options, checked once (router/resolve-options.ts);
  * - the server and its connections: the router's own, and each caller's
- *   under caller templates (router/connections.ts), with OAuth for a remote
- *   server (router/oauth.ts);
+ *   under caller templates, the first of which lists the tools when the
+ *   templates need a caller's values (router/connections.ts), with OAuth for
+ *   a remote server (router/oauth.ts);
  * - the view of the tool list: the table and the document (router/tool-view.ts);
  * - the tool call handler (router/tool-calls.ts), reading requests through
  *   router/call-request.ts;
@@ -18,10 +19,11 @@ import type { Router } from 'express';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import type { McpSource } from '../mcp-endpoint/source.js';
 import type { ServerSpec } from '../mcp/spec.js';
-import type { UpstreamStatus } from '../mcp/upstream.js';
+import type { Tool } from '@modelcontextprotocol/client';
+import type { ServerMeta, UpstreamStatus } from '../mcp/upstream.js';
 import type { PoolCounts } from '../mcp/users/user-pool.js';
 import { argumentReader, headerForwarder } from './call-request.js';
-import { callerConnections, connectionChoice, routerServer, routerUpstream } from './connections.js';
+import { callerConnections, connectionChoice, firstCallerLists, routerServer, routerUpstream } from './connections.js';
 import { featureContext } from './feature-request.js';
 import { availabilityChanges, mcpServing } from './mcp-serving.js';
 import { routerOAuth } from './oauth.js';
@@ -60,14 +62,15 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   const oauth = routerOAuth(server.resolved, opts, server.name);
   let closed = false;
   // The hooks that name a part made below run only once the connection is up, when every part exists.
+  const onTools = (tools: Tool[], meta: ServerMeta): void => {
+    if (closed) return;
+    const table = view.setTools(tools, meta);
+    calls.serve(table);
+    opts.logger.debug('tools listed', { count: table.entries.length });
+    serving.source.changed('tools');
+  };
   const upstream = routerUpstream(server, opts, oauth, {
-    onTools: (tools, meta) => {
-      if (closed) return;
-      const table = view.setTools(tools, meta);
-      calls.serve(table);
-      opts.logger.debug('tools listed', { count: table.entries.length });
-      serving.source.changed('tools');
-    },
+    onTools,
     // A change publishes here; at connect onTools follows at once and publishes.
     onCatalog: (catalog) => {
       if (!closed) view.setCatalog(catalog);
@@ -75,7 +78,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     onListChanged: (feature) => serving.source.changed(feature),
     onState: availabilityChanges((kind) => serving.source.changed(kind)),
   });
-  const users = callerConnections(server, opts);
+  const users = callerConnections(server, opts, firstCallerLists(upstream, onTools));
   const connect = connectionChoice(upstream, users);
   const serving = mcpServing({ opts, name: server.name, upstream, view, connect });
   const read = { readArguments: argumentReader(opts.bodyLimit), forwardedHeaders: headerForwarder(server.asGiven) };

@@ -52,10 +52,20 @@ export function toolCalls(options: ToolCallsOptions): ToolCalls {
   });
   const run = callRunner({ opts, sealer, upstream, users, forwardedHeaders });
 
-  /** Before the first tool list and after close(): every tool call is 503. */
-  const notConnected: RequestHandler = function unavailable(req, _res, next) {
-    if (req.method === 'POST' && toolSegment(req.path) !== undefined) return next(upstream.unavailable());
-    next();
+  let serving = false;
+  /**
+   * Before the first tool list and after close(): every tool call is 503;
+   * but a server waiting for its first caller lists its tools on this
+   * caller's own connection, and the call then goes to the tools it listed.
+   */
+  const notConnected: RequestHandler = function unavailable(req, res, next) {
+    if (req.method !== 'POST' || toolSegment(req.path) === undefined) return next();
+    if (!users || upstream.status().state !== 'waiting-for-caller') return next(upstream.unavailable());
+    users.lease(req.headers, requestTimeoutMs(req, opts)).then((lease) => {
+      lease.release();
+      if (serving) dispatcher(req, res, next);
+      else next(upstream.unavailable());
+    }, next);
   };
 
   /**
@@ -91,7 +101,13 @@ export function toolCalls(options: ToolCallsOptions): ToolCalls {
   const dispatcher = createDispatcher(notConnected);
   return {
     handle: dispatcher,
-    serve: (table) => dispatcher.swap(handlerFor(table)),
-    stop: () => dispatcher.swap(notConnected),
+    serve: (table) => {
+      serving = true;
+      dispatcher.swap(handlerFor(table));
+    },
+    stop: () => {
+      serving = false;
+      dispatcher.swap(notConnected);
+    },
   };
 }

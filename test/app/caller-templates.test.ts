@@ -11,7 +11,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { createApp } from '../../lib/index.js';
 import { serveApp, type ServedApp } from '../helpers/app-server.js';
 import { recordingLogger } from '../helpers/logger.js';
-import { everythingStdio, startKitchenSink, startModernHttp } from '../helpers/servers.js';
+import { EVERYTHING, everythingStdio, startKitchenSink, startModernHttp } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
 const KEY = 'caller-templates-key-2468';
@@ -123,6 +123,47 @@ describe('caller templates', function () {
         expect(health, value).not.to.include(value);
       }
     });
+  });
+});
+
+describe('a stdio server whose templates need a caller\'s values', function () {
+  this.timeout(60_000);
+  // server-everything behind a check a probe without the caller's token could never pass.
+  const guarded = {
+    command: process.execPath,
+    args: ['-e', `if (!process.env.USER_TOKEN) { console.error('USER_TOKEN is not set'); process.exit(1); }
+      process.argv = [process.argv[0], 'everything', 'stdio']; import(${JSON.stringify(`file://${EVERYTHING}`)});`],
+    env: { USER_TOKEN: '{{header.X-User-Token | required}}' },
+  };
+  let served: ServedApp;
+  const logger = recordingLogger();
+  before(async () => {
+    served = await serveApp({ mcpServers: { e: guarded } }, { apiKey: KEY, logger, router: { reconnectDelay: 0.1, reconnectDelayMax: 0.2 } });
+  });
+  after(() => served?.close());
+
+  it('starts no probe: /healthz says it waits for a first caller, and /readyz is ready', async () => {
+    const health = served.app.health();
+    expect(health.status).to.equal('ok');
+    expect(health.servers.e).to.include({ state: 'waiting-for-caller', connected: false, tools: 0, lastError: null });
+    expect(health.servers.e!.users).to.deep.include({ total: 0 });
+    expect((await fetch(`${served.base}/readyz`)).status).to.equal(200);
+    const doc = await fetch(`${served.base}/e/openapi.json`, { headers: { authorization: `Bearer ${KEY}` } });
+    expect(doc.status).to.equal(503);
+    expect(((await doc.json()) as any).error.message).to.match(/waits for a first caller/);
+    expect(logger.records.filter((l) => l.level === 'warn' || l.level === 'error')).to.deep.equal([]);
+  });
+
+  it('lists the tools from the first caller\'s connection, and serves its call and the documents from them', async () => {
+    const first = await envAs(served, 'first-caller-token');
+    expect(first.status, JSON.stringify(first.body)).to.equal(200);
+    expect(first.env).to.include({ USER_TOKEN: 'first-caller-token' });
+    const health = served.app.health().servers.e!;
+    expect(health).to.include({ state: 'ready', connected: true });
+    expect(health.tools).to.be.greaterThan(0);
+    const doc = (await (await fetch(`${served.base}/e/openapi.json`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as any;
+    expect(Object.keys(doc.paths)).to.include('/get-env');
+    expect((await envAs(served, 'second-caller-token')).env).to.include({ USER_TOKEN: 'second-caller-token' });
   });
 });
 

@@ -20,6 +20,35 @@ describe('stderrTail', () => {
     expect(tail).to.match(/^…a+\nend$/);
   });
 
+  it('starts at the line that explains a crash when the last lines are stack frames, and skips them and the Node.js trailer', () => {
+    const crash = [
+      'node:internal/modules/cjs/loader:1228',
+      '  throw err;',
+      '  ^',
+      '',
+      "Error: Cannot find module 'nope'",
+      'Require stack:',
+      '- /srv/[eval]',
+      ...Array.from({ length: 8 }, (_, i) => `    at frame${i} (node:internal/modules/cjs/loader:${i}:1)`),
+      '    at node:internal/main/eval_string:51:3 {',
+      "  code: 'MODULE_NOT_FOUND',",
+      '}',
+      '',
+      'Node.js v20.11.0',
+    ].join('\n');
+    expect(stderrTail(crash)).to.equal("Error: Cannot find module 'nope'\nRequire stack:\n- /srv/[eval]\n  code: 'MODULE_NOT_FOUND',\n}");
+    // A Python traceback ends with its explaining line: the plain tail already has it.
+    expect(stderrTail('Traceback (most recent call last):\n  File "x.py", line 1\n    import y\nModuleNotFoundError: No module named \'y\'\n')).to.equal(
+      'Traceback (most recent call last):\n  File "x.py", line 1\n    import y\nModuleNotFoundError: No module named \'y\'',
+    );
+  });
+
+  it('cuts a long explaining line at the end, marked', () => {
+    const tail = stderrTail(`Error: ${'z'.repeat(2000)}\n${'    at f (x.js:1:1)\n'.repeat(6)}`);
+    expect(tail).to.have.length(1024);
+    expect(tail).to.match(/^Error: z+…$/);
+  });
+
   it('is empty for nothing, or only blank lines', () => {
     expect(stderrTail('')).to.equal('');
     expect(stderrTail('\n \n\t\n')).to.equal('');

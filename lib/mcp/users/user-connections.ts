@@ -6,8 +6,9 @@
  * A call never runs on another key's connection.
  *
  * The tool list and documents come from a separate probe connection made
- * with the templates' defaults (the router's own Upstream), never from a
- * user's.
+ * with the templates' defaults (the router's own Upstream) or, when a
+ * template is `required`, from the first caller's connection (the router
+ * chooses, router/connections.ts).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CallerResolution, CallerTemplates } from './caller-templates.js';

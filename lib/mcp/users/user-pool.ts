@@ -16,6 +16,8 @@ import { UnavailableError } from '../../http/errors.js';
 export interface Pooled {
   ready(): Promise<void>;
   close(): Promise<void>;
+  /** What a call is told when the connection failed to come up: a 503 that says why. */
+  unavailable?(): Error;
 }
 
 export interface UserPoolOptions {
@@ -70,7 +72,10 @@ export class UserPool<C extends Pooled> {
       if (entry) {
         this.#lend(entry);
         try {
-          await withDeadline(entry.connection.ready(), deadline, () => this.#full('did not connect in time'));
+          await withDeadline(entry.connection.ready(), deadline, () => this.#full('did not connect in time')).catch((err: unknown) => {
+            // Its first attempt failed (retries go on): the caller gets the 503 that says why, not that attempt's bare error.
+            throw err instanceof UnavailableError ? err : entry.connection.unavailable?.() ?? err;
+          });
         } catch (err) {
           this.#giveBack(entry);
           throw err;
