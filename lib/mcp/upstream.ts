@@ -21,7 +21,9 @@
  * above (lib/mcp/upstream-supervisor.ts). It sends the calls itself, over
  * the session of the moment: tools through lib/mcp/tool-call.ts, resource
  * and prompt requests through lib/mcp/requests.ts. It knows nothing of
- * HTTP; the router maps what it throws with lib/http/errors.ts.
+ * HTTP; the router maps what it throws with lib/http/errors.ts. A remote
+ * server's work runs where the SDK's console output reaches this
+ * connection's log (lib/mcp/sdk-console.ts).
  */
 import type { Client, ServerCapabilities } from '@modelcontextprotocol/client';
 import { AuthorizationRequiredError, BadRequestError, NotFoundError, UnavailableError } from '../http/errors.js';
@@ -29,6 +31,7 @@ import type { ResolvedSpec } from './spec.js';
 import type { UpstreamState, UpstreamStatus } from './status.js';
 import { callTool, type CallOptions, type CallOutcome } from './tool-call.js';
 import { request, type CallLink, type RequestLabel, type RequestOptions } from './requests.js';
+import { inScope } from './sdk-console.js';
 import type { Session } from './session.js';
 import type { AuthorizationFlow } from './oauth/authorization-flow.js';
 import type { Feature, UpstreamOptions } from './upstream-options.js';
@@ -77,7 +80,12 @@ export class Upstream {
       next: (deadline) => at.nextSession(deadline),
       unavailable: () => at.unavailable(),
     };
-    supervisor.start();
+    this.#scoped(() => supervisor.start());
+  }
+
+  /** Runs `work` where the SDK's console output reaches this server's log (sdk-console.ts); a stdio server's, as it is. */
+  #scoped<T>(work: () => T): T {
+    return this.spec.type === 'stdio' ? work() : inScope(this.options.logger, work);
   }
 
   /** Resolves at the first successful connection; rejects if the first attempt fails (retries go on). */
@@ -102,13 +110,15 @@ export class Upstream {
   /** The authorize page (router/oauth-pages.ts): the URL to send the person to, or 'connected'. */
   authorize(redirectUrl: string): Promise<URL | 'connected'> {
     if (!this.#flow || this.#at.state === 'closed') return Promise.reject(this.unavailable());
-    return this.#flow.authorize(redirectUrl);
+    const flow = this.#flow;
+    return this.#scoped(() => flow.authorize(redirectUrl));
   }
 
   /** The callback (router/oauth-pages.ts): the state the connection is in afterwards. */
   completeAuthorization(params: URLSearchParams): Promise<UpstreamState> {
     if (!this.#flow) return Promise.reject(new BadRequestError('This server does not use OAuth', undefined, 'no_pending_authorization'));
-    return this.#flow.complete(params);
+    const flow = this.#flow;
+    return this.#scoped(() => flow.complete(params));
   }
 
   /** What the server of the current session declared it offers; undefined while there is none. */
@@ -118,7 +128,7 @@ export class Upstream {
 
   /** Calls a tool; throws McpoError or ProtocolError, never a raw transport error. */
   call(name: string, args: Record<string, unknown>, options: CallOptions): Promise<CallOutcome> {
-    const called = callTool(this.#link, name, args, options);
+    const called = this.#scoped(() => callTool(this.#link, name, args, options));
     const flow = this.#flow;
     // Only a server behind OAuth counts the calls it answered; a stdio call pays no extra promise.
     return flow
@@ -135,12 +145,14 @@ export class Upstream {
    * this session does not offer `feature`.
    */
   async request<T>(feature: Feature, label: RequestLabel, options: RequestOptions, send: (client: Client, timeoutMs: number) => Promise<T>): Promise<T> {
-    const result = await request(this.#link, () => label, options, (session, timeoutMs) => {
-      if (!session.client.getServerCapabilities()?.[feature]) {
-        throw new NotFoundError(`MCP server "${this.options.name}" does not offer ${feature}`, `no_${feature}`);
-      }
-      return send(session.client, timeoutMs);
-    });
+    const result = await this.#scoped(() =>
+      request(this.#link, () => label, options, (session, timeoutMs) => {
+        if (!session.client.getServerCapabilities()?.[feature]) {
+          throw new NotFoundError(`MCP server "${this.options.name}" does not offer ${feature}`, `no_${feature}`);
+        }
+        return send(session.client, timeoutMs);
+      }),
+    );
     this.#flow?.answered();
     return result;
   }
