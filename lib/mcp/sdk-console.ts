@@ -5,12 +5,15 @@
  * excluded from `tools/list` for a bad `x-mcp-header`) and `console.debug`.
  * So the console is wrapped, once, the first time a scope opens, and an
  * AsyncLocalStorage carries the server's logger through mcpo's own calls into
- * the SDK (`inScope`). A line is routed only when it is written inside such a
+ * the SDK (`sdkScope`). A line is routed only when it is written inside such a
  * scope and by the SDK's code; anything else (the embedding app's own output,
  * the SDK used by that app outside mcpo) reaches the console untouched.
  *
  * The logger a scope carries is the server's: in the command that is
- * app/secrets.ts's `serverLogger`, which names the server and redacts.
+ * app/secrets.ts's `serverLogger`, which names the server and redacts the
+ * config's secrets. The scope masks, before that, the secrets the server's
+ * OAuth provider holds at the moment (mcp/oauth/provider.ts), which no config
+ * names: an authorization server's error the SDK quotes may echo a token.
  *
  * Only remote servers open scopes (upstream.ts): every console call the SDK
  * can make on mcpo's behalf is about OAuth or Streamable HTTP, and an
@@ -20,8 +23,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { format } from 'node:util';
 import type { Logger } from '../common/log.js';
+import { createRedactor } from '../common/redact.js';
 
-const scope = new AsyncLocalStorage<Logger>();
+/** Whose log a line goes to, and what it must not show. */
+interface Scope {
+  logger: Logger;
+  secrets: () => Iterable<string>;
+}
+
+const scope = new AsyncLocalStorage<Scope>();
 
 /** console method → mcpo level. */
 const LEVELS = { debug: 'debug', info: 'info', log: 'info', warn: 'warn', error: 'error' } as const;
@@ -46,17 +56,24 @@ function install(): void {
   for (const method of Object.keys(LEVELS) as ConsoleMethod[]) {
     const original = console[method];
     const routed = function (...args: unknown[]): void {
-      const logger = scope.getStore();
-      if (logger === undefined || !calledFromSdk(routed)) return original.apply(console, args);
+      const store = scope.getStore();
+      if (store === undefined || !calledFromSdk(routed)) return original.apply(console, args);
+      const line = createRedactor(store.secrets())(format(...args));
       // Outside the scope, so a logger that itself writes to the console is not routed back to itself.
-      scope.exit(() => logger[LEVELS[method]](format(...args)));
+      scope.exit(() => store.logger[LEVELS[method]](line));
     };
     console[method] = routed;
   }
 }
 
-/** Runs `work` with the SDK's console output going to `logger`, through every callback and promise it starts. */
-export function inScope<T>(logger: Logger, work: () => T): T {
-  install();
-  return scope.run(logger, work);
+/** Runs work so that the SDK's console output goes to one server's log; made once per connection. */
+export type SdkScope = <T>(work: () => T) => T;
+
+/** A scope for `logger`, masking what `secrets` returns when a line is written; it follows every callback and promise the work starts. */
+export function sdkScope(logger: Logger, secrets: () => Iterable<string> = () => []): SdkScope {
+  const store: Scope = { logger, secrets };
+  return (work) => {
+    install();
+    return scope.run(store, work);
+  };
 }

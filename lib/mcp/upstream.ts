@@ -31,7 +31,7 @@ import type { ResolvedSpec } from './spec.js';
 import type { UpstreamState, UpstreamStatus } from './status.js';
 import { callTool, type CallOptions, type CallOutcome } from './tool-call.js';
 import { request, type CallLink, type RequestLabel, type RequestOptions } from './requests.js';
-import { inScope } from './sdk-console.js';
+import { sdkScope, type SdkScope } from './sdk-console.js';
 import type { Session } from './session.js';
 import type { AuthorizationFlow } from './oauth/authorization-flow.js';
 import type { Feature, UpstreamOptions } from './upstream-options.js';
@@ -50,6 +50,8 @@ export class Upstream {
   readonly #supervisor: Supervisor;
   /** OAuth flows, for a remote server (authorization-flow.ts). */
   readonly #flow: AuthorizationFlow | undefined;
+  /** Where the SDK's console output goes; undefined for stdio, where the SDK writes none for mcpo. */
+  readonly #sdk: SdkScope | undefined;
   /** What a tool call needs of this connection (tool-call.ts). */
   readonly #link: CallLink<Session>;
   /**
@@ -64,6 +66,8 @@ export class Upstream {
     readonly spec: ResolvedSpec,
     private readonly options: UpstreamOptions,
   ) {
+    const provider = options.authorization?.provider;
+    this.#sdk = spec.type === 'stdio' ? undefined : sdkScope(options.logger, () => provider?.secrets() ?? []);
     const at = (this.#at = new Standing(spec, options));
     this.#lists = new UpstreamLists(spec, options, at);
     this.refreshTools = this.#lists.refreshTools;
@@ -85,7 +89,7 @@ export class Upstream {
 
   /** Runs `work` where the SDK's console output reaches this server's log (sdk-console.ts); a stdio server's, as it is. */
   #scoped<T>(work: () => T): T {
-    return this.spec.type === 'stdio' ? work() : inScope(this.options.logger, work);
+    return this.#sdk ? this.#sdk(work) : work();
   }
 
   /** Resolves at the first successful connection; rejects if the first attempt fails (retries go on). */

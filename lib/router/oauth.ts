@@ -11,7 +11,7 @@
 import type { Router } from 'express';
 import type { ResolvedSpec } from '../mcp/spec.js';
 import { McpoOAuthProvider } from '../mcp/oauth/provider.js';
-import { inScope } from '../mcp/sdk-console.js';
+import { sdkScope } from '../mcp/sdk-console.js';
 import { tokenStore } from '../mcp/oauth/token-store.js';
 import type { Upstream } from '../mcp/upstream.js';
 import { addOAuthRoutes, callbackFromRequest } from './oauth-pages.js';
@@ -32,7 +32,7 @@ export function routerOAuth(spec: ResolvedSpec, opts: ResolvedOptions, name: str
   let mountPath: string | undefined;
   const page = (): string => opts.oauthPage ?? (mountPath !== undefined ? `${opts.rootPath}${mountPath}/oauth/authorize` : 'oauth/authorize under this router\'s mount path');
   // The SDK may warn as the provider is made (a signing key without an expected issuer): into this server's log.
-  const provider = inScope(opts.logger, () => new McpoOAuthProvider({
+  const provider = sdkScope(opts.logger)(() => new McpoOAuthProvider({
     name,
     url: spec.url.href,
     // OAuth starts on a 401 even for a server with no `oauth` block.
