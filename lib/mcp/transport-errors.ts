@@ -15,7 +15,11 @@
  * response stream ends one request, not the connection. The answers that
  * concern sessions therefore take the era that was negotiated.
  *
- * Pure; unit-tested against the errors the SDK really throws.
+ * The SDK's classes decide where it has them (`SdkHttpError`, `SseError`);
+ * the rest are plain Errors known by their words, each of which
+ * test/mcp/sdk-messages.test.ts has the real SDK produce, so an SDK that
+ * rewords one fails a test. Pure; unit-tested against the errors the SDK
+ * really throws.
  */
 import { SdkHttpError, SseError } from '@modelcontextprotocol/client';
 import type { TransportType } from './spec.js';
