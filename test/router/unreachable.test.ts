@@ -28,7 +28,7 @@ describe('a remote server that cannot be reached', () => {
   });
 
   it('names the host that does not resolve in /healthz', async () => {
-    const app = createApp({ mcpServers: { lost: { type: 'streamable-http', url: 'http://no-such-host.invalid/mcp' } } }, { logger: silentLogger, reconnectDelay: 30 });
+    const app = createApp({ mcpServers: { lost: { type: 'streamable-http', url: 'http://no-such-host.invalid/mcp' } } }, { logger: silentLogger, router: { reconnectDelay: 30 } });
     try {
       await app.ready().catch(() => {});
       const res = await request(app).get('/healthz');
