@@ -39,7 +39,8 @@ export function growingRedactor(initial: Iterable<string>): GrowingRedactor {
 export function serverLogger(parent: Logger, server: string, redact: Redactor): Logger {
   const clean = (fields?: Record<string, unknown>): Record<string, unknown> => {
     const out: Record<string, unknown> = { server };
-    for (const [k, v] of Object.entries(fields ?? {})) out[k] = typeof v === 'string' ? redact(v) : v;
+    // The app's name for the server wins over the one its router tags its lines with.
+    for (const [k, v] of Object.entries(fields ?? {})) if (k !== 'server') out[k] = typeof v === 'string' ? redact(v) : v;
     return out;
   };
   return {

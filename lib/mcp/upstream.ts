@@ -21,7 +21,9 @@
  * above (lib/mcp/upstream-supervisor.ts). It sends the calls itself, over
  * the session of the moment: tools through lib/mcp/tool-call.ts, resource
  * and prompt requests through lib/mcp/requests.ts. It knows nothing of
- * HTTP; the router maps what it throws with lib/http/errors.ts.
+ * HTTP; the router maps what it throws with lib/http/errors.ts. A remote
+ * server's work runs where the SDK's console output reaches this
+ * connection's log (lib/mcp/sdk-console.ts).
  */
 import type { Client, ServerCapabilities } from '@modelcontextprotocol/client';
 import { AuthorizationRequiredError, BadRequestError, NotFoundError, UnavailableError } from '../http/errors.js';
@@ -29,6 +31,7 @@ import type { ResolvedSpec } from './spec.js';
 import type { UpstreamState, UpstreamStatus } from './status.js';
 import { callTool, type CallOptions, type CallOutcome } from './tool-call.js';
 import { request, type CallLink, type RequestLabel, type RequestOptions } from './requests.js';
+import { sdkScope, type SdkScope } from './sdk-console.js';
 import type { Session } from './session.js';
 import type { AuthorizationFlow } from './oauth/authorization-flow.js';
 import type { Feature, UpstreamOptions } from './upstream-options.js';
@@ -47,6 +50,8 @@ export class Upstream {
   readonly #supervisor: Supervisor;
   /** OAuth flows, for a remote server (authorization-flow.ts). */
   readonly #flow: AuthorizationFlow | undefined;
+  /** Where the SDK's console output goes; undefined for stdio, where the SDK writes none for mcpo. */
+  readonly #sdk: SdkScope | undefined;
   /** What a tool call needs of this connection (tool-call.ts). */
   readonly #link: CallLink<Session>;
   /**
@@ -63,6 +68,8 @@ export class Upstream {
     readonly spec: ResolvedSpec,
     private readonly options: UpstreamOptions,
   ) {
+    const provider = options.authorization?.provider;
+    this.#sdk = spec.type === 'stdio' ? undefined : sdkScope(options.logger, () => provider?.secrets() ?? []);
     const at = (this.#at = new Standing(spec, options));
     this.#lists = new UpstreamLists(spec, options, at);
     this.refreshTools = this.#lists.refreshTools;
@@ -82,7 +89,12 @@ export class Upstream {
     if (options.standby) {
       at.set('waiting-for-caller');
       at.settleFirst();
-    } else supervisor.start();
+    } else this.#scoped(() => supervisor.start());
+  }
+
+  /** Runs `work` where the SDK's console output reaches this server's log (sdk-console.ts); a stdio server's, as it is. */
+  #scoped<T>(work: () => T): T {
+    return this.#sdk ? this.#sdk(work) : work();
   }
 
   /**
@@ -118,13 +130,15 @@ export class Upstream {
   /** The authorize page (router/oauth-pages.ts): the URL to send the person to, or 'connected'. */
   authorize(redirectUrl: string): Promise<URL | 'connected'> {
     if (!this.#flow || this.#at.state === 'closed') return Promise.reject(this.unavailable());
-    return this.#flow.authorize(redirectUrl);
+    const flow = this.#flow;
+    return this.#scoped(() => flow.authorize(redirectUrl));
   }
 
   /** The callback (router/oauth-pages.ts): the state the connection is in afterwards. */
   completeAuthorization(params: URLSearchParams): Promise<UpstreamState> {
     if (!this.#flow) return Promise.reject(new BadRequestError('This server does not use OAuth', undefined, 'no_pending_authorization'));
-    return this.#flow.complete(params);
+    const flow = this.#flow;
+    return this.#scoped(() => flow.complete(params));
   }
 
   /** What the server of the current session declared it offers; undefined while there is none. */
@@ -134,7 +148,7 @@ export class Upstream {
 
   /** Calls a tool; throws McpoError or ProtocolError, never a raw transport error. */
   call(name: string, args: Record<string, unknown>, options: CallOptions): Promise<CallOutcome> {
-    const called = callTool(this.#link, name, args, options);
+    const called = this.#scoped(() => callTool(this.#link, name, args, options));
     const flow = this.#flow;
     // Only a server behind OAuth counts the calls it answered; a stdio call pays no extra promise.
     return flow
@@ -151,12 +165,14 @@ export class Upstream {
    * this session does not offer `feature`.
    */
   async request<T>(feature: Feature, label: RequestLabel, options: RequestOptions, send: (client: Client, timeoutMs: number) => Promise<T>): Promise<T> {
-    const result = await request(this.#link, () => label, options, (session, timeoutMs) => {
-      if (!session.client.getServerCapabilities()?.[feature]) {
-        throw new NotFoundError(`MCP server "${this.options.name}" does not offer ${feature}`, `no_${feature}`);
-      }
-      return send(session.client, timeoutMs);
-    });
+    const result = await this.#scoped(() =>
+      request(this.#link, () => label, options, (session, timeoutMs) => {
+        if (!session.client.getServerCapabilities()?.[feature]) {
+          throw new NotFoundError(`MCP server "${this.options.name}" does not offer ${feature}`, `no_${feature}`);
+        }
+        return send(session.client, timeoutMs);
+      }),
+    );
     this.#flow?.answered();
     return result;
   }

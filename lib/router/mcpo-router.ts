@@ -17,6 +17,7 @@
  */
 import type { Router } from 'express';
 import type { OpenAPIV3_1 } from 'openapi-types';
+import { withFields } from '../common/log.js';
 import type { McpSource } from '../mcp-endpoint/source.js';
 import type { ServerSpec } from '../mcp/spec.js';
 import type { Tool } from '@modelcontextprotocol/client';
@@ -56,8 +57,10 @@ export interface McpoRouter extends Router {
 }
 
 export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRouter {
-  const opts = resolveOptions(options);
-  const server = routerServer(spec, opts);
+  const resolved = resolveOptions(options);
+  const server = routerServer(spec, resolved);
+  // Every line says which router wrote it: its name, else the command or the URL's host (resolve-options.ts).
+  const opts = Object.freeze({ ...resolved, logger: withFields(resolved.logger, { server: server.name }) });
   const view = toolView(opts);
   const oauth = routerOAuth(server.resolved, opts, server.name);
   let closed = false;

@@ -5,11 +5,13 @@
  * or learnt from the mount path of the first request), and the two pages at
  * `oauth/authorize` and `oauth/callback` (router/oauth-pages.ts). A stdio
  * server has none of it. The flow itself is the connection's
- * (mcp/oauth/authorization-flow.ts).
+ * (mcp/oauth/authorization-flow.ts); what the SDK says on the console while
+ * the provider is made goes to the router's log (mcp/sdk-console.ts).
  */
 import type { Router } from 'express';
 import type { ResolvedSpec } from '../mcp/spec.js';
 import { McpoOAuthProvider } from '../mcp/oauth/provider.js';
+import { sdkScope } from '../mcp/sdk-console.js';
 import { tokenStore } from '../mcp/oauth/token-store.js';
 import type { Upstream } from '../mcp/upstream.js';
 import { addOAuthRoutes, callbackFromRequest } from './oauth-pages.js';
@@ -29,13 +31,14 @@ export function routerOAuth(spec: ResolvedSpec, opts: ResolvedOptions, name: str
   // The authorize page as a person opens it: given, or learnt from the mount path of the first request.
   let mountPath: string | undefined;
   const page = (): string => opts.oauthPage ?? (mountPath !== undefined ? `${opts.rootPath}${mountPath}/oauth/authorize` : 'oauth/authorize under this router\'s mount path');
-  const provider = new McpoOAuthProvider({
+  // The SDK may warn as the provider is made (a signing key without an expected issuer): into this server's log.
+  const provider = sdkScope(opts.logger)(() => new McpoOAuthProvider({
     name,
     url: spec.url.href,
     // OAuth starts on a 401 even for a server with no `oauth` block.
     spec: spec.oauth ?? { grantType: 'authorization_code' },
     store: tokenStore(opts.stateDir),
-  });
+  }));
   return {
     provider,
     page,

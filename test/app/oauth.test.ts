@@ -189,6 +189,22 @@ describe('OAuth to a protected MCP server (createApp)', function () {
       expect(JSON.stringify(ok.body)).to.include('user-2');
     });
 
+    it('logs the SDK\'s invalid_grant during a refresh as a warning naming the server, through the redactor', async () => {
+      const from = records.length;
+      const secretsBefore = (await (await realFetch(new URL('/_control/secrets', fixture.url))).json()) as string[];
+      await realFetch(new URL('/_control/revoke', fixture.url), { method: 'POST' });
+      expect((await call(served!, 'guarded')).status).to.equal(503);
+      const lines = records.slice(from).filter((r) => r.message.includes('invalid_grant'));
+      expect(lines, JSON.stringify(records.slice(from))).to.have.length(1);
+      expect(lines[0]!.level).to.equal('warn');
+      // The fixture quotes the refused refresh token; the line shows where it was, not what.
+      expect(lines[0]!.message).to.match(/^\[mcp-sdk\] OAuth "invalid_grant" — .*Cause: "refresh token \*\*\* is not valid"$/);
+      expect(lines[0]!.fields).to.deep.equal({ server: 'guarded' });
+      expect(secretsBefore.some((s) => s.startsWith('rt-'))).to.equal(true);
+      for (const secret of secretsBefore) expect(JSON.stringify(lines[0]), 'a secret of the flow').not.to.include(secret);
+      expect((await settled(person)).state).to.equal('needs-authorization');
+    });
+
     it('refuses a replayed callback with 400 and changes nothing', async () => {
       await realFetch(new URL('/_control/revoke', fixture.url), { method: 'POST' });
       expect((await call(served!, 'guarded')).status).to.equal(503);

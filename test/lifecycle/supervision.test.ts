@@ -334,7 +334,7 @@ describe('supervision of MCP connections', function () {
         expect(log.records.find((l) => l.message === 'MCP connection lost; reconnecting')).to.deep.equal({
           level: 'warn',
           message: 'MCP connection lost; reconnecting',
-          fields: { type: 'stdio', reason: why },
+          fields: { server: 'node', type: 'stdio', reason: why },
         });
       });
 

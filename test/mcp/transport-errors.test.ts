@@ -4,7 +4,7 @@
  * connection's fault, which end a session.
  */
 import { expect } from 'chai';
-import { SdkErrorCode, SdkHttpError, SseError } from '@modelcontextprotocol/client';
+import { Client, SdkErrorCode, SdkHttpError, SseError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import { endsSession, httpStatusOf, isTransportFailure, messageOf, notDelivered } from '../../lib/mcp/transport-errors.js';
 import { freePort } from '../helpers/servers.js';
@@ -100,6 +100,30 @@ describe('transport errors', () => {
 
     it('never for stdio, whose session ends with its process', () => {
       expect(endsSession(new Error('SSE stream disconnected'), 'stdio')).to.equal(false);
+    });
+  });
+
+  describe('messageOf names where the network failed', () => {
+    /** What the real SDK client throws when its first request cannot reach `url`. */
+    async function connectError(url: string): Promise<unknown> {
+      const client = new Client({ name: 'test', version: '1' }, { versionNegotiation: { mode: 'auto' } });
+      try {
+        await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+      } catch (err) {
+        return err;
+      } finally {
+        await client.close();
+      }
+      throw new Error(`connected to ${url}`);
+    }
+
+    it('quotes the refused address and port, not only "fetch failed"', async () => {
+      const port = await freePort();
+      expect(messageOf(await connectError(`http://127.0.0.1:${port}/mcp`))).to.match(new RegExp(`fetch failed \\(ECONNREFUSED 127\\.0\\.0\\.1:${port}\\)$`));
+    });
+
+    it('quotes the host name that does not resolve', async () => {
+      expect(messageOf(await connectError('http://no-such-host.invalid/mcp'))).to.match(/\(ENOTFOUND no-such-host\.invalid\)$/);
     });
   });
 

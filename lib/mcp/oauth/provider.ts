@@ -197,6 +197,13 @@ export class McpoOAuthProvider implements OAuthClientProvider {
     return this.#saved.discoveryState as unknown as OAuthDiscoveryState | undefined;
   }
 
+  /** What this provider holds that must never be shown: its tokens, the client's secret, the flow's verifier. */
+  secrets(): string[] {
+    const { tokens, clientInformation } = this.#saved;
+    const held = [tokens?.access_token, tokens?.refresh_token, (clientInformation as { client_secret?: unknown } | undefined)?.client_secret, this.#verifier];
+    return held.filter((s): s is string => typeof s === 'string');
+  }
+
   async invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): Promise<void> {
     if (scope === 'verifier' || scope === 'all') this.#verifier = undefined;
     const change: Partial<Stored> = {};
