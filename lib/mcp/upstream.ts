@@ -30,7 +30,7 @@ import type { UpstreamState, UpstreamStatus } from './status.js';
 import { callTool, type CallOptions, type CallOutcome } from './tool-call.js';
 import { request, type CallLink, type RequestLabel, type RequestOptions } from './requests.js';
 import type { Session } from './session.js';
-import type { AuthorizationFlow } from './oauth/authorization-flow.js';
+import type { AuthorizationFlow, AuthorizeOutcome } from './oauth/authorization-flow.js';
 import type { Feature, UpstreamOptions } from './upstream-options.js';
 import { Standing } from './upstream-standing.js';
 import { UpstreamLists } from './upstream-lists.js';
@@ -99,10 +99,10 @@ export class Upstream {
     return this.#at.unavailable();
   }
 
-  /** The authorize page (router/oauth-pages.ts): the URL to send the person to, or 'connected'. */
-  authorize(redirectUrl: string): Promise<URL | 'connected'> {
+  /** The authorize page (router/oauth-pages.ts): the URL to send the person to, 'connected' or 'authorized'; `reauthorize` signs in again beside working tokens. */
+  authorize(redirectUrl: string, reauthorize = false): Promise<AuthorizeOutcome> {
     if (!this.#flow || this.#at.state === 'closed') return Promise.reject(this.unavailable());
-    return this.#flow.authorize(redirectUrl);
+    return this.#flow.authorize(redirectUrl, reauthorize);
   }
 
   /** The callback (router/oauth-pages.ts): the state the connection is in afterwards. */
