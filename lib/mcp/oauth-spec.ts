@@ -19,7 +19,12 @@ export type GrantType = 'authorization_code' | 'client_credentials';
 export interface OAuthSpec {
   /** @default 'authorization_code' */
   grantType: GrantType;
-  /** A pre-registered client; without one the client registers itself (metadata document or dynamic registration). */
+  /**
+   * A pre-registered client; without one the client registers itself (metadata
+   * document or dynamic registration). With `clientMetadataUrl` as well, the
+   * document's URL stands in where the authorization server does not know
+   * this client (provider.ts says how that is told).
+   */
   clientId?: string;
   clientSecret?: string;
   /** A Client ID Metadata Document URL (https; http only on a loopback host, for tests). */
@@ -162,9 +167,6 @@ export function resolveOAuthSpec(raw: unknown, where: string, warn: (message: st
   if (spec.clientSecret !== undefined && spec.clientId === undefined) {
     throw new TypeError(`${label('clientSecret')} needs ${label('clientId')}, the client it belongs to`);
   }
-  if (spec.clientId !== undefined && spec.clientMetadataUrl !== undefined) {
-    throw new TypeError(`${label('clientId')} and ${label('clientMetadataUrl')} both name the client; write one of them (a metadata document's URL is its client id)`);
-  }
   if (spec.privateKey !== undefined && spec.signingAlgorithm === undefined) {
     throw new TypeError(`${label('privateKey')} needs ${label('signingAlgorithm')}, e.g. "RS256" or "ES256"`);
   }
@@ -185,6 +187,10 @@ export function resolveOAuthSpec(raw: unknown, where: string, warn: (message: st
       throw new TypeError(`${label('grantType')} "client_credentials" needs ${label('clientSecret')}, or ${label('privateKey')} with ${label('signingAlgorithm')}`);
     }
     if (spec.redirectUrl !== undefined) warn(`${label('redirectUrl')} is ignored: "client_credentials" has no redirect`);
+    if (spec.clientMetadataUrl !== undefined) {
+      warn(`${label('clientMetadataUrl')} is ignored: "client_credentials" uses ${label('clientId')}`);
+      delete spec.clientMetadataUrl;
+    }
   }
   if (spec.privateKey !== undefined) spec.privateKey = signingKey(spec.privateKey, spec.signingAlgorithm!, label);
   return spec;

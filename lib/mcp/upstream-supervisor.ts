@@ -43,7 +43,9 @@ export class Supervisor {
     private readonly at: Standing,
     private readonly lists: UpstreamLists,
   ) {
-    this.flow = options.authorization && new AuthorizationFlow(options.authorization, {
+    // Only a remote server is authorized.
+    const url = spec.type === 'stdio' ? undefined : spec.url;
+    this.flow = options.authorization && url && new AuthorizationFlow(options.authorization, {
       state: () => at.state,
       session: () => at.session,
       park: (err, startedFlow) => this.#waitForPerson(err, startedFlow),
@@ -51,6 +53,7 @@ export class Supervisor {
       reconnect: () => this.#reconnect(),
       lastError: () => at.lastError,
       personArrived: () => (this.#announced = true),
+      serverUrl: () => url,
     });
   }
 

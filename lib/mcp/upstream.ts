@@ -33,7 +33,7 @@ import { callTool, type CallOptions, type CallOutcome } from './tool-call.js';
 import { request, type CallLink, type RequestLabel, type RequestOptions } from './requests.js';
 import { sdkScope, type SdkScope } from './sdk-console.js';
 import type { Session } from './session.js';
-import type { AuthorizationFlow } from './oauth/authorization-flow.js';
+import type { AuthorizationFlow, AuthorizeOutcome } from './oauth/authorization-flow.js';
 import type { Feature, UpstreamOptions } from './upstream-options.js';
 import { Standing } from './upstream-standing.js';
 import { UpstreamLists } from './upstream-lists.js';
@@ -127,11 +127,11 @@ export class Upstream {
     return this.#at.unavailable();
   }
 
-  /** The authorize page (router/oauth-pages.ts): the URL to send the person to, or 'connected'. */
-  authorize(redirectUrl: string): Promise<URL | 'connected'> {
+  /** The authorize page (router/oauth-pages.ts): the URL to send the person to, 'connected' or 'authorized'; `reauthorize` signs in again beside working tokens. */
+  authorize(redirectUrl: string, reauthorize = false): Promise<AuthorizeOutcome> {
     if (!this.#flow || this.#at.state === 'closed') return Promise.reject(this.unavailable());
     const flow = this.#flow;
-    return this.#scoped(() => flow.authorize(redirectUrl));
+    return this.#scoped(() => flow.authorize(redirectUrl, reauthorize));
   }
 
   /** The callback (router/oauth-pages.ts): the state the connection is in afterwards. */

@@ -4,7 +4,10 @@
  * `<prefix>/oauth/<name>/…`, which forwards here):
  *
  * - `GET oauth/authorize` starts a fresh flow and redirects the browser to
- *   the authorization server. Guard it like a tool call.
+ *   the authorization server. Guard it like a tool call. For a server that
+ *   is authorized and connected it says so instead (in JSON when asked for
+ *   JSON), with a link to `?reauthorize=1`, which signs in again while the
+ *   old tokens keep serving calls.
  * - `GET oauth/callback` is where the authorization server sends the browser
  *   back. It is not guarded (the browser arrives from another site, without
  *   mcpo's key); it accepts only a `state` a flow here issued, once.
@@ -30,10 +33,14 @@ export interface OAuthRoutesOptions {
 const escape = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-function page(title: string, text: string): string {
+function page(title: string, text: string, link?: { href: string; text: string }): string {
+  const more = link ? `<p><a href="${escape(link.href)}">${escape(link.text)}</a></p>` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title></head>` +
-    `<body style="font-family: system-ui, sans-serif; max-width: 40em; margin: 4em auto"><h1>${escape(title)}</h1><p>${escape(text)}</p></body></html>`;
+    `<body style="font-family: system-ui, sans-serif; max-width: 40em; margin: 4em auto"><h1>${escape(title)}</h1><p>${escape(text)}</p>${more}</body></html>`;
 }
+
+/** The authorize page again, as this request reached it, asking for a new sign-in. */
+const reauthorizeUrl = (req: Request): string => `${req.originalUrl.split('?')[0]}?reauthorize=1`;
 
 /** The callback URL a router derives from a request when none is configured: `<origin><mount>/oauth/callback`. */
 export function callbackFromRequest(req: Request): string {
@@ -42,9 +49,15 @@ export function callbackFromRequest(req: Request): string {
 
 export function addOAuthRoutes(router: Router, upstream: Upstream, options: OAuthRoutesOptions): void {
   const authorize: RequestHandler = function oauthAuthorize(req, res) {
-    upstream.authorize(options.callbackUrl(req)).then(
+    upstream.authorize(options.callbackUrl(req), req.query.reauthorize === '1').then(
       (url) => {
         res.set('Cache-Control', 'no-store');
+        if (url === 'authorized') {
+          const again = reauthorizeUrl(req);
+          if (req.accepts(['html', 'json']) === 'json') return res.json({ server: options.name, authorized: true, reauthorize: again });
+          const text = 'mcpo holds working tokens for this server and is connected. Signing in again replaces them once the new sign-in completes; until then the old ones keep serving calls.';
+          return res.type('html').send(page(`${options.name} is already authorized`, text, { href: again, text: 'Sign in again' }));
+        }
         if (url !== 'connected') return res.redirect(302, url.href);
         res.type('html').send(page(`${options.name} is connected`, 'The server did not ask for authorization. You can close this tab.'));
       },

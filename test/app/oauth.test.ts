@@ -235,9 +235,9 @@ describe('OAuth to a protected MCP server (createApp)', function () {
       // Another port: another publicUrl, so another redirect URI than the registered one.
       served = await serve(config({ moved: fixture }), { stateDir: dir, logger });
       const person = new Person(served.baseUrl, 'moved', noLog);
-      // The tokens still work; a person who authorizes again gets a client registered for the new callback.
+      // The tokens still work; a person who signs in again gets a client registered for the new callback.
       expect((await settled(person)).state).to.equal('ready');
-      const landing = await person.authorize(`${served.baseUrl}/oauth/moved/authorize`);
+      const landing = await person.authorize(`${served.baseUrl}/oauth/moved/authorize?reauthorize=1`);
       expect(landing.status, landing.url).to.equal(200);
       expect(landing.url.startsWith(`${served.baseUrl}/oauth/moved/callback?`), landing.url).to.equal(true);
       expect((await settled(person)).state).to.equal('ready');

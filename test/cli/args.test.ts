@@ -206,6 +206,8 @@ describe('parseArgs', () => {
       expect(o.oauth).to.deep.equal({ grantType: 'client_credentials', clientId: 'mcpo', clientSecret: 'flag-secret', scope: 'read write' });
       expect(serve(['--oauth-client-metadata-url', 'https://mcpo.example.com/client.json', ...REMOTE]).oauth)
         .to.deep.equal({ grantType: 'authorization_code', clientMetadataUrl: 'https://mcpo.example.com/client.json' });
+      expect(serve(['--oauth-client-id', 'mcpo', '--oauth-client-metadata-url', 'https://mcpo.example.com/client.json', ...REMOTE]).oauth)
+        .to.deep.equal({ grantType: 'authorization_code', clientId: 'mcpo', clientMetadataUrl: 'https://mcpo.example.com/client.json' });
     });
 
     it('takes the client secret from MCPO_OAUTH_CLIENT_SECRET, the flag winning', () => {
@@ -229,7 +231,6 @@ describe('parseArgs', () => {
       usage(['--oauth-client-secret', 'x', ...REMOTE], /^--oauth-client-secret needs --oauth-client-id/);
       usage(['--oauth-grant-type', 'password', ...REMOTE], /^--oauth-grant-type must be "authorization_code" or "client_credentials"/);
       usage(['--oauth-client-metadata-url', 'http://a.example/c.json', ...REMOTE], /^--oauth-client-metadata-url must be an https: URL/);
-      usage(['--oauth-client-id', 'a', '--oauth-client-metadata-url', 'https://a.example/c.json', ...REMOTE], /^--oauth-client-id and --oauth-client-metadata-url both name the client/);
     });
 
     it('says in the help that the secret is better set in the environment', () => {

@@ -1,6 +1,6 @@
 /**
  * The "client" the MCP conformance suite runs for its `auth/*` scenarios:
- * `auth-driver.ts <server-url>`, with the scenario's name in
+ * `auth-driver.ts [--with-document] <server-url>`, with the scenario's name in
  * `MCP_CONFORMANCE_SCENARIO` and its pre-registered client, if any, in
  * `MCP_CONFORMANCE_CONTEXT`.
  *
@@ -8,7 +8,8 @@
  * protected server, on 127.0.0.1 with that address as mcpo's `publicUrl`, so
  * the authorization server's redirect reaches mcpo's callback; and with a
  * state directory of its own, removed at the end. The context's credentials
- * go into the server's `oauth` block. Then it plays the person (person.ts) and
+ * go into the server's `oauth` block, and with `--with-document` the
+ * metadata document's URL as well (auth-plans.ts). Then it plays the person (person.ts) and
  * the REST caller (rest.ts) as the scenario's plan says (auth-plans.ts). The
  * client under test is mcpo; this file talks only to mcpo's HTTP side.
  *
@@ -32,7 +33,8 @@ const SERVER_NAME = 'conformance';
 
 
 async function main(): Promise<number> {
-  const url = process.argv[2];
+  const withDocument = process.argv[2] === '--with-document';
+  const url = process.argv[withDocument ? 3 : 2];
   const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? '';
   const plan = AUTH_PLANS[scenario];
   if (!url || !plan) {
@@ -40,7 +42,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const context = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? '{}') as AuthContext;
-  const oauth = oauthBlock(plan, context);
+  const oauth = oauthBlock(plan, context, withDocument);
   log(`scenario ${scenario} at ${url} (protocol ${process.env.MCP_CONFORMANCE_PROTOCOL_VERSION ?? 'unset'}), plan ${plan.kind}`);
   // Key names only: the values include a client secret or a private key.
   log(`oauth block: ${oauth ? Object.keys(oauth).join(', ') : 'none'}`);

@@ -78,9 +78,15 @@ export const AUTH_PLANS: Readonly<Record<string, AuthPlan>> = {
   'auth/client-credentials-jwt': { kind: 'machine', oauth: { grantType: 'client_credentials' } },
 };
 
-/** The server's `oauth` block: the plan's keys and the context's credentials; undefined when there is nothing to say. */
-export function oauthBlock(plan: AuthPlan, context: AuthContext): Record<string, string> | undefined {
-  const block: Record<string, string> = { ...plan.oauth };
+/**
+ * The server's `oauth` block: the plan's keys and the context's credentials;
+ * undefined when there is nothing to say. `withDocument` adds the metadata
+ * document's URL to every block, so a scenario that pre-registers a client
+ * runs with both (the suite's authorization servers know every client id, so
+ * a made-up one would be used where a scenario expects registration).
+ */
+export function oauthBlock(plan: AuthPlan, context: AuthContext, withDocument = false): Record<string, string> | undefined {
+  const block: Record<string, string> = { ...plan.oauth, ...(withDocument ? { clientMetadataUrl: CIMD_URL } : {}) };
   if (context.client_id !== undefined) block.clientId = context.client_id;
   if (context.client_secret !== undefined) block.clientSecret = context.client_secret;
   if (context.private_key_pem !== undefined) block.privateKey = context.private_key_pem;

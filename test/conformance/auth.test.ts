@@ -46,16 +46,22 @@
  * |   (both: extensions, not scored)    |      | signing_algorithm           | aud = issuer                                        |
  *
  * The extensions run without `--spec-version` (the suite refuses one for
- * them) and so at its default wire, 2025-11-25. Runs go two at a time.
+ * them) and so at its default wire, 2025-11-25. Four scenarios run a second
+ * time with a Client ID Metadata Document URL added to the block
+ * (WITH_DOCUMENT), so that pre-registration and the client_credentials
+ * extensions (which ignore the document) run with a pre-registered client
+ * and a document both. Runs go two at a time.
  */
 import { expect } from 'chai';
-import { driverCommand, driverFinished, explain, failingChecks, RUN_LIMIT_MS, startAll, stopAll, suiteAvailable, type Run } from './suite-run.js';
+import { driverCommand, driverFinished, explain, failingChecks, inLanes, RUN_LIMIT_MS, runScenario, stopAll, suiteAvailable, type Run } from './suite-run.js';
 
 interface Case {
   scenario: string;
   /** undefined: an extension, run without a spec version. */
   specVersion?: '2026-07-28' | '2025-03-26';
   title: string;
+  /** The run with the metadata document's URL beside whatever client the scenario gives (auth-plans.ts). */
+  withDocument?: boolean;
 }
 
 const CASES: readonly Case[] = [
@@ -90,6 +96,16 @@ const CASES: readonly Case[] = [
   { scenario: 'auth/client-credentials-jwt', title: 'gets a token with client_credentials and a signed private_key_jwt assertion, asking nobody' },
 ];
 
+/**
+ * The scenarios run a second time with the document's URL added: where the
+ * context pre-registers a client, and where the authorization server moves.
+ * Elsewhere the URL changes nothing (no client is pre-registered, and no
+ * server but basic-cimd's, which has it already, takes documents); all 58
+ * runs passed when this was written, and running them all would add minutes.
+ */
+const WITH_DOCUMENT = new Set(['auth/pre-registration', 'auth/authorization-server-migration', 'auth/client-credentials-basic', 'auth/client-credentials-jwt']);
+const ALL_CASES: readonly Case[] = CASES.flatMap((c) => (WITH_DOCUMENT.has(c.scenario) ? [c, { ...c, withDocument: true }] : [c]));
+
 const GROUPS = [
   { name: 'at protocol 2026-07-28', specVersion: '2026-07-28' },
   { name: 'at protocol 2025-03-26 (back-compat)', specVersion: '2025-03-26' },
@@ -102,15 +118,18 @@ describe('the MCP conformance suite’s authorization scenarios, with mcpo as th
 
   before(function () {
     if (!suiteAvailable) this.skip();
-    runs = startAll(CASES, driverCommand('test/conformance/auth-driver.ts'));
+    const plain = driverCommand('test/conformance/auth-driver.ts');
+    const withDocument = driverCommand('test/conformance/auth-driver.ts --with-document');
+    // Both runs of each scenario share the two lanes, one after the other.
+    runs = inLanes(ALL_CASES, (c) => runScenario(c, c.withDocument ? withDocument : plain));
   });
 
   after(stopAll);
 
   for (const group of GROUPS) {
     describe(group.name, () => {
-      for (const c of CASES.filter((k) => k.specVersion === group.specVersion)) {
-        it(`${c.title} (${c.scenario})`, async () => {
+      for (const c of ALL_CASES.filter((k) => k.specVersion === group.specVersion)) {
+        it(`${c.title} (${c.scenario}${c.withDocument ? ', with a metadata document as well' : ''})`, async () => {
           const run = await runs.get(c)!;
           expect(run.checks, `the suite saved no checks\n${explain(run, 20)}`).to.not.be.empty;
           expect(failingChecks(run).length === 0 && driverFinished(run), explain(run, 20)).to.equal(true);

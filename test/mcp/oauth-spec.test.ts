@@ -36,6 +36,15 @@ describe('resolveOAuthSpec', () => {
       expect(resolve(raw)).to.deep.equal({ spec: raw, warnings: [] });
     });
 
+    it('takes a pre-registered client and a metadata document together, and ignores the document for client_credentials', () => {
+      const both = { clientId: 'x', clientSecret: 'y', clientMetadataUrl: 'https://a.example/c.json' };
+      expect(resolve(both)).to.deep.equal({ spec: { grantType: 'authorization_code', ...both }, warnings: [] });
+      expect(resolve({ ...both, grantType: 'client_credentials' })).to.deep.equal({
+        spec: { grantType: 'client_credentials', clientId: 'x', clientSecret: 'y' },
+        warnings: ['mcpServers.s.oauth.clientMetadataUrl is ignored: "client_credentials" uses mcpServers.s.oauth.clientId'],
+      });
+    });
+
     it('reads every snake_case spelling as the same key', () => {
       const { spec, warnings } = resolve({ grant_type: 'client_credentials', client_id: 'id', client_secret: 'sec', scope: 'a', redirect_url: 'http://localhost:8000/cb' });
       expect(warnings).to.deep.equal(['mcpServers.s.oauth.redirect_url is ignored: "client_credentials" has no redirect']);
@@ -87,7 +96,6 @@ describe('resolveOAuthSpec', () => {
       ['an algorithm without a private key', { ...M2M, signingAlgorithm: 'RS256' }, /oauth\.signingAlgorithm goes with mcpServers\.s\.oauth\.privateKey/],
       ['a private key and a client secret both', { ...M2M, privateKey: RSA, signingAlgorithm: 'RS256' }, /are two ways to authenticate the client; write one of them/],
       ['a private key with the authorization-code flow', { clientId: 'x', privateKey: RSA, signingAlgorithm: 'RS256' }, /oauth\.privateKey \(private_key_jwt\) is for mcpServers\.s\.oauth\.grantType "client_credentials"/],
-      ['a client id and a metadata URL both', { clientId: 'x', clientMetadataUrl: 'https://a.example/c.json' }, /both name the client; write one of them/],
       ['a metadata URL over plain http', { clientMetadataUrl: 'http://a.example/c.json' }, /oauth\.clientMetadataUrl must be an https: URL, got http:/],
       ['a metadata URL that is not a URL', { clientMetadataUrl: 'client.json' }, /oauth\.clientMetadataUrl must be an absolute URL/],
       ['a redirect URL with a fragment', { redirectUrl: 'https://a.example/cb#x' }, /oauth\.redirectUrl may not have a #fragment/],

@@ -2,14 +2,18 @@
  * The OAuth flows of one supervised connection: what happens when the
  * server wants a person (the connection waits in `needs-authorization`,
  * keeping the session whose transport will finish the exchange), the
- * authorize page (a fresh flow, or the one the SDK started for a step-up),
- * the callback, and the rule that a server answering three authorizations
- * in a row by asking for another is not asked a fourth time unprompted.
+ * authorize page (a fresh flow, or the one the SDK started for a step-up;
+ * for a server already authorized and connected, nothing unless asked, then
+ * a sign-in beside the working one, whose tokens keep serving calls until
+ * the callback replaces them), the callback, and the rule that a server
+ * answering three authorizations in a row by asking for another is not
+ * asked a fourth time unprompted.
  *
  * It drives the connection through `FlowLink`, as tool-call.ts does through
  * `CallLink`; upstream-supervisor.ts owns the sessions, and
  * upstream-standing.ts the state.
  */
+import { auth } from '@modelcontextprotocol/client';
 import { BadRequestError, UpstreamError } from '../../http/errors.js';
 import { finishAuth, isAuthWall, type UpstreamAuthorization } from './authorization.js';
 import type { Session } from '../session.js';
@@ -35,13 +39,23 @@ export interface FlowLink {
   lastError(): string | null;
   /** The person is here: the page need not be logged for this flow. */
   personArrived(): void;
+  /** The MCP server's URL, for a sign-in started beside a working connection. */
+  serverUrl(): URL;
 }
+
+/** What the authorize page does: send the person to `URL`, or say the server is connected without one, or already authorized. */
+export type AuthorizeOutcome = URL | 'connected' | 'authorized';
+
+/** Authorization responses that say the authorization server does not know the client. */
+const CLIENT_REFUSED = new Set(['invalid_client', 'unauthorized_client']);
 
 export class AuthorizationFlow {
   /** A flow the SDK started on its own, offered to the authorize page; `reusable` only for a step-up. */
   #pending: { url: URL; at: number; reusable: boolean } | undefined;
   /** Authorizations in a row that the server answered by asking for another. */
   #rounds = 0;
+  /** A sign-in started beside a working connection is waiting for its callback. */
+  #beside = false;
 
   constructor(
     readonly auth: UpstreamAuthorization,
@@ -100,8 +114,13 @@ export class AuthorizationFlow {
    * produces as the connection reaches the wall again. 'connected' when the
    * server let mcpo in without one.
    */
-  async authorize(redirectUrl: string): Promise<URL | 'connected'> {
+  async authorize(redirectUrl: string, reauthorize = false): Promise<AuthorizeOutcome> {
     const { provider } = this.auth;
+    // Authorized and connected: the tokens are kept, and a new sign-in only on request.
+    if (this.link.state() === 'ready' && provider.interactive && provider.canConnectAlone) {
+      return reauthorize ? this.#signInBeside(redirectUrl) : 'authorized';
+    }
+    this.#beside = false;
     const pending = this.#pending;
     this.#pending = undefined;
     // Opened by a person: ask again, even after mcpo gave up.
@@ -123,20 +142,43 @@ export class AuthorizationFlow {
     throw new UpstreamError(`The authorization could not start: ${this.link.lastError() ?? 'the server failed'}`, 'authorization_failed');
   }
 
-  /** The callback: checks `state`, lets the SDK exchange the code on the waiting session, connects. */
+  /**
+   * A new sign-in while the connection works: the SDK starts a flow without
+   * refreshing (`forceReauthorization`) and without touching the stored
+   * tokens, which keep serving calls. Its discovery state is the one the
+   * working tokens came with.
+   */
+  async #signInBeside(redirectUrl: string): Promise<URL> {
+    const { provider } = this.auth;
+    await provider.setRedirectUrl(redirectUrl);
+    provider.takeAuthorizationUrl();
+    const result = await auth(provider, { serverUrl: this.link.serverUrl(), forceReauthorization: true });
+    const url = provider.takeAuthorizationUrl();
+    if (result !== 'REDIRECT' || url === undefined) throw new UpstreamError('The authorization could not start: the SDK produced no page to sign in at', 'authorization_failed');
+    this.#beside = true;
+    return url;
+  }
+
+  /** The callback: checks `state`, lets the SDK exchange the code on the waiting session (or the working one), connects. */
   async complete(params: URLSearchParams): Promise<UpstreamState> {
     const session = this.link.session();
-    if (this.link.state() !== 'needs-authorization' || !session) {
+    const beside = this.#beside && this.link.state() === 'ready';
+    if ((this.link.state() !== 'needs-authorization' && !beside) || !session) {
       throw new BadRequestError('No authorization is pending for this server', undefined, 'no_pending_authorization');
     }
     if (!this.auth.provider.takeState(params.get('state'))) {
       throw new BadRequestError('This authorization was not started here, or was already used', undefined, 'invalid_state');
     }
+    this.#beside = false;
     const refused = params.get('error');
     if (refused !== null) {
-      throw new BadRequestError(`The authorization server refused: ${refused}`, { description: params.get('error_description') ?? undefined }, 'authorization_refused');
+      // An authorization server that does not know the pre-registered client: the next flow shows the metadata document.
+      const next = CLIENT_REFUSED.has(refused) && (await this.auth.provider.refusedClient()) ? '; mcpo will use its client metadata document instead: open the authorize page again' : '';
+      throw new BadRequestError(`The authorization server refused: ${refused}${next}`, { description: params.get('error_description') ?? undefined }, 'authorization_refused');
     }
+    // The working session's transport saves the new tokens; its next request sends them.
     await finishAuth(session, params);
+    if (beside) return 'ready';
     this.#rounds++;
     await this.link.reconnect();
     return this.link.state();

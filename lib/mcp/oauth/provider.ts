@@ -6,8 +6,11 @@
  *
  * - tokens, the registered client and the discovery state, in the token
  *   store (token-store.ts), so they survive restarts and reloads;
- * - the one flow in progress: its `state`, PKCE verifier and authorization
- *   URL, in memory, since a flow lives as long as this process;
+ * - with both a pre-registered client and a metadata document, which of
+ *   them each authorization server is shown (pre-registered.ts);
+ * - the flow in progress: its PKCE verifier and authorization URL, and the
+ *   `state` values of flows started (flow-states.ts), in memory, since a
+ *   flow lives as long as this process;
  * - for `client_credentials`, the grant and the client's authentication
  *   (a secret, or a `private_key_jwt` assertion signed by the SDK).
  *
@@ -15,7 +18,6 @@
  * for the router to send a person to; the router's callback checks the
  * `state` here (a pending one, once) before the SDK finishes the exchange.
  */
-import { randomBytes } from 'node:crypto';
 import {
   PrivateKeyJwtProvider,
   type OAuthClientInformationMixed,
@@ -26,9 +28,9 @@ import {
 } from '@modelcontextprotocol/client';
 import type { OAuthSpec } from '../oauth-spec.js';
 import type { StoredAuth, TokenStore } from './token-store.js';
+import { ClientChoice, type Learnt } from './pre-registered.js';
+import { FlowStates } from './flow-states.js';
 
-/** How long a started flow's `state` is accepted at the callback. */
-const FLOW_TTL_MS = 10 * 60_000;
 /** A client-credentials token this close to its expiry is not sent; a new one is fetched instead. */
 const RENEW_BEFORE_MS = 30_000;
 
@@ -47,15 +49,16 @@ export class McpoOAuthProvider implements OAuthClientProvider {
   #saved: Stored = {};
   #loaded: Promise<void> | undefined;
   #verifier: string | undefined;
-  /** Pending flows: state → when it was issued. */
-  #states = new Map<string, number>();
+  readonly #states = new FlowStates();
   /** The authorization URL of the flow just started, for the router to redirect to. */
   #authorizationUrl: URL | undefined;
   readonly #jwt: PrivateKeyJwtProvider | undefined;
+  readonly #choice: ClientChoice;
 
   constructor(private readonly options: OAuthProviderOptions) {
     const { spec } = options;
     this.#redirectUrl = spec.redirectUrl;
+    this.#choice = new ClientChoice(spec);
     if (spec.grantType === 'client_credentials' && spec.privateKey !== undefined && spec.clientId !== undefined) {
       this.#jwt = new PrivateKeyJwtProvider({ clientId: spec.clientId, privateKey: spec.privateKey, algorithm: spec.signingAlgorithm ?? 'RS256', clientName: 'mcpo' });
       this.addClientAuthentication = this.#jwt.addClientAuthentication;
@@ -129,32 +132,43 @@ export class McpoOAuthProvider implements OAuthClientProvider {
   }
 
   state(): string {
-    const now = Date.now();
-    for (const [state, issued] of this.#states) if (now - issued > FLOW_TTL_MS) this.#states.delete(state);
-    const state = randomBytes(24).toString('base64url');
-    this.#states.set(state, now);
-    return state;
+    return this.#states.issue();
   }
 
   /** True once for a state this provider issued in the last ten minutes; a replay is false. */
   takeState(state: string | null): boolean {
-    if (state === null) return false;
-    const issued = this.#states.get(state);
-    this.#states.delete(state);
-    return issued !== undefined && Date.now() - issued <= FLOW_TTL_MS;
+    return this.#states.take(state);
   }
 
-  clientInformation(): OAuthClientInformationMixed | undefined {
-    const { spec } = this.options;
-    if (spec.clientId !== undefined) {
-      // A pre-registered client; the SDK picks basic or post from the server's metadata when none is named.
-      return { client_id: spec.clientId, ...(spec.clientSecret !== undefined ? { client_secret: spec.clientSecret } : {}) };
-    }
-    return this.#saved.clientInformation as OAuthClientInformationMixed | undefined;
+  /** Called by the SDK before it reads the client, with the issuer it resolved. */
+  saveAuthorizationServerUrl(issuer: string): void {
+    this.#choice.issuer = issuer;
+  }
+
+  clientInformation(ctx?: { issuer?: string }): OAuthClientInformationMixed | undefined {
+    return this.#choice.client(this.#saved.preRegistered, ctx?.issuer) ?? (this.#saved.clientInformation as OAuthClientInformationMixed | undefined);
   }
 
   async saveClientInformation(info: OAuthClientInformationMixed): Promise<void> {
-    if (this.options.spec.clientId === undefined) await this.#save({ clientInformation: info as Record<string, unknown> });
+    // The pre-registered client lives in the config, secret and all; the SDK only hands it back stamped.
+    if (info.client_id !== this.options.spec.clientId) await this.#save({ clientInformation: info as Record<string, unknown> });
+  }
+
+  /** What was learnt of the pre-registered client at the issuer in use (pre-registered.ts), as a change to the store. */
+  #learnt(known: boolean): Partial<Stored> {
+    const learnt: Learnt | undefined = this.#choice.learnt(known);
+    return learnt ? { preRegistered: { ...learnt } } : {};
+  }
+
+  /**
+   * The authorization server refused the client at the callback (`invalid_client`,
+   * `unauthorized_client`): true when that was the pre-registered client and the
+   * next flow will show the metadata document instead.
+   */
+  async refusedClient(): Promise<boolean> {
+    const change = this.#learnt(false);
+    if (change.preRegistered !== undefined) await this.#save(change);
+    return change.preRegistered !== undefined;
   }
 
   tokens(): OAuthTokens | undefined {
@@ -166,7 +180,8 @@ export class McpoOAuthProvider implements OAuthClientProvider {
   }
 
   async saveTokens(tokens: OAuthTokens): Promise<void> {
-    await this.#save({ tokens: { ...tokens, obtainedAt: Date.now() } });
+    // Tokens for the pre-registered client: this issuer knows it, and it is shown to no other.
+    await this.#save({ tokens: { ...tokens, obtainedAt: Date.now() }, ...this.#learnt(true) });
   }
 
   redirectToAuthorization(url: URL): void {
@@ -208,7 +223,10 @@ export class McpoOAuthProvider implements OAuthClientProvider {
     if (scope === 'verifier' || scope === 'all') this.#verifier = undefined;
     const change: Partial<Stored> = {};
     if (scope === 'tokens' || scope === 'all') change.tokens = undefined;
-    if (scope === 'client' || scope === 'all') change.clientInformation = undefined;
+    // The SDK's answer to invalid_client or unauthorized_client: the pre-registered client, if it was the one shown, is refused at this issuer.
+    const refused = scope === 'client' || scope === 'all' ? this.#learnt(false) : {};
+    if (refused.preRegistered !== undefined) Object.assign(change, refused);
+    else if (scope === 'client' || scope === 'all') change.clientInformation = undefined;
     if (scope === 'discovery' || scope === 'all') change.discoveryState = undefined;
     if (Object.keys(change).length > 0) await this.#save(change);
   }

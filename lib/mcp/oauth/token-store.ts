@@ -17,9 +17,11 @@ export interface StoredAuth {
   /** The registered client (dynamic registration result). */
   clientInformation?: Record<string, unknown>;
   discoveryState?: Record<string, unknown>;
+  /** What was learnt of a pre-registered client beside a metadata document (pre-registered.ts). */
+  preRegistered?: Record<string, unknown>;
 }
 
-const KEYS = ['tokens', 'clientInformation', 'discoveryState'] as const;
+const KEYS = ['tokens', 'clientInformation', 'discoveryState', 'preRegistered'] as const;
 
 const hash = (text: string, length: number) => createHash('sha256').update(text).digest('hex').slice(0, length);
 
