@@ -17,6 +17,8 @@ export interface ServerMeta {
   serverInfo: Implementation;
   /** The protocol version negotiated. */
   protocolVersion?: string;
+  /** `modern` for 2026-07-28 and later, where a tool may answer `input_required`; `legacy` for the 2025 era. */
+  era?: 'modern' | 'legacy';
   instructions?: string;
 }
 
@@ -45,10 +47,12 @@ export interface UpstreamStatus {
 export function serverMeta(client: Client): ServerMeta {
   const instructions = client.getInstructions();
   const protocolVersion = client.getNegotiatedProtocolVersion();
+  const era = client.getProtocolEra();
   return {
     // A 2026-07-28 server need not say who it is.
     serverInfo: client.getServerVersion() ?? { name: 'mcp-server', version: '0.0.0' },
     ...(protocolVersion ? { protocolVersion } : {}),
+    ...(era ? { era } : {}),
     ...(instructions ? { instructions } : {}),
   };
 }

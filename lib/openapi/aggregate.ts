@@ -14,7 +14,7 @@
  * operationId, so two servers' copies of one tool do not share it.
  */
 import type { OpenAPIV3_1 } from 'openapi-types';
-import { BEARER_SCHEME, schemaId } from './document.js';
+import { BEARER_SCHEME, schemaId, securityOf } from './document.js';
 import { assignOperationIds } from './tools.js';
 
 export interface DocumentPart {
@@ -112,6 +112,6 @@ export function aggregateDocuments(parts: readonly DocumentPart[], info: Aggrega
     ],
     paths: paths as OpenAPIV3_1.PathsObject,
     components: { schemas, ...(info.bearerAuth ? { securitySchemes: { bearerAuth: BEARER_SCHEME } } : {}) },
-    ...(info.bearerAuth ? { security: [{ bearerAuth: [] }] } : {}),
+    security: securityOf(info.bearerAuth),
   };
 }

@@ -8,6 +8,7 @@
  */
 import type { OpenAPIV3_1 } from 'openapi-types';
 import type { ServerMeta } from '../mcp/upstream.js';
+import { CONTINUATION_PARAMETER, ERROR_SCHEMA, errorResponses, INPUT_REQUIRED_SCHEMA } from './error-responses.js';
 import { requestExample } from './example.js';
 import { scopedSchema } from './schema.js';
 import type { ToolEntry, ToolTable } from './tools.js';
@@ -36,44 +37,6 @@ export const BEARER_SCHEME: OpenAPIV3_1.HttpSecurityScheme = Object.freeze({
 
 type Schema = OpenAPIV3_1.SchemaObject;
 
-/** `{ ok: false, error: { … } }` with these fields in `error`. */
-function errorEnvelope(required: string[], fields: Record<string, Schema>): Schema {
-  return {
-    type: 'object',
-    required: ['ok', 'error'],
-    properties: { ok: { const: false } as Schema, error: { type: 'object', required, properties: fields } },
-  };
-}
-
-const ERROR_SCHEMA = errorEnvelope(['message', 'code'], {
-  message: { type: 'string' },
-  code: { type: 'string', description: 'A stable snake_case code, e.g. invalid_arguments or timeout.' },
-  data: { description: 'Details, such as the failing field paths.' },
-});
-
-/** The 409 body: the error envelope, with the server's questions and the continuation to repeat the call with. */
-const INPUT_REQUIRED_SCHEMA = errorEnvelope(['message', 'code', 'inputRequests', 'continuation'], {
-  message: { type: 'string', description: 'The first question, in words.' },
-  code: { const: 'input_required' } as Schema,
-  inputRequests: {
-    type: 'object',
-    description:
-      'The server’s requests for input, keyed as the server keyed them; each has a `method` (such as `elicitation/create`) and its `params` (for an elicitation: `message` and `requestedSchema`).',
-    additionalProperties: { type: 'object', required: ['method'], properties: { method: { type: 'string' }, params: { type: 'object' } } },
-  },
-  continuation: { type: 'string', description: 'Send it back in the `Mcp-Continuation` header of the repeated call.' },
-});
-
-/** The header that repeats a call with the answers to a 409's questions. */
-const CONTINUATION_PARAMETER = {
-  name: 'Mcp-Continuation',
-  in: 'header',
-  required: false,
-  description:
-    'Only to answer a 409 `input_required`: its `error.continuation`. The body is then the answers, keyed like `error.inputRequests`, e.g. `{"confirm": {"action": "accept", "content": {"confirm": true}}}`.',
-  schema: { type: 'string' },
-} as const;
-
 const OUTPUT_ITEM_SCHEMA: Schema = {
   type: 'object',
   required: ['type'],
@@ -95,19 +58,6 @@ const EVENT_STREAM_CONTENT: OpenAPIV3_1.MediaTypeObject = {
   },
   example: 'event: progress\ndata: {"progress":1,"total":2}\n\nevent: progress\ndata: {"progress":2,"total":2}\n\nevent: result\ndata: {"ok":true,"result":"done"}\n\n',
 };
-
-/** The error responses every tool can give, in the status table's order. */
-const ERROR_RESPONSES: ReadonlyArray<[string, string]> = [
-  ['400', 'Malformed JSON or a bad timeout'],
-  ['404', 'Unknown tool'],
-  ['409', 'The MCP server needs input first: answer `error.inputRequests` and repeat the call with the `Mcp-Continuation` header'],
-  ['415', 'The body is not JSON'],
-  ['422', 'The arguments do not match the tool’s input schema'],
-  ['500', 'The tool reported an error'],
-  ['502', 'The MCP server failed or broke the protocol'],
-  ['503', 'The MCP server is not connected; retry after Retry-After seconds'],
-  ['504', 'The tool did not answer in time'],
-];
 
 /** A schema's `$id` in a document: unique there because operationIds are. */
 export function schemaId(operationId: string, which: 'input' | 'output'): string {
@@ -131,7 +81,14 @@ function successSchema(entry: ToolEntry, structuredOutput: boolean): Schema {
   return { type: 'object', required, properties };
 }
 
-function operation(entry: ToolEntry, options: DocumentOptions, tag: string): OpenAPIV3_1.OperationObject<{ 'x-mcp-tool': string }> {
+/** What a tool's operation documents beyond the tool itself. */
+interface OperationContext {
+  tag: string;
+  /** The server speaks 2026-07-28, where a tool may answer `input_required`: document the 409 and `Mcp-Continuation`. */
+  asksForInput: boolean;
+}
+
+function operation(entry: ToolEntry, options: DocumentOptions, context: OperationContext): OpenAPIV3_1.OperationObject<{ 'x-mcp-tool': string }> {
   const { tool } = entry;
   const title = tool.title ?? tool.annotations?.title;
   const responses: OpenAPIV3_1.ResponsesObject = {
@@ -139,24 +96,18 @@ function operation(entry: ToolEntry, options: DocumentOptions, tag: string): Ope
       description: 'The tool’s result; with `Accept: text/event-stream`, its progress and then its result as Server-Sent Events',
       content: { 'application/json': { schema: successSchema(entry, options.structuredOutput) }, 'text/event-stream': EVENT_STREAM_CONTENT },
     },
+    ...errorResponses(options.bearerAuth, context.asksForInput),
   };
-  const errors = options.bearerAuth ? [['401', 'Missing or wrong API key'] as const, ...ERROR_RESPONSES] : ERROR_RESPONSES;
-  for (const [status, description] of errors) {
-    responses[status] = {
-      description,
-      content: { 'application/json': { schema: { $ref: `#/components/schemas/${status === '409' ? 'InputRequired' : 'Error'}` } } },
-    };
-  }
   // Swagger UI's "Try it out" starts from this body rather than "string" in every field.
   const example = requestExample(entry.inputSchema);
   return {
     operationId: entry.operationId,
     // The MCP name, for clients and tools that map operations back to tools.
     'x-mcp-tool': tool.name,
-    tags: [tag],
+    tags: [context.tag],
     summary: title ?? entry.servedName,
     description: entry.description || `Calls the MCP tool \`${tool.name}\`.`,
-    parameters: [CONTINUATION_PARAMETER],
+    ...(context.asksForInput ? { parameters: [CONTINUATION_PARAMETER] } : {}),
     requestBody: {
       required: entry.bodyRequired,
       content: { 'application/json': { schema: scopedSchema(entry.inputSchema, schemaId(entry.operationId, 'input')) as Schema, ...(example !== undefined ? { example } : {}) } },
@@ -174,13 +125,16 @@ export function buildDocument(table: ToolTable, meta: ServerMeta, options: Docum
   const tools = sections.includes('tools') ? table.entries : [];
   // openapi-types mixes 3.0 types into 3.1 path items; build loosely, type the whole.
   const paths: PathItems = {};
+  // Only a 2026-07-28 server can answer `input_required`; a 2025-era one asks by a request mcpo declines.
+  const asksForInput = meta.era === 'modern';
   for (const entry of tools) {
-    paths[`/${entry.path}`] = { post: operation(entry, options, tag) };
+    paths[`/${entry.path}`] = { post: operation(entry, options, { tag, asksForInput }) };
   }
   const featureOptions = { sections, toolTag: tag, takenIds: table.entries.map((e) => e.operationId), ...(options.bearerAuth ? { bearerAuth: true } : {}) };
   // A tool named `resources` or `prompts` shares its path with a list: POST is the tool, GET the list.
   for (const [path, item] of Object.entries(featurePaths(options.catalog ?? {}, featureOptions))) paths[path] = { ...paths[path], ...item };
-  const tags = [...(sections.includes('tools') ? [{ name: tag, ...(tag !== title ? { description: title } : {}) }] : []), ...featureTags(featureOptions).declared];
+  const toolsTag = { name: tag, description: tag !== title ? title : `The tools of the MCP server ${serverInfo.name}.` };
+  const tags = [...(sections.includes('tools') ? [toolsTag] : []), ...featureTags(featureOptions).declared];
   const description = options.info.description || meta.instructions || `The tools of the MCP server ${serverInfo.name}.`;
   return {
     openapi: '3.1.0',
@@ -192,11 +146,20 @@ export function buildDocument(table: ToolTable, meta: ServerMeta, options: Docum
     tags,
     paths: paths as OpenAPIV3_1.PathsObject,
     components: {
-      schemas: { Error: ERROR_SCHEMA, InputRequired: INPUT_REQUIRED_SCHEMA },
+      schemas: { Error: ERROR_SCHEMA, ...(asksForInput && tools.length > 0 ? { InputRequired: INPUT_REQUIRED_SCHEMA } : {}) },
       ...(options.bearerAuth ? { securitySchemes: { bearerAuth: BEARER_SCHEME } } : {}),
     },
-    ...(options.bearerAuth ? { security: [{ bearerAuth: [] }] } : {}),
+    security: securityOf(options.bearerAuth),
   };
+}
+
+/**
+ * The document-wide requirement: the bearer key, or an explicit `[]` that
+ * says the operations are open (a linter cannot tell a missing requirement
+ * from a forgotten one).
+ */
+export function securityOf(bearerAuth: boolean | undefined): OpenAPIV3_1.SecurityRequirementObject[] {
+  return bearerAuth ? [{ bearerAuth: [] }] : [];
 }
 
 /** The `servers` URL for a document served at `baseUrl` behind a proxy that strips `rootPath`. */

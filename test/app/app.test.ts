@@ -237,7 +237,8 @@ describe('createApp', function () {
 
     it('titles its document from the options and puts the root path in its servers URL', async () => {
       const doc = (await request(app).get('/api/openapi.json').expect(200)).body as Doc & { security?: unknown; components: Record<string, unknown> };
-      expect(doc).not.to.have.property('security');
+      // Open operations are said to be open, so that a linter does not take them for forgotten ones.
+      expect(doc.security).to.deep.equal([]);
       expect(doc.components).not.to.have.property('securitySchemes');
       await expectValidOpenApi31(doc);
       expect(doc.info).to.deep.equal({ title: 'My tools', description: 'Described here', version: '9.9.9' });

@@ -23,7 +23,7 @@ const META = { serverInfo: { name: 'time-server', version: '1.2.3' } };
 
 type Op = OpenAPIV3_1.OperationObject & { requestBody: OpenAPIV3_1.RequestBodyObject };
 
-function build(options: Partial<DocumentOptions> = {}, meta: { serverInfo: { name: string; version: string; title?: string }; instructions?: string } = META) {
+function build(options: Partial<DocumentOptions> = {}, meta: { serverInfo: { name: string; version: string; title?: string }; instructions?: string; era?: 'modern' | 'legacy' } = META) {
   const table = buildToolTable(servedAsListed(TOOLS), { maxRecursion: 3, onWarning: () => {} });
   const doc = buildDocument(table, meta, { info: {}, structuredOutput: false, ...options });
   const op = (path: string) => doc.paths![path]!.post as Op;
@@ -36,7 +36,26 @@ describe('buildDocument', () => {
     await expectValidOpenApi31({ ...doc, servers: [{ url: '/' }] });
     expect(op('/get_current_time').tags).to.deep.equal(['time-server']);
     expect(op('/undocumented').tags).to.deep.equal(['time-server']);
-    expect(doc.tags).to.deep.equal([{ name: 'time-server' }]);
+    // Redocly's `recommended` asks every tag for a description.
+    expect(doc.tags).to.deep.equal([{ name: 'time-server', description: 'The tools of the MCP server time-server.' }]);
+  });
+
+  it('documents the 409 and the Mcp-Continuation header only for a server that can ask for input (2026-07-28)', () => {
+    const legacy = build({}, { ...META, era: 'legacy' });
+    expect(legacy.op('/get_current_time').responses).not.to.have.property('409');
+    expect(legacy.op('/get_current_time')).not.to.have.property('parameters');
+    expect(legacy.doc.components!.schemas).not.to.have.property('InputRequired');
+    const modern = build({}, { ...META, era: 'modern' });
+    const conflict = modern.op('/get_current_time').responses['409'] as { content: Record<string, { schema: unknown; example: unknown }> };
+    expect(conflict.content['application/json']!.schema).to.deep.equal({ $ref: '#/components/schemas/InputRequired' });
+    expect(conflict.content['application/json']!.example).to.have.nested.property('error.code', 'input_required');
+    expect((modern.op('/get_current_time') as { parameters: { name: string }[] }).parameters.map((p) => p.name)).to.deep.equal(['Mcp-Continuation']);
+    expect(modern.doc.components!.schemas).to.have.property('InputRequired');
+  });
+
+  it('declares `security: []` where no key is set, and the bearer scheme where one is', () => {
+    expect(build().doc.security).to.deep.equal([]);
+    expect(build({ bearerAuth: true }).doc.security).to.deep.equal([{ bearerAuth: [] }]);
   });
 
   it('tags with the name it is given, describing the tag with the title', () => {

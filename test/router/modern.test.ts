@@ -12,6 +12,14 @@ import { expectValidOpenApi31, operationOf, type Doc } from '../helpers/openapi.
 import { kitchenSinkStdio, modernStdio, startModernHttp, type RunningServer } from '../helpers/servers.js';
 
 const MODERN = '2026-07-28';
+
+/** A JSON value's keys and kinds, with a continuation reduced to its form (payload.signature in Base64url). */
+function shapeOf(value: unknown, key = ''): unknown {
+  if (key === 'continuation' && typeof value === 'string') return /^[\w-]+\.[\w-]{43}$/.test(value) ? 'sealed' : value;
+  if (Array.isArray(value)) return value.map((item) => shapeOf(item));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).sort().map(([k, v]) => [k, shapeOf(v, k)]));
+  return typeof value;
+}
 const META_VERSION = 'io.modelcontextprotocol/protocolVersion';
 
 for (const transport of ['stdio', 'streamable-http'] as const) {
@@ -96,12 +104,16 @@ for (const transport of ['stdio', 'streamable-http'] as const) {
       expect(expired.body.error.message).to.match(/expired/);
     });
 
-    it('documents the 409 and the Mcp-Continuation header on every operation', async () => {
+    it('documents the 409 with a real input_required body as its example, and the Mcp-Continuation header, on every operation', async () => {
       const doc = (await request(app).get('/openapi.json').expect(200)).body as Doc;
       await expectValidOpenApi31(doc);
+      const real = (await request(app).post('/confirm_action').send({ action: 'deploy' }).expect(409)).body as Record<string, unknown>;
       for (const tool of ['echo', 'confirm_action', 'header_echo']) {
-        const op = operationOf(doc, tool) as unknown as { responses: Record<string, { content: Record<string, { schema: { $ref: string } }> }>; parameters: { name: string }[] };
-        expect(op.responses['409']!.content['application/json']!.schema.$ref, tool).to.equal('#/components/schemas/InputRequired');
+        const op = operationOf(doc, tool) as unknown as { responses: Record<string, { content: Record<string, { schema: { $ref: string }; example: unknown }> }>; parameters: { name: string }[] };
+        const conflict = op.responses['409']!.content['application/json']!;
+        expect(conflict.schema.$ref, tool).to.equal('#/components/schemas/InputRequired');
+        // The example is the answer this very server gives, down to each key and the continuation's form.
+        expect(shapeOf(conflict.example), tool).to.deep.equal(shapeOf(real));
         expect(op.parameters.map((p) => p.name), tool).to.include('Mcp-Continuation');
       }
     });
@@ -139,6 +151,18 @@ describe('a 2026-07-28 server and a 2025-era server in one app', function () {
   after(async () => {
     await app.close();
     await server.close();
+  });
+
+  it('documents the 409 and Mcp-Continuation only on the tools of the server that can ask for input', async () => {
+    const doc = (await request(app).get('/openapi.json').expect(200)).body as Doc;
+    const paths = doc.paths as Record<string, { post?: { responses: Record<string, unknown>; parameters?: { name: string }[] } }>;
+    for (const [server, asks] of [['modern', true], ['remote', true], ['legacy', false]] as const) {
+      const op = paths[`/${server}/echo`]!.post!;
+      expect(Object.hasOwn(op.responses, '409'), server).to.equal(asks);
+      expect((op.parameters ?? []).some((p) => p.name === 'Mcp-Continuation'), server).to.equal(asks);
+      const own = (await request(app).get(`/${server}/openapi.json`).expect(200)).body as Doc;
+      expect(Object.hasOwn((own.paths as typeof paths)['/echo']!.post!.responses, '409'), server).to.equal(asks);
+    }
   });
 
   it('serves both, and /healthz shows each one’s protocol version', async () => {
