@@ -46,7 +46,7 @@ describe('buildDocument', () => {
     expect(legacy.op('/get_current_time')).not.to.have.property('parameters');
     expect(legacy.doc.components!.schemas).not.to.have.property('InputRequired');
     const modern = build({}, { ...META, era: 'modern' });
-    const conflict = modern.op('/get_current_time').responses['409'] as { content: Record<string, { schema: unknown; example: unknown }> };
+    const conflict = modern.op('/get_current_time').responses!['409'] as { content: Record<string, { schema: unknown; example: unknown }> };
     expect(conflict.content['application/json']!.schema).to.deep.equal({ $ref: '#/components/schemas/InputRequired' });
     expect(conflict.content['application/json']!.example).to.have.nested.property('error.code', 'input_required');
     expect((modern.op('/get_current_time') as { parameters: { name: string }[] }).parameters.map((p) => p.name)).to.deep.equal(['Mcp-Continuation']);
