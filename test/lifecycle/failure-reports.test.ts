@@ -78,7 +78,7 @@ describe('reports of a failing stdio server', function () {
     await r.ready();
     expect(r.status().protocolVersion).to.match(/^2025-/);
     expect(logger.records.filter((l) => l.level !== 'debug')).to.deep.equal([
-      { level: 'info', message: 'the MCP server ended the connection at the era probe; speaking the 2025 protocol to it', fields: {} },
+      { level: 'info', message: 'the MCP server ended the connection at the era probe; speaking the 2025 protocol to it', fields: { server: 'old' } },
     ]);
   });
 
