@@ -13,40 +13,19 @@
  */
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createApp, silentLogger, type McpoApp } from '../../lib/index.js';
+import { createApp, silentLogger } from '../../lib/index.js';
 import { Person } from '../conformance/person.js';
+import { serveAtOwnAddress, type ServedApp } from '../helpers/app-server.js';
 import { startOAuthServer, type RunningServer } from '../helpers/servers.js';
 
 const CIMD_URL = 'https://mcpo.test/client-metadata.json';
 
-interface Served {
-  app: McpoApp;
-  baseUrl: string;
-  close(): Promise<void>;
-}
-
-/** Opens the socket first, so the app can be given its own address as `publicUrl`. */
-async function serve(fixture: RunningServer, oauth: Record<string, string> | undefined, stateDir: string): Promise<Served> {
-  const server = http.createServer();
-  server.listen(0, '127.0.0.1');
-  await new Promise((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+/** mcpo at its own address as `publicUrl`, in front of `fixture` with this `oauth` block. */
+function serve(fixture: RunningServer, oauth: Record<string, string> | undefined, stateDir: string): Promise<ServedApp> {
   const entry = { type: 'streamable-http', url: fixture.url, ...(oauth ? { oauth } : {}) };
-  const app = createApp({ mcpServers: { remote: entry } }, { stateDir, publicUrl: baseUrl, logger: silentLogger });
-  server.on('request', app);
-  return {
-    app,
-    baseUrl,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await app.close();
-    },
-  };
+  return serveAtOwnAddress((base) => createApp({ mcpServers: { remote: entry } }, { stateDir, publicUrl: base, logger: silentLogger }));
 }
 
 interface Whoami {
@@ -54,8 +33,8 @@ interface Whoami {
   clientId: string;
 }
 
-async function whoami(served: Served): Promise<Whoami> {
-  const res = await fetch(`${served.baseUrl}/remote/whoami`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+async function whoami(served: ServedApp): Promise<Whoami> {
+  const res = await fetch(`${served.base}/remote/whoami`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   const body = (await res.json()) as { result: Whoami };
   expect(res.status, JSON.stringify(body)).to.equal(200);
   return body.result;
@@ -82,7 +61,7 @@ describe('signing in to a protected MCP server again, and with which client', fu
   this.timeout(30_000);
   let stateDir: string;
   let fixture: RunningServer | undefined;
-  let served: Served | undefined;
+  let served: ServedApp | undefined;
 
   beforeEach(() => {
     stateDir = mkdtempSync(path.join(tmpdir(), 'mcpo-oauth-signin-'));
@@ -97,10 +76,10 @@ describe('signing in to a protected MCP server again, and with which client', fu
   it('answers the authorize page of an authorized server with a page, keeps its tokens, and signs in again only with ?reauthorize=1', async () => {
     fixture = await startOAuthServer();
     served = await serve(fixture, undefined, stateDir);
-    const person = new Person(served.baseUrl, 'remote', () => {});
+    const person = new Person(served.base, 'remote', () => {});
     expect((await authorize(person)).status).to.equal(200);
     expect((await whoami(served)).subject).to.equal('user-1');
-    const page = `${served.baseUrl}/oauth/remote/authorize`;
+    const page = `${served.base}/oauth/remote/authorize`;
 
     const html = await fetch(page, { redirect: 'manual' });
     expect(html.status).to.equal(200);
@@ -127,7 +106,7 @@ describe('signing in to a protected MCP server again, and with which client', fu
 
     const approved = await fetch(atServer, { redirect: 'manual' });
     const callback = approved.headers.get('location')!;
-    expect(callback.startsWith(`${served.baseUrl}/oauth/remote/callback?`), callback).to.equal(true);
+    expect(callback.startsWith(`${served.base}/oauth/remote/callback?`), callback).to.equal(true);
     expect((await whoami(served)).subject, 'the person is approved but not back yet').to.equal('user-1');
     const back = await fetch(callback);
     expect(back.status, await back.clone().text()).to.equal(200);
@@ -139,7 +118,7 @@ describe('signing in to a protected MCP server again, and with which client', fu
   it('uses the pre-registered client where the authorization server knows it, though a metadata document is configured too', async () => {
     fixture = await startOAuthServer(['--cimd', '--client', 'mcpo-pre:pre-secret']);
     served = await serve(fixture, { clientId: 'mcpo-pre', clientSecret: 'pre-secret', clientMetadataUrl: CIMD_URL }, stateDir);
-    const person = new Person(served.baseUrl, 'remote', () => {});
+    const person = new Person(served.base, 'remote', () => {});
     expect((await authorize(person)).status).to.equal(200);
     expect((await person.settled(0, 10_000)).state).to.equal('ready');
     expect((await whoami(served)).clientId).to.equal('mcpo-pre');
@@ -149,7 +128,7 @@ describe('signing in to a protected MCP server again, and with which client', fu
   it('uses the metadata document’s URL where the authorization server does not know the pre-registered client', async () => {
     fixture = await startOAuthServer(['--cimd']);
     served = await serve(fixture, { clientId: 'mcpo-pre', clientSecret: 'pre-secret', clientMetadataUrl: CIMD_URL }, stateDir);
-    const person = new Person(served.baseUrl, 'remote', () => {});
+    const person = new Person(served.base, 'remote', () => {});
     const refused = await authorize(person);
     expect(refused.status).to.equal(400);
     expect(refused.text).to.include('unauthorized_client');
@@ -163,8 +142,8 @@ describe('signing in to a protected MCP server again, and with which client', fu
     // Remembered across a restart: the next sign-in goes straight to the document.
     await served.close();
     served = await serve(fixture, { clientId: 'mcpo-pre', clientSecret: 'pre-secret', clientMetadataUrl: CIMD_URL }, stateDir);
-    expect((await new Person(served.baseUrl, 'remote', () => {}).settled(0, 10_000)).state).to.equal('ready');
-    const again = await fetch(`${served.baseUrl}/oauth/remote/authorize?reauthorize=1`, { redirect: 'manual' });
+    expect((await new Person(served.base, 'remote', () => {}).settled(0, 10_000)).state).to.equal('ready');
+    const again = await fetch(`${served.base}/oauth/remote/authorize?reauthorize=1`, { redirect: 'manual' });
     expect(new URL(again.headers.get('location')!).searchParams.get('client_id')).to.equal(CIMD_URL);
   });
 });

@@ -10,22 +10,15 @@
  */
 import { expect } from 'chai';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createApp, type Logger, type McpoApp } from '../../lib/index.js';
+import { createApp, type Logger } from '../../lib/index.js';
 import { Person, type ServerHealth } from '../conformance/person.js';
 import { recordingLogger } from '../helpers/logger.js';
+import { serveAtOwnAddress, type ServedApp } from '../helpers/app-server.js';
 import { startOAuthServer, type RunningServer } from '../helpers/servers.js';
 
 const KEY = 'oauth-test-key-0123456789';
-
-interface Served {
-  app: McpoApp;
-  baseUrl: string;
-  close(): Promise<void>;
-}
 
 /** Every mcpo response body and log line of the suite, for the leak check at the end. */
 const seen: string[] = [];
@@ -42,24 +35,12 @@ async function recordingFetch(input: string | URL | Request, init?: RequestInit)
   return res;
 }
 
-/** Opens the socket first, so the app can be given its own address as `publicUrl`. */
-async function serve(config: Parameters<typeof createApp>[0], options: { stateDir: string; port?: number; apiKey?: string; logger: Logger }): Promise<Served> {
-  const server = http.createServer();
-  server.listen(options.port ?? 0, '127.0.0.1');
-  await new Promise((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  mcpoOrigins.add(baseUrl);
-  const app = createApp(config, { stateDir: options.stateDir, publicUrl: baseUrl, logger: options.logger, ...(options.apiKey ? { apiKey: options.apiKey } : {}) });
-  server.on('request', app);
-  return {
-    app,
-    baseUrl,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await app.close();
-    },
-  };
+/** mcpo at its own address as `publicUrl`, its bodies recorded for the leak check. */
+function serve(config: Parameters<typeof createApp>[0], options: { stateDir: string; port?: number; apiKey?: string; logger: Logger }): Promise<ServedApp> {
+  return serveAtOwnAddress((base) => {
+    mcpoOrigins.add(base);
+    return createApp(config, { stateDir: options.stateDir, publicUrl: base, logger: options.logger, ...(options.apiKey ? { apiKey: options.apiKey } : {}) });
+  }, options.port);
 }
 
 async function stopFixture(fixture: RunningServer | undefined): Promise<void> {
@@ -77,8 +58,8 @@ const config = (servers: Record<string, RunningServer>) => ({
   mcpServers: Object.fromEntries(Object.entries(servers).map(([name, fixture]) => [name, { type: 'streamable-http', url: fixture.url }])),
 });
 
-async function call(served: Served, name: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${served.baseUrl}/${name}/whoami`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+async function call(served: ServedApp, name: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${served.base}/${name}/whoami`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
   return { status: res.status, body: await res.json() };
 }
 
@@ -124,15 +105,15 @@ describe('OAuth to a protected MCP server (createApp)', function () {
 
   describe('one server, authorized once', () => {
     let fixture: RunningServer;
-    let served: Served | undefined;
+    let served: ServedApp | undefined;
     let person: Person;
     let port: number;
 
     before(async () => {
       fixture = await startOAuthServer();
       served = await serve(config({ guarded: fixture }), { stateDir, logger });
-      port = Number(new URL(served.baseUrl).port);
-      person = new Person(served.baseUrl, 'guarded', noLog);
+      port = Number(new URL(served.base).port);
+      person = new Person(served.base, 'guarded', noLog);
       await served.app.ready();
     });
     after(async () => {
@@ -141,7 +122,7 @@ describe('OAuth to a protected MCP server (createApp)', function () {
     });
 
     it('starts in needs-authorization, answers calls 503 naming the page, logs it once, and connects once a person authorizes', async () => {
-      const page = `${served!.baseUrl}/oauth/guarded/authorize`;
+      const page = `${served!.base}/oauth/guarded/authorize`;
       const health = await settled(person);
       expect(health.state).to.equal('needs-authorization');
       expect(health.authorizeUrl).to.equal(page);
@@ -181,7 +162,7 @@ describe('OAuth to a protected MCP server (createApp)', function () {
       expect(refused.body.error.code).to.equal('authorization_required');
       const health = await settled(person);
       expect(health.state).to.equal('needs-authorization');
-      expect(health.authorizeUrl).to.equal(`${served!.baseUrl}/oauth/guarded/authorize`);
+      expect(health.authorizeUrl).to.equal(`${served!.base}/oauth/guarded/authorize`);
 
       await authorizeAs(person);
       const ok = await call(served!, 'guarded');
@@ -226,20 +207,20 @@ describe('OAuth to a protected MCP server (createApp)', function () {
   it('registers again when the redirect URI changed since the client was registered (a new --public-url)', async () => {
     const fixture = await startOAuthServer();
     const dir = mkdtempSync(path.join(tmpdir(), 'mcpo-oauth-moved-'));
-    let served: Served | undefined;
+    let served: ServedApp | undefined;
     try {
       served = await serve(config({ moved: fixture }), { stateDir: dir, logger });
-      await authorizeAs(new Person(served.baseUrl, 'moved', noLog));
+      await authorizeAs(new Person(served.base, 'moved', noLog));
       expect((await stats(fixture)).registrations).to.equal(1);
       await served.close();
       // Another port: another publicUrl, so another redirect URI than the registered one.
       served = await serve(config({ moved: fixture }), { stateDir: dir, logger });
-      const person = new Person(served.baseUrl, 'moved', noLog);
+      const person = new Person(served.base, 'moved', noLog);
       // The tokens still work; a person who signs in again gets a client registered for the new callback.
       expect((await settled(person)).state).to.equal('ready');
-      const landing = await person.authorize(`${served.baseUrl}/oauth/moved/authorize?reauthorize=1`);
+      const landing = await person.authorize(`${served.base}/oauth/moved/authorize?reauthorize=1`);
       expect(landing.status, landing.url).to.equal(200);
-      expect(landing.url.startsWith(`${served.baseUrl}/oauth/moved/callback?`), landing.url).to.equal(true);
+      expect(landing.url.startsWith(`${served.base}/oauth/moved/callback?`), landing.url).to.equal(true);
       expect((await settled(person)).state).to.equal('ready');
       expect((await stats(fixture)).registrations).to.equal(2);
     } finally {
@@ -253,14 +234,14 @@ describe('OAuth to a protected MCP server (createApp)', function () {
     const fixture = await startOAuthServer();
     const served = await serve(config({ forged: fixture }), { stateDir, logger });
     try {
-      const person = new Person(served.baseUrl, 'forged', noLog);
+      const person = new Person(served.base, 'forged', noLog);
       const health = await settled(person, 'needs-authorization');
       // A real flow started (its state issued), then a callback with a state mcpo never issued.
       const started = await fetch(new URL(health.authorizeUrl!), { redirect: 'manual' });
       expect(started.status).to.equal(302);
       const before = await stats(fixture);
       const files = snapshot(stateDir);
-      const forged = await fetch(`${served.baseUrl}/oauth/forged/callback?code=made-up&state=forged-state&iss=${encodeURIComponent(new URL(fixture.url).origin)}`);
+      const forged = await fetch(`${served.base}/oauth/forged/callback?code=made-up&state=forged-state&iss=${encodeURIComponent(new URL(fixture.url).origin)}`);
       expect(forged.status).to.equal(400);
       expect(await stats(fixture)).to.deep.equal(before);
       expect(snapshot(stateDir)).to.deep.equal(files);
@@ -280,7 +261,7 @@ describe('OAuth to a protected MCP server (createApp)', function () {
     const fixture = await startOAuthServer(['--token-ttl', '1']);
     const served = await serve(config({ shortlived: fixture }), { stateDir, logger });
     try {
-      const person = new Person(served.baseUrl, 'shortlived', noLog);
+      const person = new Person(served.base, 'shortlived', noLog);
       await authorizeAs(person);
       expect((await call(served, 'shortlived')).status).to.equal(200);
       await new Promise((r) => setTimeout(r, 2_000));
@@ -299,7 +280,7 @@ describe('OAuth to a protected MCP server (createApp)', function () {
   describe('two servers', () => {
     let one: RunningServer;
     let two: RunningServer;
-    let served: Served;
+    let served: ServedApp;
 
     before(async () => {
       [one, two] = await Promise.all([startOAuthServer(), startOAuthServer()]);
@@ -311,7 +292,7 @@ describe('OAuth to a protected MCP server (createApp)', function () {
     });
 
     it('authorizes both at once', async () => {
-      const people = ['one', 'two'].map((name) => new Person(served.baseUrl, name, noLog));
+      const people = ['one', 'two'].map((name) => new Person(served.base, name, noLog));
       await Promise.all(people.map((person) => authorizeAs(person)));
       for (const person of people) expect((await settled(person)).state).to.equal('ready');
       for (const name of ['one', 'two']) expect((await call(served, name)).status).to.equal(200);
@@ -332,14 +313,14 @@ describe('OAuth to a protected MCP server (createApp)', function () {
     const fixture = await startOAuthServer();
     const served = await serve(config({ keyed: fixture }), { stateDir, logger, apiKey: KEY });
     try {
-      const person = new Person(served.baseUrl, 'keyed', noLog);
+      const person = new Person(served.base, 'keyed', noLog);
       const { authorizeUrl } = await settled(person, 'needs-authorization');
       expect((await fetch(authorizeUrl!, { redirect: 'manual' })).status).to.equal(401);
       const started = await fetch(authorizeUrl!, { redirect: 'manual', headers: { Authorization: `Bearer ${KEY}` } });
       expect(started.status).to.equal(302);
       const approved = await realFetch(started.headers.get('location')!, { redirect: 'manual' });
       const callback = approved.headers.get('location')!;
-      expect(callback.startsWith(`${served.baseUrl}/oauth/keyed/callback?`)).to.equal(true);
+      expect(callback.startsWith(`${served.base}/oauth/keyed/callback?`)).to.equal(true);
       // The browser comes back without mcpo's key.
       expect((await fetch(callback)).status).to.equal(200);
       expect((await settled(person)).state).to.equal('ready');

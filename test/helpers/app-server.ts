@@ -36,3 +36,25 @@ export async function serveApp(config: AppConfig, options: AppOptions = {}): Pro
     },
   };
 }
+
+/**
+ * Opens the socket first and then makes the app, so the app can be given its
+ * own address (as `publicUrl`, for OAuth redirects); `port` 0 picks one.
+ */
+export async function serveAtOwnAddress(makeApp: (base: string) => McpoApp, port = 0): Promise<ServedApp> {
+  const server = http.createServer();
+  server.listen(port, '127.0.0.1');
+  await new Promise((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const app = makeApp(base);
+  server.on('request', app);
+  return {
+    app,
+    base,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await app.close();
+    },
+  };
+}
