@@ -20,6 +20,9 @@ export function listen(app: McpoApp, options: CliOptions): Promise<http.Server> 
     ? https.createServer({ cert: readText(options.tls.certFile, '--ssl-certfile'), key: readText(options.tls.keyFile, '--ssl-keyfile'), requireHostHeader: false }, listener)
     : http.createServer({ requireHostHeader: false }, listener);
   app.limitServer(server);
+  // Node 20 keeps only the first ~1000 header lines and drops the rest unread; with every line kept,
+  // hostRequired's count of their size refuses what Node 20's parser lets past its 16 KiB (431).
+  server.maxHeadersCount = 0;
   server.on('checkExpectation', answerExpectation);
   server.on('connect', answerConnect);
   return new Promise((resolve, reject) => {

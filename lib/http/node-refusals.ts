@@ -5,31 +5,51 @@
  *
  * - a request without a `Host` header: `400` (the server is created with
  *   `requireHostHeader: false` and its listener wrapped in `hostRequired`);
+ * - headers over Node's `maxHeaderSize` (16 KiB) in all: `431`. Node 22's
+ *   parser refuses them itself (client-error.ts answers), but Node 20's lets
+ *   many small header lines past the limit, so `hostRequired` counts too (on
+ *   a server with `maxHeadersCount = 0`, which keeps every line to count);
  * - an `Expect` other than `100-continue`: `417` (a `checkExpectation` listener);
  * - `CONNECT`, which mcpo does not tunnel: `405` (a `connect` listener),
  *   where Node would close the connection without a word.
  */
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { maxHeaderSize, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errorBody, McpoError } from './errors.js';
 
 /** The methods some route of mcpo answers, for the `Allow` of a refused CONNECT. */
 const ALLOW = 'GET, HEAD, POST, DELETE, OPTIONS';
 
-function jsonError(status: number, code: string, message: string): { body: string; headers: Record<string, string> } {
+function jsonError(status: number, code: string, message: string): { status: number; body: string; headers: Record<string, string> } {
   const body = JSON.stringify(errorBody(new McpoError(message, status, code)));
   return {
+    status,
     body,
     headers: { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)), 'X-Content-Type-Options': 'nosniff', Connection: 'close' },
   };
 }
 
-/** Wraps the app: a request that names no Host gets a JSON 400, as RFC 9112 asks, and never reaches it. */
+/** The size of a request's header section as the parser counts it: each line's name, value, `: ` and CRLF. */
+function headerBytes(raw: readonly string[]): number {
+  let bytes = 0;
+  // Header strings are Latin-1 decoded, one character per byte.
+  for (const part of raw) bytes += part.length + 2;
+  return bytes;
+}
+
+/**
+ * Wraps the app: a request that names no Host gets a JSON 400, as RFC 9112
+ * asks, and one whose headers are over the limit a JSON 431; neither reaches it.
+ */
 export function hostRequired(listener: RequestListener): RequestListener {
   return function requireHost(req, res) {
-    if (req.headers.host !== undefined) return listener(req, res);
-    const { body, headers } = jsonError(400, 'missing_host', 'Bad Request: the request has no Host header');
-    res.writeHead(400, headers).end(body);
+    const refusal = req.headers.host === undefined
+      ? jsonError(400, 'missing_host', 'Bad Request: the request has no Host header')
+      : headerBytes(req.rawHeaders) > maxHeaderSize
+        ? jsonError(431, 'headers_too_large', `Request Header Fields Too Large: the headers are over ${maxHeaderSize} bytes`)
+        : undefined;
+    if (refusal === undefined) return listener(req, res);
+    res.writeHead(refusal.status, refusal.headers).end(refusal.body);
   };
 }
 

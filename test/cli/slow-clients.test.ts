@@ -4,7 +4,8 @@
  * time are answered 408 and closed within --headers-timeout or
  * --request-timeout and a second, while `/healthz` stays quick; the count
  * is one debug line, not a line per socket; and neither limit cuts a tool
- * call that takes longer to answer, as JSON or as an event stream.
+ * call that takes longer to answer, as JSON or as an event stream, nor a
+ * 2025-era session's GET stream on `/mcp` held open past both.
  */
 import net from 'node:net';
 import { execSync } from 'node:child_process';
@@ -135,5 +136,37 @@ describe('slow clients (the mcpo command)', function () {
     expect(stream.status).to.equal(200);
     expect(stream.headers.get('content-type')).to.match(/^text\/event-stream/);
     expect(await stream.text()).to.include(`done after ${ms}ms`);
+  });
+
+  it('never cuts a 2025-era session\'s GET stream on /mcp held open longer than --request-timeout', async function () {
+    const era = '2025-11-25';
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': era };
+    const init = await fetch(`${mcpo.url}/mcp`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: era, capabilities: {}, clientInfo: { name: 'slow-clients', version: '1' } } }),
+    });
+    expect(init.status).to.equal(200);
+    await init.text();
+    const session = init.headers.get('mcp-session-id')!;
+    const ack = await fetch(`${mcpo.url}/mcp`, { method: 'POST', headers: { ...headers, 'mcp-session-id': session }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+    expect(ack.status).to.equal(202);
+
+    // Raw, so that what mcpo does to the socket is seen: the stream may send no byte until an event.
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    let closed = false;
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    socket.on('close', () => (closed = true));
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(`GET /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: text/event-stream\r\nMcp-Session-Id: ${session}\r\nMcp-Protocol-Version: ${era}\r\n\r\n`);
+    await new Promise((resolve) => setTimeout(resolve, (REQUEST_TIMEOUT_S + 1.5) * 1000));
+    try {
+      expect(received, 'the stream was answered with a timeout').not.to.include('408');
+      expect(closed, `the stream was closed; it received ${JSON.stringify(received)}`).to.equal(false);
+    } finally {
+      socket.destroy();
+    }
   });
 });
