@@ -30,12 +30,22 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
     socket.destroy();
     return;
   }
-  const [status, reason, code, why] = STATUS[err.code ?? ''] ?? [400, 'Bad Request', 'malformed_request', UNPARSED];
-  const body = JSON.stringify(errorBody(new McpoError(`${reason}: ${why}`, status, code)));
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
-  );
+  socket.end(answerFor(err.code !== undefined && Object.hasOwn(STATUS, err.code) ? err.code : ''));
+}
+
+/** Each answer is the same bytes every time, made once: a thousand sockets cut off in one tick must cost only their writes. */
+const answers = new Map<string, string>();
+function answerFor(key: string): string {
+  let answer = answers.get(key);
+  if (answer === undefined) {
+    const [status, reason, code, why] = (key === '' ? undefined : STATUS[key]) ?? [400, 'Bad Request', 'malformed_request', UNPARSED];
+    const body = JSON.stringify(errorBody(new McpoError(`${reason}: ${why}`, status, code)));
+    answer =
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`;
+    answers.set(key, answer);
+  }
+  return answer;
 }
 
 export type ClientErrorListener = ((err: NodeJS.ErrnoException, socket: Duplex) => void) & {
@@ -43,7 +53,15 @@ export type ClientErrorListener = ((err: NodeJS.ErrnoException, socket: Duplex) 
   report(): void;
 };
 
-/** `answerClientError`, counting the sockets cut off for slowness into `logger.debug`. */
+/** How many sockets cut off for slowness are answered per turn of the event loop. */
+const ANSWERS_PER_TURN = 50;
+
+/**
+ * `answerClientError`, counting the sockets cut off for slowness into `logger.debug`. Node cuts off
+ * every socket whose time is up in one tick, so a thousand slow sockets opened together would all be
+ * answered in one long tick; they are answered a batch per turn instead, with other requests served
+ * between batches. A socket waiting its turn is paused, so nothing more it sends is read.
+ */
 export function clientErrorListener(logger: Logger): ClientErrorListener {
   let count = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -53,13 +71,24 @@ export function clientErrorListener(logger: Logger): ClientErrorListener {
     if (count > 0) logger.debug('slow requests cut off', { count });
     count = 0;
   };
-  const listener = (err: NodeJS.ErrnoException, socket: Duplex): void => {
-    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      count++;
-      // Started by the first socket cut off, so an idle server keeps no timer.
-      timer ??= setTimeout(report, REPORT_MS).unref();
+  const waiting: Duplex[] = [];
+  const answerSome = (): void => {
+    for (const socket of waiting.splice(0, ANSWERS_PER_TURN)) {
+      // Reading again, so the client's end is seen and the socket closes once it has its answer.
+      socket.resume();
+      answerClientError(TIMED_OUT, socket);
     }
-    answerClientError(err, socket);
+    if (waiting.length > 0) setImmediate(answerSome);
+  };
+  const listener = (err: NodeJS.ErrnoException, socket: Duplex): void => {
+    if (err.code !== 'ERR_HTTP_REQUEST_TIMEOUT') return answerClientError(err, socket);
+    count++;
+    // Started by the first socket cut off, so an idle server keeps no timer.
+    timer ??= setTimeout(report, REPORT_MS).unref();
+    socket.pause();
+    if (waiting.push(socket) === 1) setImmediate(answerSome);
   };
   return Object.assign(listener, { report });
 }
+
+const TIMED_OUT: NodeJS.ErrnoException = Object.assign(new Error('request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
