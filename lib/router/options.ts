@@ -5,6 +5,8 @@
  * read is router/resolve-options.ts's job.
  */
 import type { Request } from 'express';
+import type { Access } from '../auth/access.js';
+import type { Caller } from '../auth/caller.js';
 import type { Logger } from '../common/log.js';
 import type { DocumentSection } from '../openapi/features.js';
 import type { ToolOverride } from '../openapi/tool-rules.js';
@@ -138,6 +140,22 @@ export interface RouterOptions {
   oauthRedirectUrl?: string | ((req: Request) => string);
   /** The authorize page as a person should open it, for the log and the 503. @default `<mount path>/oauth/authorize` */
   oauthPage?: string;
+  /**
+   * Who is calling, for an app that authenticates its callers itself
+   * (passport, express-jwt, its own session): return the signed-in user, or
+   * undefined for none. mcpo fills in `via: "app"` and `groups` (none unless
+   * given); access lists and `{{user.*}}` templates then read it. Without
+   * it, the router reads the caller that createApp's `auth` verified.
+   * @default none
+   */
+  caller?: (req: Request) => (Partial<Caller> & { id: string }) | undefined;
+  /**
+   * Who may see and call this server: `{ users, groups, keys }`, any match
+   * admits. A caller outside it finds no tools in the documents or on the
+   * MCP endpoint and gets 403 on every route. A tool override in `tools` may
+   * carry its own `access` too. @default every caller
+   */
+  access?: Access;
   /** Where warnings and debug messages go. @default warnings and errors to stderr */
   logger?: Logger;
 }

@@ -7,6 +7,8 @@
 import { homedir } from 'node:os';
 import { basename } from 'node:path';
 import type { Request } from 'express';
+import { checkAccess, type Access } from '../auth/access.js';
+import type { Caller } from '../auth/caller.js';
 import { defaultStateDir } from '../mcp/oauth/token-store.js';
 import { parseByteSize } from '../http/body.js';
 import { normalizeRootPath } from '../http/base-url.js';
@@ -48,10 +50,12 @@ export interface ResolvedOptions {
   readonly stateDir: string;
   readonly oauthRedirectUrl?: string | ((req: Request) => string);
   readonly oauthPage?: string;
+  readonly caller?: (req: Request) => (Partial<Caller> & { id: string }) | undefined;
+  readonly access?: Access;
   readonly logger: Logger;
 }
 
-const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'maxTotalTimeout', 'enabledTools', 'name', 'info', 'logger', 'continuationSecret', 'stateDir', 'oauthRedirectUrl', 'oauthPage', 'trustedCallerHeaders', 'onSecrets']);
+const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'maxTotalTimeout', 'enabledTools', 'name', 'info', 'logger', 'continuationSecret', 'stateDir', 'oauthRedirectUrl', 'oauthPage', 'trustedCallerHeaders', 'onSecrets', 'caller', 'access']);
 
 /** The `name` option, or its default for this server: the command's basename, or the URL's host. */
 export function serverName(options: Pick<ResolvedOptions, 'name'>, spec: ResolvedSpec): string {
@@ -97,6 +101,11 @@ function timeouts(options: RouterOptions): { toolTimeout: number; toolTimeoutMax
     throw new TypeError(`mcpoRouter: "toolTimeout" (${toolTimeout}) is above "maxTotalTimeout" (${maxTotalTimeout})`);
   }
   return { toolTimeout, toolTimeoutMax, maxTotalTimeout };
+}
+
+function callerOption(value: unknown): NonNullable<ResolvedOptions['caller']> {
+  if (typeof value !== 'function') throw new TypeError('mcpoRouter: "caller" must be a function of the request that returns the signed-in user ({ id, name?, email?, groups? }) or undefined');
+  return value as NonNullable<ResolvedOptions['caller']>;
 }
 
 /** Resolves options against the defaults; throws a TypeError naming the fix. Never mutates its input. */
@@ -167,6 +176,8 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
     stateDir: options.stateDir ?? defaultStateDir(process.env, homedir(), process.platform),
     ...(options.oauthRedirectUrl !== undefined ? { oauthRedirectUrl: options.oauthRedirectUrl } : {}),
     ...(options.oauthPage !== undefined ? { oauthPage: options.oauthPage } : {}),
+    ...(options.caller !== undefined ? { caller: callerOption(options.caller) } : {}),
+    ...(options.access !== undefined ? { access: checkAccess(options.access, 'mcpoRouter: "access"') } : {}),
     logger: options.logger ?? consoleLogger,
   });
 }

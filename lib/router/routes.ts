@@ -8,6 +8,7 @@
  * (http/error-handler.ts), so it answers JSON wherever it is mounted.
  */
 import express, { type RequestHandler, type Router } from 'express';
+import { appCaller, setCaller } from '../auth/caller.js';
 import { docsPages, rootToDocs } from '../http/docs.js';
 import { jsonErrorHandler } from '../http/error-handler.js';
 import { requestId } from '../http/request-id.js';
@@ -36,6 +37,7 @@ export function routerRoutes({ opts, upstream, oauth, view, endpoint, features, 
   const router = express.Router({ caseSensitive: true });
   oauth?.mount(router, upstream);
   router.use(requestId());
+  if (opts.caller) router.use(callerFromApp(opts.caller));
   // A browser pointed at the router's root lands on its docs, as at the app's root.
   router.use(rootToDocs());
   // Before the tools: a tool named "mcp" stays reachable through the endpoint, by its name.
@@ -61,5 +63,18 @@ function featureRouting(features: FeatureContext): RequestHandler {
     if (req.path.startsWith('/resources')) return resources(req, res, next);
     if (req.path.startsWith('/prompts')) return prompts(req, res, next);
     next();
+  };
+}
+
+/** The `caller` option: the app's own signed-in user becomes the request's caller, before any route reads it. */
+function callerFromApp(caller: NonNullable<ResolvedOptions['caller']>): RequestHandler {
+  return function appSignedIn(req, _res, next) {
+    try {
+      const given = caller(req);
+      if (given !== undefined) setCaller(req, appCaller(given));
+      next();
+    } catch (err) {
+      next(err);
+    }
   };
 }
