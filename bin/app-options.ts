@@ -1,7 +1,7 @@
 /**
  * The command line's options in createApp's terms (lib/app/app.ts): a
  * mapping only, with the config file's publicUrl and stateDir where the
- * command line leaves them out.
+ * command line leaves them out, and its auth block.
  */
 import path from 'node:path';
 import type { AppOptions } from '../lib/app/app-options.js';
@@ -12,13 +12,14 @@ import type { CliOptions } from './cli-options.js';
 
 /** The command line's options in createApp's terms; --public-url and --state-dir (or MCPO_STATE_DIR) win over the file's keys. */
 export function appOptions(options: CliOptions, config: AppConfig, logger: Logger): AppOptions {
-  const file: Pick<McpoConfig, 'publicUrl' | 'stateDir'> = 'servers' in config ? config : {};
+  const file: Pick<McpoConfig, 'publicUrl' | 'stateDir' | 'auth'> = 'servers' in config ? config : {};
   const publicUrl = options.publicUrl ?? file.publicUrl;
   const stateDir = options.stateDir ?? file.stateDir;
   return {
     ...(publicUrl !== undefined ? { publicUrl } : {}),
     ...(stateDir !== undefined ? { stateDir: path.resolve(stateDir) } : {}),
     ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
+    ...(file.auth !== undefined ? { auth: file.auth as AppOptions['auth'] } : {}),
     strictAuth: options.strictAuth,
     corsAllowOrigins: options.corsAllowOrigins,
     ...(options.allowedHosts !== undefined ? { allowedHosts: options.allowedHosts } : {}),

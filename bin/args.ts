@@ -13,6 +13,7 @@
 import { parseByteSize } from '../lib/http/body.js';
 import { normalizeOrigin } from '../lib/http/cors.js';
 import { isLoopbackHost, normalizeAllowedHost } from '../lib/http/hosts.js';
+import { checkCallersVerified } from './caller-checks.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/common/log.js';
 import { transportType, type TransportType } from '../lib/mcp/spec.js';
 import { MCP_SEPARATOR } from '../lib/mcp-endpoint/aggregate-source.js';
@@ -98,14 +99,9 @@ function readAuth(parsed: ParsedFlags, env: Env, host: string): Pick<CliOptions,
     throw new UsageError('MCPO_CONTINUATION_SECRET must be at least 16 characters long');
   }
   const strictAuth = Boolean(parsed['strict-auth']);
-  if (strictAuth && !apiKey) throw new UsageError('--strict-auth needs an API key: set --api-key or MCPO_API_KEY');
   const allowUnauthenticated = Boolean(parsed['allow-unauthenticated']);
-  if (!apiKey && !allowUnauthenticated && !isLoopbackHost(host)) {
-    throw new UsageError(
-      `refusing to serve on ${host} without an API key, since MCP servers can read files and run commands; ` +
-        'set --api-key or MCPO_API_KEY, or pass --allow-unauthenticated if something in front of mcpo checks callers',
-    );
-  }
+  // A config file may verify callers with its own "auth" block: bin/caller-checks.ts asks again once it is read.
+  if (parsed.config === undefined) checkCallersVerified({ host, strictAuth, allowUnauthenticated, verified: apiKey !== undefined });
   return {
     ...(apiKey !== undefined ? { apiKey } : {}),
     ...(continuationSecret !== undefined ? { continuationSecret } : {}),

@@ -3,7 +3,8 @@
  * The `mcpo` command: argv → createApp → listen, and the process around it
  * (env files, TLS files, signals, exit codes). Everything a request meets
  * lives in lib/; this file only wires it to a port, from the command line
- * (bin/args.ts, bin/help.ts), what to serve (bin/server-config.ts), the app's
+ * (bin/args.ts, bin/help.ts), what to serve (bin/server-config.ts) and
+ * whether callers are verified where they must be (bin/caller-checks.ts), the app's
  * options (bin/app-options.ts), the port (bin/listen.ts), the log lines that
  * say where it serves (bin/announce.ts), reloads (bin/reload.ts) and the
  * shutdown (bin/shutdown.ts).
@@ -26,6 +27,7 @@ import type { CliOptions, Invocation } from './cli-options.js';
 import { HELP } from './help.js';
 import { baseUrl, listen, listenErrorReason } from './listen.js';
 import { watchReloads } from './reload.js';
+import { checkCallersVerified } from './caller-checks.js';
 import { buildConfig, extraEnv } from './server-config.js';
 import { stopOnSignals } from './shutdown.js';
 import { StartupError } from './startup-error.js';
@@ -56,10 +58,14 @@ async function startApp(options: CliOptions, logger: Logger): Promise<Started> {
   try {
     const env = extraEnv(options);
     const config = await buildConfig(options, env, logger);
+    if (options.config !== undefined) {
+      const verified = options.apiKey !== undefined || ('servers' in config && config.auth !== undefined);
+      checkCallersVerified({ host: options.host, strictAuth: options.strictAuth, allowUnauthenticated: options.allowUnauthenticated, verified });
+    }
     if (options.hotReload && options.config === undefined) logger.warn('--hot-reload watches a config file; without --config it does nothing');
     return { app: createApp(config, appOptions(options, config, logger)), config, env };
   } catch (err) {
-    if (err instanceof StartupError || err instanceof ConfigError || err instanceof TypeError) fail(err.message, 2);
+    if (err instanceof StartupError || err instanceof ConfigError || err instanceof TypeError || err instanceof UsageError) fail(err.message, 2);
     throw err;
   }
 }

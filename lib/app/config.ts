@@ -7,7 +7,8 @@
  * `${VAR:-default}`; `$${` writes a literal `${`. Every error names the file,
  * the line where there is one, the server and the key, and says what to write
  * instead. Besides `mcpServers` the top level may set `publicUrl` and
- * `stateDir` (OAuth's redirect base and state directory). This module checks
+ * `stateDir` (OAuth's redirect base and state directory) and `auth` (who
+ * may call: named keys and JWT issuers, checked by lib/auth/auth-config.ts). This module checks
  * the file as a whole and composes the expansion (lib/app/config-expand.ts)
  * and the check of each server (lib/app/server-entry.ts). Pure apart from
  * `loadConfig` reading the file; nothing is started.
@@ -38,6 +39,8 @@ export interface McpoConfig {
    * directory when read by `loadConfig`. `--state-dir` and `MCPO_STATE_DIR` win over it.
    */
   readonly stateDir?: string;
+  /** Top-level `auth`: named API keys and JWT issuers, as written (`${VAR}` expanded); createApp checks it. Read at start; a reload does not change it. */
+  readonly auth?: unknown;
 }
 
 export interface ParseConfigOptions {
@@ -64,7 +67,7 @@ export class ConfigError extends Error {
 const COMMAND_LINE_ONLY: Record<string, string> = { apiKey: '--api-key', api_key: '--api-key', host: '--host', port: '--port' };
 
 /** Top-level settings besides `mcpServers`; their string values are expanded like the servers'. */
-const SETTINGS_KEYS = ['publicUrl', 'stateDir'] as const;
+const SETTINGS_KEYS = ['publicUrl', 'stateDir', 'auth'] as const;
 /** What the top level may hold without a warning: `$schema` is for editors. */
 const TOP_LEVEL_KEYS: readonly string[] = ['mcpServers', ...SETTINGS_KEYS, '$schema'];
 
@@ -101,7 +104,11 @@ function readServers(root: unknown, fail: (message: string) => never): McpoConfi
       warnings.push(`"${key}" is not a known top-level key and is ignored${didYouMean(key, TOP_LEVEL_KEYS)}`);
     }
   }
-  const settings: { publicUrl?: string; stateDir?: string } = {};
+  const settings: { publicUrl?: string; stateDir?: string; auth?: unknown } = {};
+  if (root.auth !== undefined) {
+    if (!isRecord(root.auth)) return fail('"auth" must be an object such as { "keys": [ { "name": "webui", "key": "${WEBUI_KEY}" } ] }');
+    settings.auth = root.auth;
+  }
   if (root.publicUrl !== undefined) {
     try {
       settings.publicUrl = normalizePublicUrl(root.publicUrl, 'publicUrl');
