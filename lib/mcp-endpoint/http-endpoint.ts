@@ -116,8 +116,8 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
   const node = toNodeHandler({ fetch }, { onerror });
   return {
     handle(req, res, next) {
-      // A method the Fetch API cannot carry would fail in the SDK's adapter as a 500; the SDK's own 405 for it instead.
       withCallerAuth(req);
+      // A method the Fetch API cannot carry would fail in the SDK's adapter as a 500; the SDK's own 405 for it instead.
       if (FORBIDDEN_METHODS.has(req.method)) return void res.status(405).set('Allow', 'GET, POST, DELETE').json({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Method not allowed.' } });
       const refused = targetProblem(req);
       if (refused) return void res.status(400).json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: refused } });
