@@ -60,8 +60,8 @@ export class NotFoundError extends McpoError {
 }
 
 export class ForbiddenError extends McpoError {
-  constructor(message: string, code = 'forbidden') {
-    super(message, 403, code);
+  constructor(message: string, code = 'forbidden', data?: unknown) {
+    super(message, 403, code, data);
   }
 }
 

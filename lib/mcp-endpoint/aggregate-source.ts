@@ -9,6 +9,7 @@
  * where it belongs.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Caller } from '../auth/caller.js';
 import { ProtocolError, ProtocolErrorCode, type ServerCapabilities } from '@modelcontextprotocol/client';
 import type { Logger } from '../common/log.js';
 import { aggregateLists, type AggregateLists, type Entry } from './aggregate-lists.js';
@@ -65,7 +66,7 @@ export function aggregateSource(options: AggregateSourceOptions): AggregateSourc
       if (!found) return Promise.reject(new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`));
       return found[0].callTool(found[1], args, call);
     },
-    request: (method, params, signal, headers) => passThrough(names, lists, method, params, signal, headers),
+    request: (method, params, signal, headers, caller) => passThrough(names, lists, method, params, signal, headers, caller),
     onListChanged: listeners.add,
     tableChanged() {
       subscriptions.resubscribe();
@@ -99,15 +100,15 @@ function listSubscriptions(servers: () => ReadonlyMap<string, McpSource>, emit: 
 }
 
 /** A resource, prompt or completion request, sent to the server behind its name or URI, or gathered from all. */
-async function passThrough(names: AggregateNames, lists: AggregateLists, method: PassThroughMethod, params: Entry, signal: AbortSignal, headers?: IncomingHttpHeaders): Promise<Entry> {
+async function passThrough(names: AggregateNames, lists: AggregateLists, method: PassThroughMethod, params: Entry, signal: AbortSignal, headers?: IncomingHttpHeaders, caller?: Caller): Promise<Entry> {
   switch (method) {
     case 'resources/list':
-      return { resources: await lists.resources(signal, headers) };
+      return { resources: await lists.resources(signal, headers, caller) };
     case 'resources/templates/list':
-      return { resourceTemplates: (await lists.gather(method, 'resourceTemplates', signal, headers)).map(([, entry]) => entry) };
+      return { resourceTemplates: (await lists.gather(method, 'resourceTemplates', signal, headers, caller)).map(([, entry]) => entry) };
     case 'prompts/list': {
       const prompts: Entry[] = [];
-      for (const [server, entry] of await lists.gather(method, 'prompts', signal, headers)) {
+      for (const [server, entry] of await lists.gather(method, 'prompts', signal, headers, caller)) {
         const name = names.served(server, String(entry.name));
         if (name) prompts.push({ ...entry, name });
       }
@@ -116,18 +117,18 @@ async function passThrough(names: AggregateNames, lists: AggregateLists, method:
     case 'prompts/get': {
       const found = names.split(String(params.name));
       if (!found) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${String(params.name)}`);
-      return found[0].request(method, { ...params, name: found[1] }, signal, headers);
+      return found[0].request(method, { ...params, name: found[1] }, signal, headers, caller);
     }
     case 'resources/read':
-      return lists.byUri(method, String(params.uri), params, signal, headers);
+      return lists.byUri(method, String(params.uri), params, signal, headers, caller);
     case 'completion/complete': {
       const ref = (params.ref ?? {}) as Entry;
       if (ref.type === 'ref/prompt') {
         const found = names.split(String(ref.name));
         if (!found) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${String(ref.name)}`);
-        return found[0].request(method, { ...params, ref: { ...ref, name: found[1] } }, signal, headers);
+        return found[0].request(method, { ...params, ref: { ...ref, name: found[1] } }, signal, headers, caller);
       }
-      return lists.byUri(method, String(ref.uri), params, signal, headers);
+      return lists.byUri(method, String(ref.uri), params, signal, headers, caller);
     }
   }
 }

@@ -13,13 +13,16 @@
  *
  * The doors (API key, Host and Origin, CORS, request ids) are the app's, in
  * front of this handler; the body limit is applied here, because the SDK
- * reads the body itself.
+ * reads the body itself. The request's verified caller (lib/auth/caller.ts)
+ * goes to the SDK as its `authInfo`, which reaches each handler of either
+ * era (proxy-server.ts reads it).
  */
 import type { NextFunction, Request as ExpressRequest, RequestHandler, Response as ExpressResponse } from 'express';
+import { callerOf } from '../auth/caller.js';
 import { isJson, readJsonBody, unsafeBodyProblem } from '../http/body.js';
 import { BadRequestError, isMcpoError } from '../http/errors.js';
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import { createMcpHandler, isLegacyRequest, type Implementation, type McpHandlerRequestOptions } from '@modelcontextprotocol/server';
+import { createMcpHandler, isLegacyRequest, type AuthInfo, type Implementation, type McpHandlerRequestOptions } from '@modelcontextprotocol/server';
 import type { Logger } from '../common/log.js';
 import { legacySessions } from './legacy-sessions.js';
 import { proxyServer } from './proxy-server.js';
@@ -72,6 +75,21 @@ function targetProblem(req: ExpressRequest): string | undefined {
   return URL.canParse(`http://${req.headers.host ?? 'localhost'}${req.url}`) ? undefined : 'Bad Request: the Host header and the request target make no valid URL';
 }
 
+/**
+ * The request's verified caller as the `authInfo` the SDK's Node adapter
+ * forwards (`req.auth`), under `extra.caller`; auth info another middleware
+ * set is kept beside it.
+ */
+function withCallerAuth(req: ExpressRequest): void {
+  const caller = callerOf(req);
+  if (caller === undefined) return;
+  const carrier = req as ExpressRequest & { auth?: AuthInfo };
+  const given = carrier.auth;
+  carrier.auth = given
+    ? { ...given, extra: { ...given.extra, caller } }
+    : { token: '', clientId: caller.id, scopes: [], extra: { caller } };
+}
+
 export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): McpEndpoint {
   const factory = () => proxyServer(source, options.info, options.instructions);
   const onerror = (err: Error): void => options.logger.debug('MCP endpoint', { error: err.message });
@@ -92,12 +110,13 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
   const fetch = async (request: Request, given?: McpHandlerRequestOptions): Promise<Response> => {
     const parsedBody = given?.parsedBody;
     return (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: options.maxBodyBytes }))
-      ? legacy.fetch(request, parsedBody)
+      ? legacy.fetch(request, parsedBody, given?.authInfo)
       : modern.fetch(request, given);
   };
   const node = toNodeHandler({ fetch }, { onerror });
   return {
     handle(req, res, next) {
+      withCallerAuth(req);
       // A method the Fetch API cannot carry would fail in the SDK's adapter as a 500; the SDK's own 405 for it instead.
       if (FORBIDDEN_METHODS.has(req.method)) return void res.status(405).set('Allow', 'GET, POST, DELETE').json({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Method not allowed.' } });
       const refused = targetProblem(req);

@@ -20,7 +20,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { isInitializeRequest, WebStandardStreamableHTTPServerTransport, type Server } from '@modelcontextprotocol/server';
+import { isInitializeRequest, WebStandardStreamableHTTPServerTransport, type AuthInfo, type Server } from '@modelcontextprotocol/server';
 import type { Logger } from '../common/log.js';
 import { counted, idleNow, idleSweeper, type Activity } from './session-activity.js';
 import type { ListKind } from './source.js';
@@ -105,22 +105,28 @@ function sessionLimits(open: Map<string, Open>, { idleTimeoutMs, maxSessions, lo
   };
 }
 
+/** What the transport is handed with a request: the body already read, and who is calling. */
+function handling(parsedBody: unknown, authInfo: AuthInfo | undefined): { parsedBody?: unknown; authInfo?: AuthInfo } | undefined {
+  if (parsedBody === undefined && authInfo === undefined) return undefined;
+  return { ...(parsedBody !== undefined ? { parsedBody } : {}), ...(authInfo !== undefined ? { authInfo } : {}) };
+}
+
 export function legacySessions(factory: () => Server, options: LegacySessionsOptions) {
   const { logger } = options;
   const open = new Map<string, Open>();
   const limits = sessionLimits(open, options);
 
-  async function start(request: Request, parsedBody: unknown): Promise<Response> {
+  async function start(request: Request, parsedBody: unknown, authInfo: AuthInfo | undefined): Promise<Response> {
     const opening = opensSession(parsedBody);
     if (opening && !limits.reserve()) return full(parsedBody, options.maxSessions);
     try {
-      return await connect(request, parsedBody);
+      return await connect(request, parsedBody, authInfo);
     } finally {
       if (opening) limits.release();
     }
   }
 
-  async function connect(request: Request, parsedBody: unknown): Promise<Response> {
+  async function connect(request: Request, parsedBody: unknown, authInfo: AuthInfo | undefined): Promise<Response> {
     const server = factory();
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => `${REPLICA}.${randomUUID()}`,
@@ -138,20 +144,24 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
       if (transport.sessionId !== undefined) open.delete(transport.sessionId);
     };
     await server.connect(transport);
-    const response = await transport.handleRequest(request, parsedBody === undefined ? undefined : { parsedBody });
+    const response = await transport.handleRequest(request, handling(parsedBody, authInfo));
     // Anything but an accepted initialize leaves no session: nothing holds this instance.
     if (transport.sessionId === undefined || !open.has(transport.sessionId)) void server.close();
     return response;
   }
 
   return {
-    /** `parsedBody`: the POST body, already read (http-endpoint.ts), or undefined to let the transport read it. */
-    fetch(request: Request, parsedBody?: unknown): Promise<Response> {
+    /**
+     * `parsedBody`: the POST body, already read (http-endpoint.ts), or
+     * undefined to let the transport read it; `authInfo`: this request's
+     * verified caller, for its handlers (each request of a session brings its own).
+     */
+    fetch(request: Request, parsedBody?: unknown, authInfo?: AuthInfo): Promise<Response> {
       const id = request.headers.get('mcp-session-id');
-      if (id === null) return start(request, parsedBody);
+      if (id === null) return start(request, parsedBody, authInfo);
       const session = open.get(id);
       if (!session) return Promise.resolve(notFound(id));
-      return counted(session, request, () => session.transport.handleRequest(request, parsedBody === undefined ? undefined : { parsedBody }));
+      return counted(session, request, () => session.transport.handleRequest(request, handling(parsedBody, authInfo)));
     },
     listChanged(kind: ListKind): void {
       for (const { server } of open.values()) {

@@ -23,6 +23,7 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Caller } from '../auth/caller.js';
 import { isMcpoError } from '../http/errors.js';
 import type { McpSource, PassThroughMethod } from './source.js';
 
@@ -44,6 +45,7 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
       const outcome = await source.callTool(name, (args ?? {}) as Record<string, unknown>, {
         signal: ctx.mcpReq.signal,
         headers: callerHeaders(ctx),
+        ...verifiedCaller(ctx),
         ...(token !== undefined
           ? { onProgress: (progress) => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...progress } }).catch(() => {}) }
           : {}),
@@ -63,7 +65,7 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
 
   const pass = (method: PassThroughMethod) => async (request: { params?: unknown }, ctx: ServerContext) => {
     try {
-      return withoutReservedMeta(await source.request(method, (request.params ?? {}) as Record<string, unknown>, ctx.mcpReq.signal, callerHeaders(ctx))) as never;
+      return withoutReservedMeta(await source.request(method, (request.params ?? {}) as Record<string, unknown>, ctx.mcpReq.signal, callerHeaders(ctx), verifiedCaller(ctx).caller)) as never;
     } catch (err) {
       throw asProtocolError(err);
     }
@@ -100,6 +102,16 @@ function withoutReservedMeta<T extends object>(result: T): T {
 function callerHeaders(ctx: ServerContext): IncomingHttpHeaders {
   const headers = ctx.http?.req?.headers;
   return headers ? Object.fromEntries(headers.entries()) : {};
+}
+
+/**
+ * The request's verified caller, which http-endpoint.ts hands the SDK as the
+ * request's `authInfo` (`extra.caller`), and the SDK hands each handler as
+ * `ctx.http.authInfo`, in both eras.
+ */
+function verifiedCaller(ctx: ServerContext): { caller?: Caller } {
+  const caller = ctx.http?.authInfo?.extra?.caller as Caller | undefined;
+  return caller !== undefined ? { caller } : {};
 }
 
 /** The answers and state a retried call carries (2026-07-28), wherever the SDK put them. */

@@ -6,6 +6,7 @@
  */
 import { ProtocolError, ProtocolErrorCode, type ServerCapabilities, type StandardSchemaV1 } from '@modelcontextprotocol/client';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Caller } from '../auth/caller.js';
 import type { Upstream } from '../mcp/upstream.js';
 import type { Lease } from '../mcp/users/user-pool.js';
 import type { CallOutcome } from '../mcp/tool-call.js';
@@ -20,8 +21,8 @@ export interface RouterSourceOptions {
   timeoutMs: number;
   /** A call that keeps reporting progress ends after this, as `maxTotalTimeout`. */
   maxTotalMs: number;
-  /** The connection a request runs on, given its HTTP headers: the caller's own under caller templates. */
-  connect(headers: IncomingHttpHeaders, timeoutMs: number): Promise<Lease<Upstream>>;
+  /** The connection a request runs on, given its HTTP headers and verified caller: the caller's own under caller templates. */
+  connect(headers: IncomingHttpHeaders, timeoutMs: number, caller?: Caller): Promise<Lease<Upstream>>;
 }
 
 /** A router's source, and the hook its owner calls when a list changed. */
@@ -72,7 +73,7 @@ export function routerSource(upstream: Upstream, options: RouterSourceOptions): 
       const forward = (): void => controller.abort(call.signal.reason);
       call.signal.addEventListener('abort', forward, { once: true });
       return options
-        .connect(call.headers ?? {}, options.timeoutMs)
+        .connect(call.headers ?? {}, options.timeoutMs, call.caller)
         .then((lease) => lease.connection.call(served.tool.name, args, {
           timeoutMs: options.timeoutMs,
           maxTotalMs: Math.max(options.maxTotalMs, options.timeoutMs),
@@ -84,9 +85,9 @@ export function routerSource(upstream: Upstream, options: RouterSourceOptions): 
         }).finally(lease.release))
         .finally(() => call.signal.removeEventListener('abort', forward));
     },
-    async request(method, params, signal, headers) {
+    async request(method, params, signal, headers, caller) {
       const label = { subject: method, during: method };
-      const lease = await options.connect(headers ?? {}, options.timeoutMs);
+      const lease = await options.connect(headers ?? {}, options.timeoutMs, caller);
       try {
         return await lease.connection.request(FEATURE[method], label, { timeoutMs: options.timeoutMs, signal }, (client, timeoutMs) =>
           client.request({ method, params } as never, AnyResult, { timeout: timeoutMs, signal }),

@@ -8,6 +8,7 @@
  * `structuredContent`, `_meta`); only names are the source's business.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Caller } from '../auth/caller.js';
 import type { ServerCapabilities, Tool } from '@modelcontextprotocol/client';
 import type { CallOutcome, ToolProgress } from '../mcp/tool-call.js';
 
@@ -23,6 +24,8 @@ export interface SourceCallOptions {
   signal: AbortSignal;
   /** The HTTP headers of the request that carried the call (a caller's own connection is chosen by them). */
   headers?: IncomingHttpHeaders;
+  /** The request's verified caller, which caller templates read too. */
+  caller?: Caller;
   /** Forwards the upstream's progress to the endpoint's client, when it asked for progress. */
   onProgress?: (progress: ToolProgress) => void;
   inputResponses?: Record<string, unknown>;
@@ -50,8 +53,8 @@ export interface McpSource {
   capabilities(): ServerCapabilities;
   /** Calls a listed tool by its served name; an unknown name is a ProtocolError. */
   callTool(name: string, args: Record<string, unknown>, options: SourceCallOptions): Promise<CallOutcome>;
-  /** Sends a resource, prompt or completion request behind the endpoint and answers its result. */
-  request(method: PassThroughMethod, params: Record<string, unknown>, signal: AbortSignal, headers?: IncomingHttpHeaders): Promise<Record<string, unknown>>;
+  /** Sends a resource, prompt or completion request behind the endpoint and answers its result, on the connection of the request's headers and verified caller. */
+  request(method: PassThroughMethod, params: Record<string, unknown>, signal: AbortSignal, headers?: IncomingHttpHeaders, caller?: Caller): Promise<Record<string, unknown>>;
   /** Calls `listener` when a list changes; returns the unsubscribe. */
   onListChanged(listener: (kind: ListKind) => void): () => void;
 }

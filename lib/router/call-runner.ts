@@ -9,6 +9,7 @@
  * sealed continuation (router/input-required.ts).
  */
 import type { NextFunction, Request, Response } from 'express';
+import { callerOf } from '../auth/caller.js';
 import { giveBack, takeController } from '../http/abort-pool.js';
 import type { ContinuationSealer } from '../http/continuation.js';
 import { openEventStream, wantsEventStream } from '../http/event-stream.js';
@@ -84,7 +85,7 @@ export function callRunner({ opts, sealer, upstream, users, forwardedHeaders }: 
 
   /** A call on the caller's own connection (caller templates): lent from the pool, given back when it is over. */
   function invokeAsCaller(entry: ToolEntry, call: Call, timeoutMs: number, req: Request, res: Response, next: NextFunction): void {
-    users!.lease(req.headers, timeoutMs).then((lease) => invoke(entry, call, timeoutMs, req, res, next, lease.connection, lease.release), next);
+    users!.lease(req.headers, timeoutMs, callerOf(req)).then((lease) => invoke(entry, call, timeoutMs, req, res, next, lease.connection, lease.release), next);
   }
 
   return users ? invokeAsCaller : invoke;

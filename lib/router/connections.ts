@@ -1,7 +1,7 @@
 /**
  * The connections of a router, and which one a request runs on. Every router
  * has its own supervised connection (mcp/upstream.ts). A server whose `env`
- * or `headers` take values from the caller's request
+ * or `headers` take values from the caller's request or verified identity
  * (mcp/users/caller-templates.ts) also has one per caller, lent from a pool
  * (mcp/users/user-connections.ts); the router's own connection is then the
  * probe that lists the tools with the templates' defaults, and no request
@@ -11,6 +11,7 @@
  * caller's business, through the hooks it passes.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Caller } from '../auth/caller.js';
 import { withFields, type Logger } from '../common/log.js';
 import { createRedactor, type Redactor } from '../common/redact.js';
 import { resolveSpec, specSecrets, type ResolvedSpec, type ServerSpec } from '../mcp/spec.js';
@@ -50,7 +51,8 @@ export type RouterHooks = Required<Pick<UpstreamOptions, 'onTools' | 'onCatalog'
 export function routerServer(spec: ServerSpec, opts: ResolvedOptions): RouterServer {
   const asGiven = resolveSpec(spec);
   const templates = compileCallerTemplates(asGiven, {
-    apiKeySet: opts.allowCallerTemplates,
+    // Requests are authenticated: createApp checks a key or token, or the app in front names its signed-in user.
+    apiKeySet: opts.allowCallerTemplates || opts.caller !== undefined,
     trustedCallerHeaders: opts.trustedCallerHeaders,
     // A secret shared by replicas gives a caller the same label in each one's logs.
     ...(opts.continuationSecret !== undefined ? { labelKey: opts.continuationSecret } : {}),
@@ -58,7 +60,7 @@ export function routerServer(spec: ServerSpec, opts: ResolvedOptions): RouterSer
   });
   // With caller templates, the router's own connection is the probe that lists tools: the templates' defaults, no caller's values.
   const resolved = templates ? specFor(asGiven, templates.defaults()) : asGiven;
-  const standby = templates !== undefined && templates.required.length > 0;
+  const standby = templates !== undefined && (templates.required.length > 0 || templates.requiredCaller.length > 0);
   return { asGiven, templates, resolved, name: serverName(opts, resolved), redact: createRedactor(specSecrets(asGiven)), standby };
 }
 
@@ -124,8 +126,11 @@ export function firstCallerLists(upstream: Upstream, onTools: UpstreamOptions['o
   };
 }
 
+/** Lends the connection a request runs on, given its headers and verified caller (`callerOf(req)`). */
+export type Connect = (headers: IncomingHttpHeaders, timeoutMs: number, caller?: Caller) => Promise<Lease<Upstream>>;
+
 /** The connection a request runs on: the caller's own under caller templates, else the router's. */
-export function connectionChoice(upstream: Upstream, users: UserConnections | undefined): (headers: IncomingHttpHeaders, timeoutMs: number) => Promise<Lease<Upstream>> {
-  return (headers, timeoutMs) =>
-    users ? users.lease(headers, timeoutMs) : Promise.resolve({ connection: upstream, release: () => {} });
+export function connectionChoice(upstream: Upstream, users: UserConnections | undefined): Connect {
+  return (headers, timeoutMs, caller) =>
+    users ? users.lease(headers, timeoutMs, caller) : Promise.resolve({ connection: upstream, release: () => {} });
 }

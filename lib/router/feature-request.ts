@@ -8,6 +8,7 @@
  */
 import type { Client } from '@modelcontextprotocol/client';
 import type { IncomingHttpHeaders } from 'node:http';
+import { callerOf, type Caller } from '../auth/caller.js';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../common/log.js';
 import type { Feature, RequestLabel, Upstream } from '../mcp/upstream.js';
@@ -30,11 +31,11 @@ export interface FeatureContext {
 /** The context of a router's resource and prompt routes: its connection choice, and the request read as a tool call's is. */
 export function featureContext(
   opts: ResolvedOptions,
-  connect: (headers: IncomingHttpHeaders, timeoutMs: number) => Promise<Lease<Upstream>>,
+  connect: (headers: IncomingHttpHeaders, timeoutMs: number, caller?: Caller) => Promise<Lease<Upstream>>,
   read: Pick<FeatureContext, 'readArguments' | 'forwardedHeaders'>,
 ): FeatureContext {
   return {
-    connect: (req) => connect(req.headers, requestTimeoutMs(req, opts)),
+    connect: (req) => connect(req.headers, requestTimeoutMs(req, opts), callerOf(req)),
     logger: opts.logger,
     timeoutMs: (req) => requestTimeoutMs(req, opts),
     readArguments: read.readArguments,

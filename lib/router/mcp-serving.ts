@@ -8,6 +8,7 @@
  * that every list may have changed (`availabilityChanges`).
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Caller } from '../auth/caller.js';
 import { VERSION } from '../common/version.js';
 import { mcpEndpoint, type McpEndpoint } from '../mcp-endpoint/http-endpoint.js';
 import { routerSource, type RouterSource } from '../mcp-endpoint/router-source.js';
@@ -28,7 +29,7 @@ export interface McpServingOptions {
   name: string;
   upstream: Upstream;
   view: ToolView;
-  connect(headers: IncomingHttpHeaders, timeoutMs: number): Promise<Lease<Upstream>>;
+  connect(headers: IncomingHttpHeaders, timeoutMs: number, caller?: Caller): Promise<Lease<Upstream>>;
 }
 
 export function mcpServing({ opts, name, upstream, view, connect }: McpServingOptions): McpServing {

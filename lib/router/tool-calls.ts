@@ -9,6 +9,7 @@
  * list swaps in a new one while calls in flight finish on the old one.
  */
 import type { Request, RequestHandler } from 'express';
+import { callerOf } from '../auth/caller.js';
 import { continuationSealer } from '../http/continuation.js';
 import { createDispatcher } from '../http/dispatcher.js';
 import { MethodNotAllowedError, UnknownToolError } from '../http/errors.js';
@@ -61,7 +62,7 @@ export function toolCalls(options: ToolCallsOptions): ToolCalls {
   const notConnected: RequestHandler = function unavailable(req, res, next) {
     if (req.method !== 'POST' || toolSegment(req.path) === undefined) return next();
     if (!users || upstream.status().state !== 'waiting-for-caller') return next(upstream.unavailable());
-    users.lease(req.headers, requestTimeoutMs(req, opts)).then((lease) => {
+    users.lease(req.headers, requestTimeoutMs(req, opts), callerOf(req)).then((lease) => {
       lease.release();
       if (serving) dispatcher(req, res, next);
       else next(upstream.unavailable());

@@ -1,7 +1,7 @@
 /**
  * The connections of a server whose `env` or `headers` take values from the
- * caller's request: the caller's headers are resolved (caller-templates.ts)
- * to a key, and the key's own connection is lent from the pool
+ * caller's request: the caller's headers and verified identity are resolved
+ * (caller-templates.ts) to a key, and the key's own connection is lent from the pool
  * (user-pool.ts), made on first use from the spec with the caller's values.
  * A call never runs on another key's connection.
  *
@@ -11,6 +11,7 @@
  * chooses, router/connections.ts).
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Caller } from '../../auth/caller.js';
 import type { CallerResolution, CallerTemplates } from './caller-templates.js';
 import type { ResolvedSpec } from '../spec.js';
 import type { Upstream } from '../upstream.js';
@@ -28,8 +29,12 @@ export interface UserConnectionsOptions {
 }
 
 export interface UserConnections {
-  /** The caller's connection, ready, until released; 400 for a missing required header, 503 when none can be had in time. */
-  lease(headers: IncomingHttpHeaders, timeoutMs: number): Promise<Lease<Upstream>>;
+  /**
+   * The caller's connection, ready, until released: chosen by the request's
+   * headers and its verified caller. 400 for a missing required header, 403
+   * for a missing required caller value, 503 when none can be had in time.
+   */
+  lease(headers: IncomingHttpHeaders, timeoutMs: number, caller?: Caller): Promise<Lease<Upstream>>;
   counts(): PoolCounts;
   close(): Promise<void>;
 }
@@ -48,10 +53,10 @@ export function userConnections(spec: ResolvedSpec, templates: CallerTemplates, 
     onStopped: (key, why) => options.onStopped?.(key.slice(0, 8), why),
   });
   return {
-    lease(headers, timeoutMs) {
+    lease(headers, timeoutMs, caller) {
       let resolution: CallerResolution;
       try {
-        resolution = templates.resolve(headers);
+        resolution = templates.resolve(headers, caller);
       } catch (err) {
         return Promise.reject(err);
       }

@@ -105,7 +105,7 @@ describe('compileCallerTemplates', () => {
       ['an unclosed quote in a default', '{{header.X | default:"abc}}', /no closing "\}\}" \(a " is not closed\)/],
       ['an empty template', '{{ }}', /empty template/],
       ['a template reading the body', '{{body.user}}', /reads "body\.user".*only request headers.*never the body/],
-      ['a misspelt source', '{{headers.X-User}}', /reads "headers\.X-User"; a template reads only request headers, as \{\{header\.<Name>\}\}/],
+      ['a misspelt source', '{{headers.X-User}}', /reads "headers\.X-User"; a template reads only request headers \(\{\{header\.<Name>\}\}\) or the verified caller \(\{\{user\.id\}\}/],
       ['a source with no dot', '{{X-User}}', /reads "X-User"/],
       ['a header name that is not a token', '{{header.X User}}', /"X User", which is not a header name/],
       ['an empty header name', '{{header.}}', /"", which is not a header name/],
@@ -284,12 +284,12 @@ describe('compileCallerTemplates', () => {
 
     it('still refuses a trusted Authorization when no API key is set', () => {
       const message = loadError(() => remote({ Authorization: '{{header.Authorization}}' }, { apiKeySet: false, trustedCallerHeaders: ['Authorization'] }));
-      expect(message).to.match(/set --api-key: whoever can call mcpo could otherwise claim any user/);
+      expect(message).to.match(/set --api-key or an auth block, or give the router a caller option: whoever can call mcpo could otherwise claim any user/);
     });
 
     it('refuses any template without an API key, naming the field', () => {
       const message = loadError(() => stdio({ USER: '{{header.X-User-Id}}' }, { apiKeySet: false, where: 'mcpServers.files' }));
-      expect(message).to.equal('mcpServers.files.env.USER takes values from the caller\'s request; set --api-key: whoever can call mcpo could otherwise claim any user');
+      expect(message).to.equal('mcpServers.files.env.USER takes values from the caller\'s request; set --api-key or an auth block, or give the router a caller option: whoever can call mcpo could otherwise claim any user');
     });
 
     for (const name of ['Host', 'Connection', 'Transfer-Encoding', 'Content-Length', 'Mcp-Session-Id', 'Set-Cookie']) {
