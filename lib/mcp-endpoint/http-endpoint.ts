@@ -13,13 +13,15 @@
  *
  * The doors (API key, Host and Origin, CORS, request ids) are the app's, in
  * front of this handler; the body limit is applied here, because the SDK
- * reads the body itself.
+ * reads the body itself. The request's verified caller goes to the server
+ * instance as its `authInfo` (`extra.caller`), in both eras.
  */
+import { callerOf } from '../auth/caller.js';
 import type { NextFunction, Request as ExpressRequest, RequestHandler, Response as ExpressResponse } from 'express';
 import { isJson, readJsonBody, unsafeBodyProblem } from '../http/body.js';
 import { BadRequestError, isMcpoError } from '../http/errors.js';
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import { createMcpHandler, isLegacyRequest, type Implementation, type McpHandlerRequestOptions } from '@modelcontextprotocol/server';
+import { createMcpHandler, isLegacyRequest, type AuthInfo, type Implementation, type McpHandlerRequestOptions } from '@modelcontextprotocol/server';
 import type { Logger } from '../common/log.js';
 import { legacySessions } from './legacy-sessions.js';
 import { proxyServer } from './proxy-server.js';
@@ -92,7 +94,7 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
   const fetch = async (request: Request, given?: McpHandlerRequestOptions): Promise<Response> => {
     const parsedBody = given?.parsedBody;
     return (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: options.maxBodyBytes }))
-      ? legacy.fetch(request, parsedBody)
+      ? legacy.fetch(request, parsedBody, given?.authInfo)
       : modern.fetch(request, given);
   };
   const node = toNodeHandler({ fetch }, { onerror });
@@ -102,6 +104,9 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
       if (FORBIDDEN_METHODS.has(req.method)) return void res.status(405).set('Allow', 'GET, POST, DELETE').json({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Method not allowed.' } });
       const refused = targetProblem(req);
       if (refused) return void res.status(400).json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: refused } });
+      const caller = callerOf(req);
+      // The SDK's Node adapter hands `req.auth` to the handler as `authInfo`; the proxy server reads the caller from it.
+      if (caller) (req as ExpressRequest & { auth?: AuthInfo }).auth = { token: '', clientId: caller.id, scopes: [], extra: { caller } };
       if (req.method !== 'POST' || !isJson(req)) return void node(req, res).catch(next);
       readJsonBody(req, options.maxBodyBytes).then(
         (body) => {

@@ -20,7 +20,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { isInitializeRequest, WebStandardStreamableHTTPServerTransport, type Server } from '@modelcontextprotocol/server';
+import { isInitializeRequest, WebStandardStreamableHTTPServerTransport, type AuthInfo, type Server } from '@modelcontextprotocol/server';
 import type { Logger } from '../common/log.js';
 import { counted, idleNow, idleSweeper, type Activity } from './session-activity.js';
 import type { ListKind } from './source.js';
@@ -52,6 +52,10 @@ const notFound = (id: string): Response => {
     : 'Session not found: it ended, or this mcpo was restarted. Start a new session with initialize.';
   return Response.json({ jsonrpc: '2.0', id: null, error: { code: -32001, message } }, { status: 404 });
 };
+
+/** What the transport is handed with a request: its body, when read already, and its caller. */
+const handling = (parsedBody: unknown, authInfo: AuthInfo | undefined) =>
+  parsedBody === undefined && authInfo === undefined ? undefined : { ...(parsedBody !== undefined ? { parsedBody } : {}), ...(authInfo ? { authInfo } : {}) };
 
 const opensSession = (body: unknown): boolean => (Array.isArray(body) ? body : [body]).some((m) => isInitializeRequest(m));
 
@@ -110,17 +114,17 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
   const open = new Map<string, Open>();
   const limits = sessionLimits(open, options);
 
-  async function start(request: Request, parsedBody: unknown): Promise<Response> {
+  async function start(request: Request, parsedBody: unknown, authInfo: AuthInfo | undefined): Promise<Response> {
     const opening = opensSession(parsedBody);
     if (opening && !limits.reserve()) return full(parsedBody, options.maxSessions);
     try {
-      return await connect(request, parsedBody);
+      return await connect(request, parsedBody, authInfo);
     } finally {
       if (opening) limits.release();
     }
   }
 
-  async function connect(request: Request, parsedBody: unknown): Promise<Response> {
+  async function connect(request: Request, parsedBody: unknown, authInfo: AuthInfo | undefined): Promise<Response> {
     const server = factory();
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => `${REPLICA}.${randomUUID()}`,
@@ -138,20 +142,24 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
       if (transport.sessionId !== undefined) open.delete(transport.sessionId);
     };
     await server.connect(transport);
-    const response = await transport.handleRequest(request, parsedBody === undefined ? undefined : { parsedBody });
+    const response = await transport.handleRequest(request, handling(parsedBody, authInfo));
     // Anything but an accepted initialize leaves no session: nothing holds this instance.
     if (transport.sessionId === undefined || !open.has(transport.sessionId)) void server.close();
     return response;
   }
 
   return {
-    /** `parsedBody`: the POST body, already read (http-endpoint.ts), or undefined to let the transport read it. */
-    fetch(request: Request, parsedBody?: unknown): Promise<Response> {
+    /**
+     * `parsedBody`: the POST body, already read (http-endpoint.ts), or
+     * undefined to let the transport read it; `authInfo`: this request's
+     * caller, handed to the session's handlers for this request only.
+     */
+    fetch(request: Request, parsedBody?: unknown, authInfo?: AuthInfo): Promise<Response> {
       const id = request.headers.get('mcp-session-id');
-      if (id === null) return start(request, parsedBody);
+      if (id === null) return start(request, parsedBody, authInfo);
       const session = open.get(id);
       if (!session) return Promise.resolve(notFound(id));
-      return counted(session, request, () => session.transport.handleRequest(request, parsedBody === undefined ? undefined : { parsedBody }));
+      return counted(session, request, () => session.transport.handleRequest(request, handling(parsedBody, authInfo)));
     },
     listChanged(kind: ListKind): void {
       for (const { server } of open.values()) {

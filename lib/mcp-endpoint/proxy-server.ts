@@ -12,6 +12,10 @@
  * upstream call). Errors leave as JSON-RPC errors: the upstream's own as it
  * sent them, mcpo's (not connected, timed out) as -32603 or -32001 with the
  * reason in words.
+ *
+ * The caller (http-endpoint.ts hands it over in the request's `authInfo`)
+ * decides what is listed and callable: a tool their access lists hide is
+ * answered as an unknown tool (source.ts).
  */
 import {
   inputRequired,
@@ -23,6 +27,7 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Caller } from '../auth/caller.js';
 import { isMcpoError } from '../http/errors.js';
 import type { McpSource, PassThroughMethod } from './source.js';
 
@@ -32,8 +37,8 @@ const REQUEST_TIMEOUT = -32001;
 export function proxyServer(source: McpSource, info: Implementation, instructions?: string): Server {
   const server = new Server(info, { capabilities: source.capabilities(), ...(instructions ? { instructions } : {}) });
 
-  server.setRequestHandler('tools/list', () => ({
-    tools: source.tools().map(({ name, tool, description }) => ({ ...tool, name, ...(description !== undefined ? { description } : {}) })),
+  server.setRequestHandler('tools/list', (_request, ctx) => ({
+    tools: source.tools(callerOfContext(ctx)).map(({ name, tool, description }) => ({ ...tool, name, ...(description !== undefined ? { description } : {}) })),
   }));
 
   server.setRequestHandler('tools/call', async (request, ctx) => {
@@ -44,6 +49,7 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
       const outcome = await source.callTool(name, (args ?? {}) as Record<string, unknown>, {
         signal: ctx.mcpReq.signal,
         headers: callerHeaders(ctx),
+        ...withCaller(ctx),
         ...(token !== undefined
           ? { onProgress: (progress) => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...progress } }).catch(() => {}) }
           : {}),
@@ -63,7 +69,8 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
 
   const pass = (method: PassThroughMethod) => async (request: { params?: unknown }, ctx: ServerContext) => {
     try {
-      return withoutReservedMeta(await source.request(method, (request.params ?? {}) as Record<string, unknown>, ctx.mcpReq.signal, callerHeaders(ctx))) as never;
+      const params = (request.params ?? {}) as Record<string, unknown>;
+      return withoutReservedMeta(await source.request(method, params, ctx.mcpReq.signal, callerHeaders(ctx), callerOfContext(ctx))) as never;
     } catch (err) {
       throw asProtocolError(err);
     }
@@ -100,6 +107,16 @@ function withoutReservedMeta<T extends object>(result: T): T {
 function callerHeaders(ctx: ServerContext): IncomingHttpHeaders {
   const headers = ctx.http?.req?.headers;
   return headers ? Object.fromEntries(headers.entries()) : {};
+}
+
+/** The verified caller of the request, as http-endpoint.ts put it in the request's `authInfo`. */
+export function callerOfContext(ctx: ServerContext): Caller | undefined {
+  return ctx.http?.authInfo?.extra?.caller as Caller | undefined;
+}
+
+function withCaller(ctx: ServerContext): { caller?: Caller } {
+  const caller = callerOfContext(ctx);
+  return caller ? { caller } : {};
 }
 
 /** The answers and state a retried call carries (2026-07-28), wherever the SDK put them. */
