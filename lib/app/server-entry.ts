@@ -5,6 +5,7 @@
  * which names a server may take. It sees one server at a time; the file as a
  * whole (its top level, `${VAR}` expansion, reading it) is config.ts's.
  */
+import { checkAccess, type Access } from '../auth/access.js';
 import { didYouMean } from '../common/suggest.js';
 import { resolveSpec, type ServerSpec, type TransportType } from '../mcp/spec.js';
 import { resolveOAuthSpec } from '../mcp/oauth-spec.js';
@@ -34,10 +35,12 @@ export interface ServerEntry {
   readonly idleTimeout?: number;
   /** The most per-user connections or processes at once (servers with caller templates). */
   readonly maxProcesses?: number;
+  /** Who may see and call this server: `{ users, groups, keys }`; absent: every caller. */
+  readonly access?: Access;
 }
 
 /** The keys of an entry that are its router's options: a change to any of them restarts the server. */
-export const SERVER_OPTION_KEYS = ['disabledTools', 'enabledTools', 'toolPrefix', 'tools', 'documents', 'trustedCallerHeaders', 'idleTimeout', 'maxProcesses'] as const;
+export const SERVER_OPTION_KEYS = ['disabledTools', 'enabledTools', 'toolPrefix', 'tools', 'documents', 'trustedCallerHeaders', 'idleTimeout', 'maxProcesses', 'access'] as const;
 
 export type ServerOptions = Pick<ServerEntry, (typeof SERVER_OPTION_KEYS)[number]>;
 
@@ -54,7 +57,7 @@ const SERVER_NAME = /^[A-Za-z0-9_.~-]{1,128}$/;
 
 const STDIO_KEYS = new Set(['type', 'command', 'args', 'env', 'cwd']);
 const REMOTE_KEYS = new Set(['type', 'url', 'headers', 'forwardHeaders', 'oauth']);
-const COMMON_KEYS = new Set(['disabledTools', 'disabled_tools', 'enabledTools', 'toolPrefix', 'tools', 'documents', 'trustedCallerHeaders', 'idleTimeout', 'maxProcesses', 'enabled', 'disabled']);
+const COMMON_KEYS = new Set(['disabledTools', 'disabled_tools', 'enabledTools', 'toolPrefix', 'tools', 'documents', 'trustedCallerHeaders', 'idleTimeout', 'maxProcesses', 'access', 'enabled', 'disabled']);
 
 /** Keys other clients write into the same file; harmless here, so not warned about. */
 const FOREIGN_KEYS = new Set(['autoApprove', 'alwaysAllow', 'timeout', 'description', 'transportType']);
@@ -100,8 +103,10 @@ export function toEntry(name: string, raw: Record<string, unknown>, warn: (m: st
     return fail((err as Error).message.replace(/^"([^"]+)"/, `${where}.$1`));
   }
   let documents: readonly DocumentSection[] | undefined;
+  let access: Access | undefined;
   try {
     documents = raw.documents === undefined ? undefined : resolveDocuments(raw.documents, `${where}.documents`);
+    access = raw.access === undefined ? undefined : checkAccess(raw.access, `${where}.access`);
   } catch (err) {
     return fail((err as Error).message);
   }
@@ -119,6 +124,7 @@ export function toEntry(name: string, raw: Record<string, unknown>, warn: (m: st
     ...(trusted !== undefined ? { trustedCallerHeaders: Object.freeze([...(trusted as string[])]) } : {}),
     ...(idleTimeout !== undefined ? { idleTimeout: idleTimeout as number } : {}),
     ...(maxProcesses !== undefined ? { maxProcesses: maxProcesses as number } : {}),
+    ...(access !== undefined ? { access } : {}),
     disabledTools: Object.freeze([...((disabled as string[] | undefined) ?? [])]),
     ...(raw.enabledTools !== undefined ? { enabledTools: Object.freeze([...(raw.enabledTools as string[])]) } : {}),
     ...(raw.toolPrefix !== undefined ? { toolPrefix: raw.toolPrefix as string } : {}),
