@@ -103,8 +103,10 @@ export function toEntry(name: string, raw: Record<string, unknown>, warn: (m: st
     return fail((err as Error).message.replace(/^"([^"]+)"/, `${where}.$1`));
   }
   let documents: readonly DocumentSection[] | undefined;
+  let access: Access | undefined;
   try {
     documents = raw.documents === undefined ? undefined : resolveDocuments(raw.documents, `${where}.documents`);
+    access = raw.access === undefined ? undefined : checkAccess(raw.access, `${where}.access`);
   } catch (err) {
     return fail((err as Error).message);
   }
@@ -117,18 +119,12 @@ export function toEntry(name: string, raw: Record<string, unknown>, warn: (m: st
   if (maxProcesses !== undefined && (typeof maxProcesses !== 'number' || !Number.isInteger(maxProcesses) || maxProcesses < 1)) {
     return fail(`${where}.maxProcesses must be a whole number of at least 1`);
   }
-  let access: Access | undefined;
-  try {
-    access = raw.access === undefined ? undefined : checkAccess(raw.access, `${where}.access`);
-  } catch (err) {
-    return fail((err as Error).message);
-  }
   const selection = {
-    ...(access !== undefined ? { access } : {}),
     ...(documents !== undefined ? { documents } : {}),
     ...(trusted !== undefined ? { trustedCallerHeaders: Object.freeze([...(trusted as string[])]) } : {}),
     ...(idleTimeout !== undefined ? { idleTimeout: idleTimeout as number } : {}),
     ...(maxProcesses !== undefined ? { maxProcesses: maxProcesses as number } : {}),
+    ...(access !== undefined ? { access } : {}),
     disabledTools: Object.freeze([...((disabled as string[] | undefined) ?? [])]),
     ...(raw.enabledTools !== undefined ? { enabledTools: Object.freeze([...(raw.enabledTools as string[])]) } : {}),
     ...(raw.toolPrefix !== undefined ? { toolPrefix: raw.toolPrefix as string } : {}),

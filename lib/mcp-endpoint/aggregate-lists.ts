@@ -9,12 +9,18 @@
  * are aggregate-names.ts's.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Caller } from '../auth/caller.js';
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
+import type { Caller } from '../auth/caller.js';
 import type { Logger } from '../common/log.js';
 import type { McpSource, PassThroughMethod } from './source.js';
 
 export type Entry = Record<string, unknown>;
+
+/** Who a request is from: its HTTP headers (a caller's own connection is chosen by them) and its verified caller. */
+export interface From {
+  headers?: IncomingHttpHeaders | undefined;
+  caller?: Caller | undefined;
+}
 
 export interface AggregateListsOptions {
   /** The connected servers of this moment, in config order. */
@@ -24,11 +30,11 @@ export interface AggregateListsOptions {
 
 export interface AggregateLists {
   /** Every entry of every server, each list followed to its last page. */
-  gather(method: 'resources/list' | 'resources/templates/list' | 'prompts/list', key: string, signal: AbortSignal, headers?: IncomingHttpHeaders, caller?: Caller): Promise<[string, Entry][]>;
+  gather(method: 'resources/list' | 'resources/templates/list' | 'prompts/list', key: string, signal: AbortSignal, from: From): Promise<[string, Entry][]>;
   /** Every server's resources, a URI listed twice served by the first; remembers who listed each. */
-  resources(signal: AbortSignal, headers?: IncomingHttpHeaders, caller?: Caller): Promise<Entry[]>;
+  resources(signal: AbortSignal, from: From): Promise<Entry[]>;
   /** Asks the server that listed `uri`, else each that offers resources until one knows it. */
-  byUri(method: PassThroughMethod, uri: string, params: Entry, signal: AbortSignal, headers?: IncomingHttpHeaders, caller?: Caller): Promise<Entry>;
+  byUri(method: PassThroughMethod, uri: string, params: Entry, signal: AbortSignal, from: From): Promise<Entry>;
 }
 
 const isNotFound = (err: unknown): boolean => {
@@ -44,23 +50,23 @@ export function aggregateLists(options: AggregateListsOptions): AggregateLists {
   const offering = (feature: 'resources' | 'prompts') => options.live().filter(([, source]) => source.capabilities()[feature]);
 
   const lists: AggregateLists = {
-    async gather(method, key, signal, headers, caller) {
+    async gather(method, key, signal, from) {
       const feature = method === 'prompts/list' ? 'prompts' : 'resources';
       const out: [string, Entry][] = [];
       for (const [server, source] of offering(feature)) {
         let cursor: string | undefined;
         do {
-          const page = await source.request(method, cursor ? { cursor } : {}, signal, headers, caller);
+          const page = await source.request(method, cursor ? { cursor } : {}, signal, from.headers, from.caller);
           for (const entry of (page[key] as Entry[] | undefined) ?? []) out.push([server, entry]);
           cursor = typeof page.nextCursor === 'string' ? page.nextCursor : undefined;
         } while (cursor);
       }
       return out;
     },
-    async resources(signal, headers, caller) {
+    async resources(signal, from) {
       const seen = new Map<string, string>();
       const resources: Entry[] = [];
-      for (const [server, entry] of await lists.gather('resources/list', 'resources', signal, headers, caller)) {
+      for (const [server, entry] of await lists.gather('resources/list', 'resources', signal, from)) {
         const uri = String(entry.uri);
         const first = seen.get(uri);
         if (first === undefined) {
@@ -74,14 +80,14 @@ export function aggregateLists(options: AggregateListsOptions): AggregateLists {
       owners = seen;
       return resources;
     },
-    async byUri(method, uri, params, signal, headers, caller) {
+    async byUri(method, uri, params, signal, from) {
       const candidates = offering('resources');
       const owner = owners.get(uri);
       const ordered = owner ? [...candidates.filter(([s]) => s === owner), ...candidates.filter(([s]) => s !== owner)] : candidates;
       let last: unknown = new ProtocolError(ProtocolErrorCode.ResourceNotFound, `Resource not found: ${uri}`, { uri });
       for (const [, source] of ordered) {
         try {
-          return await source.request(method, params, signal, headers, caller);
+          return await source.request(method, params, signal, from.headers, from.caller);
         } catch (err) {
           if (!isNotFound(err)) throw err;
           last = err;

@@ -4,15 +4,17 @@
  * (`<server><separator><name>`), resources under their own URIs, gathered
  * and read across servers by aggregate-lists.ts. A server that is not
  * connected is left out, and every list is said to have changed when one
- * comes or goes, or when a reload changes the table. This module composes
+ * comes or goes, or when a reload changes the table. Each server shows a
+ * caller what its access lets them see (router-source.ts), so the lists are
+ * the caller's too. This module composes
  * those parts, follows the servers' list changes and sends each request
  * where it belongs.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Caller } from '../auth/caller.js';
 import { ProtocolError, ProtocolErrorCode, type ServerCapabilities } from '@modelcontextprotocol/client';
+import type { Caller } from '../auth/caller.js';
 import type { Logger } from '../common/log.js';
-import { aggregateLists, type AggregateLists, type Entry } from './aggregate-lists.js';
+import { aggregateLists, type AggregateLists, type Entry, type From } from './aggregate-lists.js';
 import { aggregateNames, type AggregateNames } from './aggregate-names.js';
 import { listChangeListeners, type ListKind, type McpSource, type PassThroughMethod, type SourceTool } from './source.js';
 
@@ -43,10 +45,10 @@ export function aggregateSource(options: AggregateSourceOptions): AggregateSourc
 
   return {
     available: () => true,
-    tools(): SourceTool[] {
+    tools(caller?: Caller): SourceTool[] {
       const out: SourceTool[] = [];
       for (const [server, source] of live()) {
-        for (const tool of source.tools()) {
+        for (const tool of source.tools(caller)) {
           const name = names.served(server, tool.name);
           if (name) out.push({ ...tool, name });
         }
@@ -66,7 +68,7 @@ export function aggregateSource(options: AggregateSourceOptions): AggregateSourc
       if (!found) return Promise.reject(new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`));
       return found[0].callTool(found[1], args, call);
     },
-    request: (method, params, signal, headers, caller) => passThrough(names, lists, method, params, signal, headers, caller),
+    request: (method, params, signal, headers, caller) => passThrough(names, lists, method, params, signal, { headers, caller }),
     onListChanged: listeners.add,
     tableChanged() {
       subscriptions.resubscribe();
@@ -100,15 +102,16 @@ function listSubscriptions(servers: () => ReadonlyMap<string, McpSource>, emit: 
 }
 
 /** A resource, prompt or completion request, sent to the server behind its name or URI, or gathered from all. */
-async function passThrough(names: AggregateNames, lists: AggregateLists, method: PassThroughMethod, params: Entry, signal: AbortSignal, headers?: IncomingHttpHeaders, caller?: Caller): Promise<Entry> {
+async function passThrough(names: AggregateNames, lists: AggregateLists, method: PassThroughMethod, params: Entry, signal: AbortSignal, from: From): Promise<Entry> {
+  const { headers, caller } = from;
   switch (method) {
     case 'resources/list':
-      return { resources: await lists.resources(signal, headers, caller) };
+      return { resources: await lists.resources(signal, from) };
     case 'resources/templates/list':
-      return { resourceTemplates: (await lists.gather(method, 'resourceTemplates', signal, headers, caller)).map(([, entry]) => entry) };
+      return { resourceTemplates: (await lists.gather(method, 'resourceTemplates', signal, from)).map(([, entry]) => entry) };
     case 'prompts/list': {
       const prompts: Entry[] = [];
-      for (const [server, entry] of await lists.gather(method, 'prompts', signal, headers, caller)) {
+      for (const [server, entry] of await lists.gather(method, 'prompts', signal, from)) {
         const name = names.served(server, String(entry.name));
         if (name) prompts.push({ ...entry, name });
       }
@@ -120,7 +123,7 @@ async function passThrough(names: AggregateNames, lists: AggregateLists, method:
       return found[0].request(method, { ...params, name: found[1] }, signal, headers, caller);
     }
     case 'resources/read':
-      return lists.byUri(method, String(params.uri), params, signal, headers, caller);
+      return lists.byUri(method, String(params.uri), params, signal, from);
     case 'completion/complete': {
       const ref = (params.ref ?? {}) as Entry;
       if (ref.type === 'ref/prompt') {
@@ -128,7 +131,7 @@ async function passThrough(names: AggregateNames, lists: AggregateLists, method:
         if (!found) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${String(ref.name)}`);
         return found[0].request(method, { ...params, ref: { ...ref, name: found[1] } }, signal, headers, caller);
       }
-      return lists.byUri(method, String(ref.uri), params, signal, headers, caller);
+      return lists.byUri(method, String(ref.uri), params, signal, from);
     }
   }
 }

@@ -12,6 +12,10 @@
  * upstream call). Errors leave as JSON-RPC errors: the upstream's own as it
  * sent them, mcpo's (not connected, timed out) as -32603 or -32001 with the
  * reason in words.
+ *
+ * The caller (http-endpoint.ts hands it over in the request's `authInfo`)
+ * decides what is listed and callable: a tool their access lists hide is
+ * answered as an unknown tool (source.ts).
  */
 import {
   inputRequired,
@@ -33,8 +37,8 @@ const REQUEST_TIMEOUT = -32001;
 export function proxyServer(source: McpSource, info: Implementation, instructions?: string): Server {
   const server = new Server(info, { capabilities: source.capabilities(), ...(instructions ? { instructions } : {}) });
 
-  server.setRequestHandler('tools/list', () => ({
-    tools: source.tools().map(({ name, tool, description }) => ({ ...tool, name, ...(description !== undefined ? { description } : {}) })),
+  server.setRequestHandler('tools/list', (_request, ctx) => ({
+    tools: source.tools(callerOfContext(ctx)).map(({ name, tool, description }) => ({ ...tool, name, ...(description !== undefined ? { description } : {}) })),
   }));
 
   server.setRequestHandler('tools/call', async (request, ctx) => {
@@ -45,7 +49,7 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
       const outcome = await source.callTool(name, (args ?? {}) as Record<string, unknown>, {
         signal: ctx.mcpReq.signal,
         headers: callerHeaders(ctx),
-        ...verifiedCaller(ctx),
+        ...withCaller(ctx),
         ...(token !== undefined
           ? { onProgress: (progress) => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...progress } }).catch(() => {}) }
           : {}),
@@ -65,7 +69,8 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
 
   const pass = (method: PassThroughMethod) => async (request: { params?: unknown }, ctx: ServerContext) => {
     try {
-      return withoutReservedMeta(await source.request(method, (request.params ?? {}) as Record<string, unknown>, ctx.mcpReq.signal, callerHeaders(ctx), verifiedCaller(ctx).caller)) as never;
+      const params = (request.params ?? {}) as Record<string, unknown>;
+      return withoutReservedMeta(await source.request(method, params, ctx.mcpReq.signal, callerHeaders(ctx), callerOfContext(ctx))) as never;
     } catch (err) {
       throw asProtocolError(err);
     }
@@ -104,14 +109,14 @@ function callerHeaders(ctx: ServerContext): IncomingHttpHeaders {
   return headers ? Object.fromEntries(headers.entries()) : {};
 }
 
-/**
- * The request's verified caller, which http-endpoint.ts hands the SDK as the
- * request's `authInfo` (`extra.caller`), and the SDK hands each handler as
- * `ctx.http.authInfo`, in both eras.
- */
-function verifiedCaller(ctx: ServerContext): { caller?: Caller } {
-  const caller = ctx.http?.authInfo?.extra?.caller as Caller | undefined;
-  return caller !== undefined ? { caller } : {};
+/** The verified caller of the request, as http-endpoint.ts put it in the request's `authInfo`. */
+export function callerOfContext(ctx: ServerContext): Caller | undefined {
+  return ctx.http?.authInfo?.extra?.caller as Caller | undefined;
+}
+
+function withCaller(ctx: ServerContext): { caller?: Caller } {
+  const caller = callerOfContext(ctx);
+  return caller ? { caller } : {};
 }
 
 /** The answers and state a retried call carries (2026-07-28), wherever the SDK put them. */

@@ -1,10 +1,13 @@
 /**
  * One router's upstream as an MCP source: the tools the router serves (its
  * tool rules applied, so a disabled tool is neither listed nor callable
- * here either), calls through the same supervised connection and deadlines
- * as `POST /<tool>`, and resources, prompts and completions passed through.
+ * here either, and to each caller those their access lists open), calls through the same supervised connection and deadlines
+ * as `POST /<tool>`, and resources, prompts and completions passed through
+ * to a caller the server's access admits. To one it does not, lists are
+ * empty and every name and URI is unknown: the answers a server gives for
+ * what it does not have.
  */
-import { ProtocolError, ProtocolErrorCode, type ServerCapabilities, type StandardSchemaV1 } from '@modelcontextprotocol/client';
+import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError, type ServerCapabilities, type StandardSchemaV1 } from '@modelcontextprotocol/client';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Caller } from '../auth/caller.js';
 import type { Upstream } from '../mcp/upstream.js';
@@ -13,10 +16,12 @@ import type { CallOutcome } from '../mcp/tool-call.js';
 import { listChangeListeners, type ListKind, type McpSource, type PassThroughMethod, type SourceCallOptions, type SourceTool } from './source.js';
 
 export interface RouterSourceOptions {
-  /** The tools the router serves at this moment. */
-  tools(): readonly SourceTool[];
-  /** One of them by its served name (a lookup the router keeps with the list, not a search per call). */
-  tool(name: string): SourceTool | undefined;
+  /** The tools the router serves at this moment, those `caller` may call. */
+  tools(caller?: Caller): readonly SourceTool[];
+  /** One of them by its served name (a lookup the router keeps with the list, not a search per call); undefined for a tool `caller` may not call. */
+  tool(name: string, caller?: Caller): SourceTool | undefined;
+  /** Whether the server's access admits `caller` to its resources, prompts and completions. @default everyone */
+  admits?(caller?: Caller): boolean;
   /** A call's timeout, as `toolTimeout`. */
   timeoutMs: number;
   /** A call that keeps reporting progress ends after this, as `maxTotalTimeout`. */
@@ -66,7 +71,7 @@ export function routerSource(upstream: Upstream, options: RouterSourceOptions): 
       };
     },
     callTool(name, args, call: SourceCallOptions): Promise<CallOutcome> {
-      const served = options.tool(name);
+      const served = options.tool(name, call.caller);
       if (!served) return Promise.reject(new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`));
       // The bound on the whole call cancels through a controller of its own, which the client's cancel also aborts.
       const controller = new AbortController();
@@ -86,6 +91,7 @@ export function routerSource(upstream: Upstream, options: RouterSourceOptions): 
         .finally(() => call.signal.removeEventListener('abort', forward));
     },
     async request(method, params, signal, headers, caller) {
+      if (options.admits && !options.admits(caller)) return hidden(method, params);
       const label = { subject: method, during: method };
       const lease = await options.connect(headers ?? {}, options.timeoutMs, caller);
       try {
@@ -99,4 +105,22 @@ export function routerSource(upstream: Upstream, options: RouterSourceOptions): 
     onListChanged: listeners.add,
     changed: listeners.emit,
   };
+}
+
+/** What a server answers for what it does not have: the answer to a caller its access does not admit. */
+function hidden(method: PassThroughMethod, params: Record<string, unknown>): Record<string, unknown> {
+  switch (method) {
+    case 'resources/list':
+      return { resources: [] };
+    case 'resources/templates/list':
+      return { resourceTemplates: [] };
+    case 'prompts/list':
+      return { prompts: [] };
+    case 'resources/read':
+      throw new ResourceNotFoundError(String(params.uri));
+    case 'prompts/get':
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${String(params.name)}`);
+    case 'completion/complete':
+      return { completion: { values: [] } };
+  }
 }

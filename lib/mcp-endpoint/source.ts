@@ -8,8 +8,8 @@
  * `structuredContent`, `_meta`); only names are the source's business.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Caller } from '../auth/caller.js';
 import type { ServerCapabilities, Tool } from '@modelcontextprotocol/client';
+import type { Caller } from '../auth/caller.js';
 import type { CallOutcome, ToolProgress } from '../mcp/tool-call.js';
 
 /** A tool as the endpoint lists it: its served name and description, the upstream's schema. */
@@ -24,12 +24,12 @@ export interface SourceCallOptions {
   signal: AbortSignal;
   /** The HTTP headers of the request that carried the call (a caller's own connection is chosen by them). */
   headers?: IncomingHttpHeaders;
-  /** The request's verified caller, which caller templates read too. */
-  caller?: Caller;
   /** Forwards the upstream's progress to the endpoint's client, when it asked for progress. */
   onProgress?: (progress: ToolProgress) => void;
   inputResponses?: Record<string, unknown>;
   requestState?: string;
+  /** The request's verified caller: caller templates read it, and a tool their access lists hide is unknown to them. */
+  caller?: Caller;
 }
 
 /** The request methods passed through as they are, apart from names and URIs the source maps. */
@@ -47,13 +47,17 @@ export type ListKind = 'tools' | 'resources' | 'prompts';
 export interface McpSource {
   /** Connected and listed: an aggregate leaves out a source that is not. */
   available(): boolean;
-  /** The tools of the moment. */
-  tools(): readonly SourceTool[];
+  /** The tools of the moment; given a caller, only those the caller may call (without one, those open to every caller). */
+  tools(caller?: Caller): readonly SourceTool[];
   /** What the endpoint declares: tools always; resources, prompts and completions where behind it they are offered. */
   capabilities(): ServerCapabilities;
   /** Calls a listed tool by its served name; an unknown name is a ProtocolError. */
   callTool(name: string, args: Record<string, unknown>, options: SourceCallOptions): Promise<CallOutcome>;
-  /** Sends a resource, prompt or completion request behind the endpoint and answers its result, on the connection of the request's headers and verified caller. */
+  /**
+   * Sends a resource, prompt or completion request behind the endpoint and
+   * answers its result. A server whose access does not admit `caller` lists
+   * nothing to them and knows none of their URIs or names.
+   */
   request(method: PassThroughMethod, params: Record<string, unknown>, signal: AbortSignal, headers?: IncomingHttpHeaders, caller?: Caller): Promise<Record<string, unknown>>;
   /** Calls `listener` when a list changes; returns the unsubscribe. */
   onListChanged(listener: (kind: ListKind) => void): () => void;

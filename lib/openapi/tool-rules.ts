@@ -1,7 +1,7 @@
 /**
  * Which of a server's tools are served, and under what name: the allow- and
  * deny-lists (`enabledTools`, `disabledTools`, both globs), a prefix, and
- * per-tool overrides of the name and description.
+ * per-tool overrides of the name, the description and who may call it.
  *
  * `compileToolRules` checks the settings once (a bad pattern, an unsafe name,
  * two renames onto one name are errors at load time); `applyToolRules` runs on
@@ -13,6 +13,7 @@
  * (tools.ts does, from the served names).
  */
 import type { Tool } from '@modelcontextprotocol/client';
+import { checkAccess, type Access } from '../auth/access.js';
 import { OPERATION_ID_PATTERN, type ServedTool } from './tools.js';
 
 /** Joins a prefix and a tool's name: `time` + `get_time` → `time_get_time`. */
@@ -23,6 +24,8 @@ export interface ToolOverride {
   name?: string;
   /** The description clients (and the model) see instead of the server's. */
   description?: string;
+  /** Who may see and call this tool, beside the server's own `access`: `{ users, groups, keys }`. @default every caller the server admits */
+  access?: Access;
 }
 
 /** The settings, as a router option or a config file's server entry has them. */
@@ -92,18 +95,19 @@ export function compileToolRules(selection: ToolSelection): ToolRules {
   const renamedTo = new Map<string, string>();
   for (const [tool, override] of Object.entries(raw)) {
     const key = `tools.${tool}`;
-    if (!isRecord(override)) throw new TypeError(`"${key}" must be an object with "name" and/or "description"`);
+    if (!isRecord(override)) throw new TypeError(`"${key}" must be an object with "name", "description" and/or "access"`);
     for (const k of Object.keys(override)) {
-      if (k !== 'name' && k !== 'description') throw new TypeError(`"${key}.${k}" is not a known key; write "name" or "description"`);
+      if (k !== 'name' && k !== 'description' && k !== 'access') throw new TypeError(`"${key}.${k}" is not a known key; write "name", "description" or "access"`);
     }
     const { name, description } = override;
+    const access = override.access === undefined ? undefined : checkAccess(override.access, `"${key}.access"`);
     if (description !== undefined && typeof description !== 'string') throw new TypeError(`"${key}.description" must be a string`);
     if (name !== undefined && (typeof name !== 'string' || !OPERATION_ID_PATTERN.test(`${lead}${name}`))) {
       throw new TypeError(
         `"${key}.name" must be letters, digits, "_" or "-", at most 64 with the prefix${lead ? ` "${lead}"` : ''}, so it works as a function name; got ${JSON.stringify(name)}`,
       );
     }
-    overrides.set(tool, Object.freeze({ ...(name !== undefined ? { name } : {}), ...(description !== undefined ? { description } : {}) }));
+    overrides.set(tool, Object.freeze({ ...(name !== undefined ? { name } : {}), ...(description !== undefined ? { description } : {}), ...(access ? { access } : {}) }));
     const final = name ?? tool;
     const other = renamedTo.get(final);
     if (other !== undefined) {
@@ -146,7 +150,8 @@ export function applyToolRules(rules: ToolRules, tools: readonly Tool[], warn: A
     }
     byName.set(name, tool.name);
     const description = rules.description(tool);
-    out.push({ tool, name, ...(description !== undefined ? { description } : {}) });
+    const access = rules.overrides.get(tool.name)?.access;
+    out.push({ tool, name, ...(description !== undefined ? { description } : {}), ...(access ? { access } : {}) });
   }
   for (const tool of rules.overrides.keys()) if (!listed.has(tool)) warn.onUnknownOverride(tool);
   return out;

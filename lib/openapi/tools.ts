@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Tool } from '@modelcontextprotocol/client';
+import type { Access } from '../auth/access.js';
 import { componentSchemas, inlineSchema, type JsonSchema } from './schema.js';
 
 export interface ToolEntry {
@@ -44,6 +45,8 @@ export interface ServedTool {
   /** The name its path and operationId are made from. */
   readonly name: string;
   readonly description?: string;
+  /** Who may see and call it (a `tools` override's `access`); the server's own access applies besides. @default every caller the server admits */
+  readonly access?: Access;
 }
 
 /** Every listed tool under its own name and description: what a router with no tool rules serves. */

@@ -1,7 +1,8 @@
 /**
  * A router's server served back out as MCP: its source
- * (mcp-endpoint/router-source.ts: the tools under their served names, the
- * rest passed through, on the connection each request runs on) and, unless
+ * (mcp-endpoint/router-source.ts: the tools under their served names, those
+ * the caller may call (router/caller-view.ts), the rest passed through, on
+ * the connection each request runs on) and, unless
  * the `mcp` option is off, its endpoint at `mcp` under the mount path
  * (mcp-endpoint/http-endpoint.ts). The app's aggregate endpoint reads the same
  * source, so a connection that comes or goes tells the source's listeners
@@ -16,7 +17,7 @@ import type { ListKind } from '../mcp-endpoint/source.js';
 import type { Upstream, UpstreamState } from '../mcp/upstream.js';
 import type { Lease } from '../mcp/users/user-pool.js';
 import type { ResolvedOptions } from './resolve-options.js';
-import type { ToolView } from './tool-view.js';
+import type { CallerViews } from './caller-view.js';
 
 export interface McpServing {
   readonly source: RouterSource;
@@ -28,12 +29,13 @@ export interface McpServingOptions {
   opts: ResolvedOptions;
   name: string;
   upstream: Upstream;
-  view: ToolView;
+  /** The tools as each caller sees them. */
+  views: CallerViews;
   connect(headers: IncomingHttpHeaders, timeoutMs: number, caller?: Caller): Promise<Lease<Upstream>>;
 }
 
-export function mcpServing({ opts, name, upstream, view, connect }: McpServingOptions): McpServing {
-  const source = routerSource(upstream, { tools: view.served, tool: view.tool, timeoutMs: opts.toolTimeoutMs, maxTotalMs: opts.maxTotalTimeoutMs, connect });
+export function mcpServing({ opts, name, upstream, views, connect }: McpServingOptions): McpServing {
+  const source = routerSource(upstream, { tools: views.servedFor, tool: views.toolFor, admits: views.admits, timeoutMs: opts.toolTimeoutMs, maxTotalMs: opts.maxTotalTimeoutMs, connect });
   const endpoint = opts.mcp
     ? mcpEndpoint(source, {
         info: { name, version: VERSION },

@@ -8,7 +8,8 @@
  *   under caller templates, the first of which lists the tools when the
  *   templates need a caller's values (router/connections.ts), with OAuth for
  *   a remote server (router/oauth.ts);
- * - the view of the tool list: the table and the document (router/tool-view.ts);
+ * - the view of the tool list: the table and the document (router/tool-view.ts),
+ *   and what each caller sees of it (router/caller-view.ts);
  * - the tool call handler (router/tool-calls.ts), reading requests through
  *   router/call-request.ts;
  * - the server served back out as MCP (router/mcp-serving.ts);
@@ -17,6 +18,7 @@
  */
 import type { Router } from 'express';
 import type { OpenAPIV3_1 } from 'openapi-types';
+import type { Caller } from '../auth/caller.js';
 import { withFields } from '../common/log.js';
 import type { McpSource } from '../mcp-endpoint/source.js';
 import type { ServerSpec } from '../mcp/spec.js';
@@ -24,6 +26,7 @@ import type { Tool } from '@modelcontextprotocol/client';
 import type { ServerMeta, UpstreamStatus } from '../mcp/upstream.js';
 import type { PoolCounts } from '../mcp/users/user-pool.js';
 import { argumentReader, headerForwarder } from './call-request.js';
+import { callerViews } from './caller-view.js';
 import { callerConnections, connectionChoice, firstCallerLists, routerServer, routerUpstream } from './connections.js';
 import { featureContext } from './feature-request.js';
 import { availabilityChanges, mcpServing } from './mcp-serving.js';
@@ -52,6 +55,10 @@ export interface McpoRouter extends Router {
   status(): RouterStatus;
   /** The current published document (without `servers`), or undefined before the first tool list. */
   document(): OpenAPIV3_1.Document | undefined;
+  /** The document as `caller` sees it, without the tools the access lists hide from them: one object per access set, until the tools change. */
+  documentFor(caller: Caller | undefined): OpenAPIV3_1.Document | undefined;
+  /** Whether the `access` option admits `caller` (always, without one). */
+  admits(caller: Caller | undefined): boolean;
   /** What the router serves as MCP (its tools under their served names, the rest passed through): the app's aggregate endpoint reads it. */
   readonly mcpSource: McpSource;
 }
@@ -62,13 +69,14 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   // Every line says which router wrote it: its name, else the command or the URL's host (resolve-options.ts).
   const opts = Object.freeze({ ...resolved, logger: withFields(resolved.logger, { server: server.name }) });
   const view = toolView(opts);
+  const views = callerViews(view, opts.access);
   const oauth = routerOAuth(server.resolved, opts, server.name);
   let closed = false;
   // The hooks that name a part made below run only once the connection is up, when every part exists.
   const onTools = (tools: Tool[], meta: ServerMeta): void => {
     if (closed) return;
     const table = view.setTools(tools, meta);
-    calls.serve(table);
+    calls.serve(table, views.toolCheck());
     opts.logger.debug('tools listed', { count: table.entries.length });
     serving.source.changed('tools');
   };
@@ -83,11 +91,11 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   });
   const users = callerConnections(server, opts, firstCallerLists(upstream, onTools));
   const connect = connectionChoice(upstream, users);
-  const serving = mcpServing({ opts, name: server.name, upstream, view, connect });
+  const serving = mcpServing({ opts, name: server.name, upstream, views, connect });
   const read = { readArguments: argumentReader(opts.bodyLimit), forwardedHeaders: headerForwarder(server.asGiven) };
   const calls = toolCalls({ opts, name: server.name, upstream, users, ...read });
   const features = featureContext(opts, connect, read);
-  const router = routerRoutes({ opts, upstream, oauth, view, endpoint: serving.endpoint, features, calls });
+  const router = routerRoutes({ opts, upstream, oauth, views, endpoint: serving.endpoint, features, calls });
 
   return Object.assign(router, {
     ready: () => upstream.ready(),
@@ -104,5 +112,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
       ...(serving.endpoint ? { mcpSessions: serving.endpoint.sessions() } : {}),
     }),
     document: () => view.current()?.document,
+    documentFor: (caller: Caller | undefined) => views.viewFor(caller)?.document,
+    admits: views.admits,
   });
 }

@@ -1,39 +1,43 @@
 /**
  * The routes of one router, in the order that decides who answers: the OAuth
- * pages (router/oauth.ts), request ids, its root (a redirect to the docs),
- * the MCP endpoint, the document and
- * its docs pages (http/docs.ts), resources and prompts
+ * pages (router/oauth.ts), request ids, the caller, its root (a redirect to
+ * the docs), the MCP endpoint, the document as the caller may see it
+ * (router/caller-view.ts) and its docs pages (http/docs.ts), the server's
+ * access (403 for a caller outside it), resources and prompts
  * (router/resource-routes.ts, router/prompt-routes.ts), the tool calls
  * (router/tool-calls.ts), and last the router's own JSON error handler
  * (http/error-handler.ts), so it answers JSON wherever it is mounted.
  */
 import express, { type RequestHandler, type Router } from 'express';
-import { appCaller, setCaller } from '../auth/caller.js';
+import { admits } from '../auth/access.js';
+import { appCaller, callerOf, setCaller } from '../auth/caller.js';
 import { docsPages, rootToDocs } from '../http/docs.js';
 import { jsonErrorHandler } from '../http/error-handler.js';
+import { ForbiddenError } from '../http/errors.js';
 import { requestId } from '../http/request-id.js';
 import type { McpEndpoint } from '../mcp-endpoint/http-endpoint.js';
 import type { Upstream } from '../mcp/upstream.js';
 import { serversUrl } from '../openapi/document.js';
+import type { CallerViews } from './caller-view.js';
 import type { FeatureContext } from './feature-request.js';
 import type { RouterOAuth } from './oauth.js';
 import { promptRoutes } from './prompt-routes.js';
 import type { ResolvedOptions } from './resolve-options.js';
 import { resourceRoutes } from './resource-routes.js';
 import type { ToolCalls } from './tool-calls.js';
-import type { ToolView } from './tool-view.js';
 
 export interface RouterParts {
   opts: ResolvedOptions;
   upstream: Upstream;
   oauth: RouterOAuth | undefined;
-  view: ToolView;
+  /** The tool view as each caller sees it. */
+  views: CallerViews;
   endpoint: McpEndpoint | undefined;
   features: FeatureContext;
   calls: ToolCalls;
 }
 
-export function routerRoutes({ opts, upstream, oauth, view, endpoint, features, calls }: RouterParts): Router {
+export function routerRoutes({ opts, upstream, oauth, views, endpoint, features, calls }: RouterParts): Router {
   const router = express.Router({ caseSensitive: true });
   oauth?.mount(router, upstream);
   router.use(requestId());
@@ -43,11 +47,13 @@ export function routerRoutes({ opts, upstream, oauth, view, endpoint, features, 
   // Before the tools: a tool named "mcp" stays reachable through the endpoint, by its name.
   if (endpoint) router.all('/mcp', endpoint.handle);
   router.get('/openapi.json', function openapiJson(req, res, next) {
-    const current = view.current();
+    const current = views.viewFor(callerOf(req));
     if (!current) return next(upstream.unavailable());
     res.type('json').send(current.json(serversUrl(opts.rootPath, req.baseUrl)));
   });
   router.use(docsPages());
+  // The document and docs answer everyone (a caller outside the access sees no operations); every route after them is refused.
+  if (opts.access) router.use(serverAccess(opts.access));
   // Before the tools: `GET resources` is the list even when a tool is named "resources" (tools answer POST).
   router.use(featureRouting(features));
   router.use(calls.handle);
@@ -76,5 +82,13 @@ function callerFromApp(caller: NonNullable<ResolvedOptions['caller']>): RequestH
     } catch (err) {
       next(err);
     }
+  };
+}
+
+/** The `access` option: a caller it does not admit gets 403 on every route past the documents, tools, resources and prompts alike. */
+function serverAccess(access: NonNullable<ResolvedOptions['access']>): RequestHandler {
+  return function accessCheck(req, _res, next) {
+    if (admits(access, callerOf(req))) return next();
+    next(new ForbiddenError(callerOf(req) ? 'You may not use this server' : 'This server is open only to verified callers on its access list'));
   };
 }

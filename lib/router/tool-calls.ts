@@ -1,6 +1,7 @@
 /**
  * The tool call handler of a router: `POST /<tool>` found in the table of the
- * moment, its body read (router/call-request.ts) and checked against the
+ * moment and open to the caller (a tool whose `access` does not admit them
+ * is a 403, router/caller-view.ts), its body read (router/call-request.ts) and checked against the
  * tool's schema (openapi/validation.ts), or, with `Mcp-Continuation`, read as
  * the answers to a server's questions (router/input-required.ts); the call
  * is then made and answered by router/call-runner.ts.
@@ -9,10 +10,10 @@
  * list swaps in a new one while calls in flight finish on the old one.
  */
 import type { Request, RequestHandler } from 'express';
-import { callerOf } from '../auth/caller.js';
 import { continuationSealer } from '../http/continuation.js';
 import { createDispatcher } from '../http/dispatcher.js';
-import { MethodNotAllowedError, UnknownToolError } from '../http/errors.js';
+import { callerOf, type Caller } from '../auth/caller.js';
+import { ForbiddenError, MethodNotAllowedError, UnknownToolError } from '../http/errors.js';
 import type { Upstream } from '../mcp/upstream.js';
 import type { UserConnections } from '../mcp/users/user-connections.js';
 import type { ToolTable } from '../openapi/tools.js';
@@ -37,8 +38,8 @@ export interface ToolCallsOptions {
 export interface ToolCalls {
   /** The handler to mount: answers tool calls and passes every other request on. */
   readonly handle: RequestHandler;
-  /** Serves calls from this table from now on. */
-  serve(table: ToolTable): void;
+  /** Serves calls from this table from now on; `mayCall`, when some tool has an access list, says who may call which (by MCP name). */
+  serve(table: ToolTable, mayCall?: (caller: Caller | undefined, mcpName: string) => boolean): void;
   /** Every tool call answers 503 from now on, as before the first tool list. */
   stop(): void;
 }
@@ -74,7 +75,7 @@ export function toolCalls(options: ToolCallsOptions): ToolCalls {
    * call. One function rather than a Router of routes: a tool call is the
    * hot path, and each Express layer it crosses costs a path match.
    */
-  function handlerFor(table: ToolTable): RequestHandler {
+  function handlerFor(table: ToolTable, mayCall: ((caller: Caller | undefined, mcpName: string) => boolean) | undefined): RequestHandler {
     const validators = argumentValidators((entry, reason) =>
       logger.warn('arguments of this tool cannot be validated; passing them on unchecked', { tool: entry.name, reason }),
     );
@@ -84,6 +85,7 @@ export function toolCalls(options: ToolCallsOptions): ToolCalls {
       if (segment === undefined) return next();
       const entry = table.byPath.get(segment);
       if (!entry) return req.method === 'POST' ? next(new UnknownToolError(`No tool at ${req.path}`)) : next();
+      if (mayCall !== undefined && !mayCall(callerOf(req), entry.name)) return next(new ForbiddenError(`You may not call the tool at ${req.path}`));
       if (req.method !== 'POST') return next(new MethodNotAllowedError('POST'));
       const timeoutMs = requestTimeoutMs(req, opts);
       const continuation = req.headers[CONTINUATION_HEADER];
@@ -102,9 +104,9 @@ export function toolCalls(options: ToolCallsOptions): ToolCalls {
   const dispatcher = createDispatcher(notConnected);
   return {
     handle: dispatcher,
-    serve: (table) => {
+    serve: (table, mayCall) => {
       serving = true;
-      dispatcher.swap(handlerFor(table));
+      dispatcher.swap(handlerFor(table, mayCall));
     },
     stop: () => {
       serving = false;

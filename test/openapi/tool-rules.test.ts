@@ -146,6 +146,19 @@ describe('compileToolRules', () => {
     expect([rules.servedName('a'), rules.servedName('b')]).to.deep.equal(['b', 'a']);
   });
 
+  it('keeps a tool\'s access with the served tool, checked and frozen', () => {
+    const served = apply({ tools: { a: { access: { groups: ['admins'], users: ['alice'] } } } }, ['a', 'b']);
+    expect(served[0]!.access).to.deep.equal({ groups: ['admins'], users: ['alice'] });
+    expect(Object.isFrozen(served[0]!.access)).to.equal(true);
+    expect(served[1]).to.not.have.property('access');
+  });
+
+  it('refuses an access that is not an access list, naming the key', () => {
+    expect(() => compileToolRules({ tools: { a: { access: ['admins'] as never } } })).to.throw(TypeError, /^"tools\.a\.access" must be an object/);
+    expect(() => compileToolRules({ tools: { a: { access: { group: ['x'] } as never } } })).to.throw(TypeError, /"tools\.a\.access" has an unknown key "group"/);
+    expect(() => compileToolRules({ tools: { a: { access: { users: [''] } } } })).to.throw(TypeError, /"tools\.a\.access"\.users must be a list of non-empty strings/);
+  });
+
   it('does not read an inherited key as an override', () => {
     expect(compileToolRules({ tools: Object.create({ echo: { name: 'x' } }) as Record<string, never> }).servedName('echo')).to.equal('echo');
     expect(compileToolRules({}).servedName('constructor')).to.equal('constructor');
