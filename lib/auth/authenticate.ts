@@ -16,8 +16,7 @@ import type { Request, RequestHandler } from 'express';
 import { InvalidTokenError, UnauthorizedError } from '../http/errors.js';
 import { apiKeyMatcher } from './api-keys.js';
 import { JWT_SHAPE, type ResolvedAuth } from './auth-config.js';
-import type { Caller } from './caller.js';
-import { setCaller } from './caller.js';
+import { setCaller, type Caller } from './caller.js';
 import { jwtVerifier, type JwtVerifierOptions } from './jwt-verifier.js';
 
 export interface AuthenticateOptions {

@@ -59,6 +59,8 @@ function describe(err: unknown): string | undefined {
   return undefined;
 }
 
+const KEY_FAILURES = ['signature verification failed', 'signing algorithm not allowed', 'no key of the issuer matches the token'];
+
 /** A claim by name, or by a dotted path into nested objects (Keycloak's `realm_access.roles`) when no claim has the whole name. */
 function claimAt(payload: JWTPayload, name: string): unknown {
   if (name in payload || !name.includes('.')) return payload[name];
@@ -135,9 +137,14 @@ export function jwtVerifier(entries: readonly ResolvedJwtIssuer[], options: JwtV
     } catch {
       throw new InvalidTokenError('malformed token');
     }
-    const candidates = (typeof claimed.iss === 'string' ? byIssuer.get(claimed.iss) : undefined) ?? anyIssuer;
+    const named = typeof claimed.iss === 'string' ? byIssuer.get(claimed.iss) : undefined;
+    const candidates = named ?? anyIssuer;
     if (candidates.length === 0) throw new InvalidTokenError('unknown issuer');
-    const { payload, verifier } = await firstAccepting(candidates, token);
+    const { payload, verifier } = await firstAccepting(candidates, token).catch((err: unknown) => {
+      // An outside issuer's token tried on the shared secret fails on its key; that it came from elsewhere is the news.
+      const keyFailed = err instanceof InvalidTokenError && KEY_FAILURES.includes(err.description);
+      throw named === undefined && claimed.iss !== undefined && keyFailed ? new InvalidTokenError('unknown issuer') : err;
+    });
     const caller = callerFrom(payload, verifier.entry.claims);
     options.onVerified?.(caller);
     cache.set(key, caller, payload.exp);

@@ -53,27 +53,16 @@ export class UnauthorizedError extends McpoError {
   }
 }
 
-/** `value` as an RFC 7230 quoted-string, for a challenge's parameters. */
-function quoted(value: string): string {
-  return `"${value.replace(/["\\]/g, '\\$&')}"`;
-}
-
-/**
- * A bearer token that failed a check (RFC 6750 `invalid_token`):
- * `description` says which check, in words that never quote the token.
- */
+/** A bearer token that failed a check (RFC 6750 `invalid_token`): `description` says which, in words that never quote the token. */
 export class InvalidTokenError extends McpoError {
-  constructor(
-    readonly description: string,
-    challenges: readonly string[] = [InvalidTokenError.challenge(description)],
-  ) {
+  constructor(readonly description: string, challenges: readonly string[] = [InvalidTokenError.challenge(description)]) {
     super(`Invalid token: ${description}`, 401, 'invalid_token', undefined, { 'WWW-Authenticate': challenges });
   }
 
-  /** The Bearer challenge naming the failed check, with any more `params` (realm, resource_metadata) first. */
+  /** The Bearer challenge naming the failed check, after any `params` (realm, resource_metadata), each a quoted-string (RFC 9110). */
   static challenge(description: string, params: Readonly<Record<string, string>> = {}): string {
-    const all = { ...params, error: 'invalid_token', error_description: description };
-    return `Bearer ${Object.entries(all).map(([key, value]) => `${key}=${quoted(value)}`).join(', ')}`;
+    const all = Object.entries({ ...params, error: 'invalid_token', error_description: description });
+    return `Bearer ${all.map(([key, value]) => `${key}="${value.replace(/["\\]/g, '\\$&')}"`).join(', ')}`;
   }
 }
 
