@@ -4,13 +4,14 @@
  *
  * The query string is left out, and bodies are never read here: arguments,
  * results and headers do not reach the log. The request id (request-id.ts,
- * which must run first) is the one field added.
+ * which must run first) is added, and the caller when `who` names one: the
+ * name of an API key or a user's id, never a credential.
  */
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Logger } from '../common/log.js';
 import { requestIdOf } from './request-id.js';
 
-export function requestLog(logger: Logger): RequestHandler {
+export function requestLog(logger: Logger, who?: (req: Request) => string | undefined): RequestHandler {
   return function logRequest(req, res, next) {
     const start = process.hrtime.bigint();
     // The path as the client sent it; routers below rewrite req.url.
@@ -20,7 +21,9 @@ export function requestLog(logger: Logger): RequestHandler {
     res.once('close', () => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       const status = res.writableFinished ? String(res.statusCode) : `${res.statusCode} (client went away)`;
-      logger.info(`${req.method} ${path} ${status} ${ms.toFixed(1)} ms`, { requestId: requestIdOf(res) });
+      // Asked at the end: the caller is known only once the auth middleware after this one has run.
+      const caller = who?.(req);
+      logger.info(`${req.method} ${path} ${status} ${ms.toFixed(1)} ms`, { requestId: requestIdOf(res), ...(caller !== undefined ? { caller } : {}) });
     });
     next();
   };

@@ -53,6 +53,19 @@ export class UnauthorizedError extends McpoError {
   }
 }
 
+/** A bearer token that failed a check (RFC 6750 `invalid_token`): `description` says which, in words that never quote the token. */
+export class InvalidTokenError extends McpoError {
+  constructor(readonly description: string, challenges: readonly string[] = [InvalidTokenError.challenge(description)]) {
+    super(`Invalid token: ${description}`, 401, 'invalid_token', undefined, { 'WWW-Authenticate': challenges });
+  }
+
+  /** The Bearer challenge naming the failed check, after any `params` (realm, resource_metadata), each a quoted-string (RFC 9110). */
+  static challenge(description: string, params: Readonly<Record<string, string>> = {}): string {
+    const all = Object.entries({ ...params, error: 'invalid_token', error_description: description });
+    return `Bearer ${all.map(([key, value]) => `${key}="${value.replace(/["\\]/g, '\\$&')}"`).join(', ')}`;
+  }
+}
+
 export class NotFoundError extends McpoError {
   constructor(message: string, code = 'not_found', data?: unknown) {
     super(message, 404, code, data);
