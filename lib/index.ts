@@ -15,6 +15,9 @@ export { watchConfig, type ConfigWatcher, type ConfigWatchOptions } from './app/
 export { loadConfig, parseConfig, ConfigError, type McpoConfig, type ParseConfigOptions } from './app/config.js';
 export type { ServerEntry } from './app/server-entry.js';
 export { apiKeyAuth, type ApiKeyAuthOptions } from './http/auth.js';
+export { callerOf, type Caller } from './auth/caller.js';
+export type { Access } from './auth/access.js';
+export type { AuthConfig, ApiKeyConfig, JwtIssuerConfig } from './auth/auth-config.js';
 export { hostCheck, isLoopbackHost, type HostCheckOptions } from './http/hosts.js';
 export { requestId } from './http/request-id.js';
 export { jsonErrorHandler } from './http/error-handler.js';
@@ -28,6 +31,7 @@ export {
   UnknownToolError,
   NotFoundError,
   UnauthorizedError,
+  InvalidTokenError,
   ForbiddenError,
   MethodNotAllowedError,
   PayloadTooLargeError,

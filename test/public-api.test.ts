@@ -19,6 +19,7 @@ const VALUES = [
     'DEFAULT_OPTIONS',
     'ForbiddenError',
     'InvalidArgumentsError',
+    'InvalidTokenError',
     'McpoError',
     'MethodNotAllowedError',
     'NotFoundError',
@@ -32,6 +33,7 @@ const VALUES = [
     'UpstreamError',
     'apiKeyAuth',
     'applyServerLimits',
+    'callerOf',
     'consoleLogger',
     'createApp',
     'createConsoleLogger',
@@ -49,9 +51,13 @@ const VALUES = [
 ];
 
 const TYPES = [
+    'Access',
     'ApiKeyAuthOptions',
+    'ApiKeyConfig',
     'AppConfig',
     'AppOptions',
+    'AuthConfig',
+    'Caller',
     'ConfigProblem',
     'ConfigWatchOptions',
     'ConfigWatcher',
@@ -61,6 +67,7 @@ const TYPES = [
     'HealthReport',
     'HealthStatus',
     'HostCheckOptions',
+    'JwtIssuerConfig',
     'LogLevel',
     'Logger',
     'McpoApp',

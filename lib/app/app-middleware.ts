@@ -8,6 +8,7 @@
  * API-key check between, are createApp's.
  */
 import type { Express } from 'express';
+import { callerOf } from '../auth/caller.js';
 import type { Logger } from '../common/log.js';
 import type { Redactor } from '../common/redact.js';
 import { requestLog } from '../http/access-log.js';
@@ -30,7 +31,8 @@ export function useAppMiddleware(app: Express, options: AppMiddlewareOptions): v
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestId());
-  app.use(requestLog(options.logger));
+  // A key's name or a user's id, never a credential.
+  app.use(requestLog(options.logger, (req) => callerOf(req)?.id));
   app.use(countInFlight(options.drain));
   app.use(securityHeaders({ https: options.https ?? false }));
   if (options.allowedHosts !== undefined) app.use(hostCheck({ allowed: options.allowedHosts }));

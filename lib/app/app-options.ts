@@ -6,6 +6,7 @@
  * filled in and paths normalised. It builds nothing.
  */
 import { homedir } from 'node:os';
+import { resolveAuth, type AuthConfig, type ResolvedAuth } from '../auth/auth-config.js';
 import { consoleLogger, type Logger } from '../common/log.js';
 import { VERSION } from '../common/version.js';
 import { normalizePublicUrl, normalizeRootPath } from '../http/base-url.js';
@@ -21,7 +22,14 @@ export type SharedRouterOptions = Omit<RouterOptions, 'name' | 'info' | 'enabled
 export interface AppOptions {
   /** Tool routes need `Authorization: Bearer <key>` (or Basic with the key as password). @default none: no auth */
   apiKey?: string;
-  /** The key protects every route, docs and documents included; only `/healthz`, `/readyz` and CORS preflight stay open. @default false */
+  /**
+   * Who may call: named API keys (`keys: [{ name, key, groups? }]`) and JWT
+   * issuers (`jwt: [{ issuer, audience, jwksUrl? | secret?, … }]`), as the
+   * config file's top-level `auth` block. `apiKey` joins the keys as
+   * `default`. @default none (only `apiKey`, if set)
+   */
+  auth?: AuthConfig;
+  /** Credentials protect every route, docs and documents included; only `/healthz`, `/readyz` and CORS preflight stay open. @default false */
   strictAuth?: boolean;
   /** Origins allowed to call from a browser, or `*`; requests from any other origin but the page's own get 403. @default [] */
   corsAllowOrigins?: readonly string[];
@@ -83,6 +91,8 @@ export interface AppSettings {
   stateDir: string;
   /** The info of the app's own documents and of its MCP endpoint. */
   info: AggregateInfo & { bearerAuth: boolean };
+  /** The keys and issuers callers are verified against; undefined when anyone may call. */
+  auth: ResolvedAuth | undefined;
 }
 
 /** Checks `options` (throws TypeError at the first problem) and resolves their defaults. */
@@ -97,8 +107,9 @@ export function appSettings(options: AppOptions, single: boolean): AppSettings {
   if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || options.apiKey === '')) {
     throw new TypeError('createApp: "apiKey" must be a non-empty string');
   }
-  if (options.strictAuth && !options.apiKey) {
-    throw new TypeError('createApp: "strictAuth" needs an "apiKey"');
+  const auth = resolveAuth(options.auth, options.apiKey, 'createApp: "auth"');
+  if (options.strictAuth && !auth) {
+    throw new TypeError('createApp: "strictAuth" needs an "apiKey" or an "auth" block');
   }
   // Checked here, once, so a bad value fails at startup rather than at the first authorization.
   let publicUrl: string | undefined;
@@ -118,12 +129,13 @@ export function appSettings(options: AppOptions, single: boolean): AppSettings {
     prefix,
     rootPath,
     publicUrl,
+    auth,
     stateDir: options.stateDir ?? options.router?.stateDir ?? defaultStateDir(process.env, homedir(), process.platform),
     info: {
       title: options.info?.title ?? 'mcpo',
       version: options.info?.version ?? VERSION,
-      // With a key, every document declares the bearer scheme.
-      bearerAuth: options.apiKey !== undefined,
+      // With a key or an issuer, every document declares the bearer scheme.
+      bearerAuth: auth !== undefined,
       ...(options.info?.description !== undefined ? { description: options.info.description } : {}),
     },
   };

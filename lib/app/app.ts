@@ -19,7 +19,8 @@
  * with (lib/app/server-mount.ts), the aggregate MCP endpoint
  * (lib/app/aggregate-mcp.ts), the app-wide middleware
  * (lib/app/app-middleware.ts), the health report (lib/app/health.ts), the
- * API-key check (lib/app/key-check.ts), the routes under the prefix
+ * check of callers' keys and tokens (lib/app/key-check.ts) and the MCP
+ * endpoints' protected resource metadata (lib/app/protected-resource.ts), the routes under the prefix
  * (lib/app/prefix-routes.ts), draining (lib/app/drain.ts) and reloads
  * (lib/app/app-reload.ts). Express runs middleware in the order it is added:
  * the order below is part of the behaviour.
@@ -35,6 +36,7 @@ import { appReload } from './app-reload.js';
 import { Drain } from './drain.js';
 import { healthHandler, healthReport, nextConfigProblem, type ConfigProblem, type HealthReport } from './health.js';
 import { keyCheck } from './key-check.js';
+import { protectedResource } from './protected-resource.js';
 import { prefixRoutes } from './prefix-routes.js';
 import { growingRedactor, secretsOf } from './secrets.js';
 import { checkServerNames, prefixedEntries, serverEntries, type AppConfig } from './server-entries.js';
@@ -76,11 +78,11 @@ export interface McpoApp extends Express {
 export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp {
   const { servers: listed, single, warnings } = serverEntries(config);
   const settings = appSettings(options, single);
-  const { logger, prefix, rootPath, stateDir, info } = settings;
+  const { logger, prefix, rootPath, stateDir, info, auth } = settings;
   for (const warning of warnings) logger.warn(warning);
   const entries = prefixedEntries(listed, options.toolPrefixServers);
   const continuationSecret = continuationSecretOf(options);
-  const secrets = growingRedactor([...secretsOf(entries, options.apiKey), continuationSecret]);
+  const secrets = growingRedactor([...secretsOf(entries, auth), continuationSecret]);
   const { redact } = secrets;
 
   if (!single) checkServerNames(entries);
@@ -99,9 +101,11 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
   useAppMiddleware(app, { logger, drain, https: options.https, allowedHosts: options.allowedHosts, corsAllowOrigins: options.corsAllowOrigins });
   app.get('/healthz', healthHandler(health, 'liveness'));
   app.get('/readyz', healthHandler(health, 'readiness'));
-  if (options.apiKey) {
+  if (auth) {
     const isServer = single ? undefined : (name: string) => servers.current.has(name);
-    app.use(keyCheck({ apiKey: options.apiKey, strictAuth: options.strictAuth ?? false, prefix, ...(isServer ? { isServer } : {}) }));
+    const resource = protectedResource({ auth, prefix, rootPath, publicUrl: settings.publicUrl, isServer });
+    if (resource) app.use(resource.handle);
+    app.use(keyCheck({ auth, strictAuth: options.strictAuth ?? false, prefix, ...(isServer ? { isServer } : {}), ...(resource ? { resourceMetadata: resource.metadataUrl } : {}) }));
   }
   app.use(prefix || '/', prefixRoutes({ servers, single, info, rootPath, aggregate }));
   useFallbacks(app, logger, redact);

@@ -20,6 +20,7 @@ import { describeParseError } from './parse-errors.js';
 import { expand } from './config-expand.js';
 import { serverNameProblem, toEntry, type ServerEntry } from './server-entry.js';
 import { normalizePublicUrl } from '../http/base-url.js';
+import { resolveAuth, type AuthConfig } from '../auth/auth-config.js';
 import { didYouMean, misspeltKey } from '../common/suggest.js';
 
 export interface McpoConfig {
@@ -107,6 +108,12 @@ function readServers(root: unknown, fail: (message: string) => never): McpoConfi
   const settings: { publicUrl?: string; stateDir?: string; auth?: unknown } = {};
   if (root.auth !== undefined) {
     if (!isRecord(root.auth)) return fail('"auth" must be an object such as { "keys": [ { "name": "webui", "key": "${WEBUI_KEY}" } ] }');
+    try {
+      // Checked here too, so a mistake names the file; createApp checks it again with the command line's key.
+      resolveAuth(root.auth as AuthConfig);
+    } catch (err) {
+      return fail((err as Error).message);
+    }
     settings.auth = root.auth;
   }
   if (root.publicUrl !== undefined) {

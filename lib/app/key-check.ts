@@ -1,27 +1,33 @@
 /**
- * Which requests the API key guards, for the command's app: tool calls and
+ * Which requests need a verified caller, for the command's app (the check
+ * itself, keys and JWTs, is lib/auth/authenticate.ts's): tool calls and
  * the resource and prompt routes (their GETs too: they read the server's
  * data) always; documents, docs pages and the roots that lead to them (the
  * prefix's, and each mounted server's) only with `strictAuth`; CORS preflight never (a browser sends it without
  * credentials). `/healthz` and `/readyz` are routed before this check.
  */
 import type { Request, RequestHandler } from 'express';
-import { apiKeyAuth } from '../http/auth.js';
+import type { ResolvedAuth } from '../auth/auth-config.js';
+import { authenticate } from '../auth/authenticate.js';
 
 export interface KeyCheckOptions {
-  apiKey: string;
+  /** The named keys and JWT issuers (the API key among them, as "default"). */
+  auth: ResolvedAuth;
   /** The key guards documents and docs too, and browsers get a Basic prompt. */
   strictAuth: boolean;
   /** Where the app mounts its servers, normalized ('' for the root). */
   prefix: string;
   /** Whether a server is mounted at `<prefix>/<name>` now (config mode): its root leads to its docs. @default none is */
   isServer?: (name: string) => boolean;
+  /** The protected resource metadata URL for a request to an MCP endpoint (lib/app/protected-resource.ts). */
+  resourceMetadata?: (req: Request) => string | undefined;
 }
 
 export function keyCheck(options: KeyCheckOptions): RequestHandler {
   const isDocumentRequest = documentRequests(options.prefix, options.isServer ?? (() => false));
-  return apiKeyAuth({
-    apiKey: options.apiKey,
+  return authenticate({
+    auth: options.auth,
+    ...(options.resourceMetadata ? { resourceMetadata: options.resourceMetadata } : {}),
     // A person opens the OAuth authorize page in a browser, which can only answer a Basic prompt.
     basicChallenge: options.strictAuth ? true : isOAuthAuthorize,
     // The OAuth callback: the browser comes back from the authorization server without mcpo's key; it accepts only a pending state.

@@ -1,19 +1,26 @@
 /**
  * What the app must never show, and the loggers that hide it: every value a
  * config holds that may be a secret (env values, headers, URL credentials,
- * OAuth client secrets and private keys, the API key), kept in a redactor that only grows, since text logged before
+ * OAuth client secrets and private keys, the API keys and JWT secrets), kept in a redactor that only grows, since text logged before
  * a reload may still quote the old config's values.
  */
 import { createRedactor, type Redactor } from '../common/redact.js';
 import type { Logger } from '../common/log.js';
 import { resolveSpec, specSecrets } from '../mcp/spec.js';
 import type { ServerEntry } from './server-entry.js';
+import type { ResolvedAuth } from '../auth/auth-config.js';
 
 /** Every value a server's config holds that must not be shown: env values, headers, URL credentials, OAuth client secrets and keys. */
-export function secretsOf(entries: readonly ServerEntry[], apiKey: string | undefined): string[] {
-  const secrets: string[] = apiKey ? [apiKey] : [];
+export function secretsOf(entries: readonly ServerEntry[], auth: ResolvedAuth | undefined): string[] {
+  const secrets: string[] = [...authSecrets(auth)];
   for (const { spec } of entries) secrets.push(...specSecrets(resolveSpec(spec)));
   return secrets;
+}
+
+/** The API keys and the JWT issuers' shared secrets. */
+function* authSecrets(auth: ResolvedAuth | undefined): Iterable<string> {
+  for (const { key } of auth?.keys ?? []) yield key;
+  for (const { keys } of auth?.jwt ?? []) if (keys.kind === 'secret') yield keys.secret;
 }
 
 export interface GrowingRedactor {

@@ -46,19 +46,19 @@ export interface ServerMountOptions {
 export function serverMount({ options, settings, single, named, secrets, continuationSecret }: ServerMountOptions): (entry: ServerEntry) => McpoRouter {
   const { logger, rootPath } = settings;
   const { redact } = secrets;
-  const bearerAuth = options.apiKey !== undefined;
+  const verified = settings.auth !== undefined;
   return function mount(entry) {
     return mcpoRouter(entry.spec, {
       ...options.router,
       ...oauthOptions(settings, entry.name),
       ...(named ? { name: entry.name } : {}),
       ...serverOptions(entry),
-      // Caller templates take a user's identity from the request: only a caller that gave the API key may state it.
-      allowCallerTemplates: options.apiKey !== undefined,
+      // Caller templates take a user's identity from the request: only a verified caller (a key or a JWT) may state it.
+      allowCallerTemplates: verified,
       onSecrets: (values) => secrets.add(values),
       continuationSecret,
       rootPath,
-      bearerAuth,
+      bearerAuth: verified,
       // One server at the root takes the document's info from the command line, as the original does.
       ...(single && options.info ? { info: options.info } : {}),
       logger: serverLogger(logger, entry.name, redact),
