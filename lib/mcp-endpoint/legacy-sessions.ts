@@ -13,6 +13,10 @@
  * session's id gets the specification's 404, after which a client starts
  * anew.
  *
+ * A session belongs to the verified caller who opened it: a request on it
+ * from anyone else gets the same 404 as an unknown id, so a session id that
+ * leaked is no way to act as its owner.
+ *
  * Sessions live in this process's memory, so a deployment of several
  * replicas must route a session's requests to the replica that opened it
  * (sticky on `Mcp-Session-Id`). Each id starts with this replica's tag, so
@@ -43,6 +47,14 @@ export interface LegacySessionsOptions {
 interface Open extends Activity {
   server: Server;
   transport: WebStandardStreamableHTTPServerTransport;
+  /** Who opened it (ownerOf), '' when nobody was verified. */
+  owner: string;
+}
+
+/** The verified caller a request's authInfo carries (http-endpoint.ts), as one string; '' for none. */
+function ownerOf(authInfo: AuthInfo | undefined): string {
+  const caller = authInfo?.extra?.caller as { via?: unknown; id?: unknown } | undefined;
+  return caller === undefined ? '' : JSON.stringify([caller.via, caller.id]);
 }
 
 const notFound = (id: string): Response => {
@@ -131,7 +143,7 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => `${REPLICA}.${randomUUID()}`,
       onsessioninitialized: (id) => {
-        open.set(id, { server, transport, ...idleNow() });
+        open.set(id, { server, transport, owner: ownerOf(authInfo), ...idleNow() });
         limits.opened();
         logger.debug('MCP session opened', { sessions: open.size });
       },
@@ -160,7 +172,7 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
       const id = request.headers.get('mcp-session-id');
       if (id === null) return start(request, parsedBody, authInfo);
       const session = open.get(id);
-      if (!session) return Promise.resolve(notFound(id));
+      if (!session || session.owner !== ownerOf(authInfo)) return Promise.resolve(notFound(id));
       return counted(session, request, () => session.transport.handleRequest(request, handling(parsedBody, authInfo)));
     },
     listChanged(kind: ListKind): void {

@@ -6,7 +6,7 @@
  * a missing one 404; a caller outside the server's access sees an empty
  * document and gets 403 on tools, resources and prompts; the router's MCP
  * endpoint lists and calls the same way for a 2025-era session and a
- * 2026-07-28 client. Callers are the app's own (the `caller` option), read
+ * 2026-07-28 client, and a 2025-era session serves only the caller who opened it. Callers are the app's own (the `caller` option), read
  * from `X-User` and `X-Groups`.
  */
 import http from 'node:http';
@@ -156,6 +156,32 @@ describe('access per server and per tool', function () {
       expect(toolsOf(doc)).to.deep.equal(all);
       expect(Object.keys(doc.paths)).to.include.members(['/resources', '/prompts']);
     });
+  });
+
+  it("refuses a 2025-era session to anyone but the caller who opened it, with the specification's 404", async () => {
+    const alice = await mcpClient(`${base}/guarded/mcp`, 'legacy', as('alice'));
+    try {
+      const transport = (alice as unknown as { transport: { sessionId?: string } }).transport;
+      const session = transport.sessionId;
+      expect(session).to.be.a('string');
+      const list = { jsonrpc: '2.0', id: 7, method: 'tools/list', params: {} };
+      const ask = (who: Record<string, string>) =>
+        fetch(`${base}/guarded/mcp`, {
+          method: 'POST',
+          headers: { ...who, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': session!, 'mcp-protocol-version': '2025-11-25' },
+          body: JSON.stringify(list),
+        });
+      const mallory = await ask(as('mallory', ['admins']));
+      expect(mallory.status).to.equal(404);
+      expect(((await mallory.json()) as { error: { message: string } }).error.message).to.match(/^Session not found/);
+      const nobody = await ask({});
+      expect(nobody.status).to.equal(404);
+      await nobody.body?.cancel();
+      // Its owner goes on using it.
+      expect((await alice.listTools()).tools.map((t) => t.name)).to.include('structured');
+    } finally {
+      await alice.close();
+    }
   });
 
   for (const mode of ['auto', 'legacy'] as const) {
