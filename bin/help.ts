@@ -21,8 +21,9 @@ Network:
       --path-prefix <path>       mount servers under this path (default /)
 
 Auth and CORS:
-  -k, --api-key <key>            require "Authorization: Bearer <key>" on tool calls (or set MCPO_API_KEY)
-      --strict-auth              require the key on every route, docs included (not /healthz, /readyz)
+  -k, --api-key <key>            require "Authorization: Bearer <key>" on tool calls (or set MCPO_API_KEY);
+                                 named keys and JWT issuers go in the config file's "auth" block
+      --strict-auth              require a key or token on every route, docs included (not /healthz, /readyz)
       --allow-unauthenticated    allow a non-loopback --host without an API key
       --cors-allow-origins <o>   allow browser calls from this origin, or *; repeatable (default: none;
                                  other origins get 403, the docs page's own origin always works)
