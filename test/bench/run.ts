@@ -7,6 +7,11 @@
  * ratio, target.
  *
  * Every scenario uses test/bench/server.ts over stdio. Not part of npm test.
+ *
+ * BENCH_ONLY=<names>, a comma list, runs only those sections: throughput,
+ * tools, startup, memory, reload, users, auth (test/bench/auth-cost.ts),
+ * compare. BENCH_COMPARE=<another build's dist/bin/mcpo.js> sets this build
+ * beside that one (and alone runs only that, unless BENCH_ONLY says more).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -19,6 +24,7 @@ import express from 'express';
 import { createApp, mcpoRouter, silentLogger } from '../../lib/index.js';
 import { allProcesses } from '../helpers/mcpo.js';
 import { freePort } from '../helpers/servers.js';
+import { verifiedCallers } from './auth-cost.js';
 import { cannon, compileServer, fmt, median, percentile, ROUNDS, SECONDS, serverCommand, sleep, start, startMcpoReady, withCpu, type Load, type Row, type Running } from './harness.js';
 import { checkTarget, sessionTarget, statelessTarget, type McpTarget } from './mcp-targets.js';
 
@@ -631,6 +637,11 @@ if (want('startup')) {
 if (want('memory')) await memoryPerRouter();
 if (want('reload')) await reloadUnderLoad();
 if (want('users')) await perUserProcesses();
+if (want('auth')) {
+  const section = await verifiedCallers();
+  rows.push(...section.rows);
+  notes.push(...section.notes);
+}
 if (compare && want('compare')) await compareBuilds(path.resolve(compare));
 
 const cpus = os.cpus();
