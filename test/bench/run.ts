@@ -7,167 +7,32 @@
  * ratio, target.
  *
  * Every scenario uses test/bench/server.ts over stdio. Not part of npm test.
+ *
+ * BENCH_ONLY=<names>, a comma list, runs only those sections: throughput,
+ * tools, startup, memory, reload, users, auth (test/bench/auth-cost.ts),
+ * compare. BENCH_COMPARE=<another build's dist/bin/mcpo.js> sets this build
+ * beside that one (and alone runs only that, unless BENCH_ONLY says more).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import express from 'express';
 import { createApp, mcpoRouter, silentLogger } from '../../lib/index.js';
-import { allProcesses, untilConnected } from '../helpers/mcpo.js';
+import { allProcesses } from '../helpers/mcpo.js';
 import { freePort } from '../helpers/servers.js';
+import { verifiedCallers } from './auth-cost.js';
+import { cannon, compileServer, fmt, median, percentile, ROUNDS, SECONDS, serverCommand, sleep, start, startMcpoReady, withCpu, type Load, type Row, type Running } from './harness.js';
 import { checkTarget, sessionTarget, statelessTarget, type McpTarget } from './mcp-targets.js';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TSX = import.meta.resolve('tsx');
-const SERVER = fileURLToPath(new URL('./server.ts', import.meta.url));
 const FLOOR = fileURLToPath(new URL('./floor.ts', import.meta.url));
-const MCPO = path.join(ROOT, 'dist/bin/mcpo.js');
 const SUPERGATEWAY = fileURLToPath(import.meta.resolve('supergateway/dist/index.js'));
 
-/**
- * The bench server compiled to plain JavaScript once per run: through tsx
- * every start would pay for a TypeScript compile (and an esbuild process),
- * which would swamp the startup scenario and add noise to the rest.
- */
-const COMPILED_DIR = path.join(ROOT, 'test/bench/.compiled');
-const COMPILED = path.join(COMPILED_DIR, 'server.js');
-function compileServer(): void {
-  const tsc = fileURLToPath(import.meta.resolve('typescript/bin/tsc'));
-  const result = spawnSync(process.execPath, [tsc, SERVER, '--outDir', COMPILED_DIR, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck'], { cwd: ROOT, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`could not compile the bench server:\n${result.stdout}${result.stderr}`);
-}
-const serverCommand = (flags: string[] = []): string[] => [process.execPath, COMPILED, ...flags];
 const NESTED_BODY = { user: { name: 'Ada', age: 36, address: { street: '1 Main St', zip: '12345' } }, tags: ['a', 'b'] };
-
-// ---------- processes ----------
-
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-interface Running {
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-/** Starts a process and resolves with the URL it announces on stdout or stderr (or with `known` at once). */
-function start(command: string[], pattern: RegExp, known?: string): Promise<Running> {
-  const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    if (known !== undefined) setImmediate(() => onData(Buffer.from(`\n${known}\n`)));
-    const timer = setTimeout(() => reject(new Error(`${command.join(' ')} did not start:\n${output}`)), 30_000);
-    function onData(chunk: Buffer): void {
-      output = (output + chunk.toString()).slice(-20_000);
-      const match = pattern.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({
-          url: match[1]!,
-          pid: child.pid!,
-          stop: () =>
-            new Promise<void>((done) => {
-              if (child.exitCode !== null || child.signalCode !== null) return done();
-              child.once('exit', () => done());
-              child.kill('SIGTERM');
-              setTimeout(() => child.kill('SIGKILL'), 8000).unref();
-            }).finally(() => children.delete(child)),
-        });
-      }
-    }
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${command.join(' ')} exited with ${code}:\n${output}`)));
-  });
-}
-
-/**
- * The mcpo command, logging at warning level (one line per request at info
- * would be measured too); resolves once /healthz shows every server connected.
- */
-async function startMcpoReady(args: string[], bin = MCPO): Promise<Running> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const running = await start([process.execPath, bin, '--port', String(port), '--log-level', 'warning', ...args], /^(http:\S+)$/m, url);
-  await untilConnected(running.url, undefined, 30_000);
-  return running;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-// ---------- measuring ----------
-
-/** CPU time (user + system, ms) of a process and of all its descendants, from /proc; 10 ms resolution. */
-function cpuMs(root: number): { own: number; children: number } {
-  const processes = allProcesses();
-  let children = 0;
-  const walk = (pid: number): void => {
-    for (const p of processes) {
-      if (p.ppid !== pid) continue;
-      children += p.cpuMs;
-      walk(p.pid);
-    }
-  };
-  walk(root);
-  return { own: processes.find((p) => p.pid === root)?.cpuMs ?? 0, children };
-}
-
-/** Runs `load` and reports CPU ms per request spent by each process tree and by the load generator. */
-async function withCpu(roots: Record<string, number>, load: () => Promise<Load>): Promise<{ load: Load; perRequest: Record<string, number> }> {
-  const before = Object.fromEntries(Object.entries(roots).map(([k, pid]) => [k, cpuMs(pid)]));
-  const ownBefore = process.cpuUsage();
-  const result = await load();
-  const own = process.cpuUsage(ownBefore);
-  const perRequest: Record<string, number> = { 'load generator': (own.user + own.system) / 1000 / result.requests };
-  for (const [k, pid] of Object.entries(roots)) {
-    const after = cpuMs(pid);
-    perRequest[`${k}`] = (after.own - before[k]!.own) / result.requests;
-    if (after.children > 0 || before[k]!.children > 0) perRequest[`${k}: its MCP server`] = (after.children - before[k]!.children) / result.requests;
-  }
-  return { load: result, perRequest };
-}
-
-interface Load {
-  rps: number;
-  p99: number;
-  failures: number;
-  requests: number;
-}
-
-/** Load from autocannon for BENCH_SECONDS, or, given `until`, from now until it settles. */
-async function cannon(url: string, connections: number, body: unknown, extra: Partial<autocannon.Options> = {}, until?: Promise<unknown>): Promise<Load> {
-  const options: autocannon.Options = {
-    url,
-    method: 'POST',
-    connections,
-    duration: until ? 3600 : SECONDS,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    ...extra,
-  };
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(options, (err, done) => (err ? reject(err) : resolve(done)));
-    const stop = () => instance.stop();
-    void until?.then(stop, stop);
-  });
-  return {
-    rps: result.requests.average,
-    p99: result.latency.p99,
-    failures: result.non2xx + result.errors + result.timeouts,
-    requests: result.requests.total,
-  };
-}
 
 interface Caller {
   /** One call; resolves with its latency in ms, with sub-millisecond resolution. */
@@ -241,14 +106,6 @@ function sumsOfHops(http: number[], direct: number[]): Float64Array {
   return sums;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const percentile = (xs: ArrayLike<number>, p: number) => {
-  const s = Float64Array.from(xs).sort();
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
 
 // ---------- the peer ----------
 
@@ -281,19 +138,9 @@ function mcpLoad(target: McpTarget, connections: number, duration = SECONDS): Pr
 
 // ---------- scenarios ----------
 
-interface Row {
-  scenario: string;
-  figure: string;
-  baseline: string;
-  ratio: number;
-  target: string;
-  /** Absent for a row given for reference, with no target of its own. */
-  met?: boolean;
-}
 const rows: Row[] = [];
 /** Paragraphs and tables printed after the main table. */
 const notes: string[] = [];
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const MCP_SESSION = 'MCP through mcpo, 2025-era session';
 const MCP_STATELESS = 'MCP through mcpo, 2026-07-28';
@@ -790,6 +637,11 @@ if (want('startup')) {
 if (want('memory')) await memoryPerRouter();
 if (want('reload')) await reloadUnderLoad();
 if (want('users')) await perUserProcesses();
+if (want('auth')) {
+  const section = await verifiedCallers();
+  rows.push(...section.rows);
+  notes.push(...section.notes);
+}
 if (compare && want('compare')) await compareBuilds(path.resolve(compare));
 
 const cpus = os.cpus();
