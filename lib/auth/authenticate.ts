@@ -2,7 +2,7 @@
  * `authenticate()`: the middleware that turns a request's credential into
  * its Caller (lib/auth/caller.ts): a named API key (lib/auth/api-keys.ts)
  * or a JWT (lib/auth/jwt-verifier.ts), sent as `Authorization: Bearer …` or
- * as the password of HTTP Basic, as lib/http/auth.ts takes its one key.
+ * as the password of HTTP Basic, read as lib/http/auth.ts reads its one key.
  *
  * A credential shaped like a JWT is checked as one when issuers are
  * configured, anything else as a key. A public request without a
@@ -13,6 +13,7 @@
  * an MCP client can find where to sign in.
  */
 import type { Request, RequestHandler } from 'express';
+import { presentedCredential } from '../http/auth.js';
 import { InvalidTokenError, UnauthorizedError } from '../http/errors.js';
 import { apiKeyMatcher } from './api-keys.js';
 import { JWT_SHAPE, type ResolvedAuth } from './auth-config.js';
@@ -33,22 +34,6 @@ export interface AuthenticateOptions {
 
 const REALM = 'mcpo';
 const BASIC = `Basic realm="${REALM}", charset="UTF-8"`;
-
-/** The credential from a Bearer token or from Basic's password; undefined when absent or unreadable. */
-function presentedCredential(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const space = header.indexOf(' ');
-  if (space === -1) return undefined;
-  const scheme = header.slice(0, space).toLowerCase();
-  const value = header.slice(space + 1).trim();
-  if (scheme === 'bearer') return value || undefined;
-  if (scheme === 'basic') {
-    const decoded = Buffer.from(value, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    return colon === -1 ? undefined : decoded.slice(colon + 1);
-  }
-  return undefined;
-}
 
 /** The challenge lines for a request, built once for the usual cases; only a resource_metadata URL is put together per 401. */
 function challenger(options: Readonly<AuthenticateOptions>) {

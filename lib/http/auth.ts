@@ -28,8 +28,8 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
-/** The key from a Bearer token or from Basic's password; undefined when absent or unreadable. */
-function presentedKey(header: string | undefined): string | undefined {
+/** The credential of an `Authorization` header: a Bearer token, or Basic's password; undefined when absent or unreadable. */
+export function presentedCredential(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const space = header.indexOf(' ');
   if (space === -1) return undefined;
@@ -57,7 +57,7 @@ export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler
 
   return function checkApiKey(req, _res, next) {
     if (isPublic(req)) return next();
-    const key = presentedKey(req.headers.authorization);
+    const key = presentedCredential(req.headers.authorization);
     if (key === undefined) {
       return next(new UnauthorizedError('Missing API key; send the header "Authorization: Bearer <key>"', challengeFor(req)));
     }

@@ -1,8 +1,8 @@
 /**
- * Lints document files as test/openapi/lint.test.ts does: Spectral's whole
- * `spectral:oas` ruleset (contact details aside) in one process, then
- * Redocly's `recommended` less the three rules that test names. Answers
- * every finding as a line; a clean set answers none.
+ * Lints document files (test/openapi/lint.test.ts, test/app/access.test.ts):
+ * Spectral's whole `spectral:oas` ruleset (contact details aside) in one
+ * process, then Redocly's `recommended` less three rules. Answers every
+ * finding as a line; a clean set answers none.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,16 @@ import { promisify } from 'node:util';
 import { createConfig, lint } from '@redocly/openapi-core';
 
 const SPECTRAL = path.join(path.dirname(createRequire(import.meta.url).resolve('@stoplight/spectral-cli/package.json')), 'dist', 'index.js');
+/** The whole `spectral:oas` ruleset; only the contact details, which mcpo cannot know, are not asked for. */
 const RULESET = { extends: ['spectral:oas'], rules: { 'info-contact': 'off' } };
+/**
+ * Redocly's `recommended` ruleset, less three rules that ask for what mcpo
+ * cannot or must not give: a license (mcpo does not know the tools' terms),
+ * `$defs` used by a `$ref` (mcpo inlines every ref for LLM function calling
+ * and keeps the tool's `$defs` beside the copies on purpose, lib/openapi/schema.ts),
+ * and a `required` name declared in the same subschema (valid JSON Schema
+ * that a tool wrote, e.g. `then: { required: ['phone'] }`, published as written).
+ */
 const REDOCLY = {
   extends: ['recommended'],
   rules: { 'info-license': 'off', 'no-unused-components': 'off', 'no-required-schema-properties-undefined': 'off' } as Record<string, 'off'>,

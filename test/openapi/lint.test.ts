@@ -11,50 +11,22 @@
  * (`$schema`, `$defs`, `$anchor`, if/then/else, prefixItems…), alone and
  * aggregated twice over.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { createConfig, lint } from '@redocly/openapi-core';
 import { expect } from 'chai';
 import request from 'supertest';
 import { createApp, silentLogger, type AppConfig, type AppOptions, type McpoApp } from '../../lib/index.js';
 import { aggregateDocuments } from '../../lib/openapi/aggregate.js';
 import { buildDocument } from '../../lib/openapi/document.js';
 import { buildToolTable, servedAsListed } from '../../lib/openapi/tools.js';
+import { lintFindings } from '../helpers/lint.js';
 import { RICH_TOOLS } from '../helpers/schemas.js';
 import { everythingStdio, kitchenSinkStdio, memoryStdio, modernStdio, timeStdio } from '../helpers/servers.js';
 
 const KEY = 'spectral-test-key-1357';
 /** Resources and prompts in the documents too (the `documents` key), beside the tools. */
 const ALL_SECTIONS = ['tools', 'resources', 'prompts'];
-const SPECTRAL = path.join(path.dirname(createRequire(import.meta.url).resolve('@stoplight/spectral-cli/package.json')), 'dist', 'index.js');
-/** The whole `spectral:oas` ruleset; only the contact details, which mcpo cannot know, are not asked for. */
-const RULESET = { extends: ['spectral:oas'], rules: { 'info-contact': 'off' } };
-
-/**
- * Redocly's `recommended` ruleset, less three rules that ask for what mcpo
- * cannot or must not give: a license (mcpo does not know the tools' terms),
- * `$defs` used by a `$ref` (mcpo inlines every ref for LLM function calling
- * and keeps the tool's `$defs` beside the copies on purpose, lib/openapi/schema.ts),
- * and a `required` name declared in the same subschema (valid JSON Schema
- * that a tool wrote, e.g. `then: { required: ['phone'] }`, published as written).
- */
-const REDOCLY = {
-  extends: ['recommended'],
-  rules: { 'info-license': 'off', 'no-unused-components': 'off', 'no-required-schema-properties-undefined': 'off' } as Record<string, 'off'>,
-};
-
-interface SpectralResult {
-  code: string;
-  message: string;
-  path: string[];
-  severity: number;
-  source?: string;
-}
-
 /** The apps whose documents are linted, and the document paths each serves. */
 interface Served {
   label: string;
@@ -126,25 +98,7 @@ describe('Spectral (spectral:oas) and Redocly (recommended) on every document mc
     expect(files).to.have.length(15);
     files.push(...writeRichDocuments(dir));
 
-    const ruleset = path.join(dir, 'ruleset.json');
-    writeFileSync(ruleset, JSON.stringify(RULESET));
-    const output = path.join(dir, 'results.json');
-    // Spectral exits 1 when it finds something; the findings are in the output file either way.
-    await promisify(execFile)(process.execPath, [SPECTRAL, 'lint', '--ruleset', ruleset, '--format', 'json', '--output', output, '--fail-severity', 'hint', ...files], {
-      maxBuffer: 64 * 1024 * 1024,
-    }).catch((err: { code?: number }) => {
-      if (err.code !== 1) throw err;
-    });
-    const results = JSON.parse(readFileSync(output, 'utf8')) as SpectralResult[];
-    const findings = results.map((r) => `${path.basename(r.source ?? '?')} ${r.code} at ${r.path.join('.')}: ${r.message}`);
+    const findings = await lintFindings(dir, files);
     expect(findings, findings.join('\n')).to.deep.equal([]);
-
-    const config = await createConfig(REDOCLY);
-    const redocly: string[] = [];
-    for (const file of files) {
-      const problems = await lint({ ref: file, config });
-      for (const p of problems) redocly.push(`${path.basename(file)} ${p.ruleId} (${p.severity}) at ${p.location.map((l) => l.pointer).join(' ')}: ${p.message}`);
-    }
-    expect(redocly, redocly.join('\n')).to.deep.equal([]);
   });
 });
