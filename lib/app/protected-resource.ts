@@ -8,7 +8,7 @@
  * callbacks (lib/app/server-mount.ts).
  */
 import type { Request, RequestHandler } from 'express';
-import { authorizationServersOf, metadataUrlFor, protectedResourceMetadata } from '../auth/resource-metadata.js';
+import { authorizationServersOf, metadataUrlFor, protectedResourceMetadata, resourceMetadataHandler } from '../auth/resource-metadata.js';
 import type { ResolvedAuth } from '../auth/auth-config.js';
 
 export interface ProtectedResourceOptions {
@@ -42,14 +42,16 @@ export function protectedResource(options: ProtectedResourceOptions): ProtectedR
     return middle === '' || (isServer !== undefined && !middle.includes('/') && isServer(middle));
   };
   const origin = (req: Request): string => publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}${rootPath}`;
+  /** The endpoint a metadata request asks about; behind a proxy that strips rootPath, a client asks for the path it sees. */
+  const endpointOf = (req: Request): string => {
+    const endpoint = req.path.slice(WELL_KNOWN.length);
+    return rootPath && endpoint.startsWith(`${rootPath}/`) ? endpoint.slice(rootPath.length) : endpoint;
+  };
+  const serve = resourceMetadataHandler((req) => protectedResourceMetadata({ resource: `${origin(req)}${endpointOf(req)}`, authorizationServers: servers }));
   return {
     handle(req, res, next) {
-      if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.path.startsWith(`${WELL_KNOWN}/`)) return next();
-      let endpoint = req.path.slice(WELL_KNOWN.length);
-      // Behind a proxy that strips rootPath, a client asks for the path it sees, rootPath included.
-      if (rootPath && endpoint.startsWith(`${rootPath}/`)) endpoint = endpoint.slice(rootPath.length);
-      if (!isEndpoint(endpoint)) return next();
-      res.set('Cache-Control', 'max-age=300').json(protectedResourceMetadata({ resource: `${origin(req)}${endpoint}`, authorizationServers: servers }));
+      if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.path.startsWith(`${WELL_KNOWN}/`) || !isEndpoint(endpointOf(req))) return next();
+      serve(req, res, next);
     },
     metadataUrl(req) {
       const path = `${req.baseUrl}${req.path}`;
