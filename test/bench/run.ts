@@ -306,15 +306,16 @@ interface Paired {
  * are the medians of the pairs' ratios: the machine's speed drifts by more than 5% over a few seconds,
  * which would decide a comparison of longer runs.
  */
-async function pairedBursts(first: Running, second: Running, path: string, body: unknown, pairs = 10 * ROUNDS): Promise<Paired> {
+async function pairedBursts(first: Running, second: Running, path: string, body: unknown, pairs = 10 * ROUNDS, headers?: Record<string, string>): Promise<Paired> {
   const sides = [first, second] as const;
+  const burst = { duration: 1, ...(headers ? { headers: { 'content-type': 'application/json', ...headers } } : {}) };
   const rps: [number[], number[]] = [[], []];
   const cpu: [number[], number[]] = [[], []];
-  for (const side of sides) await cannon(`${side.url}${path}`, 32, body, { duration: 1 });
+  for (const side of sides) await cannon(`${side.url}${path}`, 32, body, burst);
   for (let pair = 0; pair < pairs; pair++) {
     for (const i of pair % 2 ? [1, 0] : [0, 1]) {
       const side = sides[i]!;
-      const { load, perRequest } = await withCpu({ mcpo: side.pid }, () => cannon(`${side.url}${path}`, 32, body, { duration: 1 }));
+      const { load, perRequest } = await withCpu({ mcpo: side.pid }, () => cannon(`${side.url}${path}`, 32, body, burst));
       rps[i]!.push(load.rps);
       cpu[i]!.push(perRequest.mcpo!);
     }
@@ -348,17 +349,20 @@ async function toolCount(): Promise<void> {
  * git worktree of the commit before), both running at once: the before/after of an optimisation.
  */
 async function compareBuilds(other: string): Promise<void> {
-  for (const [tool, body] of [['ping', {}], ['nested', NESTED_BODY]] as const) {
-    const before = await startMcpoReady(['--', ...serverCommand()], other);
-    const after = await startMcpoReady(['--', ...serverCommand()]);
+  // The last row with an API key on both: what checking a caller costs, before and after.
+  const KEY = 'bench-compare-key';
+  for (const [tool, body, keyed] of [['ping', {}, false], ['nested', NESTED_BODY, false], ['ping', {}, true]] as const) {
+    const flags = keyed ? ['--api-key', KEY] : [];
+    const before = await startMcpoReady([...flags, '--', ...serverCommand()], other);
+    const after = await startMcpoReady([...flags, '--', ...serverCommand()]);
     let result: Paired;
     try {
-      result = await pairedBursts(before, after, `/${tool}`, body);
+      result = await pairedBursts(before, after, `/${tool}`, body, 10 * ROUNDS, keyed ? { authorization: `Bearer ${KEY}` } : undefined);
     } finally {
       await Promise.all([before.stop(), after.stop()]);
     }
     rows.push({
-      scenario: `This checkout against ${other}, \`POST /${tool}\`, concurrency 32`,
+      scenario: `This checkout against ${other}, \`POST /${tool}\`${keyed ? ' with `--api-key`' : ''}, concurrency 32`,
       figure: `${fmt(result.rps[1])} req/s; mcpo CPU ${fmt(result.cpu[1], 3)} ms per call`,
       baseline: `${fmt(result.rps[0])} req/s; ${fmt(result.cpu[0], 3)} ms (the other build; ratios are medians of ${result.pairs} paired 1 s bursts: CPU per call ${fmt(result.cpuRatio, 2)}×)`,
       ratio: result.rpsRatio,
