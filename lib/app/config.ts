@@ -22,6 +22,7 @@ import { serverNameProblem, toEntry, type ServerEntry } from './server-entry.js'
 import { normalizePublicUrl } from '../http/base-url.js';
 import { resolveAuth, type AuthConfig } from '../auth/auth-config.js';
 import { didYouMean, misspeltKey } from '../common/suggest.js';
+import { isRecord } from '../common/is-record.js';
 
 export interface McpoConfig {
   /** The enabled servers, in file order. */
@@ -71,10 +72,6 @@ const COMMAND_LINE_ONLY: Record<string, string> = { apiKey: '--api-key', api_key
 const SETTINGS_KEYS = ['publicUrl', 'stateDir', 'auth'] as const;
 /** What the top level may hold without a warning: `$schema` is for editors. */
 const TOP_LEVEL_KEYS: readonly string[] = ['mcpServers', ...SETTINGS_KEYS, '$schema'];
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function lineAndColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;

@@ -8,7 +8,7 @@
  * callbacks (lib/app/server-mount.ts).
  */
 import type { Request, RequestHandler } from 'express';
-import { authorizationServersOf, metadataUrlFor, protectedResourceMetadata, resourceMetadataHandler } from '../auth/resource-metadata.js';
+import { authorizationServersOf, metadataUrlFor, protectedResourceMetadata, resourceMetadataHandler, WELL_KNOWN } from '../auth/resource-metadata.js';
 import type { ResolvedAuth } from '../auth/auth-config.js';
 
 export interface ProtectedResourceOptions {
@@ -27,8 +27,6 @@ export interface ProtectedResource {
   /** The metadata URL for a request to an MCP endpoint, else undefined: the 401's `resource_metadata`. */
   metadataUrl(req: Request): string | undefined;
 }
-
-const WELL_KNOWN = '/.well-known/oauth-protected-resource';
 
 /** Undefined when no issuer hands out tokens a client could fetch (keys and shared secrets only). */
 export function protectedResource(options: ProtectedResourceOptions): ProtectedResource | undefined {

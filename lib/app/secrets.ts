@@ -1,8 +1,9 @@
 /**
  * What the app must never show, and the loggers that hide it: every value a
  * config holds that may be a secret (env values, headers, URL credentials,
- * OAuth client secrets and private keys, the API keys and JWT secrets), kept in a redactor that only grows, since text logged before
- * a reload may still quote the old config's values.
+ * OAuth client secrets and private keys, the API keys and JWT secrets),
+ * kept in a redactor that only grows, since text logged before a reload may
+ * still quote the old config's values.
  */
 import { createRedactor, type Redactor } from '../common/redact.js';
 import type { Logger } from '../common/log.js';

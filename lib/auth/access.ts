@@ -5,7 +5,9 @@
  * app, `keys` the name of an API key, `groups` any caller's groups. A
  * request without a verified caller is admitted only where no list is set.
  */
+import { isRecord } from '../common/is-record.js';
 import type { Caller } from './caller.js';
+import { refuseUnknownKeys, stringList } from './config-check.js';
 
 export interface Access {
   /** Caller ids (a JWT's user id, or the id the app's `caller` option gives). */
@@ -27,16 +29,9 @@ export function admits(access: Access | undefined, caller: Caller | undefined): 
 
 /** `value` checked as an access list (`where` names it in the TypeError); frozen copies of its lists. */
 export function checkAccess(value: unknown, where: string): Access {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`${where} must be an object such as { "groups": ["admins"] }, got ${JSON.stringify(value)}`);
-  }
+  if (!isRecord(value)) throw new TypeError(`${where} must be an object such as { "groups": ["admins"] }, got ${JSON.stringify(value)}`);
+  refuseUnknownKeys(value, FIELDS, where);
   const out: { -readonly [K in keyof Access]: Access[K] } = {};
-  for (const [key, list] of Object.entries(value)) {
-    if (!(FIELDS as readonly string[]).includes(key)) throw new TypeError(`${where} has an unknown key "${key}"; it takes ${FIELDS.map((f) => `"${f}"`).join(', ')}`);
-    if (!Array.isArray(list) || list.some((item) => typeof item !== 'string' || item === '')) {
-      throw new TypeError(`${where}.${key} must be a list of non-empty strings, got ${JSON.stringify(list)}`);
-    }
-    out[key as (typeof FIELDS)[number]] = Object.freeze([...list]);
-  }
+  for (const field of FIELDS) if (value[field] !== undefined) out[field] = stringList(value[field], `${where}.${field}`);
   return Object.freeze(out);
 }

@@ -6,7 +6,8 @@
  * lib/auth/jwt-config.ts, the shared small checks (unknown keys with a
  * "did you mean") are lib/auth/config-check.ts.
  */
-import { isObject, refuseUnknownKeys, stringList } from './config-check.js';
+import { refuseUnknownKeys, stringList } from './config-check.js';
+import { isRecord } from '../common/is-record.js';
 import { checkJwtIssuers, type JwtIssuerConfig, type ResolvedJwtIssuer } from './jwt-config.js';
 
 export type { JwtIssuerConfig, ResolvedJwtIssuer } from './jwt-config.js';
@@ -43,7 +44,7 @@ const KEY_KEYS = ['name', 'key', 'groups'];
 export const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
 function checkKey(entry: unknown, where: string): ResolvedApiKey {
-  if (!isObject(entry)) throw new TypeError(`${where} must be an object such as { "name": "ci", "key": "…" }`);
+  if (!isRecord(entry)) throw new TypeError(`${where} must be an object such as { "name": "ci", "key": "…" }`);
   refuseUnknownKeys(entry, KEY_KEYS, where);
   if (typeof entry.name !== 'string' || entry.name.trim() === '') {
     throw new TypeError(`${where}.name must be a non-empty string: the key is known by it in access lists and logs`);
@@ -86,7 +87,7 @@ function checkKeys(value: unknown, apiKey: string | undefined, jwtToo: boolean, 
  * mcpo asks no credentials. Throws a TypeError naming the path (`where`).
  */
 export function resolveAuth(config: AuthConfig | undefined, apiKey?: string, where = 'auth'): ResolvedAuth | undefined {
-  if (config !== undefined && !isObject(config)) throw new TypeError(`${where} must be an object such as { "keys": [...], "jwt": [...] }`);
+  if (config !== undefined && !isRecord(config)) throw new TypeError(`${where} must be an object such as { "keys": [...], "jwt": [...] }`);
   const given: Record<string, unknown> = config ?? {};
   refuseUnknownKeys(given, TOP_KEYS, where);
   const jwt = given.jwt === undefined ? [] : checkJwtIssuers(given.jwt, `${where}.jwt`);

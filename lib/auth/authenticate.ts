@@ -14,7 +14,7 @@
  */
 import type { Request, RequestHandler } from 'express';
 import { presentedCredential } from '../http/auth.js';
-import { InvalidTokenError, UnauthorizedError } from '../http/errors.js';
+import { bearerChallenge, InvalidTokenError, UnauthorizedError } from '../http/errors.js';
 import { apiKeyMatcher } from './api-keys.js';
 import { JWT_SHAPE, type ResolvedAuth } from './auth-config.js';
 import { setCaller, type Caller } from './caller.js';
@@ -38,21 +38,15 @@ const BASIC = `Basic realm="${REALM}", charset="UTF-8"`;
 /** The challenge lines for a request, built once for the usual cases; only a resource_metadata URL is put together per 401. */
 function challenger(options: Readonly<AuthenticateOptions>) {
   const offer = options.basicChallenge;
-  const wantsBasic = (req: Request): boolean => Boolean(typeof offer === 'function' ? offer(req) : offer);
-  const plain = { bearer: [`Bearer realm="${REALM}"`], basic: [`Bearer realm="${REALM}"`, BASIC] };
-  const metadata = options.resourceMetadata;
+  const withBasic = (req: Request, bearer: string): readonly string[] => ((typeof offer === 'function' ? offer(req) : offer) ? [bearer, BASIC] : [bearer]);
+  const plain = bearerChallenge({ realm: REALM });
+  const params = (req: Request): Record<string, string> => {
+    const url = options.resourceMetadata?.(req);
+    return url === undefined ? { realm: REALM } : { realm: REALM, resource_metadata: url };
+  };
   return {
-    missing(req: Request): readonly string[] {
-      const url = metadata?.(req);
-      if (url === undefined) return wantsBasic(req) ? plain.basic : plain.bearer;
-      const bearer = `Bearer realm="${REALM}", resource_metadata="${url.replace(/["\\]/g, '\\$&')}"`;
-      return wantsBasic(req) ? [bearer, BASIC] : [bearer];
-    },
-    invalidToken(req: Request, description: string): readonly string[] {
-      const url = metadata?.(req);
-      const bearer = InvalidTokenError.challenge(description, url === undefined ? { realm: REALM } : { realm: REALM, resource_metadata: url });
-      return wantsBasic(req) ? [bearer, BASIC] : [bearer];
-    },
+    missing: (req: Request) => withBasic(req, options.resourceMetadata ? bearerChallenge(params(req)) : plain),
+    invalidToken: (req: Request, description: string) => withBasic(req, InvalidTokenError.challenge(description, params(req))),
   };
 }
 

@@ -1,13 +1,9 @@
 /**
  * The small checks every part of the `auth` config shares (lib/auth/auth-config.ts,
- * lib/auth/jwt-config.ts): plain objects, unknown keys with a "did you mean"
+ * lib/auth/jwt-config.ts, lib/auth/access.ts): unknown keys with a "did you mean"
  * from lib/common/suggest.ts, lists of names, URLs.
  */
 import { didYouMean } from '../common/suggest.js';
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Throws for the first key of `value` not in `known`, naming the nearest known one. */
 export function refuseUnknownKeys(value: Record<string, unknown>, known: readonly string[], where: string): void {

@@ -8,7 +8,8 @@
  * from lib/auth/config-check.ts.
  */
 import { didYouMean } from '../common/suggest.js';
-import { httpUrl, isObject, refuseUnknownKeys, stringList } from './config-check.js';
+import { httpUrl, refuseUnknownKeys, stringList } from './config-check.js';
+import { isRecord } from '../common/is-record.js';
 
 export interface JwtIssuerConfig {
   /** The `iss` tokens carry; with neither `jwksUrl` nor `secret`, keys are found by OpenID discovery from it. */
@@ -90,7 +91,7 @@ function algorithmsOf(value: unknown, keys: KeySource, where: string): readonly 
 
 function claimsOf(value: unknown, where: string): ResolvedJwtIssuer['claims'] {
   if (value === undefined) return Object.freeze({ ...DEFAULT_CLAIMS });
-  if (!isObject(value)) throw new TypeError(`${where} must be an object such as { "id": "sub", "groups": "groups" }`);
+  if (!isRecord(value)) throw new TypeError(`${where} must be an object such as { "id": "sub", "groups": "groups" }`);
   refuseUnknownKeys(value, CLAIM_KEYS, where);
   for (const key of CLAIM_KEYS) {
     const name = value[key];
@@ -100,7 +101,7 @@ function claimsOf(value: unknown, where: string): ResolvedJwtIssuer['claims'] {
 }
 
 function checkEntry(entry: unknown, where: string): ResolvedJwtIssuer {
-  if (!isObject(entry)) throw new TypeError(`${where} must be an object such as { "issuer": "https://id.example.com", "audience": "mcpo" }`);
+  if (!isRecord(entry)) throw new TypeError(`${where} must be an object such as { "issuer": "https://id.example.com", "audience": "mcpo" }`);
   refuseUnknownKeys(entry, ENTRY_KEYS, where);
   const keys = keySource(entry, where);
   const issuer = entry.issuer === undefined ? undefined : httpUrl(entry.issuer, `${where}.issuer`);

@@ -20,7 +20,8 @@ export interface KeyOptions {
   timeoutDuration?: number;
 }
 
-export type Keys = Uint8Array | JWTVerifyGetKey;
+/** What a token is verified with: every kind of entry as a key lookup, so the verifier has one path. */
+export type Keys = JWTVerifyGetKey;
 
 function unavailable(entry: ResolvedJwtIssuer): UnavailableError {
   const whose = entry.issuer === undefined ? `of ${entry.where}` : `of ${entry.issuer}`;
@@ -77,8 +78,10 @@ function discovered(issuer: string, jwksOptions: { cooldownDuration: number; tim
 export function keysFor(entry: ResolvedJwtIssuer, options: KeyOptions = {}): Keys {
   const jwksOptions = { cooldownDuration: options.cooldownDuration ?? 30_000, timeoutDuration: options.timeoutDuration ?? 5_000 };
   switch (entry.keys.kind) {
-    case 'secret':
-      return new TextEncoder().encode(entry.keys.secret);
+    case 'secret': {
+      const secret = new TextEncoder().encode(entry.keys.secret);
+      return () => secret;
+    }
     case 'jwks':
       return guarded(entry, createRemoteJWKSet(new URL(entry.keys.url), jwksOptions), jwksOptions.cooldownDuration);
     case 'discovery':

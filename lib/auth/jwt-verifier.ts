@@ -91,8 +91,7 @@ function callerFrom(payload: JWTPayload, claims: ResolvedJwtIssuer['claims']): C
 }
 
 async function verifyWith(verifier: Verifier, token: string): Promise<JWTPayload> {
-  const { keys, options } = verifier;
-  const { payload } = keys instanceof Uint8Array ? await jwtVerify(token, keys, options) : await jwtVerify(token, keys, options);
+  const { payload } = await jwtVerify(token, verifier.keys, verifier.options);
   return payload;
 }
 

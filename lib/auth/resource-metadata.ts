@@ -23,7 +23,8 @@ export interface ResourceMetadataInput {
   resourceName?: string;
 }
 
-const WELL_KNOWN = '/.well-known/oauth-protected-resource';
+/** Where protected resource metadata lives, before the resource's own path (RFC 9728 §3.1). */
+export const WELL_KNOWN = '/.well-known/oauth-protected-resource';
 
 export function protectedResourceMetadata(input: Readonly<ResourceMetadataInput>): ProtectedResourceMetadata {
   return {

@@ -59,11 +59,15 @@ export class InvalidTokenError extends McpoError {
     super(`Invalid token: ${description}`, 401, 'invalid_token', undefined, { 'WWW-Authenticate': challenges });
   }
 
-  /** The Bearer challenge naming the failed check, after any `params` (realm, resource_metadata), each a quoted-string (RFC 9110). */
+  /** The Bearer challenge naming the failed check, after any `params` (realm, resource_metadata). */
   static challenge(description: string, params: Readonly<Record<string, string>> = {}): string {
-    const all = Object.entries({ ...params, error: 'invalid_token', error_description: description });
-    return `Bearer ${all.map(([key, value]) => `${key}="${value.replace(/["\\]/g, '\\$&')}"`).join(', ')}`;
+    return bearerChallenge({ ...params, error: 'invalid_token', error_description: description });
   }
+}
+
+/** A Bearer challenge line with `params` (realm, resource_metadata, error…), each a quoted-string (RFC 9110). */
+export function bearerChallenge(params: Readonly<Record<string, string>>): string {
+  return `Bearer ${Object.entries(params).map(([key, value]) => `${key}="${value.replace(/["\\]/g, '\\$&')}"`).join(', ')}`;
 }
 
 export class NotFoundError extends McpoError {

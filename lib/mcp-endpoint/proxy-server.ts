@@ -110,7 +110,7 @@ function callerHeaders(ctx: ServerContext): IncomingHttpHeaders {
 }
 
 /** The verified caller of the request, as http-endpoint.ts put it in the request's `authInfo`. */
-export function callerOfContext(ctx: ServerContext): Caller | undefined {
+function callerOfContext(ctx: ServerContext): Caller | undefined {
   return ctx.http?.authInfo?.extra?.caller as Caller | undefined;
 }
 

@@ -1,11 +1,12 @@
 /**
  * One router's upstream as an MCP source: the tools the router serves (its
- * tool rules applied, so a disabled tool is neither listed nor callable
- * here either, and to each caller those their access lists open), calls through the same supervised connection and deadlines
- * as `POST /<tool>`, and resources, prompts and completions passed through
- * to a caller the server's access admits. To one it does not, lists are
- * empty and every name and URI is unknown: the answers a server gives for
- * what it does not have.
+ * tool rules applied, so a disabled tool is neither listed nor callable here
+ * either, and to each caller those their access lists open), calls through
+ * the same supervised connection and deadlines as `POST /<tool>`, and
+ * resources, prompts and completions passed through to a caller the
+ * server's access admits. To one it does not, lists are empty and every
+ * name and URI is unknown: the answers a server gives for what it does not
+ * have.
  */
 import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError, type ServerCapabilities, type StandardSchemaV1 } from '@modelcontextprotocol/client';
 import type { IncomingHttpHeaders } from 'node:http';

@@ -14,9 +14,8 @@
  *   is, and results.ts passes it on untouched.
  */
 import type { CallToolResult, StandardSchemaV1 } from '@modelcontextprotocol/client';
+import { isRecord } from '../common/is-record.js';
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 const isString = (value: unknown): value is string => typeof value === 'string';
 
 /** What is wrong with one content item, or undefined; prompts.ts checks prompt messages with it too. */

@@ -11,6 +11,7 @@
  * is mcpo's default anyway); every other one is named in a warning that says
  * what mcpo does instead. Nothing here throws: these keys were valid there.
  */
+import { isRecord } from '../common/is-record.js';
 
 /** The original's keys at the top of `oauth`. */
 export const PYTHON_KEYS: ReadonlySet<string> = new Set(['server_url', 'callback_port', 'use_loopback', 'storage_type', 'client_metadata']);
@@ -28,10 +29,6 @@ const IGNORED: Readonly<Record<string, string>> = Object.freeze({
   'client_metadata.grant_types': 'set "grantType" to "authorization_code" or "client_credentials"',
   'client_metadata.response_types': 'mcpo asks for "code"',
 });
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 const isStringList = (v: unknown, allowed: readonly string[]): boolean =>
   Array.isArray(v) && v.every((s) => typeof s === 'string' && allowed.includes(s));

@@ -13,6 +13,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { didYouMean } from '../common/suggest.js';
 import { isLoopbackHost } from '../http/hosts.js';
 import { PYTHON_KEYS, fromPythonKeys } from './oauth-python-keys.js';
+import { isRecord } from '../common/is-record.js';
 
 export type GrantType = 'authorization_code' | 'client_credentials';
 
@@ -62,10 +63,6 @@ const ALGORITHMS: Readonly<Record<string, { keyTypes: readonly string[]; curve?:
   PS256: { keyTypes: ['rsa', 'rsa-pss'] }, PS384: { keyTypes: ['rsa', 'rsa-pss'] }, PS512: { keyTypes: ['rsa', 'rsa-pss'] },
   ES256: { keyTypes: ['ec'], curve: 'prime256v1' }, ES384: { keyTypes: ['ec'], curve: 'secp384r1' }, ES512: { keyTypes: ['ec'], curve: 'secp521r1' },
 });
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function httpUrl(value: string, label: string, httpsOnly: boolean): string {
   let url: URL;

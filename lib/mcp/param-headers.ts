@@ -9,6 +9,7 @@
  * `string`, `integer` or `boolean` property reached from the root through
  * `properties` alone, and no two differ only in case. Pure.
  */
+import { isRecord } from '../common/is-record.js';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HEADER_TYPES = new Set(['string', 'integer', 'boolean']);
@@ -21,9 +22,6 @@ const OFF_CHAIN = [
 const KEY = 'x-mcp-header';
 
 export type HeaderScan = { valid: true; count: number } | { valid: false; reason: string };
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Checks every `x-mcp-header` in a tool's input schema; `count` is how many valid ones it has. */
 export function scanParamHeaders(inputSchema: unknown): HeaderScan {

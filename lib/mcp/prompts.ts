@@ -14,6 +14,7 @@ import type { Logger } from '../common/log.js';
 import { itemProblem } from './call-result.js';
 import { listPages, type PageOptions } from './paging.js';
 import type { ReadOptions } from './resources.js';
+import { isRecord } from '../common/is-record.js';
 
 export interface PromptArgument {
   name: string;
@@ -33,8 +34,6 @@ export interface RenderedPrompt {
   description?: string;
   messages: PromptMessage[];
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function toPrompt(raw: unknown): ListedPrompt | undefined {
   if (!isRecord(raw) || typeof raw.name !== 'string' || raw.name === '') return undefined;

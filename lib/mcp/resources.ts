@@ -15,13 +15,12 @@
 import type { Client, StandardSchemaV1 } from '@modelcontextprotocol/client';
 import type { Logger } from '../common/log.js';
 import { listPages, type PageOptions } from './paging.js';
+import { isRecord } from '../common/is-record.js';
 
 type Entry = Record<string, unknown>;
 
 /** One item of `contents`: the text or the base64 bytes of a resource, with its URI and MIME type. */
 export type ResourceContent = { uri: string; mimeType?: string; _meta?: unknown } & ({ text: string } | { blob: string });
-
-const isRecord = (value: unknown): value is Entry => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The entries that carry a string `field`; the others are skipped and said so. */
 async function listed(client: Client, method: 'resources/list' | 'resources/templates/list', key: string, field: string, options: PageOptions, logger: Logger): Promise<Entry[]> {

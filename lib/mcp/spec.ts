@@ -10,6 +10,7 @@
 import { urlSecrets } from '../common/redact.js';
 import { misspeltKey } from '../common/suggest.js';
 import { resolveOAuthSpec, type OAuthInput, type OAuthSpec } from './oauth-spec.js';
+import { isRecord } from '../common/is-record.js';
 
 /** A server started as a child process and spoken to over stdin/stdout. */
 export interface StdioServerSpec {
@@ -97,10 +98,6 @@ const TYPE_ALIASES: Readonly<Record<string, TransportType>> = Object.freeze({
 export function transportType(raw: unknown): TransportType | undefined {
   // Own keys only: "toString" or "__proto__" must not pass as a type.
   return typeof raw === 'string' && Object.hasOwn(TYPE_ALIASES, raw) ? TYPE_ALIASES[raw] : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function stringRecord(value: unknown, key: string): Record<string, string> {

@@ -15,6 +15,7 @@
 import type { Tool } from '@modelcontextprotocol/client';
 import { checkAccess, type Access } from '../auth/access.js';
 import { OPERATION_ID_PATTERN, type ServedTool } from './tools.js';
+import { isRecord } from '../common/is-record.js';
 
 /** Joins a prefix and a tool's name: `time` + `get_time` → `time_get_time`. */
 export const PREFIX_SEPARATOR = '_';
@@ -61,10 +62,6 @@ export function globMatcher(patterns: readonly string[]): (name: string) => bool
     return new RegExp(`^${source}$`, 'u');
   });
   return (name) => exact.has(name) || globs.some((re) => re.test(name));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function patternList(value: unknown, key: string): readonly string[] | undefined {

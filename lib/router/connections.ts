@@ -7,8 +7,9 @@
  * probe that lists the tools with the templates' defaults, and no request
  * runs on it. When a template is `required`, a probe without a caller's
  * values could only fail: the router's own connection stands by, and the
- * first caller's connection lists the tools instead. What the router does with a connection's tool list is the
- * caller's business, through the hooks it passes.
+ * first caller's connection lists the tools instead. What the router does
+ * with a connection's tool list is the caller's business, through the hooks
+ * it passes.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Caller } from '../auth/caller.js';
@@ -52,7 +53,7 @@ export function routerServer(spec: ServerSpec, opts: ResolvedOptions): RouterSer
   const asGiven = resolveSpec(spec);
   const templates = compileCallerTemplates(asGiven, {
     // Requests are authenticated: createApp checks a key or token, or the app in front names its signed-in user.
-    apiKeySet: opts.allowCallerTemplates || opts.caller !== undefined,
+    callersVerified: opts.allowCallerTemplates || opts.caller !== undefined,
     trustedCallerHeaders: opts.trustedCallerHeaders,
     // A secret shared by replicas gives a caller the same label in each one's logs.
     ...(opts.continuationSecret !== undefined ? { labelKey: opts.continuationSecret } : {}),

@@ -78,10 +78,11 @@ function callerFromApp(caller: NonNullable<ResolvedOptions['caller']>): RequestH
     try {
       const given = caller(req);
       if (given !== undefined) setCaller(req, appCaller(given));
-      next();
     } catch (err) {
-      next(err);
+      return next(err);
     }
+    // Outside the try: a route further on that throws must not be taken for the app's caller failing.
+    next();
   };
 }
 

@@ -1,10 +1,11 @@
 /**
  * The tool call handler of a router: `POST /<tool>` found in the table of the
  * moment and open to the caller (a tool whose `access` does not admit them
- * is a 403, router/caller-view.ts), its body read (router/call-request.ts) and checked against the
- * tool's schema (openapi/validation.ts), or, with `Mcp-Continuation`, read as
- * the answers to a server's questions (router/input-required.ts); the call
- * is then made and answered by router/call-runner.ts.
+ * is a 403, router/caller-view.ts), its body read (router/call-request.ts)
+ * and checked against the tool's schema (openapi/validation.ts), or, with
+ * `Mcp-Continuation`, read as the answers to a server's questions
+ * (router/input-required.ts); the call is then made and answered by
+ * router/call-runner.ts.
  *
  * The handler sits behind a dispatcher (http/dispatcher.ts): a changed tool
  * list swaps in a new one while calls in flight finish on the old one.

@@ -33,7 +33,7 @@ export interface CallerTemplateOptions {
    * names the app's signed-in user. Templates need it: whoever can call mcpo
    * could otherwise claim any user, and no caller would be verified.
    */
-  apiKeySet: boolean;
+  callersVerified: boolean;
   /** Credential headers (`Authorization`, `Cookie`, `Proxy-Authorization`) templates may read. @default [] */
   trustedCallerHeaders?: readonly string[];
   /** How messages name the server, e.g. `mcpServers.github`. @default "" (fields named alone) */
@@ -191,7 +191,7 @@ export function compileCallerTemplates(spec: ResolvedSpec, options: Readonly<Cal
   const templates = compiled.flatMap(([, parts]) => parts.filter((p): p is Template => typeof p !== 'string'));
   const fromHeaders = templates.filter((t) => t.source === 'header');
   const fromCaller = templates.filter((t) => t.source !== 'header');
-  if (templates.length > 0 && !options.apiKeySet) {
+  if (templates.length > 0 && !options.callersVerified) {
     const [first] = compiled.find(([, parts]) => parts.some((p) => typeof p !== 'string')) ?? [];
     const what = fromHeaders.length > 0 ? "the caller's request" : 'the verified caller';
     throw new TypeError(`${prefix}${field}.${first} takes values from ${what}; set --api-key or an auth block, or give the router a caller option: whoever can call mcpo could otherwise claim any user`);

@@ -8,8 +8,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { compileCallerTemplates, type CallerTemplateOptions, type CallerTemplates } from '../../../lib/mcp/users/caller-templates.js';
 import { BadRequestError, isMcpoError } from '../../../lib/http/errors.js';
 import { resolveSpec } from '../../../lib/mcp/spec.js';
+import { loadError } from '../../helpers/load-error.js';
 
-const KEYED: CallerTemplateOptions = { apiKeySet: true };
+const KEYED: CallerTemplateOptions = { callersVerified: true };
 
 function remote(headers: Record<string, string>, options: CallerTemplateOptions = KEYED): CallerTemplates | undefined {
   return compileCallerTemplates(resolveSpec({ type: 'streamable-http', url: 'http://localhost/mcp', headers }), options);
@@ -28,16 +29,6 @@ function compiled(headers: Record<string, string>, options?: CallerTemplateOptio
 
 function headersFor(value: string, request: IncomingHttpHeaders): Record<string, string> | undefined {
   return compiled({ 'X-Out': value }).resolve(request).headers;
-}
-
-function loadError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).to.be.instanceOf(TypeError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a TypeError');
 }
 
 function missingHeaderError(fn: () => unknown): BadRequestError {
@@ -61,7 +52,7 @@ describe('compileCallerTemplates', () => {
     });
 
     it('gives undefined with no headers at all, even without an API key', () => {
-      expect(remote({}, { apiKeySet: false })).to.equal(undefined);
+      expect(remote({}, { callersVerified: false })).to.equal(undefined);
     });
   });
 
@@ -95,7 +86,7 @@ describe('compileCallerTemplates', () => {
     });
 
     it('returns templates for a spec whose only {{ is escaped, reading no header and needing no API key', () => {
-      const t = remote({ A: '\\{{literal}}' }, { apiKeySet: false });
+      const t = remote({ A: '\\{{literal}}' }, { callersVerified: false });
       expect(t?.reads).to.deep.equal([]);
       expect(t?.resolve({ x: 'ignored' }).headers).to.deep.equal({ A: '{{literal}}' });
     });
@@ -121,7 +112,7 @@ describe('compileCallerTemplates', () => {
     }
 
     it('names the server when told where it is', () => {
-      const message = loadError(() => remote({ A: '{{body.x}}' }, { apiKeySet: true, where: 'mcpServers.github' }));
+      const message = loadError(() => remote({ A: '{{body.x}}' }, { callersVerified: true, where: 'mcpServers.github' }));
       expect(message).to.match(/^mcpServers\.github\.headers\.A reads "body\.x"/);
     });
 
@@ -278,17 +269,17 @@ describe('compileCallerTemplates', () => {
     }
 
     it('reads Cookie when trustedCallerHeaders names it, in any case', () => {
-      const t = remote({ Cookie: '{{header.cookie}}' }, { apiKeySet: true, trustedCallerHeaders: ['COOKIE'] });
+      const t = remote({ Cookie: '{{header.cookie}}' }, { callersVerified: true, trustedCallerHeaders: ['COOKIE'] });
       expect(t?.resolve({ cookie: 'sid=1' }).headers).to.deep.equal({ Cookie: 'sid=1' });
     });
 
     it('still refuses a trusted Authorization when no API key is set', () => {
-      const message = loadError(() => remote({ Authorization: '{{header.Authorization}}' }, { apiKeySet: false, trustedCallerHeaders: ['Authorization'] }));
+      const message = loadError(() => remote({ Authorization: '{{header.Authorization}}' }, { callersVerified: false, trustedCallerHeaders: ['Authorization'] }));
       expect(message).to.match(/set --api-key or an auth block, or give the router a caller option: whoever can call mcpo could otherwise claim any user/);
     });
 
     it('refuses any template without an API key, naming the field', () => {
-      const message = loadError(() => stdio({ USER: '{{header.X-User-Id}}' }, { apiKeySet: false, where: 'mcpServers.files' }));
+      const message = loadError(() => stdio({ USER: '{{header.X-User-Id}}' }, { callersVerified: false, where: 'mcpServers.files' }));
       expect(message).to.equal('mcpServers.files.env.USER takes values from the caller\'s request; set --api-key or an auth block, or give the router a caller option: whoever can call mcpo could otherwise claim any user');
     });
 
@@ -298,12 +289,12 @@ describe('compileCallerTemplates', () => {
       });
 
       it(`refuses ${name} in trustedCallerHeaders`, () => {
-        expect(loadError(() => remote({ A: '{{header.X}}' }, { apiKeySet: true, trustedCallerHeaders: [name] }))).to.match(new RegExp(`trustedCallerHeaders may not include "${name}"`));
+        expect(loadError(() => remote({ A: '{{header.X}}' }, { callersVerified: true, trustedCallerHeaders: [name] }))).to.match(new RegExp(`trustedCallerHeaders may not include "${name}"`));
       });
     }
 
     it('refuses a trustedCallerHeaders entry that is not a header name', () => {
-      expect(loadError(() => remote({ A: '{{header.X}}' }, { apiKeySet: true, trustedCallerHeaders: ['bad name'] }))).to.match(/must be an array of header names/);
+      expect(loadError(() => remote({ A: '{{header.X}}' }, { callersVerified: true, trustedCallerHeaders: ['bad name'] }))).to.match(/must be an array of header names/);
     });
   });
 

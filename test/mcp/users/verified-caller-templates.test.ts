@@ -9,8 +9,9 @@ import { compileCallerTemplates, type CallerTemplateOptions, type CallerTemplate
 import { claimText } from '../../../lib/mcp/users/template-values.js';
 import { BadRequestError, ForbiddenError, type McpoError } from '../../../lib/http/errors.js';
 import { resolveSpec } from '../../../lib/mcp/spec.js';
+import { loadError } from '../../helpers/load-error.js';
 
-const VERIFIED: CallerTemplateOptions = { apiKeySet: true };
+const VERIFIED: CallerTemplateOptions = { callersVerified: true };
 
 const alice: Caller = Object.freeze({
   id: 'u-alice',
@@ -35,16 +36,6 @@ function remote(headers: Record<string, string>, options: CallerTemplateOptions 
 }
 
 const envOf = (value: string, caller?: Caller) => stdio({ V: value }).resolve({}, caller).env;
-
-function loadError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).to.be.instanceOf(TypeError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a TypeError');
-}
 
 function thrown(fn: () => unknown): McpoError {
   try {
@@ -93,10 +84,10 @@ describe('caller templates that read the verified caller', () => {
     }
 
     it('refuses user and claim templates when no caller is verified, naming the fix', () => {
-      expect(loadError(() => stdio({ V: '{{user.email}}' }, { apiKeySet: false, where: 'mcpServers.mail' }))).to.equal(
+      expect(loadError(() => stdio({ V: '{{user.email}}' }, { callersVerified: false, where: 'mcpServers.mail' }))).to.equal(
         'mcpServers.mail.env.V takes values from the verified caller; set --api-key or an auth block, or give the router a caller option: whoever can call mcpo could otherwise claim any user',
       );
-      expect(loadError(() => remote({ A: 'Bearer {{claim.tenant | default:"x"}}' }, { apiKeySet: false }))).to.match(/^headers\.A takes values from the verified caller; set --api-key or an auth block/);
+      expect(loadError(() => remote({ A: 'Bearer {{claim.tenant | default:"x"}}' }, { callersVerified: false }))).to.match(/^headers\.A takes values from the verified caller; set --api-key or an auth block/);
     });
 
     it('needs no trustedCallerHeaders to read the caller', () => {
