@@ -18,6 +18,7 @@ export function appOptions(options: CliOptions, config: AppConfig, logger: Logge
   return {
     ...(publicUrl !== undefined ? { publicUrl } : {}),
     ...(stateDir !== undefined ? { stateDir: path.resolve(stateDir) } : {}),
+    ...(options.stateStore !== undefined ? { stateStore: options.stateStore } : {}),
     ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
     ...(file.auth !== undefined ? { auth: file.auth as AppOptions['auth'] } : {}),
     strictAuth: options.strictAuth,

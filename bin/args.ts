@@ -22,7 +22,7 @@ import type { CliOptions, Invocation } from './cli-options.js';
 import { commaList, list, parseHeaders, required, seconds, single } from './flag-values.js';
 import { readClientLimits } from './client-limit-flags.js';
 import { DEFAULTS } from './flags.js';
-import { readOAuthFlags } from './oauth-flags.js';
+import { readOAuthFlags, readStatePlace } from './oauth-flags.js';
 import { UsageError } from './usage-error.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -40,6 +40,11 @@ export function parseArgs(argv: readonly string[], env: Env = {}): Invocation {
   // A bare -h or -v: the usual help and version, where the original wants a value.
   if (parsed.host === '' && words.flags.includes('-h')) return { kind: 'help' };
   if (parsed.version === '') return { kind: 'version' };
+  const forget = required(parsed['forget-tokens'], 'forget-tokens');
+  if (forget !== undefined) {
+    const config = required(parsed.config, 'config');
+    return { kind: 'forget-tokens', forget: { server: forget, ...(config !== undefined ? { config } : {}), ...readStatePlace(parsed, env) } };
+  }
 
   const network = readNetwork(parsed);
   const auth = readAuth(parsed, env, network.host);

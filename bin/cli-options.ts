@@ -55,10 +55,20 @@ export interface CliOptions {
   publicUrl?: string;
   /** From --state-dir, else MCPO_STATE_DIR; as written (relative to the working directory). */
   stateDir?: string;
+  /** From --state-store, else MCPO_STATE_STORE: the Redis URL the state lives at, shared by replicas. */
+  stateStore?: string;
   /** The single remote server's `oauth` block, from the --oauth-* flags (the secret also from MCPO_OAUTH_CLIENT_SECRET). */
   oauth?: OAuthSpec;
   /** The words after `--`: a command and its arguments, or one URL for remote servers. */
   command: string[];
 }
 
-export type Invocation = { kind: 'help' } | { kind: 'version' } | { kind: 'serve'; options: CliOptions };
+/** `--forget-tokens <name>`: forget every caller's tokens for that server in the state store, then exit. */
+export interface ForgetTokens {
+  server: string;
+  config?: string;
+  stateDir?: string;
+  stateStore?: string;
+}
+
+export type Invocation = { kind: 'help' } | { kind: 'version' } | { kind: 'serve'; options: CliOptions } | { kind: 'forget-tokens'; forget: ForgetTokens };

@@ -42,6 +42,9 @@ OAuth (to remote servers that ask for it):
                                  is <url><path-prefix>/oauth/<name>/callback (or "publicUrl" in the config file)
       --state-dir <dir>          where OAuth tokens and registered clients are kept (or set MCPO_STATE_DIR, or
                                  "stateDir" in the config file; default $XDG_STATE_HOME/mcpo or ~/.local/state/mcpo)
+      --state-store <url>        keep them in Redis instead, shared by replicas: redis://[user:pass@]host:port[/db]
+                                 (or set MCPO_STATE_STORE); MCPO_STATE_KEY (64 hex characters) encrypts tokens
+      --forget-tokens <name>     forget every caller's tokens for that server in the state store, and exit
   For a single remote server (with --config, write an "oauth" block per server instead):
       --oauth-client-id <id>     a client registered with the server's authorization server
       --oauth-client-secret <s>  its secret; better set MCPO_OAUTH_CLIENT_SECRET, since ps shows flags to all

@@ -6,8 +6,9 @@
  * (bin/args.ts, bin/help.ts), what to serve (bin/server-config.ts) and
  * whether callers are verified where they must be (bin/caller-checks.ts), the app's
  * options (bin/app-options.ts), the port (bin/listen.ts), the log lines that
- * say where it serves (bin/announce.ts), reloads (bin/reload.ts) and the
- * shutdown (bin/shutdown.ts).
+ * say where it serves (bin/announce.ts), reloads (bin/reload.ts), the
+ * shutdown (bin/shutdown.ts), and an operator's `--forget-tokens`
+ * (bin/forget-tokens.ts).
  *
  * Exit codes: 0 after a clean shutdown, 1 when the grace period ran out or
  * the port could not be opened, 2 for a usage or config problem (one line on
@@ -29,6 +30,7 @@ import { baseUrl, listen, listenErrorReason } from './listen.js';
 import { watchReloads } from './reload.js';
 import { checkCallersVerified } from './caller-checks.js';
 import { buildConfig, extraEnv } from './server-config.js';
+import { forgetTokens } from './forget-tokens.js';
 import { stopOnSignals } from './shutdown.js';
 import { StartupError } from './startup-error.js';
 import { UsageError } from './usage-error.js';
@@ -88,6 +90,14 @@ async function main(): Promise<void> {
   }
   if (invocation.kind === 'version') {
     process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  if (invocation.kind === 'forget-tokens') {
+    const { count, where } = await forgetTokens(invocation.forget, createConsoleLogger('warn')).catch((err: unknown) => {
+      if (err instanceof StartupError || err instanceof ConfigError || err instanceof TypeError) fail(err.message, 2);
+      throw err;
+    });
+    process.stdout.write(`mcpo: forgot ${count} token record${count === 1 ? '' : 's'} of server "${invocation.forget.server}" in ${where}\n`);
     return;
   }
   const options = invocation.options;

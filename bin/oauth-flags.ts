@@ -1,5 +1,5 @@
 /**
- * The OAuth flags: --public-url, --state-dir and the single remote server's
+ * The OAuth flags: --public-url, --state-dir, --state-store and the single remote server's
  * --oauth-* block, checked by the same rules as a config file's `oauth` block
  * (lib/mcp/oauth-spec.ts, lib/http/base-url.ts) with the errors renamed to
  * the flags. Read by the parser (bin/args.ts) after the mode is known, since
@@ -8,6 +8,7 @@
 import type { TransportType } from '../lib/mcp/spec.js';
 import { resolveOAuthSpec, type OAuthSpec } from '../lib/mcp/oauth-spec.js';
 import { normalizePublicUrl } from '../lib/http/base-url.js';
+import { parseRedisUrl } from '../lib/state/redis-store.js';
 import type { ParsedFlags } from './argv.js';
 import type { CliOptions } from './cli-options.js';
 import { required } from './flag-values.js';
@@ -24,7 +25,7 @@ export function readOAuthFlags(
   parsed: ParsedFlags,
   env: Readonly<Record<string, string | undefined>>,
   mode: OAuthMode,
-): Pick<CliOptions, 'publicUrl' | 'stateDir' | 'oauth'> {
+): Pick<CliOptions, 'publicUrl' | 'stateDir' | 'stateStore' | 'oauth'> {
   const publicUrlText = required(parsed['public-url'], 'public-url');
   let publicUrl: string | undefined;
   if (publicUrlText !== undefined) {
@@ -34,13 +35,29 @@ export function readOAuthFlags(
       throw new UsageError(`--${(err as Error).message.slice(1).replace('"', '')}`);
     }
   }
-  const stateDir = required(parsed['state-dir'], 'state-dir') ?? (env.MCPO_STATE_DIR || undefined);
+  const { stateDir, stateStore } = readStatePlace(parsed, env);
   const oauth = oauthBlock(parsed, env, mode);
   return {
     ...(publicUrl !== undefined ? { publicUrl } : {}),
     ...(stateDir !== undefined ? { stateDir } : {}),
+    ...(stateStore !== undefined ? { stateStore } : {}),
     ...(oauth !== undefined ? { oauth } : {}),
   };
+}
+
+/** --state-dir (else MCPO_STATE_DIR) and --state-store (else MCPO_STATE_STORE), the latter checked as a Redis URL. */
+export function readStatePlace(parsed: ParsedFlags, env: Readonly<Record<string, string | undefined>>): Pick<CliOptions, 'stateDir' | 'stateStore'> {
+  const stateDir = required(parsed['state-dir'], 'state-dir') ?? (env.MCPO_STATE_DIR || undefined);
+  const flag = required(parsed['state-store'], 'state-store');
+  const stateStore = flag ?? (env.MCPO_STATE_STORE || undefined);
+  if (stateStore !== undefined) {
+    try {
+      parseRedisUrl(stateStore);
+    } catch (err) {
+      throw new UsageError(`${flag !== undefined ? '--state-store' : 'MCPO_STATE_STORE'}: ${(err as Error).message}`);
+    }
+  }
+  return { ...(stateDir !== undefined ? { stateDir } : {}), ...(stateStore !== undefined ? { stateStore } : {}) };
 }
 
 /** The --oauth-* flags and the `oauth` keys they set, for the block and for its error messages. */

@@ -11,7 +11,8 @@ import { consoleLogger, type Logger } from '../common/log.js';
 import { VERSION } from '../common/version.js';
 import { normalizePublicUrl, normalizeRootPath } from '../http/base-url.js';
 import { serverLimitsMs } from '../http/server-limits.js';
-import { defaultStateDir } from '../mcp/oauth/token-store.js';
+import { defaultStateDir } from '../state/state-dir.js';
+import { checkStateStore } from '../state/stores.js';
 import { MCP_SEPARATOR } from '../mcp-endpoint/aggregate-source.js';
 import type { AggregateInfo } from '../openapi/aggregate.js';
 import type { RouterOptions } from '../router/options.js';
@@ -73,6 +74,13 @@ export interface AppOptions {
    */
   stateDir?: string;
   /**
+   * Keep that state in Redis instead, shared by replicas:
+   * `redis://[user:pass@]host:port[/db]`. Sign-ins begun on one replica then
+   * finish on another, and one refresh serves them all.
+   * @default $MCPO_STATE_STORE, else none (the files in `stateDir`)
+   */
+  stateStore?: string;
+  /**
    * Seconds a client has to send a request's headers, on the server that
    * `app.listen()` creates or `app.limitServer()` is given (lib/http/server-limits.ts). @default 20
    */
@@ -89,10 +97,18 @@ export interface AppSettings {
   rootPath: string;
   publicUrl: string | undefined;
   stateDir: string;
+  /** The Redis URL the state lives at; undefined for the file store in `stateDir`. */
+  stateStore: string | undefined;
   /** The info of the app's own documents and of its MCP endpoint. */
   info: AggregateInfo & { bearerAuth: boolean };
   /** The keys and issuers callers are verified against; undefined when anyone may call. */
   auth: ResolvedAuth | undefined;
+}
+
+/** The `stateStore` option, else the router's, else `MCPO_STATE_STORE`: checked. */
+function stateStoreOf(options: AppOptions): string | undefined {
+  const url = options.stateStore ?? options.router?.stateStore ?? (process.env.MCPO_STATE_STORE || undefined);
+  return url === undefined ? undefined : checkStateStore(url, 'createApp');
 }
 
 /** Checks `options` (throws TypeError at the first problem) and resolves their defaults. */
@@ -131,6 +147,7 @@ export function appSettings(options: AppOptions, single: boolean): AppSettings {
     publicUrl,
     auth,
     stateDir: options.stateDir ?? options.router?.stateDir ?? defaultStateDir(process.env, homedir(), process.platform),
+    stateStore: stateStoreOf(options),
     info: {
       title: options.info?.title ?? 'mcpo',
       version: options.info?.version ?? VERSION,

@@ -7,7 +7,7 @@
  * options stay as they were.
  */
 import type { Logger } from '../common/log.js';
-import { tokenStore } from '../mcp/oauth/token-store.js';
+import type { AuthRecords } from '../state/auth-records.js';
 import type { AggregateMcp } from './aggregate-mcp.js';
 import { secretsOf, type GrowingRedactor } from './secrets.js';
 import { checkServerNames, prefixedEntries, serverEntries, type AppConfig } from './server-entries.js';
@@ -21,12 +21,12 @@ export interface AppReloadOptions {
   secrets: GrowingRedactor;
   aggregate: AggregateMcp | undefined;
   /** Where the servers' OAuth tokens are kept. */
-  stateDir: string;
+  records: AuthRecords;
   /** Told the config's warnings, as at start. */
   logger: Logger;
 }
 
-export function appReload({ servers, single, toolPrefixServers, secrets, aggregate, stateDir, logger }: AppReloadOptions): (config: AppConfig) => Promise<ReloadResult> {
+export function appReload({ servers, single, toolPrefixServers, secrets, aggregate, records, logger }: AppReloadOptions): (config: AppConfig) => Promise<ReloadResult> {
   return async function reload(next) {
     if (single) throw new TypeError('reload() needs a config of named servers; this app serves one server');
     const { servers: nextListed, single: nextSingle, warnings } = serverEntries(next);
@@ -39,7 +39,7 @@ export function appReload({ servers, single, toolPrefixServers, secrets, aggrega
     const result = await servers.reload(list);
     if (result.applied) aggregate?.tableChanged();
     // A server taken out of the config takes its tokens with it.
-    for (const name of result.removed) await tokenStore(stateDir).forget(name).catch(() => {});
+    for (const name of result.removed) await records.forgetServer(name).catch(() => {});
     return result;
   };
 }

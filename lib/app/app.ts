@@ -42,6 +42,7 @@ import { growingRedactor, secretsOf } from './secrets.js';
 import { checkServerNames, prefixedEntries, serverEntries, type AppConfig } from './server-entries.js';
 import { continuationSecretOf, serverMount } from './server-mount.js';
 import { ServerTable, type ReloadResult } from './server-table.js';
+import { holdState } from '../state/stores.js';
 
 
 export interface McpoApp extends Express {
@@ -78,7 +79,7 @@ export interface McpoApp extends Express {
 export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp {
   const { servers: listed, single, warnings } = serverEntries(config);
   const settings = appSettings(options, single);
-  const { logger, prefix, rootPath, stateDir, info, auth } = settings;
+  const { logger, prefix, rootPath, info, auth } = settings;
   for (const warning of warnings) logger.warn(warning);
   const entries = prefixedEntries(listed, options.toolPrefixServers);
   const continuationSecret = continuationSecretOf(options);
@@ -95,7 +96,9 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
     : undefined;
   const drain = new Drain();
   let configError: ConfigProblem | null = null;
-  const health = (): HealthReport => healthReport(servers, drain.draining, configError, redact, aggregate);
+  // Held open (for Redis, connecting) from the start, so /healthz says at once whether it answers.
+  const state = holdState(settings);
+  const health = (): HealthReport => healthReport(servers, drain.draining, configError, redact, state.records.store, aggregate);
 
   const app = express() as unknown as McpoApp;
   useAppMiddleware(app, { logger, drain, https: options.https, allowedHosts: options.allowedHosts, corsAllowOrigins: options.corsAllowOrigins });
@@ -117,10 +120,11 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
     async close() {
       await aggregate?.close();
       await servers.close();
+      await state.release();
     },
     health,
     routers: () => new Map([...servers.current].map(([name, m]) => [name, m.router])),
-    reload: appReload({ servers, single, toolPrefixServers: options.toolPrefixServers, secrets, aggregate, stateDir, logger }),
+    reload: appReload({ servers, single, toolPrefixServers: options.toolPrefixServers, secrets, aggregate, records: state.records, logger }),
     setConfigError(error: unknown) {
       configError = nextConfigProblem(configError, error, redact);
     },

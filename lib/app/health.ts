@@ -23,6 +23,7 @@ import type { UpstreamStatus } from '../mcp/upstream.js';
 import type { PoolCounts } from '../mcp/users/user-pool.js';
 import type { RouterStatus } from '../router/mcpo-router.js';
 import type { ServerTable } from './server-table.js';
+import type { StateStore, StateStoreType } from '../state/state-store.js';
 
 /** A server as `/healthz` shows it: its connection's status without the child's pid and stderr. */
 export interface ServerHealth extends Pick<UpstreamStatus, 'type' | 'state' | 'protocolVersion' | 'lastError' | 'since' | 'restarts' | 'nextAttempt'> {
@@ -35,6 +36,8 @@ export interface ServerHealth extends Pick<UpstreamStatus, 'type' | 'state' | 'p
   users?: PoolCounts;
   /** 2025-era sessions open on the server's MCP endpoint `/<name>/mcp` (absent when `mcp` is off). */
   mcpSessions?: number;
+  /** Per-caller sign-in (`oauth.perUser`): how many callers hold a grant, never who. */
+  authorizedCallers?: number;
 }
 
 /** A config file that could not be applied; the servers keep running as before. */
@@ -68,6 +71,8 @@ export interface HealthReport {
   servers: Record<string, ServerHealth>;
   /** 2025-era sessions open on the aggregate MCP endpoint `<prefix>/mcp`, where there is one. */
   mcpSessions?: number;
+  /** Where sign-ins and tokens are kept, and whether it answers; an outage alone does not fail /readyz. */
+  stateStore: { type: StateStoreType; connected: boolean };
 }
 
 export function serverHealth(status: RouterStatus, tools: number, redact: Redactor): ServerHealth {
@@ -84,6 +89,7 @@ export function serverHealth(status: RouterStatus, tools: number, redact: Redact
     ...(status.authorize !== undefined ? { authorizeUrl: status.authorize } : {}),
     ...(status.users !== undefined ? { users: status.users } : {}),
     ...(status.mcpSessions !== undefined ? { mcpSessions: status.mcpSessions } : {}),
+    ...(status.authorizedCallers !== undefined ? { authorizedCallers: status.authorizedCallers } : {}),
   };
 }
 
@@ -103,6 +109,7 @@ export function healthReport(
   draining: boolean,
   configError: ConfigProblem | null,
   redact: Redactor,
+  store: StateStore,
   aggregate?: { sessions(): number },
 ): HealthReport {
   const report: HealthReport['servers'] = {};
@@ -118,6 +125,7 @@ export function healthReport(
     ...(table.failures.length > 0 ? { reloadFailures: table.failures } : {}),
     servers: report,
     ...(aggregate ? { mcpSessions: aggregate.sessions() } : {}),
+    stateStore: { type: store.type, connected: store.connected() },
   };
 }
 

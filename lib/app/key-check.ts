@@ -32,8 +32,8 @@ export function keyCheck(options: KeyCheckOptions): RequestHandler {
     basicChallenge: options.strictAuth ? true : isOAuthAuthorize,
     // The OAuth callback: the browser comes back from the authorization server without mcpo's key; it accepts only a pending state.
     isPublic: options.strictAuth
-      ? (req) => isPreflight(req) || isOAuthCallback(req)
-      : (req) => isPreflight(req) || isOAuthCallback(req) || isDocumentRequest(req),
+      ? (req) => isPreflight(req) || isOAuthCallback(req) || isTicketLink(req)
+      : (req) => isPreflight(req) || isOAuthCallback(req) || isTicketLink(req) || isDocumentRequest(req),
   });
 }
 
@@ -63,6 +63,8 @@ const oauthPage = (step: 'authorize' | 'callback') => {
 };
 const isOAuthAuthorize = oauthPage('authorize');
 const isOAuthCallback = oauthPage('callback');
+/** A per-caller sign-in link: its signed ticket says whose sign-in it is, and the router checks it (router/personal-pages.ts). */
+const isTicketLink = (req: Request): boolean => isOAuthAuthorize(req) && typeof req.query.ticket === 'string';
 
 function isPreflight(req: Request): boolean {
   return req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;

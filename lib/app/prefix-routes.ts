@@ -25,12 +25,16 @@ export interface PrefixRoutesOptions {
   aggregate: AggregateMcp | undefined;
 }
 
-/** `<prefix>/oauth/<name>/authorize|callback` → that server's router, at `/oauth/authorize|callback`. */
+/** The steps a server's OAuth pages answer, and how: the sign-in pages, and a caller's sign-out (per-caller sign-in). */
+const OAUTH_STEPS: Readonly<Record<string, string>> = { authorize: 'GET', callback: 'GET', token: 'DELETE' };
+
+/** `<prefix>/oauth/<name>/authorize|callback|token` → that server's router, at `/oauth/<step>`. */
 function oauthForwarder(servers: ServerTable): RequestHandler {
   return function forwardOAuth(req, res, next) {
-    const step = req.params.step;
+    const step = req.params.step as string;
     const found = servers.current.get(req.params.server as string);
-    if (!found || (step !== 'authorize' && step !== 'callback')) return next();
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    if (!found || !Object.hasOwn(OAUTH_STEPS, step) || OAUTH_STEPS[step] !== method) return next();
     const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
     req.url = `/oauth/${step}${query}`;
     found.router(req, res, next);
@@ -51,14 +55,14 @@ export function prefixRoutes({ servers, single, info, rootPath, aggregate }: Pre
   const forwardOAuth = oauthForwarder(servers);
   const base = express.Router({ caseSensitive: true });
   base.use(rootToDocs());
-  if (single) base.get('/oauth/:server/:step', forwardOAuth);
+  if (single) base.all('/oauth/:server/:step', forwardOAuth);
   if (single) {
     base.use(servers.current.values().next().value!.router);
   } else {
     base.get('/openapi.json', aggregatedDocument(() => servers.current, info, rootPath));
     if (aggregate) base.all('/mcp', aggregate.handle);
     base.use(docsPages());
-    base.get('/oauth/:server/:step', forwardOAuth);
+    base.all('/oauth/:server/:step', forwardOAuth);
     base.use('/:server', serverForwarder(servers));
   }
   return base;

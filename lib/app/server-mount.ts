@@ -20,10 +20,11 @@ export function continuationSecretOf(options: AppOptions): string {
 }
 
 /** Each server's OAuth pages, at the app's own `<prefix>/oauth/<name>/…`. */
-function oauthOptions({ prefix, publicUrl, rootPath, stateDir }: AppSettings, name: string) {
+function oauthOptions({ prefix, publicUrl, rootPath, stateDir, stateStore }: AppSettings, name: string) {
   const path = `${prefix}/oauth/${encodeURIComponent(name)}`;
   return {
     stateDir,
+    ...(stateStore !== undefined ? { stateStore } : {}),
     oauthPage: `${publicUrl ?? rootPath}${path}/authorize`,
     oauthRedirectUrl: publicUrl !== undefined
       ? `${publicUrl}${path}/callback`

@@ -1,8 +1,6 @@
 /**
  * Error classes that carry their HTTP status and a stable snake_case code, and
- * the one function that turns anything thrown into the JSON error body.
- *
- * Every status mcpo answers with is decided here, in `toHttpError`, so the
+ * the one function that turns anything thrown into the JSON error body. Every status mcpo answers with is decided here, in `toHttpError`, so the
  * mapping from MCP/JSON-RPC failures to HTTP lives in one table. This module
  * never writes to a response; the router does that.
  */
@@ -32,6 +30,11 @@ export class McpoError extends Error {
     super(message);
     this.name = new.target.name;
     this.headers = headers;
+  }
+
+  /** What the error body carries beside `message` and `code`, where clients look first. */
+  bodyFields(): Record<string, unknown> {
+    return {};
   }
 }
 
@@ -112,11 +115,7 @@ export class InvalidArgumentsError extends McpoError {
   }
 }
 
-/**
- * The server needs input before it can finish a call (SEP-2322): the caller
- * answers `inputRequests` and repeats the call with `continuation`. Both sit
- * beside `message` and `code` in the error body, where clients look first.
- */
+/** The server needs input to finish a call (SEP-2322): the caller answers `inputRequests` and repeats the call with `continuation`. */
 export class InputRequiredError extends McpoError {
   constructor(
     message: string,
@@ -124,6 +123,10 @@ export class InputRequiredError extends McpoError {
     readonly continuation: string,
   ) {
     super(message, 409, 'input_required');
+  }
+
+  override bodyFields(): Record<string, unknown> {
+    return { inputRequests: this.inputRequests, continuation: this.continuation };
   }
 }
 
@@ -207,10 +210,7 @@ function fromProtocolError(err: ProtocolError): McpoError {
   }
 }
 
-/**
- * Anything thrown → an McpoError. Errors we do not recognise become a 500
- * with a generic message: their text may hold paths or secrets.
- */
+/** Anything thrown → an McpoError; an unrecognised one is a 500 with a generic message (its text may hold paths or secrets). */
 export function toHttpError(err: unknown): McpoError {
   if (isMcpoError(err)) return err;
   if (err instanceof ProtocolError) return fromProtocolError(err);
@@ -240,10 +240,7 @@ export function toHttpError(err: unknown): McpoError {
 export function errorBody(err: McpoError, requestId?: string): ErrorBody {
   const error: ErrorBody['error'] = { message: err.message, code: err.code };
   if (err.data !== undefined) error.data = err.data;
-  if (err instanceof InputRequiredError) {
-    error.inputRequests = err.inputRequests;
-    error.continuation = err.continuation;
-  }
+  Object.assign(error, err.bodyFields());
   if (requestId !== undefined) error.requestId = requestId;
   return { ok: false, error };
 }

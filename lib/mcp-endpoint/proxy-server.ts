@@ -30,6 +30,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Caller } from '../auth/caller.js';
 import { isMcpoError } from '../http/errors.js';
 import type { McpSource, PassThroughMethod } from './source.js';
+import { signInAnswer } from './sign-in-answer.js';
 
 /** The JSON-RPC code for a request that timed out (the SDKs' RequestTimeout). */
 const REQUEST_TIMEOUT = -32001;
@@ -63,7 +64,7 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
       }
       return withoutReservedMeta(outcome.result) as CallToolResult;
     } catch (err) {
-      throw asProtocolError(err);
+      return (signInAnswer(server, 'tools/call', err) as never) ?? throwAsProtocolError(err);
     }
   });
 
@@ -72,7 +73,7 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
       const params = (request.params ?? {}) as Record<string, unknown>;
       return withoutReservedMeta(await source.request(method, params, ctx.mcpReq.signal, callerHeaders(ctx), callerOfContext(ctx))) as never;
     } catch (err) {
-      throw asProtocolError(err);
+      return (signInAnswer(server, method, err) as never) ?? throwAsProtocolError(err);
     }
   };
   const capabilities = source.capabilities();
@@ -130,12 +131,16 @@ function retryMaterial(params: object, ctx: ServerContext): { inputResponses?: R
   };
 }
 
+function throwAsProtocolError(err: unknown): never {
+  throw asProtocolError(err);
+}
+
 /** The upstream's JSON-RPC errors pass as they are; mcpo's own become JSON-RPC errors that say what happened. */
 export function asProtocolError(err: unknown): ProtocolError {
   if (err instanceof ProtocolError) return err;
   if (isMcpoError(err)) {
     const code = err.code === 'timeout' ? REQUEST_TIMEOUT : err.status === 404 ? ProtocolErrorCode.MethodNotFound : ProtocolErrorCode.InternalError;
-    return new ProtocolError(code, err.message, { code: err.code, ...(err.data !== undefined ? { data: err.data } : {}) });
+    return new ProtocolError(code, err.message, { code: err.code, ...err.bodyFields(), ...(err.data !== undefined ? { data: err.data } : {}) });
   }
   // The client's ProtocolError class differs from the server's when the packages are separate copies.
   const foreign = err as { code?: unknown; message?: unknown; data?: unknown } | undefined;

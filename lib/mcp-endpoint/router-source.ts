@@ -71,9 +71,15 @@ export function routerSource(upstream: Upstream, options: RouterSourceOptions): 
         ...(offered.completions ? { completions: {} } : {}),
       };
     },
-    callTool(name, args, call: SourceCallOptions): Promise<CallOutcome> {
-      const served = options.tool(name, call.caller);
-      if (!served) return Promise.reject(new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`));
+    async callTool(name, args, call: SourceCallOptions): Promise<CallOutcome> {
+      let served = options.tool(name, call.caller);
+      // Tools not listed yet, because only a caller's own connection can list them: this caller's connection
+      // lists them (or answers why it cannot: per-caller sign-in sends them to sign in).
+      if (!served && upstream.status().state === 'waiting-for-caller') {
+        (await options.connect(call.headers ?? {}, options.timeoutMs, call.caller)).release();
+        served = options.tool(name, call.caller);
+      }
+      if (!served) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
       // The bound on the whole call cancels through a controller of its own, which the client's cancel also aborts.
       const controller = new AbortController();
       const forward = (): void => controller.abort(call.signal.reason);

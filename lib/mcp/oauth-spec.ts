@@ -38,6 +38,12 @@ export interface OAuthSpec {
   signingAlgorithm?: string;
   /** Overrides `<publicUrl><prefix>/oauth/<name>/callback`. */
   redirectUrl?: string;
+  /**
+   * Each verified caller signs in under their own account, and calls run
+   * with their own tokens (needs verified callers; not with client_credentials).
+   * @default false: one sign-in for the server, whoever calls
+   */
+  perUser?: boolean;
 }
 
 /** What a user may write: OAuthSpec's keys (or their snake_case spellings), or `true` for the defaults. */
@@ -54,6 +60,7 @@ const SPELLINGS: Readonly<Record<Key, string>> = Object.freeze({
   privateKey: 'private_key',
   signingAlgorithm: 'signing_algorithm',
   redirectUrl: 'redirect_url',
+  perUser: 'per_user',
 });
 const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'client_credentials'];
 
@@ -105,6 +112,39 @@ function signingKey(pem: string, algorithm: string, label: (k: Key) => string): 
   return key.export({ type: 'pkcs8', format: 'pem' }) as string;
 }
 
+/** The keys that go together, or do not: a TypeError naming the fix; what is ignored goes to `warn`. */
+function checkCombination(spec: OAuthSpec, label: (key: Key) => string, warn: (message: string) => void): void {
+  if (spec.clientSecret !== undefined && spec.clientId === undefined) {
+    throw new TypeError(`${label('clientSecret')} needs ${label('clientId')}, the client it belongs to`);
+  }
+  if (spec.privateKey !== undefined && spec.signingAlgorithm === undefined) {
+    throw new TypeError(`${label('privateKey')} needs ${label('signingAlgorithm')}, e.g. "RS256" or "ES256"`);
+  }
+  if (spec.signingAlgorithm !== undefined && spec.privateKey === undefined) {
+    throw new TypeError(`${label('signingAlgorithm')} goes with ${label('privateKey')}; add the key or remove the algorithm`);
+  }
+  if (spec.privateKey !== undefined && spec.clientSecret !== undefined) {
+    throw new TypeError(`${label('clientSecret')} and ${label('privateKey')} are two ways to authenticate the client; write one of them`);
+  }
+  if (spec.privateKey !== undefined && spec.grantType !== 'client_credentials') {
+    throw new TypeError(`${label('privateKey')} (private_key_jwt) is for ${label('grantType')} "client_credentials"`);
+  }
+  if (spec.grantType === 'client_credentials') {
+    if (spec.perUser) throw new TypeError(`${label('perUser')} is for people signing in; "client_credentials" has one grant for the server`);
+    if (spec.clientId === undefined) {
+      throw new TypeError(`${label('grantType')} "client_credentials" needs ${label('clientId')}, and ${label('clientSecret')} or ${label('privateKey')} with ${label('signingAlgorithm')}`);
+    }
+    if (spec.clientSecret === undefined && spec.privateKey === undefined) {
+      throw new TypeError(`${label('grantType')} "client_credentials" needs ${label('clientSecret')}, or ${label('privateKey')} with ${label('signingAlgorithm')}`);
+    }
+    if (spec.redirectUrl !== undefined) warn(`${label('redirectUrl')} is ignored: "client_credentials" has no redirect`);
+    if (spec.clientMetadataUrl !== undefined) {
+      warn(`${label('clientMetadataUrl')} is ignored: "client_credentials" uses ${label('clientId')}`);
+      delete spec.clientMetadataUrl;
+    }
+  }
+}
+
 /**
  * Validates and normalises a raw `oauth` value (from a config file or the
  * library). Throws a TypeError naming the key (as `<where>.<key>`, in the
@@ -145,6 +185,11 @@ export function resolveOAuthSpec(raw: unknown, where: string, warn: (message: st
   const spec: OAuthSpec = { grantType: 'authorization_code' };
   for (const key of Object.keys(value) as Key[]) {
     let v = value[key];
+    if (key === 'perUser') {
+      if (typeof v !== 'boolean') throw new TypeError(`${label(key)} must be true or false`);
+      if (v) spec.perUser = true;
+      continue;
+    }
     if (key === 'scope' && Array.isArray(v) && v.every((s) => typeof s === 'string')) v = v.join(' ');
     if (typeof v !== 'string' || v.trim() === '') {
       throw new TypeError(`${label(key)} must be a non-empty string${key === 'scope' ? ' of space-separated scopes (or an array of them)' : ''}`);
@@ -155,40 +200,13 @@ export function resolveOAuthSpec(raw: unknown, where: string, warn: (message: st
       }
       spec.grantType = v as GrantType;
     } else {
-      spec[key] = key === 'scope' ? v.trim().split(/\s+/).join(' ') : v;
+      (spec as unknown as Record<string, string>)[key] = key === 'scope' ? v.trim().split(/\s+/).join(' ') : v;
     }
   }
   if (spec.clientMetadataUrl !== undefined) spec.clientMetadataUrl = httpUrl(spec.clientMetadataUrl, label('clientMetadataUrl'), true);
   if (spec.redirectUrl !== undefined) spec.redirectUrl = httpUrl(spec.redirectUrl, label('redirectUrl'), false);
 
-  if (spec.clientSecret !== undefined && spec.clientId === undefined) {
-    throw new TypeError(`${label('clientSecret')} needs ${label('clientId')}, the client it belongs to`);
-  }
-  if (spec.privateKey !== undefined && spec.signingAlgorithm === undefined) {
-    throw new TypeError(`${label('privateKey')} needs ${label('signingAlgorithm')}, e.g. "RS256" or "ES256"`);
-  }
-  if (spec.signingAlgorithm !== undefined && spec.privateKey === undefined) {
-    throw new TypeError(`${label('signingAlgorithm')} goes with ${label('privateKey')}; add the key or remove the algorithm`);
-  }
-  if (spec.privateKey !== undefined && spec.clientSecret !== undefined) {
-    throw new TypeError(`${label('clientSecret')} and ${label('privateKey')} are two ways to authenticate the client; write one of them`);
-  }
-  if (spec.privateKey !== undefined && spec.grantType !== 'client_credentials') {
-    throw new TypeError(`${label('privateKey')} (private_key_jwt) is for ${label('grantType')} "client_credentials"`);
-  }
-  if (spec.grantType === 'client_credentials') {
-    if (spec.clientId === undefined) {
-      throw new TypeError(`${label('grantType')} "client_credentials" needs ${label('clientId')}, and ${label('clientSecret')} or ${label('privateKey')} with ${label('signingAlgorithm')}`);
-    }
-    if (spec.clientSecret === undefined && spec.privateKey === undefined) {
-      throw new TypeError(`${label('grantType')} "client_credentials" needs ${label('clientSecret')}, or ${label('privateKey')} with ${label('signingAlgorithm')}`);
-    }
-    if (spec.redirectUrl !== undefined) warn(`${label('redirectUrl')} is ignored: "client_credentials" has no redirect`);
-    if (spec.clientMetadataUrl !== undefined) {
-      warn(`${label('clientMetadataUrl')} is ignored: "client_credentials" uses ${label('clientId')}`);
-      delete spec.clientMetadataUrl;
-    }
-  }
+  checkCombination(spec, label, warn);
   if (spec.privateKey !== undefined) spec.privateKey = signingKey(spec.privateKey, spec.signingAlgorithm!, label);
   return spec;
 }

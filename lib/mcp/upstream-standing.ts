@@ -8,7 +8,7 @@
  * answers; what happens next is decided by the supervisor
  * (lib/mcp/upstream-supervisor.ts).
  */
-import { AuthorizationRequiredError, capText, UnavailableError } from '../http/errors.js';
+import { AuthorizationRequiredError, capText, UnavailableError, type McpoError } from '../http/errors.js';
 import type { ResolvedSpec } from './spec.js';
 import { STDERR_TAIL_CHARS, type Session } from './session.js';
 import type { UpstreamState, UpstreamStatus } from './status.js';
@@ -102,9 +102,11 @@ export class Standing {
   }
 
   /** A 503 that says why and when to come back (or which page a person must open). */
-  unavailable(): UnavailableError | AuthorizationRequiredError {
+  unavailable(): McpoError {
     const auth = this.options.authorization;
     if (this.#state === 'needs-authorization' && auth) {
+      // One caller's own connection (`perUser`): that caller's sign-in link, not the server's page.
+      if (auth.signInRequired) return auth.signInRequired();
       return new AuthorizationRequiredError(`MCP server "${this.options.name}" needs authorization: open ${auth.page()} in a browser`, auth.page());
     }
     if (this.#state === 'waiting-for-caller') {

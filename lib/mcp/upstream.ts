@@ -26,7 +26,7 @@
  * connection's log (lib/mcp/sdk-console.ts).
  */
 import type { Client, ServerCapabilities } from '@modelcontextprotocol/client';
-import { AuthorizationRequiredError, BadRequestError, NotFoundError, UnavailableError } from '../http/errors.js';
+import { BadRequestError, NotFoundError, type McpoError } from '../http/errors.js';
 import type { ResolvedSpec } from './spec.js';
 import type { UpstreamState, UpstreamStatus } from './status.js';
 import { callTool, type CallOptions, type CallOutcome } from './tool-call.js';
@@ -102,9 +102,10 @@ export class Upstream {
    * handed them on through its own hooks); this connection now stands for
    * the server as `ready`, offering what `lister` offers.
    */
-  adopt(lister: Upstream): void {
+  adopt(lister: Upstream | ServerCapabilities): void {
     if (!this.options.standby || this.#at.state === 'closed') return;
-    this.#adopted = lister.capabilities();
+    // Or what a caller's connection offered when it listed the tools kept in the state store (router/personal.ts).
+    this.#adopted = lister instanceof Upstream ? lister.capabilities() : lister;
     if (this.#at.state !== 'ready') this.#at.set('ready');
   }
 
@@ -123,7 +124,7 @@ export class Upstream {
   }
 
   /** A 503 that says why and when to come back (or which page a person must open). */
-  unavailable(): UnavailableError | AuthorizationRequiredError {
+  unavailable(): McpoError {
     return this.#at.unavailable();
   }
 

@@ -20,7 +20,10 @@ import type { CatalogFeature } from '../mcp/catalog.js';
 import type { Tool } from '@modelcontextprotocol/client';
 import { Upstream, type ServerMeta, type UpstreamOptions } from '../mcp/upstream.js';
 import { compileCallerTemplates, type CallerTemplates } from '../mcp/users/caller-templates.js';
-import { specFor, userConnections, type UserConnections } from '../mcp/users/user-connections.js';
+import { specFor, userConnections, type ResolveUser, type UserConnections, type UserResolution } from '../mcp/users/user-connections.js';
+import type { UpstreamAuthorization } from '../mcp/oauth/authorization.js';
+import type { RouterPersonal } from './personal.js';
+import { createHash } from 'node:crypto';
 import type { Lease } from '../mcp/users/user-pool.js';
 import type { RouterOAuth } from './oauth.js';
 import { serverName, type ResolvedOptions } from './resolve-options.js';
@@ -43,6 +46,8 @@ export interface RouterServer {
    * caller's own connection.
    */
   standby: boolean;
+  /** The sign-in is per caller (`oauth.perUser`): each caller's calls run on their own connection, with their own tokens. */
+  perUser: boolean;
 }
 
 /** What the router hears from its own connection. */
@@ -61,8 +66,13 @@ export function routerServer(spec: ServerSpec, opts: ResolvedOptions): RouterSer
   });
   // With caller templates, the router's own connection is the probe that lists tools: the templates' defaults, no caller's values.
   const resolved = templates ? specFor(asGiven, templates.defaults()) : asGiven;
-  const standby = templates !== undefined && (templates.required.length > 0 || templates.requiredCaller.length > 0);
-  return { asGiven, templates, resolved, name: serverName(opts, resolved), redact: createRedactor(specSecrets(asGiven)), standby };
+  const perUser = asGiven.type !== 'stdio' && asGiven.oauth?.perUser === true;
+  if (perUser && !opts.allowCallerTemplates && opts.caller === undefined) {
+    throw new TypeError(`${opts.name !== undefined ? `mcpServers.${opts.name}` : 'mcpoRouter'}: "oauth.perUser" signs each verified caller in on their own, so callers must be verified: give mcpo an "auth" block or --api-key (or the router a "caller" option)`);
+  }
+  // Per-caller sign-in: no connection can list the tools until a caller has signed in.
+  const standby = perUser || (templates !== undefined && (templates.required.length > 0 || templates.requiredCaller.length > 0));
+  return { asGiven, templates, resolved, name: serverName(opts, resolved), redact: createRedactor(specSecrets(asGiven)), standby, perUser };
 }
 
 /** What every connection of a router shares: its name, log, timeouts, backoff and redactor. */
@@ -84,28 +94,60 @@ export function routerUpstream(server: RouterServer, opts: ResolvedOptions, oaut
 }
 
 /**
- * Each caller's own connection, under caller templates; undefined for a
- * server without them. In standby (`server.standby`) each one's tool list is
- * offered to `listed`.
+ * Each caller's own connection, under caller templates or per-caller
+ * sign-in; undefined for a server with neither. In standby
+ * (`server.standby`) each one's tool list is offered to `listed`.
  */
-export function callerConnections(server: RouterServer, opts: ResolvedOptions, listed: Listed): UserConnections | undefined {
+export function callerConnections(server: RouterServer, opts: ResolvedOptions, listed: Listed, personal: RouterPersonal | undefined): UserConnections | undefined {
   const { templates } = server;
-  if (!templates) return undefined;
+  if (!templates && !personal) return undefined;
   const { logger } = opts;
-  return userConnections(server.asGiven, templates, {
-    make: (userSpec, label) => {
+  return userConnections(server.asGiven, userResolver(templates, personal), {
+    make: (userSpec, label, resolution, headers) => {
       const connection: Upstream = new Upstream(userSpec, {
         ...connectionOptions(opts, server, withFields(logger, { user: label })),
         onTools: server.standby ? (tools, meta) => listed(connection, tools, meta) : () => {},
+        ...(personal && resolution.personal !== undefined ? { authorization: personalAuthorization(personal, resolution.personal, headers) } : {}),
       });
       return connection;
     },
     onSecrets: opts.onSecrets ?? (() => {}),
+    ...(personal ? { admit: personalAdmission(personal) } : {}),
     idleMs: opts.idleTimeoutMs,
     max: opts.maxProcesses,
     retryAfter: opts.retryAfter,
     onStopped: (label, why) => logger.debug('per-user connection stopped', { user: label, why }),
   });
+}
+
+/** The connection key of a request: the templates' values, and with per-caller sign-in, the caller. */
+function userResolver(templates: CallerTemplates | undefined, personal: RouterPersonal | undefined): ResolveUser {
+  return (headers, caller) => {
+    const base = templates ? templates.resolve(headers, caller) : { key: '', label: '', secrets: [] };
+    if (!personal) return base;
+    const mine = personal.keyOf(caller);
+    const key = createHash('sha256').update(`${base.key}\0${mine}`).digest('hex');
+    return { ...base, key, label: key.slice(0, 8), personal: mine };
+  };
+}
+
+/** A caller without a connection gets one only with a grant; without, the 403 with their sign-in link. */
+function personalAdmission(personal: RouterPersonal): (resolution: UserResolution, headers: IncomingHttpHeaders) => Promise<void> {
+  return async (resolution, headers) => {
+    await personal.signIn.ready();
+    if (!(await personal.signIn.hasGrant(resolution.personal!))) throw personal.required(resolution.personal!, headers);
+  };
+}
+
+/** OAuth for one caller's connection: their own tokens; a lost grant answers with their sign-in link. */
+function personalAuthorization(personal: RouterPersonal, caller: string, headers: IncomingHttpHeaders): UpstreamAuthorization {
+  const provider = personal.signIn.provider(caller);
+  return {
+    provider,
+    // What the log names; the link itself carries a ticket, and a ticket is never logged.
+    page: () => 'the sign-in link in this caller\'s 403 answer',
+    signInRequired: () => personal.required(caller, headers),
+  };
 }
 
 /** A caller's connection listed the tools. */
@@ -117,13 +159,20 @@ export type Listed = (connection: Upstream, tools: Tool[], meta: ServerMeta) => 
  * callers whose lists differ do not swap the documents back and forth. Its
  * lists go to `onTools`, and the router's own connection adopts it.
  */
-export function firstCallerLists(upstream: Upstream, onTools: UpstreamOptions['onTools']): Listed {
+export function firstCallerLists(upstream: Upstream, onTools: UpstreamOptions['onTools'], personal?: RouterPersonal): Listed {
   let lister: Upstream | undefined;
+  // Per-caller sign-in: the list another replica (or an earlier run) kept stands until a caller here lists.
+  personal?.restoreTools((tools, meta, capabilities) => {
+    if (lister !== undefined) return;
+    onTools(tools, meta);
+    upstream.adopt(capabilities);
+  });
   return (connection, tools, meta) => {
     if (lister !== undefined && lister !== connection && lister.status().state !== 'closed') return;
     lister = connection;
     onTools(tools, meta);
     upstream.adopt(connection);
+    personal?.keepTools(tools, meta, connection.capabilities());
   };
 }
 

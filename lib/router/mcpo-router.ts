@@ -5,9 +5,9 @@
  *
  * - the options, checked once (router/resolve-options.ts);
  * - the server and its connections: the router's own, and each caller's
- *   under caller templates, the first of which lists the tools when the
- *   templates need a caller's values (router/connections.ts), with OAuth for
- *   a remote server (router/oauth.ts);
+ *   under caller templates or per-caller sign-in, the first of which lists
+ *   the tools when no probe can (router/connections.ts), with OAuth for a
+ *   remote server (router/oauth.ts), per caller with `perUser` (router/personal.ts);
  * - the view of the tool list: the table and the document (router/tool-view.ts),
  *   and what each caller sees of it (router/caller-view.ts);
  * - the tool call handler (router/tool-calls.ts), reading requests through
@@ -31,6 +31,7 @@ import { callerConnections, connectionChoice, firstCallerLists, routerServer, ro
 import { featureContext } from './feature-request.js';
 import { availabilityChanges, mcpServing } from './mcp-serving.js';
 import { routerOAuth } from './oauth.js';
+import { routerPersonal } from './personal.js';
 import type { RouterOptions } from './options.js';
 import { resolveOptions } from './resolve-options.js';
 import { routerRoutes } from './routes.js';
@@ -39,10 +40,11 @@ import { toolView } from './tool-view.js';
 
 /**
  * The connection's status; for a server with caller templates, also how many
- * per-user connections there are (counts, never values); with the MCP
- * endpoint on, how many 2025-era sessions it holds open.
+ * per-user connections there are (counts, never values); with per-caller
+ * sign-in, how many callers hold a grant (never who); with the MCP endpoint
+ * on, how many 2025-era sessions it holds open.
  */
-export type RouterStatus = UpstreamStatus & { users?: PoolCounts; mcpSessions?: number };
+export type RouterStatus = UpstreamStatus & { users?: PoolCounts; mcpSessions?: number; authorizedCallers?: number };
 
 export interface McpoRouter extends Router {
   /**
@@ -71,6 +73,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   const view = toolView(opts);
   const views = callerViews(view, opts.access);
   const oauth = routerOAuth(server.resolved, opts, server.name);
+  const personal = routerPersonal(server.resolved, opts, server.name, oauth);
   let closed = false;
   // The hooks that name a part made below run only once the connection is up, when every part exists.
   const onTools = (tools: Tool[], meta: ServerMeta): void => {
@@ -89,13 +92,13 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
     onListChanged: (feature) => serving.source.changed(feature),
     onState: availabilityChanges((kind) => serving.source.changed(kind)),
   });
-  const users = callerConnections(server, opts, firstCallerLists(upstream, onTools));
+  const users = callerConnections(server, opts, firstCallerLists(upstream, onTools, personal), personal);
   const connect = connectionChoice(upstream, users);
   const serving = mcpServing({ opts, name: server.name, upstream, views, connect });
   const read = { readArguments: argumentReader(opts.bodyLimit), forwardedHeaders: headerForwarder(server.asGiven) };
   const calls = toolCalls({ opts, name: server.name, upstream, users, ...read });
   const features = featureContext(opts, connect, read);
-  const router = routerRoutes({ opts, upstream, oauth, views, endpoint: serving.endpoint, features, calls });
+  const router = routerRoutes({ opts, upstream, oauth, personal: personal && users ? { ...personal, users } : undefined, views, endpoint: serving.endpoint, features, calls });
 
   return Object.assign(router, {
     ready: () => upstream.ready(),
@@ -110,6 +113,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
       ...upstream.status(),
       ...(users ? { users: users.counts() } : {}),
       ...(serving.endpoint ? { mcpSessions: serving.endpoint.sessions() } : {}),
+      ...(personal ? { authorizedCallers: personal.authorizedCallers() ?? 0 } : {}),
     }),
     document: () => view.current()?.document,
     documentFor: (caller: Caller | undefined) => views.viewFor(caller)?.document,

@@ -33,7 +33,8 @@ export interface OAuthRoutesOptions {
 const escape = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-function page(title: string, text: string, link?: { href: string; text: string }): string {
+/** A small HTML page for a person, everything in it escaped. */
+export function page(title: string, text: string, link?: { href: string; text: string }): string {
   const more = link ? `<p><a href="${escape(link.href)}">${escape(link.text)}</a></p>` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title></head>` +
     `<body style="font-family: system-ui, sans-serif; max-width: 40em; margin: 4em auto"><h1>${escape(title)}</h1><p>${escape(text)}</p>${more}</body></html>`;

@@ -1,18 +1,18 @@
 /**
  * OAuth to a remote server, as a router wires it: the provider the SDK asks
  * for tokens (mcp/oauth/provider.ts, keeping them in
- * mcp/oauth/token-store.ts), the authorize page as a person opens it (given,
+ * the state store, state/stores.ts), the authorize page as a person opens it (given,
  * or learnt from the mount path of the first request), and the two pages at
  * `oauth/authorize` and `oauth/callback` (router/oauth-pages.ts). A stdio
  * server has none of it. The flow itself is the connection's
  * (mcp/oauth/authorization-flow.ts); what the SDK says on the console while
  * the provider is made goes to the router's log (mcp/sdk-console.ts).
  */
-import type { Router } from 'express';
+import type { Request, Router } from 'express';
 import type { ResolvedSpec } from '../mcp/spec.js';
 import { McpoOAuthProvider } from '../mcp/oauth/provider.js';
 import { sdkScope } from '../mcp/sdk-console.js';
-import { tokenStore } from '../mcp/oauth/token-store.js';
+import { stateRecords } from '../state/stores.js';
 import type { Upstream } from '../mcp/upstream.js';
 import { addOAuthRoutes, callbackFromRequest } from './oauth-pages.js';
 import type { ResolvedOptions } from './resolve-options.js';
@@ -21,6 +21,8 @@ export interface RouterOAuth {
   readonly provider: McpoOAuthProvider;
   /** The authorize page as a person opens it. */
   page(): string;
+  /** The callback URL for a flow started by `req`: fixed by --public-url (or `redirectUrl`), else built from the request. */
+  callbackUrl(req: Request): string;
   /** Puts the mount-path learning and the two pages, for `upstream`, on `router`. */
   mount(router: Router, upstream: Upstream): void;
 }
@@ -37,23 +39,25 @@ export function routerOAuth(spec: ResolvedSpec, opts: ResolvedOptions, name: str
     url: spec.url.href,
     // OAuth starts on a 401 even for a server with no `oauth` block.
     spec: spec.oauth ?? { grantType: 'authorization_code' },
-    store: tokenStore(opts.stateDir),
+    records: stateRecords(opts),
   }));
+  const redirect = opts.oauthRedirectUrl;
+  const callbackUrl = (req: Request): string => (typeof redirect === 'function' ? redirect(req) : redirect ?? callbackFromRequest(req));
   return {
     provider,
     page,
+    callbackUrl,
     mount(router, upstream) {
       router.use(function learnMountPath(req, _res, next) {
         mountPath ??= req.baseUrl;
         next();
       });
-      const redirect = opts.oauthRedirectUrl;
       // A fixed redirect URI is known before any request, so a flow can start with the first connection.
       if (typeof redirect === 'string') void provider.setRedirectUrl(redirect);
       addOAuthRoutes(router, upstream, {
         name,
         page,
-        callbackUrl: (req) => (typeof redirect === 'function' ? redirect(req) : redirect ?? callbackFromRequest(req)),
+        callbackUrl,
         logger: opts.logger,
       });
     },

@@ -133,6 +133,13 @@ export interface RouterOptions {
    */
   stateDir?: string;
   /**
+   * Keep that state in Redis instead (`redis://[user:pass@]host:port[/db]`),
+   * shared by every replica: sign-ins, tokens and refreshes then work across
+   * them. Routers of one process naming the same URL share one connection.
+   * @default none: the files in `stateDir`
+   */
+  stateStore?: string;
+  /**
    * The OAuth redirect URI: where the authorization server sends the browser
    * back. A URL, or a function of the request that opened the authorize page.
    * @default the request's origin and mount path + `/oauth/callback`

@@ -9,7 +9,8 @@ import { basename } from 'node:path';
 import type { Request } from 'express';
 import { checkAccess, type Access } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
-import { defaultStateDir } from '../mcp/oauth/token-store.js';
+import { defaultStateDir } from '../state/state-dir.js';
+import { checkStateStore } from '../state/stores.js';
 import { parseByteSize } from '../http/body.js';
 import { normalizeRootPath } from '../http/base-url.js';
 import { consoleLogger, type Logger } from '../common/log.js';
@@ -48,6 +49,7 @@ export interface ResolvedOptions {
   readonly maxProcesses: number;
   readonly onSecrets?: (values: readonly string[]) => void;
   readonly stateDir: string;
+  readonly stateStore?: string;
   readonly oauthRedirectUrl?: string | ((req: Request) => string);
   readonly oauthPage?: string;
   readonly caller?: (req: Request) => (Partial<Caller> & { id: string }) | undefined;
@@ -55,7 +57,7 @@ export interface ResolvedOptions {
   readonly logger: Logger;
 }
 
-const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'maxTotalTimeout', 'enabledTools', 'name', 'info', 'logger', 'continuationSecret', 'stateDir', 'oauthRedirectUrl', 'oauthPage', 'trustedCallerHeaders', 'onSecrets', 'caller', 'access']);
+const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'maxTotalTimeout', 'enabledTools', 'name', 'info', 'logger', 'continuationSecret', 'stateDir', 'stateStore', 'oauthRedirectUrl', 'oauthPage', 'trustedCallerHeaders', 'onSecrets', 'caller', 'access']);
 
 /** The `name` option, or its default for this server: the command's basename, or the URL's host. */
 export function serverName(options: Pick<ResolvedOptions, 'name'>, spec: ResolvedSpec): string {
@@ -174,6 +176,7 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
     maxProcesses: positiveInteger('maxProcesses', options.maxProcesses ?? DEFAULT_OPTIONS.maxProcesses),
     ...(options.onSecrets !== undefined ? { onSecrets: options.onSecrets } : {}),
     stateDir: options.stateDir ?? defaultStateDir(process.env, homedir(), process.platform),
+    ...(options.stateStore !== undefined ? { stateStore: checkStateStore(options.stateStore, 'mcpoRouter') } : {}),
     ...(options.oauthRedirectUrl !== undefined ? { oauthRedirectUrl: options.oauthRedirectUrl } : {}),
     ...(options.oauthPage !== undefined ? { oauthPage: options.oauthPage } : {}),
     ...(options.caller !== undefined ? { caller: callerOption(options.caller) } : {}),

@@ -8,12 +8,15 @@
  * (router/tool-calls.ts), and last the router's own JSON error handler
  * (http/error-handler.ts), so it answers JSON wherever it is mounted.
  */
-import express, { type RequestHandler, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Router } from 'express';
 import { admits } from '../auth/access.js';
 import { appCaller, callerOf, setCaller } from '../auth/caller.js';
 import { docsPages, rootToDocs } from '../http/docs.js';
 import { jsonErrorHandler } from '../http/error-handler.js';
-import { ForbiddenError } from '../http/errors.js';
+import { ForbiddenError, UnavailableError } from '../http/errors.js';
+import type { UserConnections } from '../mcp/users/user-connections.js';
+import { addPersonalRoutes } from './personal-pages.js';
+import type { RouterPersonal } from './personal.js';
 import { requestId } from '../http/request-id.js';
 import type { McpEndpoint } from '../mcp-endpoint/http-endpoint.js';
 import type { Upstream } from '../mcp/upstream.js';
@@ -35,20 +38,24 @@ export interface RouterParts {
   endpoint: McpEndpoint | undefined;
   features: FeatureContext;
   calls: ToolCalls;
+  /** Per-caller sign-in (`oauth.perUser`) and the connections it signs in. */
+  personal: (RouterPersonal & { users: UserConnections }) | undefined;
 }
 
-export function routerRoutes({ opts, upstream, oauth, views, endpoint, features, calls }: RouterParts): Router {
+export function routerRoutes({ opts, upstream, oauth, views, endpoint, features, calls, personal }: RouterParts): Router {
   const router = express.Router({ caseSensitive: true });
-  oauth?.mount(router, upstream);
   router.use(requestId());
   if (opts.caller) router.use(callerFromApp(opts.caller));
+  // Per-caller sign-in answers the OAuth pages itself, before the shared ones.
+  if (personal && oauth) addPersonalRoutes(router, { name: personal.name, personal, users: personal.users, callbackUrl: oauth.callbackUrl, logger: opts.logger });
+  oauth?.mount(router, upstream);
   // A browser pointed at the router's root lands on its docs, as at the app's root.
   router.use(rootToDocs());
   // Before the tools: a tool named "mcp" stays reachable through the endpoint, by its name.
   if (endpoint) router.all('/mcp', endpoint.handle);
   router.get('/openapi.json', function openapiJson(req, res, next) {
     const current = views.viewFor(callerOf(req));
-    if (!current) return next(upstream.unavailable());
+    if (!current) return next(personal ? noToolsYet(personal, req) : upstream.unavailable());
     res.type('json').send(current.json(serversUrl(opts.rootPath, req.baseUrl)));
   });
   router.use(docsPages());
@@ -59,6 +66,13 @@ export function routerRoutes({ opts, upstream, oauth, views, endpoint, features,
   router.use(calls.handle);
   router.use(jsonErrorHandler(opts.logger));
   return router;
+}
+
+/** Before anyone signed in to a per-caller server its tools are unknown: a caller gets their sign-in link, anyone else the reason. */
+function noToolsYet(personal: RouterPersonal, req: Request): Error {
+  const caller = callerOf(req);
+  if (caller) return personal.required(personal.keyOf(caller), req.headers);
+  return new UnavailableError('This server acts as each caller after their own sign-in, and its tools are known once a caller has signed in: call one of its routes with your credentials to get your sign-in link', 30, { state: 'waiting-for-sign-in' });
 }
 
 /** Tool calls are the hot path: one prefix test sends the rest past these routes, not a path match per route. */

@@ -298,14 +298,18 @@ describe('OAuth to a protected MCP server (createApp)', function () {
       for (const name of ['one', 'two']) expect((await call(served, name)).status).to.equal(200);
     });
 
-    it('keeps each server\'s state in a 0600 file in a 0700 directory, and deletes it when the server is removed', async () => {
+    it('keeps each server\'s state in 0600 files in a 0700 directory, and deletes them when the server is removed', async () => {
       expect(statSync(stateDir).mode & 0o777).to.equal(0o700);
-      const files = () => readdirSync(stateDir).filter((file) => /^(one|two)-/.test(file));
-      expect(files().map((file) => file.split('-')[0]).sort()).to.deep.equal(['one', 'two']);
+      const files = () => readdirSync(stateDir).filter((file) => /^s-[0-9a-f]{40}\.json$/.test(file));
+      const before = files();
       for (const file of readdirSync(stateDir)) expect(statSync(path.join(stateDir, file)).mode & 0o777, file).to.equal(0o600);
       const result = await served.app.reload(config({ one }));
       expect(result.removed).to.deep.equal(['two']);
-      expect(files().map((file) => file.split('-')[0])).to.deep.equal(['one']);
+      // Its registered client and its tokens went; "one"'s stayed.
+      const after = files();
+      expect(before.length - after.length).to.equal(2);
+      expect(before).to.include.members(after);
+      expect((await call(served, 'one')).status).to.equal(200);
     });
   });
 

@@ -50,7 +50,8 @@ describe('OAuth in the library and the command', function () {
       expect(router.status().state).to.equal('ready');
       const call = await fetch(`${base}/tools/remote/whoami`, { method: 'POST' });
       expect(call.status).to.equal(200);
-      expect(readdirSync(stateDir)).to.have.length(1);
+      // The registered client and the tokens, a file each.
+      expect(readdirSync(stateDir)).to.have.length(2);
     } finally {
       server.closeAllConnections();
       server.close();
@@ -73,7 +74,8 @@ describe('OAuth in the library and the command', function () {
       expect((await person.settled(landing.at, 10_000)).state).to.equal('ready');
       expect((await fetch(`${base}/whoami`, { method: 'POST' })).status).to.equal(200);
       expect(mcpo.stderr()).to.include(`open ${base}/oauth/remote/authorize`);
-      expect(readdirSync(stateDir)).to.have.length(1);
+      // The registered client and the tokens, a file each.
+      expect(readdirSync(stateDir)).to.have.length(2);
     } finally {
       await mcpo?.stop();
     }

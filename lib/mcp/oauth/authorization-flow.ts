@@ -166,7 +166,7 @@ export class AuthorizationFlow {
     if ((this.link.state() !== 'needs-authorization' && !beside) || !session) {
       throw new BadRequestError('No authorization is pending for this server', undefined, 'no_pending_authorization');
     }
-    if (!this.auth.provider.takeState(params.get('state'))) {
+    if (!(await this.auth.provider.takeState(params.get('state')))) {
       throw new BadRequestError('This authorization was not started here, or was already used', undefined, 'invalid_state');
     }
     this.#beside = false;

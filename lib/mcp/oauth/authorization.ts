@@ -7,11 +7,14 @@
 import { UnauthorizedError } from '@modelcontextprotocol/client';
 import type { McpoOAuthProvider } from './provider.js';
 import type { Session } from '../session.js';
+import type { McpoError } from '../../http/errors.js';
 
 export interface UpstreamAuthorization {
   provider: McpoOAuthProvider;
   /** The page on mcpo that starts a flow, as a person should open it. */
   page(): string;
+  /** For one caller's own connection (`perUser`): what a call is told while it waits for that caller's sign-in. */
+  signInRequired?(): McpoError;
 }
 
 /** A connect that failed because the server wants an authorization only a person can give. */

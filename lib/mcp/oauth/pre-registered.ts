@@ -4,7 +4,7 @@
  * Metadata Document (`clientMetadataUrl`): the pre-registered one, except
  * where the authorization server does not know it. mcpo learns that two
  * ways, and the provider (provider.ts) keeps what it learnt with the
- * server's tokens (token-store.ts), so a restart remembers it:
+ * server's client record (state/auth-records.ts), so a restart remembers it:
  *
  * - the issuer where the pre-registered client first got tokens is the one
  *   it belongs to; another issuer (the server moved to a new authorization

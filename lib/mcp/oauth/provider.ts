@@ -1,22 +1,23 @@
 /**
  * mcpo's side of OAuth 2.1 to one remote MCP server: the SDK's
- * `OAuthClientProvider`, which the SDK's transports call to run the
- * protocol (discovery, registration, PKCE, token exchange and refresh,
- * step-up, `iss` checks). This module keeps what the protocol needs kept:
+ * `OAuthClientProvider`, which runs the protocol (discovery, registration,
+ * PKCE, exchange, refresh, step-up, `iss` checks). It keeps what that needs:
  *
- * - tokens, the registered client and the discovery state, in the token
- *   store (token-store.ts), so they survive restarts and reloads;
+ * - the registered client and the discovery state, in the state store
+ *   (state/auth-records.ts), shared by every caller of the server, so they
+ *   survive restarts and reloads and every replica sees them;
+ * - the tokens, the server's own or one caller's (`perUser`), through
+ *   held-tokens.ts, which refreshes them once however many ask;
  * - with both a pre-registered client and a metadata document, which of
  *   them each authorization server is shown (pre-registered.ts);
- * - the flow in progress: its PKCE verifier and authorization URL, and the
- *   `state` values of flows started (flow-states.ts), in memory, since a
- *   flow lives as long as this process;
+ * - the flow in progress: its authorization URL in memory, and its `state`
+ *   and PKCE verifier in the store, ten minutes and once, so the callback
+ *   may reach any replica;
  * - for `client_credentials`, the grant and the client's authentication
  *   (a secret, or a `private_key_jwt` assertion signed by the SDK).
  *
- * It never opens a browser. An authorization URL is handed to `onAuthorize`
- * for the router to send a person to; the router's callback checks the
- * `state` here (a pending one, once) before the SDK finishes the exchange.
+ * It never opens a browser: the router sends a person to the authorization
+ * URL, and its callback checks the `state` here before the SDK exchanges.
  */
 import {
   PrivateKeyJwtProvider,
@@ -27,29 +28,30 @@ import {
   type OAuthTokens,
 } from '@modelcontextprotocol/client';
 import type { OAuthSpec } from '../oauth-spec.js';
-import type { StoredAuth, TokenStore } from './token-store.js';
+import { type AuthRecords, type ClientRecord, type ServerRef } from '../../state/auth-records.js';
 import { ClientChoice, type Learnt } from './pre-registered.js';
-import { FlowStates } from './flow-states.js';
-
-/** A client-credentials token this close to its expiry is not sent; a new one is fetched instead. */
-const RENEW_BEFORE_MS = 30_000;
+import { HeldTokens } from './held-tokens.js';
+import { PendingFlows } from './pending-flows.js';
+import { clientCredentialsRequest, clientMetadata, refreshRequest } from './client-requests.js';
 
 export interface OAuthProviderOptions {
   /** The server's name and URL: the key of its stored state. */
   name: string;
   url: string;
   spec: OAuthSpec;
-  store: TokenStore;
+  records: AuthRecords;
+  /** The caller whose tokens this provider keeps (`perUser`, a key from state/auth-records.ts); undefined for the server's own. */
+  caller?: string;
 }
-
-type Stored = StoredAuth & { tokens?: OAuthTokens & { obtainedAt?: number } };
 
 export class McpoOAuthProvider implements OAuthClientProvider {
   #redirectUrl: string | undefined;
-  #saved: Stored = {};
+  #client: ClientRecord = {};
+  readonly #tokens: HeldTokens;
   #loaded: Promise<void> | undefined;
   #verifier: string | undefined;
-  readonly #states = new FlowStates();
+  readonly #flows: PendingFlows;
+  readonly #ref: ServerRef;
   /** The authorization URL of the flow just started, for the router to redirect to. */
   #authorizationUrl: URL | undefined;
   readonly #jwt: PrivateKeyJwtProvider | undefined;
@@ -57,7 +59,11 @@ export class McpoOAuthProvider implements OAuthClientProvider {
 
   constructor(private readonly options: OAuthProviderOptions) {
     const { spec } = options;
+    this.#ref = { name: options.name, url: options.url };
     this.#redirectUrl = spec.redirectUrl;
+    this.#flows = new PendingFlows(options.records, this.#ref, options.caller);
+    const interactive = spec.grantType !== 'client_credentials';
+    this.#tokens = new HeldTokens({ records: options.records, ref: this.#ref, caller: options.caller, interactive, refresh: (token) => this.#refresh(token) });
     this.#choice = new ClientChoice(spec);
     if (spec.grantType === 'client_credentials' && spec.privateKey !== undefined && spec.clientId !== undefined) {
       this.#jwt = new PrivateKeyJwtProvider({ clientId: spec.clientId, privateKey: spec.privateKey, algorithm: spec.signingAlgorithm ?? 'RS256', clientName: 'mcpo' });
@@ -73,25 +79,27 @@ export class McpoOAuthProvider implements OAuthClientProvider {
 
   /** Reads the stored state once, before the first connection uses it. */
   load(): Promise<void> {
-    this.#loaded ??= this.options.store.load(this.options.name, this.options.url).then(async (saved) => {
-      this.#saved = saved as Stored;
+    this.#loaded ??= (async () => {
+      this.#client = await this.options.records.client(this.#ref);
+      await this.#tokens.load();
       await this.#dropForeignRegistration();
-    });
+    })();
+    this.#loaded.catch(() => (this.#loaded = undefined)); // the store was away: the next connection reads again
     return this.#loaded;
   }
 
   /** A client registered for another redirect URI (an earlier --public-url, say) cannot use this one: register again. */
   async #dropForeignRegistration(): Promise<void> {
-    const registered = (this.#saved.clientInformation as { redirect_uris?: unknown } | undefined)?.redirect_uris;
+    const registered = (this.#client.clientInformation as { redirect_uris?: unknown } | undefined)?.redirect_uris;
     if (this.#redirectUrl !== undefined && Array.isArray(registered) && !registered.includes(this.#redirectUrl)) {
       await this.#save({ clientInformation: undefined });
     }
   }
 
-  async #save(change: Partial<Stored>): Promise<void> {
-    this.#saved = { ...this.#saved, ...change };
-    for (const key of Object.keys(change) as (keyof Stored)[]) if (change[key] === undefined) delete this.#saved[key];
-    await this.options.store.save(this.options.name, this.options.url, this.#saved);
+  async #save(change: Partial<ClientRecord>): Promise<void> {
+    this.#client = { ...this.#client, ...change };
+    for (const key of Object.keys(change) as (keyof ClientRecord)[]) if (change[key] === undefined) delete this.#client[key];
+    await this.options.records.saveClient(this.#ref, this.#client);
   }
 
   /** Where the authorization server sends the browser back; set from --public-url or the first request. */
@@ -111,33 +119,22 @@ export class McpoOAuthProvider implements OAuthClientProvider {
   }
 
   get clientMetadata(): OAuthClientMetadata {
-    const { spec } = this.options;
-    if (!this.interactive) {
-      return {
-        client_name: 'mcpo',
-        redirect_uris: [],
-        grant_types: ['client_credentials'],
-        token_endpoint_auth_method: this.#jwt ? 'private_key_jwt' : 'client_secret_basic',
-        ...(spec.scope ? { scope: spec.scope } : {}),
-      };
-    }
-    return {
-      client_name: 'mcpo',
-      redirect_uris: this.#redirectUrl ? [this.#redirectUrl] : [],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: spec.clientSecret !== undefined ? 'client_secret_basic' : 'none',
-      ...(spec.scope ? { scope: spec.scope } : {}),
-    };
+    return clientMetadata(this.options.spec, this.#redirectUrl, this.#jwt !== undefined);
   }
 
   state(): string {
-    return this.#states.issue();
+    return this.#flows.issue();
   }
 
-  /** True once for a state this provider issued in the last ten minutes; a replay is false. */
-  takeState(state: string | null): boolean {
-    return this.#states.take(state);
+  /**
+   * True once for a state a flow of this server and caller issued in the
+   * last ten minutes, in any process sharing the store; its verifier is then
+   * the one the exchange sends. A replay is false.
+   */
+  async takeState(state: string | null): Promise<boolean> {
+    const verifier = await this.#flows.take(state);
+    if (verifier !== undefined) this.#verifier = verifier;
+    return verifier !== undefined;
   }
 
   /** Called by the SDK before it reads the client, with the issuer it resolved. */
@@ -146,7 +143,7 @@ export class McpoOAuthProvider implements OAuthClientProvider {
   }
 
   clientInformation(ctx?: { issuer?: string }): OAuthClientInformationMixed | undefined {
-    return this.#choice.client(this.#saved.preRegistered, ctx?.issuer) ?? (this.#saved.clientInformation as OAuthClientInformationMixed | undefined);
+    return this.#choice.client(this.#client.preRegistered, ctx?.issuer) ?? (this.#client.clientInformation as OAuthClientInformationMixed | undefined);
   }
 
   async saveClientInformation(info: OAuthClientInformationMixed): Promise<void> {
@@ -155,7 +152,7 @@ export class McpoOAuthProvider implements OAuthClientProvider {
   }
 
   /** What was learnt of the pre-registered client at the issuer in use (pre-registered.ts), as a change to the store. */
-  #learnt(known: boolean): Partial<Stored> {
+  #learnt(known: boolean): Partial<ClientRecord> {
     const learnt: Learnt | undefined = this.#choice.learnt(known);
     return learnt ? { preRegistered: { ...learnt } } : {};
   }
@@ -171,32 +168,42 @@ export class McpoOAuthProvider implements OAuthClientProvider {
     return change.preRegistered !== undefined;
   }
 
-  tokens(): OAuthTokens | undefined {
-    const tokens = this.#saved.tokens;
-    if (!tokens || this.interactive) return tokens;
-    // client_credentials: renew before expiry, so no call is sent with a token about to lapse.
-    const expiresAt = tokens.obtainedAt !== undefined && tokens.expires_in !== undefined ? tokens.obtainedAt + tokens.expires_in * 1000 : undefined;
-    return expiresAt !== undefined && expiresAt - Date.now() < RENEW_BEFORE_MS ? undefined : tokens;
+  tokens(): Promise<OAuthTokens | undefined> {
+    return this.#tokens.current();
   }
 
   async saveTokens(tokens: OAuthTokens): Promise<void> {
+    await this.#tokens.save(tokens);
     // Tokens for the pre-registered client: this issuer knows it, and it is shown to no other.
-    await this.#save({ tokens: { ...tokens, obtainedAt: Date.now() }, ...this.#learnt(true) });
+    const learnt = this.#learnt(true);
+    if (learnt.preRegistered !== undefined) await this.#save(learnt);
+  }
+
+  /** A refresh on mcpo's own initiative (held-tokens.ts), with what the SDK's discovery learnt. */
+  #refresh(refreshToken: string): Promise<OAuthTokens> {
+    return refreshRequest(this.#client.discoveryState, (issuer) => this.clientInformation({ issuer }), refreshToken, this.addClientAuthentication);
   }
 
   redirectToAuthorization(url: URL): void {
     this.#authorizationUrl = url;
   }
 
-  /** The authorization URL the SDK produced since the last call, once. */
+  /** The SDK's authorization URL since the last call, once. */
   takeAuthorizationUrl(): URL | undefined {
     const url = this.#authorizationUrl;
     this.#authorizationUrl = undefined;
     return url;
   }
 
-  saveCodeVerifier(verifier: string): void {
+  async saveCodeVerifier(verifier: string): Promise<void> {
     this.#verifier = verifier;
+    await this.#flows.started(verifier, this.#redirectUrl);
+  }
+
+  /** A flow another provider (another replica, say) started, to be finished here: its verifier and redirect URI. */
+  resumeFlow(verifier: string, redirectUrl: string): void {
+    this.#verifier = verifier;
+    this.#redirectUrl = redirectUrl;
   }
 
   codeVerifier(): string {
@@ -209,20 +216,21 @@ export class McpoOAuthProvider implements OAuthClientProvider {
   }
 
   discoveryState(): OAuthDiscoveryState | undefined {
-    return this.#saved.discoveryState as unknown as OAuthDiscoveryState | undefined;
+    return this.#client.discoveryState as unknown as OAuthDiscoveryState | undefined;
   }
 
   /** What this provider holds that must never be shown: its tokens, the client's secret, the flow's verifier. */
   secrets(): string[] {
-    const { tokens, clientInformation } = this.#saved;
+    const tokens = this.#tokens.held;
+    const { clientInformation } = this.#client;
     const held = [tokens?.access_token, tokens?.refresh_token, (clientInformation as { client_secret?: unknown } | undefined)?.client_secret, this.#verifier];
     return held.filter((s): s is string => typeof s === 'string');
   }
 
   async invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): Promise<void> {
     if (scope === 'verifier' || scope === 'all') this.#verifier = undefined;
-    const change: Partial<Stored> = {};
-    if (scope === 'tokens' || scope === 'all') change.tokens = undefined;
+    if (scope === 'tokens' || scope === 'all') await this.#tokens.forget();
+    const change: Partial<ClientRecord> = {};
     // The SDK's answer to invalid_client or unauthorized_client: the pre-registered client, if it was the one shown, is refused at this issuer.
     const refused = scope === 'client' || scope === 'all' ? this.#learnt(false) : {};
     if (refused.preRegistered !== undefined) Object.assign(change, refused);
@@ -232,15 +240,11 @@ export class McpoOAuthProvider implements OAuthClientProvider {
   }
 
   prepareTokenRequest(scope?: string): URLSearchParams | undefined {
-    if (this.interactive) return undefined;
-    const params = new URLSearchParams({ grant_type: 'client_credentials' });
-    const wanted = scope ?? this.options.spec.scope;
-    if (wanted) params.set('scope', wanted);
-    return params;
+    return this.interactive ? undefined : clientCredentialsRequest(scope ?? this.options.spec.scope);
   }
 
   /** Whether there is anything to try without a person: tokens, or a grant that needs none. */
   get canConnectAlone(): boolean {
-    return !this.interactive || this.#saved.tokens !== undefined;
+    return !this.interactive || this.#tokens.held !== undefined;
   }
 }

@@ -97,6 +97,20 @@ export class UserPool<C extends Pooled> {
     }
   }
 
+  /** The connection `key` has now, if any (not lent). */
+  peek(key: string): C | undefined {
+    return this.#entries.get(key)?.connection;
+  }
+
+  /** Stops `key`'s connection now (calls on it fail); its next call gets a new one. */
+  evict(key: string): void {
+    const entry = this.#entries.get(key);
+    if (!entry) return;
+    this.#entries.delete(key);
+    void this.#stop(entry);
+    this.#waiters.shift()?.();
+  }
+
   counts(): PoolCounts {
     let busy = 0;
     for (const entry of this.#entries.values()) if (entry.busy > 0) busy++;

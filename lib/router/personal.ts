@@ -1,0 +1,92 @@
+/**
+ * A router's part in per-caller sign-in (`oauth.perUser`): which caller a
+ * request is (their key, state/auth-records.ts), the 403 with their own
+ * sign-in link when they hold no grant (http/sign-in-required.ts), and the
+ * tool list a signed-in caller's connection listed, kept in the store so
+ * another replica, or this one after a restart, knows the tools before its
+ * own first caller signs in. The sign-in itself is
+ * mcp/oauth/personal-sign-in.ts's; the pages are router/personal-pages.ts's.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ServerCapabilities, Tool } from '@modelcontextprotocol/client';
+import { isRecord } from '../common/is-record.js';
+import type { Caller } from '../auth/caller.js';
+import { ForbiddenError } from '../http/errors.js';
+import { SignInRequiredError } from '../http/sign-in-required.js';
+import type { ResolvedSpec } from '../mcp/spec.js';
+import type { ServerMeta } from '../mcp/status.js';
+import { PersonalSignIn } from '../mcp/oauth/personal-sign-in.js';
+import { callerKey, type AuthRecords, type ServerRef } from '../state/auth-records.js';
+import { stateRecords } from '../state/stores.js';
+import type { RouterOAuth } from './oauth.js';
+import type { ResolvedOptions } from './resolve-options.js';
+
+export interface RouterPersonal {
+  /** The server's name, for the pages. */
+  readonly name: string;
+  readonly signIn: PersonalSignIn;
+  /** The caller's key; a 403 for a request without a verified caller. */
+  keyOf(caller: Caller | undefined): string;
+  /** The 403 that sends `caller` (a key) to their own sign-in, with a link made for the request's host unless --public-url says. */
+  required(caller: string, headers: IncomingHttpHeaders): SignInRequiredError;
+  /** Hands the tool list kept in the store, if there is one, to `onTools`. */
+  restoreTools(onTools: (tools: Tool[], meta: ServerMeta, capabilities: ServerCapabilities) => void): void;
+  /** How many callers hold a grant, as last counted in the store (recounted in the background, at most every few seconds). */
+  authorizedCallers(): number | undefined;
+  /** A caller signed in or out: count again now. */
+  recount(): void;
+  /** Keeps a caller's connection's tool list in the store, for the other replicas and the next start. */
+  keepTools(tools: Tool[], meta: ServerMeta, capabilities: ServerCapabilities | undefined): void;
+}
+
+/** How stale the count of authorized callers that /healthz shows may be. */
+const COUNT_EVERY_MS = 5_000;
+
+/** The router's per-caller sign-in, for a remote server whose `oauth` block says `perUser`; undefined otherwise. */
+export function routerPersonal(spec: ResolvedSpec, opts: ResolvedOptions, name: string, oauth: RouterOAuth | undefined): RouterPersonal | undefined {
+  if (spec.type === 'stdio' || !spec.oauth?.perUser || !oauth) return undefined;
+  const records: AuthRecords = stateRecords(opts);
+  const ref: ServerRef = { name, url: spec.url.href };
+  const signIn = new PersonalSignIn({ name, url: spec.url.href, spec: spec.oauth, records });
+  const { logger } = opts;
+  let counted: { count: number | undefined; at: number; running: boolean } = { count: undefined, at: 0, running: false };
+  const recount = (): void => {
+    if (counted.running) return;
+    counted.running = true;
+    signIn.count().then(
+      (count) => (counted = { count, at: Date.now(), running: false }),
+      // The store is away: the last count stands until it is back.
+      () => (counted = { ...counted, at: Date.now(), running: false }),
+    );
+  };
+  recount();
+  return {
+    name,
+    authorizedCallers() {
+      if (Date.now() - counted.at > COUNT_EVERY_MS) recount();
+      return counted.count;
+    },
+    recount,
+    signIn,
+    keyOf(caller) {
+      if (!caller) throw new ForbiddenError(`MCP server "${name}" acts as each caller, after their own sign-in; this request has no verified caller`, 'caller_required');
+      return callerKey(caller.via, caller.id);
+    },
+    required(caller, headers) {
+      const page = oauth.page();
+      const absolute = /^https?:\/\//.test(page) ? page : `http://${headers.host ?? 'localhost'}${page.startsWith('/') ? '' : '/'}${page}`;
+      return new SignInRequiredError(`MCP server "${name}" acts as each caller: sign in to it once by opening authorizeUrl in a browser, then call again`, signIn.link(caller, absolute));
+    },
+    restoreTools(onTools) {
+      records.tools(ref).then(
+        (kept) => {
+          if (kept && Array.isArray(kept.tools) && isRecord(kept.meta)) onTools(kept.tools as Tool[], kept.meta as unknown as ServerMeta, isRecord(kept.capabilities) ? kept.capabilities : {});
+        },
+        (err: unknown) => logger.warn('could not read the kept tool list; it is listed again at the first signed-in call', { error: err instanceof Error ? err.message : String(err) }),
+      );
+    },
+    keepTools(tools, meta, capabilities) {
+      records.saveTools(ref, { tools, meta, capabilities: capabilities ?? {} }).catch((err: unknown) => logger.debug('could not keep the tool list in the state store', { error: err instanceof Error ? err.message : String(err) }));
+    },
+  };
+}
