@@ -25,6 +25,8 @@ export function logServers(app: McpoApp, { url, prefix }: ServedAt, configMode: 
       const page = report.authorizeUrl.startsWith('/') ? `${url}${report.authorizeUrl}` : report.authorizeUrl;
       logger.warn(`server ${name}: needs authorization; open ${page} in a browser`);
     }
+    // Caller templates or per-caller sign-in: nothing to connect until a caller comes.
+    else if (report.state === 'waiting-for-caller') logger.info(`server ${name}: waits for its first caller${report.authorizedCallers !== undefined ? ' (each signs in on their own)' : ''}`);
     // The error (quoted stderr included) goes in a field, so the log stays one line per event.
     else logger.warn(`server ${name}: not connected; retrying in the background`, report.lastError ? { error: report.lastError } : undefined);
   }

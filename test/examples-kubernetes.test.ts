@@ -2,8 +2,9 @@
  * examples/kubernetes/ against the code it deploys: every manifest parses, the
  * Deployment's command line is one bin/args.ts accepts, its probes are routes
  * createApp serves, the ConfigMap's config.json loads with the config loader,
- * ports and names line up across files, and every environment variable set is
- * one mcpo reads. It does not talk to a cluster: what Kubernetes itself would
+ * ports and names line up across files, every environment variable set is
+ * one mcpo reads, and the optional Redis in redis/ is persistent and is where
+ * the state-store URL points. It does not talk to a cluster: what Kubernetes itself would
  * accept is left to `kubectl apply --dry-run`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import request from 'supertest';
 import { parseAllDocuments } from 'yaml';
 import { parseArgs } from '../bin/args.js';
 import { createApp, parseConfig, silentLogger, type McpoApp } from '../lib/index.js';
+import { parseStateKey } from '../lib/state/sealed.js';
 import { kitchenSinkStdio } from './helpers/servers.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -73,12 +75,18 @@ describe('examples/kubernetes', function () {
   const deployment = only('Deployment');
   const pod = deployment.spec.template.spec;
   const container = pod.containers[0];
-  const secret = only('Secret');
+  const secret = only('Secret', 'mcpo');
+  const stateSecret = only('Secret', 'mcpo-state');
   const configMap = only('ConfigMap');
   const service = only('Service', 'mcpo');
+  const redis = only('StatefulSet', 'mcpo-redis');
 
-  /** The container's environment with each secretKeyRef read from secret.yaml, as kubelet would. */
-  function containerEnv(): Record<string, string> {
+  /**
+   * The container's environment with each secretKeyRef read from the Secret it
+   * names, as kubelet would; `without` lists Secrets taken to be absent, which
+   * only an `optional: true` reference may name.
+   */
+  function containerEnv(without: readonly string[] = []): Record<string, string> {
     const env: Record<string, string> = {};
     for (const entry of container.env ?? []) {
       const ref = entry.valueFrom?.secretKeyRef;
@@ -86,9 +94,14 @@ describe('examples/kubernetes', function () {
         env[entry.name] = String(entry.value ?? '');
         continue;
       }
-      expect(ref.name, `${entry.name} comes from the Secret in secret.yaml`).to.equal(secret.metadata!.name);
-      const value = secret.stringData?.[ref.key];
-      expect(value, `secret.yaml has the key ${ref.key}`).to.be.a('string');
+      if (without.includes(ref.name)) {
+        expect(ref.optional, `${entry.name} is optional, so the pod starts without the Secret ${ref.name}`).to.equal(true);
+        continue;
+      }
+      const from = manifests.find(({ doc }) => doc.kind === 'Secret' && doc.metadata?.name === ref.name);
+      expect(from, `${entry.name} comes from a Secret ${ref.name} in examples/kubernetes/`).to.not.equal(undefined);
+      const value = from!.doc.stringData?.[ref.key];
+      expect(value, `${from!.file} has the key ${ref.key}`).to.be.a('string');
       env[entry.name] = value!;
     }
     return env;
@@ -122,6 +135,17 @@ describe('examples/kubernetes', function () {
     const stateMount = container.volumeMounts.find((m: { mountPath: string }) => stateDir.startsWith(`${m.mountPath}/`));
     expect(stateMount, `--state-dir ${stateDir} is inside a mounted volume, below its root`).to.not.equal(undefined);
     expect(stateMount.readOnly ?? false).to.equal(false);
+    expect(options.stateStore, 'with redis/secret.yaml, the state lives in Redis').to.equal(stateSecret.stringData!['state-store']);
+    // A key of another length stops mcpo at start; unquoted in YAML, the placeholder would be a number.
+    expect(() => parseStateKey(containerEnv().MCPO_STATE_KEY!)).to.not.throw();
+  });
+
+  it('starts with the file store when the optional mcpo-state Secret is not there', () => {
+    const invocation = parseArgs(container.args, containerEnv([stateSecret.metadata!.name!]));
+    expect(invocation.kind).to.equal('serve');
+    if (invocation.kind !== 'serve') return;
+    expect(invocation.options.stateStore).to.equal(undefined);
+    expect(invocation.options.stateDir).to.be.a('string');
   });
 
   it("mounts the ConfigMap's config.json where --config looks, as a whole directory", () => {
@@ -149,10 +173,24 @@ describe('examples/kubernetes', function () {
     const ports: { name?: string; containerPort: number }[] = container.ports;
     const byName = (ref: string | number) => ports.find((p) => p.name === ref || p.containerPort === ref)?.containerPort;
     expect(byName(invocation.options.port), 'the container opens --port').to.equal(invocation.options.port);
+    const redisPod = redis.spec.template.spec;
     for (const svc of manifests.filter(({ doc }) => doc.kind === 'Service').map(({ doc }) => doc)) {
+      // Redis's own Service is checked below; every other one fronts mcpo.
+      if (svc.metadata!.name === redis.spec.serviceName) {
+        expect(svc.spec.selector, `${svc.metadata!.name} selects the Redis pod`).to.deep.equal(redis.spec.selector.matchLabels);
+        expect(redis.spec.template.metadata.labels).to.include(svc.spec.selector);
+        const opened: { name?: string; containerPort: number }[] = redisPod.containers[0].ports;
+        for (const port of svc.spec.ports) expect(opened.some((p) => p.name === port.targetPort || p.containerPort === port.targetPort), `${svc.metadata!.name} targetPort ${port.targetPort}`).to.equal(true);
+        continue;
+      }
       expect(svc.spec.selector).to.deep.equal(deployment.spec.selector.matchLabels);
       for (const port of svc.spec.ports) expect(byName(port.targetPort), `${svc.metadata!.name} targetPort ${port.targetPort}`).to.equal(invocation.options.port);
     }
+    // The mcpo Services must not pick up the Redis pod, nor the Redis Service mcpo's pods.
+    const mcpoLabels = deployment.spec.template.metadata.labels as Record<string, string>;
+    const redisLabels = redis.spec.template.metadata.labels as Record<string, string>;
+    expect(Object.entries(deployment.spec.selector.matchLabels).every(([k, v]) => redisLabels[k] === v), 'the Redis pod does not carry mcpo\'s labels').to.equal(false);
+    expect(Object.entries(redis.spec.selector.matchLabels).every(([k, v]) => mcpoLabels[k] === v), 'mcpo\'s pods do not carry the Redis labels').to.equal(false);
     expect(service.spec.sessionAffinity ?? 'None', 'the default Service is not sticky; sticky/ is the opt-in').to.equal('None');
     const ingress = only('Ingress');
     const backend = ingress.spec.rules[0].http.paths[0].backend.service;
@@ -163,9 +201,38 @@ describe('examples/kubernetes', function () {
   it('sets only environment variables mcpo reads, or that config.json names', () => {
     const read = envNamesRead();
     // Guards the scan itself: were it to find nothing, the check below would pass on anything.
-    expect([...read]).to.include.members(['MCPO_API_KEY', 'MCPO_CONTINUATION_SECRET', 'MCPO_STATE_DIR']);
+    expect([...read]).to.include.members(['MCPO_API_KEY', 'MCPO_CONTINUATION_SECRET', 'MCPO_STATE_DIR', 'MCPO_STATE_STORE', 'MCPO_STATE_KEY']);
     const named = new Set([...configMap.data!['config.json']!.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!));
     for (const { name } of container.env ?? []) expect(read.has(name) || named.has(name), `mcpo reads ${name}`).to.equal(true);
+  });
+
+  describe('the optional Redis in redis/', () => {
+    const redisContainer = () => redis.spec.template.spec.containers[0];
+
+    it('runs one Redis with --appendonly yes, so acknowledged writes survive its restart', () => {
+      expect(redis.spec.replicas).to.equal(1);
+      const args: string[] = [...(redisContainer().command ?? []), ...(redisContainer().args ?? [])].map(String);
+      const at = args.indexOf('--appendonly');
+      expect(at, `${args.join(' ')} has --appendonly`).to.be.at.least(0);
+      expect(args[at + 1]).to.equal('yes');
+      // The data directory is on a volume that outlives the pod.
+      const claims = (redis.spec.volumeClaimTemplates ?? []).map((c: { metadata: { name: string } }) => c.metadata.name);
+      const mount = redisContainer().volumeMounts.find((m: { mountPath: string }) => m.mountPath === '/data');
+      expect(claims).to.include(mount?.name);
+    });
+
+    it('is the Service the state-store URL names, with the password the Secret gives Redis', () => {
+      const url = new URL(stateSecret.stringData!['state-store']!);
+      expect(url.protocol).to.equal('redis:');
+      const svc = only('Service', url.hostname);
+      expect(svc.spec.ports.map((p: { port: number }) => p.port)).to.include(Number(url.port || '6379'));
+      expect(svc.metadata!.name, 'the StatefulSet is governed by that Service').to.equal(redis.spec.serviceName);
+      const args: string[] = (redisContainer().args ?? []).map(String);
+      const ref = args[args.indexOf('--requirepass') + 1]!.match(/^\$\(([A-Z_]+)\)$/)?.[1];
+      const env = redisContainer().env.find((e: { name: string }) => e.name === ref);
+      expect(env?.valueFrom?.secretKeyRef, `--requirepass comes from the env var ${ref}`).to.deep.include({ name: stateSecret.metadata!.name });
+      expect(decodeURIComponent(url.password)).to.equal(stateSecret.stringData![env.valueFrom.secretKeyRef.key]);
+    });
   });
 
   describe('the probes', () => {

@@ -89,15 +89,21 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
   if (!single) checkServerNames(entries);
   // One server at the root without a name is "default" in /healthz; its messages and tag then come from the server.
   const named = !single || ('name' in config && config.name !== undefined);
-  const servers = new ServerTable(entries, { logger, redact, mount: serverMount({ options, settings, single, named, secrets, continuationSecret }) });
+  // Held open (for Redis, connecting) from the start, under the app's logger, so /healthz says at once whether it answers.
+  const state = holdState(settings);
+  let servers: ServerTable;
+  try {
+    servers = new ServerTable(entries, { logger, redact, mount: serverMount({ options, settings, single, named, secrets, continuationSecret }) });
+  } catch (err) {
+    void state.release();
+    throw err;
+  }
   // Every server at once as MCP, at <prefix>/mcp (in config mode, and unless the routers' MCP endpoints are off).
   const aggregate = !single && options.router?.mcp !== false
     ? aggregateMcp(servers, { separator: options.mcpSeparator, info, limits: options.router, logger })
     : undefined;
   const drain = new Drain();
   let configError: ConfigProblem | null = null;
-  // Held open (for Redis, connecting) from the start, so /healthz says at once whether it answers.
-  const state = holdState(settings);
   const health = (): HealthReport => healthReport(servers, drain.draining, configError, redact, state.records.store, aggregate);
 
   const app = express() as unknown as McpoApp;

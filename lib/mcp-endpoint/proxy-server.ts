@@ -30,7 +30,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Caller } from '../auth/caller.js';
 import { isMcpoError } from '../http/errors.js';
 import type { McpSource, PassThroughMethod } from './source.js';
-import { signInAnswer } from './sign-in-answer.js';
+import { signInAnswer, withoutSignInResponse } from './sign-in-answer.js';
 
 /** The JSON-RPC code for a request that timed out (the SDKs' RequestTimeout). */
 const REQUEST_TIMEOUT = -32001;
@@ -45,7 +45,9 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
   server.setRequestHandler('tools/call', async (request, ctx) => {
     const { name, arguments: args } = request.params;
     const token = ctx.mcpReq._meta?.progressToken;
-    const retry = retryMaterial(request.params, ctx);
+    const { inputResponses: answers, ...retried } = retryMaterial(request.params, ctx);
+    const { responses, declined } = withoutSignInResponse(answers);
+    const retry = { ...retried, ...(responses !== undefined ? { inputResponses: responses } : {}) };
     try {
       const outcome = await source.callTool(name, (args ?? {}) as Record<string, unknown>, {
         signal: ctx.mcpReq.signal,
@@ -64,16 +66,21 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
       }
       return withoutReservedMeta(outcome.result) as CallToolResult;
     } catch (err) {
-      return (signInAnswer(server, 'tools/call', err) as never) ?? throwAsProtocolError(err);
+      return (signInAnswer(server, 'tools/call', err, declined) as never) ?? throwAsProtocolError(err);
     }
   });
 
   const pass = (method: PassThroughMethod) => async (request: { params?: unknown }, ctx: ServerContext) => {
+    let signInDeclined = false;
     try {
-      const params = (request.params ?? {}) as Record<string, unknown>;
+      const given = (request.params ?? {}) as Record<string, unknown>;
+      const { responses, declined } = withoutSignInResponse(given.inputResponses as Record<string, unknown> | undefined);
+      signInDeclined = declined;
+      const { inputResponses: _answers, ...params } = given;
+      if (responses !== undefined) params.inputResponses = responses;
       return withoutReservedMeta(await source.request(method, params, ctx.mcpReq.signal, callerHeaders(ctx), callerOfContext(ctx))) as never;
     } catch (err) {
-      return (signInAnswer(server, method, err) as never) ?? throwAsProtocolError(err);
+      return (signInAnswer(server, method, err, signInDeclined) as never) ?? throwAsProtocolError(err);
     }
   };
   const capabilities = source.capabilities();

@@ -20,8 +20,13 @@ import type { UpstreamOptions } from './upstream-options.js';
 import type { Standing } from './upstream-standing.js';
 import type { UpstreamLists } from './upstream-lists.js';
 
+/** How often a connection waiting for a sign-in looks in a shared store for tokens another replica got. */
+const SHARED_TOKENS_POLL_MS = 2_000;
+
 export class Supervisor {
   #timer: NodeJS.Timeout | undefined;
+  /** While waiting for a person with a shared store: the look for tokens another replica stored. */
+  #watching: NodeJS.Timeout | undefined;
   /** Failed attempts in a row; the backoff grows with it. */
   #failures = 0;
   #readyAt = 0;
@@ -158,6 +163,28 @@ export class Supervisor {
       this.#announced = true;
       this.options.logger.warn('MCP server needs authorization: open this page in a browser', { page, reason: messageOf(err) });
     }
+    this.#watchSharedTokens();
+  }
+
+  /**
+   * With a state store other replicas share, the sign-in may finish on
+   * another replica: this one looks for the tokens it stored now and then,
+   * and connects with them once they are there.
+   */
+  #watchSharedTokens(): void {
+    const auth = this.options.authorization;
+    if (!auth?.provider.shared || auth.signInRequired || this.#watching) return;
+    this.#watching = setInterval(() => {
+      if (this.at.state !== 'needs-authorization') {
+        clearInterval(this.#watching);
+        this.#watching = undefined;
+        return;
+      }
+      void auth.provider.hasStoredTokens().then((held) => {
+        if (held && this.at.state === 'needs-authorization') void this.#reconnect();
+      });
+    }, SHARED_TOKENS_POLL_MS);
+    this.#watching.unref();
   }
 
   /** Drops the session of the moment and connects afresh; resolves when that attempt has ended. */
@@ -206,6 +233,7 @@ export class Supervisor {
     const { at } = this;
     if (at.state === 'closed') return;
     clearTimeout(this.#timer);
+    clearInterval(this.#watching);
     const session = at.session;
     at.session = undefined;
     at.set('closed');

@@ -16,7 +16,7 @@
  * shown unescaped, and no token or code is ever shown or logged.
  */
 import type { Request, RequestHandler, Router } from 'express';
-import { isMcpoError, toHttpError } from '../http/errors.js';
+import { BadRequestError, isMcpoError, toHttpError } from '../http/errors.js';
 import type { Logger } from '../common/log.js';
 import type { Upstream } from '../mcp/upstream.js';
 
@@ -50,6 +50,9 @@ export function callbackFromRequest(req: Request): string {
 
 export function addOAuthRoutes(router: Router, upstream: Upstream, options: OAuthRoutesOptions): void {
   const authorize: RequestHandler = function oauthAuthorize(req, res) {
+    // A ticket stands in for a credential only on per-caller servers (router/personal-pages.ts); the command lets such links
+    // through its key check, so here, where the key is what guards the page, one is refused rather than ignored.
+    if (req.query.ticket !== undefined) return void fail(res, new BadRequestError('This server has one sign-in for everyone; sign-in links with a ticket are for per-caller servers', undefined, 'invalid_ticket'), 'could not start authorization');
     upstream.authorize(options.callbackUrl(req), req.query.reauthorize === '1').then(
       (url) => {
         res.set('Cache-Control', 'no-store');

@@ -17,6 +17,7 @@ import type { ResolvedSpec } from '../mcp/spec.js';
 import type { ServerMeta } from '../mcp/status.js';
 import { PersonalSignIn } from '../mcp/oauth/personal-sign-in.js';
 import { callerKey, type AuthRecords, type ServerRef } from '../state/auth-records.js';
+import { StateStoreUnavailableError } from '../state/state-store.js';
 import { stateRecords } from '../state/stores.js';
 import type { RouterOAuth } from './oauth.js';
 import type { ResolvedOptions } from './resolve-options.js';
@@ -49,15 +50,18 @@ export function routerPersonal(spec: ResolvedSpec, opts: ResolvedOptions, name: 
   const ref: ServerRef = { name, url: spec.url.href };
   const signIn = new PersonalSignIn({ name, url: spec.url.href, spec: spec.oauth, records });
   const { logger } = opts;
-  let counted: { count: number | undefined; at: number; running: boolean } = { count: undefined, at: 0, running: false };
+  let counted: { count: number | undefined; at: number; running: boolean; again: boolean } = { count: undefined, at: 0, running: false, again: false };
   const recount = (): void => {
-    if (counted.running) return;
+    // A count asked for while one runs (a sign-in during a /healthz count) runs after it, so it sees the sign-in.
+    if (counted.running) return void (counted.again = true);
     counted.running = true;
-    signIn.count().then(
-      (count) => (counted = { count, at: Date.now(), running: false }),
-      // The store is away: the last count stands until it is back.
-      () => (counted = { ...counted, at: Date.now(), running: false }),
-    );
+    const done = (count: number | undefined): void => {
+      const again = counted.again;
+      counted = { count, at: Date.now(), running: false, again: false };
+      if (again) recount();
+    };
+    // The store is away: the last count stands until it is back.
+    signIn.count().then(done, () => done(counted.count));
   };
   recount();
   return {
@@ -78,12 +82,22 @@ export function routerPersonal(spec: ResolvedSpec, opts: ResolvedOptions, name: 
       return new SignInRequiredError(`MCP server "${name}" acts as each caller: sign in to it once by opening authorizeUrl in a browser, then call again`, signIn.link(caller, absolute));
     },
     restoreTools(onTools) {
-      records.tools(ref).then(
-        (kept) => {
-          if (kept && Array.isArray(kept.tools) && isRecord(kept.meta)) onTools(kept.tools as Tool[], kept.meta as unknown as ServerMeta, isRecord(kept.capabilities) ? kept.capabilities : {});
-        },
-        (err: unknown) => logger.warn('could not read the kept tool list; it is listed again at the first signed-in call', { error: err instanceof Error ? err.message : String(err) }),
-      );
+      let restored = false;
+      const restore = (): void => {
+        if (restored) return;
+        records.tools(ref).then(
+          (kept) => {
+            restored = true;
+            if (kept && Array.isArray(kept.tools) && isRecord(kept.meta)) onTools(kept.tools as Tool[], kept.meta as unknown as ServerMeta, isRecord(kept.capabilities) ? kept.capabilities : {});
+          },
+          (err: unknown) => {
+            // Redis connects in the background: read again once it answers.
+            if (!(err instanceof StateStoreUnavailableError)) logger.warn('could not read the kept tool list; it is listed again at the first signed-in call', { error: err instanceof Error ? err.message : String(err) });
+          },
+        );
+      };
+      records.store.onConnection((up) => up && restore());
+      restore();
     },
     keepTools(tools, meta, capabilities) {
       records.saveTools(ref, { tools, meta, capabilities: capabilities ?? {} }).catch((err: unknown) => logger.debug('could not keep the tool list in the state store', { error: err instanceof Error ? err.message : String(err) }));

@@ -55,7 +55,11 @@ export function routerRoutes({ opts, upstream, oauth, views, endpoint, features,
   if (endpoint) router.all('/mcp', endpoint.handle);
   router.get('/openapi.json', function openapiJson(req, res, next) {
     const current = views.viewFor(callerOf(req));
-    if (!current) return next(personal ? noToolsYet(personal, req) : upstream.unavailable());
+    if (!current) {
+      if (!personal) return next(upstream.unavailable());
+      // A link's ticket is signed with a key read from the store, which may not have been read yet.
+      return void personal.signIn.ready().then(() => next(noToolsYet(personal, req)), next);
+    }
     res.type('json').send(current.json(serversUrl(opts.rootPath, req.baseUrl)));
   });
   router.use(docsPages());

@@ -20,7 +20,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { isRecord } from '../common/is-record.js';
-import { removeLegacyAuth, takeLegacyAuth } from './legacy-files.js';
+import { readLegacyAuth, removeLegacyAuth } from './legacy-files.js';
 import type { Sealer } from './sealed.js';
 import type { StateStore, StoreLock } from './state-store.js';
 
@@ -185,14 +185,18 @@ export class AuthRecords {
     if (!adopted) {
       const dir = this.legacyDir;
       adopted = (async () => {
-        const old = await takeLegacyAuth(dir, ref.name, ref.url);
+        const old = await readLegacyAuth(dir, ref.name, ref.url);
         if (!old) return;
         const client: ClientRecord = {};
-        for (const key of CLIENT_KEYS) if (isRecord(old[key])) client[key] = old[key];
+        for (const key of CLIENT_KEYS) if (isRecord(old.auth[key])) client[key] = old.auth[key];
         await this.saveClient(ref, client);
-        if (isRecord(old.tokens)) await this.saveTokens(ref, undefined, old.tokens);
+        if (isRecord(old.auth.tokens)) await this.saveTokens(ref, undefined, old.auth.tokens);
+        // Only once the store holds it: a crash before this reads the old file again.
+        await old.remove();
       })();
       this.#legacy.set(id, adopted);
+      // A failed move is tried again at the next read.
+      adopted.catch(() => this.#legacy.delete(id));
     }
     return adopted;
   }

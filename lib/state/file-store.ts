@@ -51,22 +51,24 @@ export class FileStore implements StateStore {
     await this.#open();
     if (options.ifAbsent && this.#live(key) !== undefined) return false;
     const kept = options.ttlMs === undefined;
+    const before = this.#held.get(key);
     this.#held.set(key, kept ? { value } : { value, expires: Date.now() + options.ttlMs! });
     if (kept) await this.#serial(key, () => this.#write(key, value));
+    // A kept value replaced by one with a time limit: its file must not bring the old value back at the next start.
+    else if (before && before.expires === undefined) await this.#serial(key, () => this.#unlink(key));
     return true;
   }
 
   async delete(key: string): Promise<void> {
     await this.#open();
-    const held = this.#held.get(key);
-    this.#held.delete(key);
-    if (held && held.expires === undefined) await this.#serial(key, () => unlink(path.join(this.dir, fileOf(key))).catch(() => {}));
+    await this.#forget(key);
   }
 
   async take(key: string): Promise<string | undefined> {
     await this.#open();
     const value = this.#live(key)?.value;
-    if (value !== undefined) await this.delete(key);
+    // No await between the read and the removal: of two takers, one gets it.
+    if (value !== undefined) await this.#forget(key);
     return value;
   }
 
@@ -93,6 +95,17 @@ export class FileStore implements StateStore {
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.#queues.values()]);
+  }
+
+  /** Removes `key` from memory at once, and its file (if it has one) in turn. */
+  #forget(key: string): Promise<void> {
+    const held = this.#held.get(key);
+    this.#held.delete(key);
+    return held && held.expires === undefined ? this.#serial(key, () => this.#unlink(key)) : Promise.resolve();
+  }
+
+  #unlink(key: string): Promise<void> {
+    return unlink(path.join(this.dir, fileOf(key))).catch(() => {});
   }
 
   /** The value at `key` unless its time is up (then it is forgotten). */

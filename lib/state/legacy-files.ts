@@ -24,8 +24,8 @@ function fileName(name: string, url: string): string {
   return `${readable}-${nameHash}-${hash(`${name}\0${url}`, 16)}.json`;
 }
 
-/** What an earlier version kept for the server `name` at `url`, or undefined; the file is removed once read. */
-export async function takeLegacyAuth(dir: string, name: string, url: string): Promise<Record<string, unknown> | undefined> {
+/** What an earlier version kept for the server `name` at `url`, or undefined; `remove()` once it is safe elsewhere. */
+export async function readLegacyAuth(dir: string, name: string, url: string): Promise<{ auth: Record<string, unknown>; remove(): Promise<void> } | undefined> {
   const file = path.join(dir, fileName(name, url));
   let parsed: unknown;
   try {
@@ -33,8 +33,9 @@ export async function takeLegacyAuth(dir: string, name: string, url: string): Pr
   } catch {
     return undefined;
   }
-  await unlink(file).catch(() => {});
-  return isRecord(parsed) ? parsed : undefined;
+  const remove = () => unlink(file).catch(() => {});
+  if (!isRecord(parsed)) return { auth: {}, remove };
+  return { auth: parsed, remove };
 }
 
 /** Removes every file an earlier version kept for the server `name` (all its URLs). */

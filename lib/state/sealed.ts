@@ -54,7 +54,7 @@ export function createSealer(current: Buffer | undefined, previous: readonly Buf
       const key = kid !== undefined ? keys.get(kid) : undefined;
       if (!key || iv === undefined || tag === undefined || data === undefined) return undefined;
       try {
-        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
         decipher.setAuthTag(Buffer.from(tag, 'base64url'));
         return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
       } catch {

@@ -320,6 +320,10 @@ describe('OAuth to a protected MCP server (createApp)', function () {
       const person = new Person(served.base, 'keyed', noLog);
       const { authorizeUrl } = await settled(person, 'needs-authorization');
       expect((await fetch(authorizeUrl!, { redirect: 'manual' })).status).to.equal(401);
+      // A ticket gets a link past the key only on a per-caller server: here it starts nothing.
+      const ticketed = await fetch(`${authorizeUrl}?ticket=anything`, { redirect: 'manual' });
+      expect(ticketed.status).to.equal(400);
+      expect(await ticketed.text()).to.include('sign-in links with a ticket are for per-caller servers');
       const started = await fetch(authorizeUrl!, { redirect: 'manual', headers: { Authorization: `Bearer ${KEY}` } });
       expect(started.status).to.equal(302);
       const approved = await realFetch(started.headers.get('location')!, { redirect: 'manual' });

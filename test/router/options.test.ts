@@ -2,7 +2,7 @@
  * Router options, their defaults and their validation (lib/router/options.ts, lib/router/resolve-options.ts).
  */
 import { homedir } from 'node:os';
-import { defaultStateDir } from '../../lib/mcp/oauth/token-store.js';
+import { defaultStateDir } from '../../lib/state/state-dir.js';
 import { expect } from 'chai';
 import { consoleLogger, silentLogger } from '../../lib/common/log.js';
 import { resolveSpec } from '../../lib/mcp/spec.js';

@@ -75,6 +75,11 @@ export class HeldTokens {
     await this.options.records.saveTokens(this.options.ref, this.options.caller, stamped);
   }
 
+  /** Whether the store holds tokens now (false while it cannot be read). */
+  stored(): Promise<boolean> {
+    return this.options.records.tokens(this.options.ref, this.options.caller).then((tokens) => tokens !== undefined, () => false);
+  }
+
   /** Forgets them here and in the store. */
   async forget(): Promise<void> {
     this.#held = undefined;

@@ -4,8 +4,7 @@
  * PKCE, exchange, refresh, step-up, `iss` checks). It keeps what that needs:
  *
  * - the registered client and the discovery state, in the state store
- *   (state/auth-records.ts), shared by every caller of the server, so they
- *   survive restarts and reloads and every replica sees them;
+ *   (state/auth-records.ts), shared by the server's callers and replicas;
  * - the tokens, the server's own or one caller's (`perUser`), through
  *   held-tokens.ts, which refreshes them once however many ask;
  * - with both a pre-registered client and a metadata document, which of
@@ -16,8 +15,7 @@
  * - for `client_credentials`, the grant and the client's authentication
  *   (a secret, or a `private_key_jwt` assertion signed by the SDK).
  *
- * It never opens a browser: the router sends a person to the authorization
- * URL, and its callback checks the `state` here before the SDK exchanges.
+ * It never opens a browser: the router sends a person to the authorization URL.
  */
 import {
   PrivateKeyJwtProvider,
@@ -126,11 +124,7 @@ export class McpoOAuthProvider implements OAuthClientProvider {
     return this.#flows.issue();
   }
 
-  /**
-   * True once for a state a flow of this server and caller issued in the
-   * last ten minutes, in any process sharing the store; its verifier is then
-   * the one the exchange sends. A replay is false.
-   */
+  /** True once for a state a flow of this server and caller issued in the last ten minutes, in any replica; its verifier is then the one sent. */
   async takeState(state: string | null): Promise<boolean> {
     const verifier = await this.#flows.take(state);
     if (verifier !== undefined) this.#verifier = verifier;
@@ -157,11 +151,7 @@ export class McpoOAuthProvider implements OAuthClientProvider {
     return learnt ? { preRegistered: { ...learnt } } : {};
   }
 
-  /**
-   * The authorization server refused the client at the callback (`invalid_client`,
-   * `unauthorized_client`): true when that was the pre-registered client and the
-   * next flow will show the metadata document instead.
-   */
+  /** The client was refused at the callback: true when it was the pre-registered one, and the next flow shows the metadata document instead. */
   async refusedClient(): Promise<boolean> {
     const change = this.#learnt(false);
     if (change.preRegistered !== undefined) await this.#save(change);
@@ -241,6 +231,16 @@ export class McpoOAuthProvider implements OAuthClientProvider {
 
   prepareTokenRequest(scope?: string): URLSearchParams | undefined {
     return this.interactive ? undefined : clientCredentialsRequest(scope ?? this.options.spec.scope);
+  }
+
+  /** Whether other processes share the store: the sign-in may finish in another replica. */
+  get shared(): boolean {
+    return this.options.records.shared;
+  }
+
+  /** Whether the store holds tokens for this provider now (false while it cannot be read). */
+  hasStoredTokens(): Promise<boolean> {
+    return this.#tokens.stored();
   }
 
   /** Whether there is anything to try without a person: tokens, or a grant that needs none. */

@@ -8,7 +8,7 @@
  * replica is refused too).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { BadRequestError } from '../../http/errors.js';
+import { BadRequestError, ForbiddenError } from '../../http/errors.js';
 import { serverKey, type AuthRecords, type ServerRef } from '../../state/auth-records.js';
 
 /** How long a sign-in link may wait before it is opened. */
@@ -54,8 +54,13 @@ export class SignInTickets {
     return `${payload}.${this.#mac(payload)}`;
   }
 
-  /** The caller a ticket names, the first time it is shown within its ten minutes; a 400 `invalid_ticket` otherwise. */
-  async redeem(ticket: string): Promise<string> {
+  /**
+   * The caller a ticket names, the first time it is shown within its ten
+   * minutes; a 400 `invalid_ticket` otherwise. `shownBy`, the caller whose
+   * credentials came with it, must be that caller (403 `ticket_not_yours`),
+   * and such a refusal leaves the ticket unused for its owner.
+   */
+  async redeem(ticket: string, shownBy?: string): Promise<string> {
     const [payload, mac, extra] = ticket.split('.');
     if (payload === undefined || mac === undefined || extra !== undefined) throw refused('is not one mcpo made');
     await this.ready();
@@ -71,6 +76,7 @@ export class SignInTickets {
     if (claims.s !== serverKey(this.ref) || typeof claims.c !== 'string' || typeof claims.n !== 'string' || typeof claims.e !== 'number') throw refused('is for another server');
     const left = claims.e - Date.now();
     if (left <= 0) throw refused('has expired');
+    if (shownBy !== undefined && shownBy !== claims.c) throw new ForbiddenError('This sign-in link was made for another caller', 'ticket_not_yours');
     if (!(await this.records.useTicket(claims.n, left))) throw refused('was used already');
     return claims.c;
   }
