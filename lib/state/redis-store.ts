@@ -12,7 +12,7 @@
  * password. It does not seal values, and knows nothing of what they mean.
  */
 import { randomBytes } from 'node:crypto';
-import { createClient, ErrorReply, type RedisClientType } from 'redis';
+import type { RedisClientType } from 'redis';
 import type { Logger } from '../common/log.js';
 import { StateStoreUnavailableError, type SetOptions, type StateStore, type StoreLock } from './state-store.js';
 
@@ -109,11 +109,12 @@ function connectionWatch(logger: Logger, safeUrl: string, scrub: (text: string) 
 
 type Client = RedisClientType;
 type Watch = ReturnType<typeof connectionWatch>;
-type Run = <T>(command: () => Promise<T>) => Promise<T>;
+type Run = <T>(command: (client: Client) => Promise<T>) => Promise<T>;
 type Commands = Omit<StateStore, 'type' | 'connected' | 'onConnection' | 'close'>;
 
-/** A client that connects in the background and retries forever, its ups and downs told to `watch`. */
-function openClient(url: URL, watch: Watch, closing: () => boolean): Client {
+/** A client that connects in the background, retrying forever, ups and downs told to `watch`; loaded here, so only a store on Redis pays for the library. */
+async function openClient(url: URL, watch: Watch, closing: () => boolean): Promise<Client> {
+  const { createClient } = await import('redis');
   const client = createClient({
     url: url.href,
     // Fail fast instead of queueing: a caller would rather answer 503 now than hang until Redis returns.
@@ -136,22 +137,22 @@ function openClient(url: URL, watch: Watch, closing: () => boolean): Client {
   });
   // connect() settles only once ready (or closed); the listeners above report on the way.
   client.connect().catch(() => {});
-  return client;
+  return client as unknown as Client;
 }
 
-/** The store's operations on `client`, every key under `keyPrefix`, every call through `run`. */
-function commandsOn(client: Client, keyPrefix: string, run: Run): Commands {
+/** The store's operations, every key under `keyPrefix`, every call through `run` (which hands it the client). */
+function commandsOn(keyPrefix: string, run: Run): Commands {
   const k = (key: string): string => keyPrefix + key;
-  async function* pages(prefix: string): AsyncGenerator<string[]> {
+  async function* pages(client: Client, prefix: string): AsyncGenerator<string[]> {
     for await (const page of client.scanIterator({ MATCH: prefixPattern(k(prefix)), COUNT: SCAN_COUNT })) {
       if (page.length > 0) yield page;
     }
   }
   return {
-    get: async (key) => (await run(() => client.get(k(key)))) ?? undefined,
+    get: async (key) => (await run((client) => client.get(k(key)))) ?? undefined,
     async set(key, value, options: SetOptions = {}) {
       const ttl = options.ttlMs === undefined ? undefined : checkTtl(options.ttlMs);
-      const reply = await run(() =>
+      const reply = await run((client) =>
         client.set(k(key), value, {
           ...(ttl === undefined ? {} : { expiration: { type: 'PX' as const, value: ttl } }),
           ...(options.ifAbsent ? { condition: 'NX' as const } : {}),
@@ -160,33 +161,33 @@ function commandsOn(client: Client, keyPrefix: string, run: Run): Commands {
       return reply !== null;
     },
     async delete(key) {
-      await run(() => client.del(k(key)));
+      await run((client) => client.del(k(key)));
     },
-    take: async (key) => (await run(() => client.getDel(k(key)))) ?? undefined,
+    take: async (key) => (await run((client) => client.getDel(k(key)))) ?? undefined,
     async keys(prefix) {
       // SCAN may return a key twice when the table grows during the walk.
       const found = new Set<string>();
-      await run(async () => {
-        for await (const page of pages(prefix)) for (const key of page) found.add(key.slice(keyPrefix.length));
+      await run(async (client) => {
+        for await (const page of pages(client, prefix)) for (const key of page) found.add(key.slice(keyPrefix.length));
       });
       return [...found];
     },
     deletePrefix: (prefix) =>
-      run(async () => {
+      run(async (client) => {
         let deleted = 0;
         // One DEL per page keeps each command small; SCAN tolerates deletions behind its cursor.
-        for await (const page of pages(prefix)) deleted += await client.del(page);
+        for await (const page of pages(client, prefix)) deleted += await client.del(page);
         return deleted;
       }),
     async lock(key, ttlMs) {
       const ttl = checkTtl(ttlMs);
       const token = randomBytes(16).toString('base64url');
-      const reply = await run(() => client.set(k(key), token, { expiration: { type: 'PX', value: ttl }, condition: 'NX' }));
+      const reply = await run((client) => client.set(k(key), token, { expiration: { type: 'PX', value: ttl }, condition: 'NX' }));
       if (reply === null) return undefined;
       const lock: StoreLock = {
         async release() {
           // An unreachable Redis is no failure here: the lock expires by itself after ttlMs.
-          await run(() => client.eval(RELEASE_SCRIPT, { keys: [k(key)], arguments: [token] })).catch(() => {});
+          await run((client) => client.eval(RELEASE_SCRIPT, { keys: [k(key)], arguments: [token] })).catch(() => {});
         },
       };
       return lock;
@@ -194,8 +195,10 @@ function commandsOn(client: Client, keyPrefix: string, run: Run): Commands {
   };
 }
 
-/** Closes politely when connected, but never waits on a Redis that stopped answering. */
-async function shutdown(client: Client): Promise<void> {
+/** Closes politely when connected, never waiting on a Redis that stopped answering (or a client never loaded). */
+async function shutdown(opening: Promise<Client>): Promise<void> {
+  const client = await opening.catch(() => undefined);
+  if (!client) return;
   if (!client.isReady) {
     client.destroy(); // also ends the reconnect loop
     return;
@@ -216,29 +219,31 @@ export function redisStore(url: string, options: RedisStoreOptions): StateStore 
   const scrub = (text: string): string => secrets.reduce((t, s) => t.split(s).join('***'), text);
   const watch = connectionWatch(logger, safeUrl, scrub);
   let closing: Promise<void> | undefined;
-  const client = openClient(parsed, watch, () => closing !== undefined);
+  let client: Client | undefined;
+  const opening = openClient(parsed, watch, () => closing !== undefined).then((opened) => (client = opened));
+  opening.catch((error: unknown) => watch.down(error));
 
   /** Any failure of the client becomes the one error callers know: never a raw client error. */
-  async function run<T>(command: () => Promise<T>): Promise<T> {
-    if (closing || !client.isReady) throw new StateStoreUnavailableError();
+  async function run<T>(command: (client: Client) => Promise<T>): Promise<T> {
+    if (closing || !client?.isReady) throw new StateStoreUnavailableError();
     try {
-      return await command();
+      return await command(client);
     } catch (error) {
       // A reply error is Redis refusing (OOM, READONLY, …), not an outage: worth a line of its own.
-      if (error instanceof ErrorReply) logger.error('state store command failed', { url: safeUrl, reason: scrub(error.message) });
+      if (error instanceof Error && error.constructor.name === 'ErrorReply') logger.error('state store command failed', { url: safeUrl, reason: scrub(error.message) });
       throw new StateStoreUnavailableError();
     }
   }
 
   return {
     type: 'redis',
-    connected: () => !closing && watch.isUp() && client.isReady,
-    ...commandsOn(client, options.keyPrefix ?? 'mcpo:', run),
+    connected: () => !closing && watch.isUp() && client?.isReady === true,
+    ...commandsOn(options.keyPrefix ?? 'mcpo:', run),
     onConnection(listener) {
       watch.listeners.push(listener);
     },
     close() {
-      closing ??= shutdown(client);
+      closing ??= shutdown(opening);
       return closing;
     },
   };
