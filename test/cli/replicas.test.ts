@@ -16,7 +16,7 @@ import { expect } from 'chai';
 import { Person } from '../conformance/person.js';
 import { runMcpo, startMcpo, type McpoProcess } from '../helpers/mcpo.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
-import { replicaProxy, type ReplicaProxy } from '../helpers/replica-proxy.js';
+import { roundRobin, type RoundRobin } from '../helpers/round-robin.js';
 import { freePort, startOAuthServer, type RunningServer } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -41,7 +41,7 @@ describe('mcpo replicas sharing sign-ins in Redis (oauth.perUser)', function () 
   /** gh: tokens live 3 s. wiki: tokens live an hour, for the outage. */
   let gh: RunningServer | undefined;
   let wiki: RunningServer | undefined;
-  let proxy: ReplicaProxy | undefined;
+  let proxy: RoundRobin | undefined;
   const replicas: McpoProcess[] = [];
   let config: string;
   let env: NodeJS.ProcessEnv;
@@ -126,7 +126,7 @@ describe('mcpo replicas sharing sign-ins in Redis (oauth.perUser)', function () 
       }`,
     );
     const ports = [await freePort(), await freePort(), await freePort()];
-    proxy = await replicaProxy(ports.map((p) => `http://127.0.0.1:${p}`));
+    proxy = await roundRobin(ports.map((p) => `http://127.0.0.1:${p}`));
     env = { ...process.env, ALICE_KEY: KEYS.alice, BOB_KEY: KEYS.bob, CAROL_KEY: KEYS.carol, MCPO_STATE_KEY: STATE_KEY, MCPO_STATE_STORE: '' };
     const started = await Promise.allSettled(
       ports.map((port) => startMcpo(['--port', String(port), '--config', config, '--public-url', proxy!.url, '--state-store', redis!.url], env)),
