@@ -324,6 +324,9 @@ describe('OAuth to a protected MCP server (createApp)', function () {
       const ticketed = await fetch(`${authorizeUrl}?ticket=anything`, { redirect: 'manual' });
       expect(ticketed.status).to.equal(400);
       expect(await ticketed.text()).to.include('sign-in links with a ticket are for per-caller servers');
+      // Sign-out is per caller: a shared sign-in has none, and nobody's key forgets everyone's tokens.
+      const signOut = await fetch(`${served.base}/oauth/keyed/token`, { method: 'DELETE', headers: { Authorization: `Bearer ${KEY}` } });
+      expect(signOut.status).to.equal(404);
       const started = await fetch(authorizeUrl!, { redirect: 'manual', headers: { Authorization: `Bearer ${KEY}` } });
       expect(started.status).to.equal(302);
       const approved = await realFetch(started.headers.get('location')!, { redirect: 'manual' });
