@@ -142,11 +142,18 @@ function personalAdmission(personal: RouterPersonal): (resolution: UserResolutio
 /** OAuth for one caller's connection: their own tokens; a lost grant answers with their sign-in link. */
 function personalAuthorization(personal: RouterPersonal, caller: string, headers: IncomingHttpHeaders): UpstreamAuthorization {
   const provider = personal.signIn.provider(caller);
+  // With a redirect URI the SDK treats a refused token as a person's grant: it refreshes, and forgets the grant on
+  // invalid_grant, then stops at the wall, which answers with the caller's link; it never sends anyone to that URI itself.
+  void provider.setRedirectUrl(personal.callbackFor(headers));
   return {
     provider,
     // What the log names; the link itself carries a ticket, and a ticket is never logged.
     page: () => 'the sign-in link in this caller\'s 403 answer',
-    signInRequired: () => personal.required(caller, headers),
+    signInRequired: () => {
+      // The grant was refused (and, on invalid_grant, forgotten): /healthz counts again.
+      personal.recount();
+      return personal.required(caller, headers);
+    },
   };
 }
 

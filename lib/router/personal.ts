@@ -30,6 +30,8 @@ export interface RouterPersonal {
   keyOf(caller: Caller | undefined): string;
   /** The 403 that sends `caller` (a key) to their own sign-in, with a link made for the request's host unless --public-url says. */
   required(caller: string, headers: IncomingHttpHeaders): SignInRequiredError;
+  /** The OAuth callback URL as the request's caller's sign-in would use it. */
+  callbackFor(headers: IncomingHttpHeaders): string;
   /** Hands the tool list kept in the store, if there is one, to `onTools`. */
   restoreTools(onTools: (tools: Tool[], meta: ServerMeta, capabilities: ServerCapabilities) => void): void;
   /** How many callers hold a grant, as last counted in the store (recounted in the background, at most every few seconds). */
@@ -50,6 +52,11 @@ export function routerPersonal(spec: ResolvedSpec, opts: ResolvedOptions, name: 
   const ref: ServerRef = { name, url: spec.url.href };
   const signIn = new PersonalSignIn({ name, url: spec.url.href, spec: spec.oauth, records });
   const { logger } = opts;
+  /** The authorize page, absolute: from --public-url, else from the request's Host. */
+  const pageFor = (headers: IncomingHttpHeaders): string => {
+    const page = oauth.page();
+    return /^https?:\/\//.test(page) ? page : `http://${headers.host ?? 'localhost'}${page.startsWith('/') ? '' : '/'}${page}`;
+  };
   let counted: { count: number | undefined; at: number; running: boolean; again: boolean } = { count: undefined, at: 0, running: false, again: false };
   const recount = (): void => {
     // A count asked for while one runs (a sign-in during a /healthz count) runs after it, so it sees the sign-in.
@@ -77,10 +84,10 @@ export function routerPersonal(spec: ResolvedSpec, opts: ResolvedOptions, name: 
       return callerKey(caller.via, caller.id);
     },
     required(caller, headers) {
-      const page = oauth.page();
-      const absolute = /^https?:\/\//.test(page) ? page : `http://${headers.host ?? 'localhost'}${page.startsWith('/') ? '' : '/'}${page}`;
-      return new SignInRequiredError(`MCP server "${name}" acts as each caller: sign in to it once by opening authorizeUrl in a browser, then call again`, signIn.link(caller, absolute));
+      return new SignInRequiredError(`MCP server "${name}" acts as each caller: sign in to it once by opening authorizeUrl in a browser, then call again`, signIn.link(caller, pageFor(headers)));
     },
+    // The callback sits beside the authorize page, at the app's `<prefix>/oauth/<name>/` or a router's `oauth/`.
+    callbackFor: (headers) => pageFor(headers).replace(/\/authorize$/, '/callback'),
     restoreTools(onTools) {
       let restored = false;
       const restore = (): void => {

@@ -286,6 +286,18 @@ describe('per-caller sign-in to an upstream (oauth.perUser), REST', function () 
     await authorizedCallers(served, 1);
   });
 
+  it('forgets a revoked grant: the next call answers the 403 with a new link, and the store no longer counts the caller', async () => {
+    expect((await call('alice')).status).to.equal(200);
+    expect((await fetch(new URL('/_control/revoke', fixture.url), { method: 'POST' })).status).to.equal(200);
+    // The revoked token gets a 401 upstream and its refresh an invalid_grant: the call fails, and the grant is gone.
+    const failed = await call('alice');
+    expect(failed.status, failed.text).to.be.oneOf([403, 503]);
+    await linkFor('alice');
+    await authorizedCallers(served!, 0);
+    await signIn('alice');
+    await authorizedCallers(served!, 1);
+  });
+
   describe('afterwards', () => {
     it('shows no secret of the flow or ticket in a log line, and no token in a response body', async () => {
       const res = await realFetch(new URL('/_control/secrets', fixture.url));

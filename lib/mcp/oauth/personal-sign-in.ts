@@ -16,7 +16,7 @@
  * through a provider for the caller (mcp/oauth/provider.ts); each
  * caller's connection has its own provider, which reads the same store.
  */
-import { auth, UnauthorizedError } from '@modelcontextprotocol/client';
+import { auth } from '@modelcontextprotocol/client';
 import { BadRequestError, UpstreamError } from '../../http/errors.js';
 import { serverKey, type AuthRecords, type ServerRef } from '../../state/auth-records.js';
 import type { OAuthSpec } from '../oauth-spec.js';
@@ -28,19 +28,6 @@ export interface PersonalSignInOptions {
   url: string;
   spec: OAuthSpec;
   records: AuthRecords;
-}
-
-/**
- * A caller's provider. Their connections have no redirect URI (a sign-in starts
- * from the link in their 403), so once their grant is gone the SDK would take
- * the client for a non-interactive one and fail; it stops at the wall instead,
- * which answers the call with the caller's link.
- */
-class CallerProvider extends McpoOAuthProvider {
-  override prepareTokenRequest(scope?: string): URLSearchParams | undefined {
-    if (this.interactive && this.redirectUrl === undefined) throw new UnauthorizedError();
-    return super.prepareTokenRequest(scope);
-  }
 }
 
 export class PersonalSignIn {
@@ -55,7 +42,7 @@ export class PersonalSignIn {
   /** A provider that keeps `caller`'s tokens: one for each of their connections, and one for each flow. */
   provider(caller: string): McpoOAuthProvider {
     const { name, url, spec, records } = this.options;
-    return new CallerProvider({ name, url, spec, records, caller });
+    return new McpoOAuthProvider({ name, url, spec, records, caller });
   }
 
   /** Whether `caller` holds tokens for the server (read from the store). */
