@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createClient } from 'redis';
+import { createClient, type RedisClientType } from 'redis';
 
 const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
 const READY_TIMEOUT_MS = 10_000;
@@ -37,6 +37,8 @@ export interface RedisServer {
   close(): Promise<void>;
   /** Every key and its value (non-string values as `<type>`), read through a client of its own. */
   dump(): Promise<Record<string, string>>;
+  /** Deletes every key, so the next test starts with an empty Redis. */
+  flush(): Promise<void>;
 }
 
 /** A port the OS just called free. */
@@ -81,11 +83,20 @@ function launch(args: string[]): Promise<ChildProcess> {
   });
 }
 
-async function dumpAll(url: string): Promise<Record<string, string>> {
-  const client = createClient({ url, socket: { reconnectStrategy: false } });
+/** Runs `work` on a client of its own, closed afterwards. */
+async function withClient<T>(url: string, work: (client: RedisClientType) => Promise<T>): Promise<T> {
+  const client = createClient({ url, socket: { reconnectStrategy: false } }) as unknown as RedisClientType;
   client.on('error', () => {});
   await client.connect();
   try {
+    return await work(client);
+  } finally {
+    client.destroy();
+  }
+}
+
+async function dumpAll(url: string): Promise<Record<string, string>> {
+  return withClient(url, async (client) => {
     const all: Record<string, string> = {};
     for await (const page of client.scanIterator({ COUNT: 500 })) {
       for (const key of page) {
@@ -94,9 +105,7 @@ async function dumpAll(url: string): Promise<Record<string, string>> {
       }
     }
     return all;
-  } finally {
-    client.destroy();
-  }
+  });
 }
 
 export async function startRedis(options: { password?: string } = {}): Promise<RedisServer> {
@@ -139,5 +148,6 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
       await rm(dir, { recursive: true, force: true });
     },
     dump: () => dumpAll(url),
+    flush: () => withClient(url, async (client) => void (await client.flushAll())),
   };
 }

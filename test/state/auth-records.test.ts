@@ -12,7 +12,6 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createClient } from 'redis';
 import { silentLogger } from '../../lib/common/log.js';
 import { AuthRecords, callerKey, serverKey, type ServerRef } from '../../lib/state/auth-records.js';
 import { FileStore } from '../../lib/state/file-store.js';
@@ -111,11 +110,8 @@ function redisPlace(): Place {
     await Promise.all(stores.map((s) => s.close()));
     stores = [];
     await rm(root, { recursive: true, force: true });
-    const client = createClient({ url: redis.url, socket: { reconnectStrategy: false } });
-    client.on('error', () => {});
-    await client.connect();
-    await client.flushAll();
-    client.destroy();
+    // Each test starts with an empty Redis.
+    await redis.flush();
   });
   async function connected(): Promise<StateStore> {
     const store = redisStore(redis.url, { logger: silentLogger });

@@ -8,7 +8,6 @@ import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createClient } from 'redis';
 import { silentLogger } from '../../../lib/common/log.js';
 import { BadRequestError } from '../../../lib/http/errors.js';
 import { SignInTickets, TICKET_TTL_MS } from '../../../lib/mcp/oauth/sign-in-tickets.js';
@@ -197,11 +196,7 @@ describe('sign-in tickets', function () {
       await Promise.all(stores.map((s) => s.close()));
       stores = [];
       // Each test starts with an empty Redis.
-      const client = createClient({ url: redis.url, socket: { reconnectStrategy: false } });
-      client.on('error', () => {});
-      await client.connect();
-      await client.flushAll();
-      client.destroy();
+      await redis.flush();
     });
 
     it('accepts on one replica a ticket minted on another, in both directions', async () => {

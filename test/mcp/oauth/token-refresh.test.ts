@@ -10,7 +10,6 @@ import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createClient } from 'redis';
 import { silentLogger } from '../../../lib/common/log.js';
 import { dueForRefresh, expiresAt, refreshOnce, type RefreshTarget, type StoredTokens } from '../../../lib/mcp/oauth/token-refresh.js';
 import { AuthRecords, callerKey, type ServerRef } from '../../../lib/state/auth-records.js';
@@ -128,11 +127,7 @@ describe('token refresh', function () {
       await Promise.all(stores.map((s) => s.close()));
       stores = [];
       // Each test starts with an empty Redis.
-      const client = createClient({ url: redis.url, socket: { reconnectStrategy: false } });
-      client.on('error', () => {});
-      await client.connect();
-      await client.flushAll();
-      client.destroy();
+      await redis.flush();
     });
 
     it('checks the fake: a refresh token works once, and a second use is an OAuthError invalid_grant', async () => {
