@@ -59,6 +59,25 @@ const FEATURE: Record<PassThroughMethod, 'resources' | 'prompts' | 'completions'
 
 export function routerSource(upstream: Upstream, options: RouterSourceOptions): RouterSource {
   const listeners = listChangeListeners();
+  /** Calls a tool found in the table, on the caller's connection, within the router's bounds. */
+  function callServed(served: NonNullable<ReturnType<RouterSourceOptions['tool']>>, args: Record<string, unknown>, call: SourceCallOptions): Promise<CallOutcome> {
+    // The bound on the whole call cancels through a controller of its own, which the client's cancel also aborts.
+    const controller = new AbortController();
+    const forward = (): void => controller.abort(call.signal.reason);
+    call.signal.addEventListener('abort', forward, { once: true });
+    return options
+      .connect(call.headers ?? {}, options.timeoutMs, call.caller)
+      .then((lease) => lease.connection.call(served.tool.name, args, {
+        timeoutMs: options.timeoutMs,
+        maxTotalMs: Math.max(options.maxTotalMs, options.timeoutMs),
+        signal: controller.signal,
+        controller,
+        ...(call.onProgress ? { onProgress: call.onProgress } : {}),
+        ...(call.inputResponses !== undefined ? { inputResponses: call.inputResponses } : {}),
+        ...(call.requestState !== undefined ? { requestState: call.requestState } : {}),
+      }).finally(lease.release))
+      .finally(() => call.signal.removeEventListener('abort', forward));
+  }
   return {
     available: () => upstream.status().state === 'ready',
     tools: options.tools,
@@ -71,31 +90,18 @@ export function routerSource(upstream: Upstream, options: RouterSourceOptions): 
         ...(offered.completions ? { completions: {} } : {}),
       };
     },
-    async callTool(name, args, call: SourceCallOptions): Promise<CallOutcome> {
-      let served = options.tool(name, call.caller);
+    callTool(name, args, call: SourceCallOptions): Promise<CallOutcome> {
+      const served = options.tool(name, call.caller);
+      if (served) return callServed(served, args, call);
+      if (upstream.status().state !== 'waiting-for-caller') return Promise.reject(new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`));
       // Tools not listed yet, because only a caller's own connection can list them: this caller's connection
-      // lists them (or answers why it cannot: per-caller sign-in sends them to sign in).
-      if (!served && upstream.status().state === 'waiting-for-caller') {
-        (await options.connect(call.headers ?? {}, options.timeoutMs, call.caller)).release();
-        served = options.tool(name, call.caller);
-      }
-      if (!served) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
-      // The bound on the whole call cancels through a controller of its own, which the client's cancel also aborts.
-      const controller = new AbortController();
-      const forward = (): void => controller.abort(call.signal.reason);
-      call.signal.addEventListener('abort', forward, { once: true });
-      return options
-        .connect(call.headers ?? {}, options.timeoutMs, call.caller)
-        .then((lease) => lease.connection.call(served.tool.name, args, {
-          timeoutMs: options.timeoutMs,
-          maxTotalMs: Math.max(options.maxTotalMs, options.timeoutMs),
-          signal: controller.signal,
-          controller,
-          ...(call.onProgress ? { onProgress: call.onProgress } : {}),
-          ...(call.inputResponses !== undefined ? { inputResponses: call.inputResponses } : {}),
-          ...(call.requestState !== undefined ? { requestState: call.requestState } : {}),
-        }).finally(lease.release))
-        .finally(() => call.signal.removeEventListener('abort', forward));
+      // lists them (or answers why it cannot: per-caller sign-in sends them to sign in), then the tool is looked up again.
+      return options.connect(call.headers ?? {}, options.timeoutMs, call.caller).then((lease) => {
+        lease.release();
+        const listed = options.tool(name, call.caller);
+        if (!listed) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
+        return callServed(listed, args, call);
+      });
     },
     async request(method, params, signal, headers, caller) {
       if (options.admits && !options.admits(caller)) return hidden(method, params);

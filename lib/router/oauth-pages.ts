@@ -15,7 +15,7 @@
  * Both answer a browser, so they answer HTML; nothing from the query is
  * shown unescaped, and no token or code is ever shown or logged.
  */
-import type { Request, RequestHandler, Router } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 import { BadRequestError, isMcpoError, toHttpError } from '../http/errors.js';
 import type { Logger } from '../common/log.js';
 import type { Upstream } from '../mcp/upstream.js';
@@ -38,6 +38,19 @@ export function page(title: string, text: string, link?: { href: string; text: s
   const more = link ? `<p><a href="${escape(link.href)}">${escape(link.text)}</a></p>` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title></head>` +
     `<body style="font-family: system-ui, sans-serif; max-width: 40em; margin: 4em auto"><h1>${escape(title)}</h1><p>${escape(text)}</p>${more}</body></html>`;
+}
+
+/**
+ * A page that says a sign-in step failed: mcpo's own errors with their status
+ * and words; anything else (the authorization server's, the SDK's) a 502 that
+ * points to the log, where its text went.
+ */
+export function failurePage(res: Response, err: unknown, title: string, logger: Logger): void {
+  const known = isMcpoError(err);
+  if (!known) logger.warn(title, { error: err instanceof Error ? err.message : String(err) });
+  const http = toHttpError(err);
+  res.status(known ? http.status : 502).set('Cache-Control', 'no-store').type('html')
+    .send(page(title, known ? http.message : 'The authorization server or the MCP server failed; see mcpo\'s log.'));
 }
 
 /** The authorize page again, as this request reached it, asking for a new sign-in. */
@@ -81,12 +94,7 @@ export function addOAuthRoutes(router: Router, upstream: Upstream, options: OAut
       (err: unknown) => fail(res, err, 'could not finish authorization'),
     );
   };
-  const fail = (res: Parameters<RequestHandler>[1], err: unknown, what: string): void => {
-    const known = isMcpoError(err);
-    const http = toHttpError(err);
-    if (!known) options.logger.warn(`${what}`, { error: err instanceof Error ? err.message : String(err) });
-    res.status(known ? http.status : 502).type('html').send(page(`${options.name}: ${what}`, known ? http.message : 'The authorization server or the MCP server failed; see mcpo\'s log.'));
-  };
+  const fail = (res: Response, err: unknown, what: string): void => failurePage(res, err, `${options.name}: ${what}`, options.logger);
   router.get('/oauth/authorize', authorize);
   router.get('/oauth/callback', callback);
 }

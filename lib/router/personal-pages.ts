@@ -13,10 +13,9 @@
  */
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { callerOf } from '../auth/caller.js';
-import { isMcpoError, toHttpError } from '../http/errors.js';
 import type { Logger } from '../common/log.js';
 import type { UserConnections } from '../mcp/users/user-connections.js';
-import { page } from './oauth-pages.js';
+import { failurePage, page } from './oauth-pages.js';
 import type { RouterPersonal } from './personal.js';
 
 export interface PersonalPagesOptions {
@@ -30,12 +29,7 @@ export interface PersonalPagesOptions {
 
 export function addPersonalRoutes(router: Router, options: PersonalPagesOptions): void {
   const { name, personal, users } = options;
-  const fail = (res: Response, err: unknown, what: string): void => {
-    const known = isMcpoError(err);
-    if (!known) options.logger.warn(what, { error: err instanceof Error ? err.message : String(err) });
-    res.set('Cache-Control', 'no-store');
-    res.status(known ? toHttpError(err).status : 502).type('html').send(page(`${name}: ${what}`, known ? toHttpError(err).message : 'The authorization server or the MCP server failed; see mcpo\'s log.'));
-  };
+  const fail = (res: Response, err: unknown, what: string): void => failurePage(res, err, `${name}: ${what}`, options.logger);
   const authorize: RequestHandler = function personalAuthorize(req, res) {
     const ticket = typeof req.query.ticket === 'string' ? req.query.ticket : undefined;
     if (ticket === undefined) {

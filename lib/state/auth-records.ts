@@ -59,7 +59,7 @@ export const callerKey = (via: string, id: string): string => hash(`${via}\0${id
 const tokensKey = (ref: ServerRef, caller: string | undefined): string => `tokens:${serverKey(ref)}:${caller === undefined ? '-' : `u:${caller}`}`;
 
 /** How long a sign-in may take, from the authorize page to the callback. */
-export const FLOW_TTL_MS = 10 * 60_000;
+const FLOW_TTL_MS = 10 * 60_000;
 
 export class AuthRecords {
   readonly #legacy = new Map<string, Promise<void>>();

@@ -11,6 +11,7 @@ import type { Caller } from '../../lib/auth/caller.js';
 import { jwtVerifier, type JwtVerifierOptions, type VerifyToken } from '../../lib/auth/jwt-verifier.js';
 import { InvalidTokenError, isMcpoError } from '../../lib/http/errors.js';
 import { startIdentityProvider, type IdentityProvider } from '../fixtures/identity-provider.js';
+import { rejection } from '../helpers/wait.js';
 
 const SECRET = 'open-webui-secret-of-some-length';
 const now = () => Math.floor(Date.now() / 1000);
@@ -18,16 +19,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function verifierFor(entries: JwtIssuerConfig[], options?: JwtVerifierOptions): VerifyToken {
   return jwtVerifier(resolveAuth({ jwt: entries })!.jwt, options);
-}
-
-/** What `promise` was rejected with. */
-async function rejection(promise: Promise<unknown>): Promise<Error & { status?: number; code?: string; description?: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 async function refusedBecause(verify: VerifyToken, token: string): Promise<string> {

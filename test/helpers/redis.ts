@@ -11,6 +11,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient, type RedisClientType } from 'redis';
+import { silentLogger, type Logger } from '../../lib/common/log.js';
+import { AuthRecords } from '../../lib/state/auth-records.js';
+import { redisStore } from '../../lib/state/redis-store.js';
+import type { Sealer } from '../../lib/state/sealed.js';
+import type { StateStore } from '../../lib/state/state-store.js';
+import { waitFor } from './wait.js';
 
 const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
 const READY_TIMEOUT_MS = 10_000;
@@ -149,5 +155,39 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
     },
     dump: () => dumpAll(url),
     flush: () => withClient(url, async (client) => void (await client.flushAll())),
+  };
+}
+
+/** A Redis store on `url` (its own connection, as a replica has), once it is connected. */
+export async function connectedStore(url: string, logger: Logger = silentLogger, keyPrefix?: string): Promise<StateStore> {
+  const store = redisStore(url, { logger, ...(keyPrefix === undefined ? {} : { keyPrefix }) });
+  await waitFor(async () => store.connected() || undefined, 'the store to connect');
+  return store;
+}
+
+/**
+ * One redis-server for the enclosing suite (mocha hooks registered here):
+ * `replica()` is AuthRecords over a store of its own, as each mcpo replica
+ * has; after each test the stores are closed and Redis is emptied.
+ */
+export function redisReplicas(sealer: () => Sealer): { replica(): Promise<AuthRecords>; server(): RedisServer } {
+  let redis: RedisServer | undefined;
+  let stores: StateStore[] = [];
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(() => redis?.close());
+  afterEach(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    stores = [];
+    await redis?.flush();
+  });
+  return {
+    async replica() {
+      const store = await connectedStore(redis!.url);
+      stores.push(store);
+      return new AuthRecords(store, sealer());
+    },
+    server: () => redis!,
   };
 }

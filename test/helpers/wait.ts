@@ -8,3 +8,13 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, what: stri
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** The error `promise` rejects with (mcpo's errors carry `status`, `code`, …); a promise that resolves fails the test. */
+export async function rejection(promise: Promise<unknown>): Promise<Error & { status?: number; code?: string; description?: string }> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a rejection');
+}

@@ -10,20 +10,10 @@ import { silentLogger, type Logger } from '../../lib/common/log.js';
 import { parseRedisUrl, redisStore } from '../../lib/state/redis-store.js';
 import { StateStoreUnavailableError, type StateStore } from '../../lib/state/state-store.js';
 import { recordingLogger } from '../helpers/logger.js';
-import { startRedis, type RedisServer } from '../helpers/redis.js';
-import { waitFor } from '../helpers/wait.js';
+import { connectedStore, startRedis, type RedisServer } from '../helpers/redis.js';
+import { waitFor, rejection } from '../helpers/wait.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The rejection of `promise`, which must reject. */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 function expectUnavailable(error: unknown): void {
   expect(error).to.be.instanceOf(StateStoreUnavailableError);
@@ -45,8 +35,8 @@ describe('the Redis state store', function () {
     return store;
   }
   async function connected(url: string, logger?: Logger, keyPrefix?: string): Promise<StateStore> {
-    const store = open(url, logger, keyPrefix);
-    await waitFor(async () => store.connected() || undefined, 'the store to connect');
+    const store = await connectedStore(url, logger, keyPrefix);
+    stores.push(store);
     return store;
   }
 

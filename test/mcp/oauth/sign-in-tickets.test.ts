@@ -8,16 +8,13 @@ import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { silentLogger } from '../../../lib/common/log.js';
 import { BadRequestError } from '../../../lib/http/errors.js';
 import { SignInTickets, TICKET_TTL_MS } from '../../../lib/mcp/oauth/sign-in-tickets.js';
 import { AuthRecords, callerKey, type ServerRef } from '../../../lib/state/auth-records.js';
 import { FileStore } from '../../../lib/state/file-store.js';
-import { redisStore } from '../../../lib/state/redis-store.js';
 import { sealerFromEnv } from '../../../lib/state/sealed.js';
-import type { StateStore } from '../../../lib/state/state-store.js';
-import { startRedis, type RedisServer } from '../../helpers/redis.js';
-import { waitFor } from '../../helpers/wait.js';
+import { redisReplicas } from '../../helpers/redis.js';
+import { rejection } from '../../helpers/wait.js';
 
 const GITHUB: ServerRef = { name: 'github', url: 'https://mcp.github.example/mcp' };
 const GITHUB_MOVED: ServerRef = { name: 'github', url: 'https://moved.github.example/mcp' };
@@ -25,16 +22,6 @@ const GITLAB: ServerRef = { name: 'gitlab', url: 'https://mcp.gitlab.example/mcp
 const ALICE = callerKey('oidc', 'alice@example.com');
 const BOB = callerKey('oidc', 'bob@example.com');
 const sealer = () => sealerFromEnv({ MCPO_STATE_KEY: Buffer.alloc(32, 0x42).toString('hex') });
-
-/** The rejection of `promise`, which must reject. */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** `promise` must reject with a 400 invalid_ticket; answers its message. */
 async function refused(promise: Promise<unknown>): Promise<string> {
@@ -178,26 +165,8 @@ describe('sign-in tickets', function () {
   });
 
   describe('shared by replicas through Redis', () => {
-    let redis: RedisServer;
-    let stores: StateStore[] = [];
-
-    async function replica(): Promise<AuthRecords> {
-      const store = redisStore(redis.url, { logger: silentLogger });
-      stores.push(store);
-      await waitFor(async () => store.connected() || undefined, 'the store to connect');
-      return new AuthRecords(store, sealer());
-    }
-
-    before(async () => {
-      redis = await startRedis();
-    });
-    after(() => redis?.close());
-    afterEach(async () => {
-      await Promise.all(stores.map((s) => s.close()));
-      stores = [];
-      // Each test starts with an empty Redis.
-      await redis.flush();
-    });
+    // One AuthRecords per replica, each over a Redis connection of its own.
+    const { replica, server: redisServer } = redisReplicas(sealer);
 
     it('accepts on one replica a ticket minted on another, in both directions', async () => {
       const [one, two] = await Promise.all([replica(), replica()]);
@@ -224,7 +193,7 @@ describe('sign-in tickets', function () {
       const one = await replica();
       const tickets = new SignInTickets(one, GITHUB);
       await tickets.redeem(await tickets.mint(ALICE));
-      const dump = await redis.dump();
+      const dump = await redisServer().dump();
       const key = await one.secret('sign-in-tickets');
       const text = JSON.stringify(dump);
       expect(text).not.to.include(key.toString('base64url'));

@@ -10,15 +10,11 @@ import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { silentLogger } from '../../../lib/common/log.js';
 import { dueForRefresh, expiresAt, refreshOnce, type RefreshTarget, type StoredTokens } from '../../../lib/mcp/oauth/token-refresh.js';
 import { AuthRecords, callerKey, type ServerRef } from '../../../lib/state/auth-records.js';
 import { FileStore } from '../../../lib/state/file-store.js';
-import { redisStore } from '../../../lib/state/redis-store.js';
 import { sealerFromEnv } from '../../../lib/state/sealed.js';
-import type { StateStore } from '../../../lib/state/state-store.js';
-import { startRedis, type RedisServer } from '../../helpers/redis.js';
-import { waitFor } from '../../helpers/wait.js';
+import { redisReplicas } from '../../helpers/redis.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const GITHUB: ServerRef = { name: 'github', url: 'https://mcp.github.example/mcp' };
@@ -108,27 +104,8 @@ describe('token refresh', function () {
   });
 
   describe('refreshOnce across processes sharing Redis', () => {
-    let redis: RedisServer;
-    let stores: StateStore[] = [];
-
-    /** A "process": AuthRecords over a redisStore of its own. */
-    async function processOnRedis(): Promise<AuthRecords> {
-      const store = redisStore(redis.url, { logger: silentLogger });
-      stores.push(store);
-      await waitFor(async () => store.connected() || undefined, 'the store to connect');
-      return new AuthRecords(store, sealer());
-    }
-
-    before(async () => {
-      redis = await startRedis();
-    });
-    after(() => redis?.close());
-    afterEach(async () => {
-      await Promise.all(stores.map((s) => s.close()));
-      stores = [];
-      // Each test starts with an empty Redis.
-      await redis.flush();
-    });
+    // One AuthRecords per replica, each over a Redis connection of its own.
+    const { replica: processOnRedis } = redisReplicas(sealer);
 
     it('checks the fake: a refresh token works once, and a second use is an OAuthError invalid_grant', async () => {
       const server = rotatingServer({ delayMs: 0 });
