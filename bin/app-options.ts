@@ -1,18 +1,20 @@
 /**
  * The command line's options in createApp's terms (lib/app/app.ts): a
  * mapping only, with the config file's publicUrl and stateDir where the
- * command line leaves them out, and its auth block.
+ * command line leaves them out, its auth block and rate limit, and the
+ * audit file's sink when --audit-log names one.
  */
 import path from 'node:path';
 import type { AppOptions } from '../lib/app/app-options.js';
 import type { AppConfig } from '../lib/app/server-entries.js';
 import type { McpoConfig } from '../lib/app/config.js';
 import type { Logger } from '../lib/common/log.js';
+import type { AuditSink } from '../lib/telemetry/audit.js';
 import type { CliOptions } from './cli-options.js';
 
 /** The command line's options in createApp's terms; --public-url and --state-dir (or MCPO_STATE_DIR) win over the file's keys. */
-export function appOptions(options: CliOptions, config: AppConfig, logger: Logger): AppOptions {
-  const file: Pick<McpoConfig, 'publicUrl' | 'stateDir' | 'auth'> = 'servers' in config ? config : {};
+export function appOptions(options: CliOptions, config: AppConfig, logger: Logger, audit?: AuditSink): AppOptions {
+  const file: Pick<McpoConfig, 'publicUrl' | 'stateDir' | 'auth' | 'rateLimit'> = 'servers' in config ? config : {};
   const publicUrl = options.publicUrl ?? file.publicUrl;
   const stateDir = options.stateDir ?? file.stateDir;
   return {
@@ -21,6 +23,9 @@ export function appOptions(options: CliOptions, config: AppConfig, logger: Logge
     ...(options.stateStore !== undefined ? { stateStore: options.stateStore } : {}),
     ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
     ...(file.auth !== undefined ? { auth: file.auth as AppOptions['auth'] } : {}),
+    ...(file.rateLimit !== undefined ? { rateLimit: file.rateLimit } : {}),
+    metricsPublic: options.metricsPublic,
+    ...(audit ? { audit } : {}),
     strictAuth: options.strictAuth,
     corsAllowOrigins: options.corsAllowOrigins,
     ...(options.allowedHosts !== undefined ? { allowedHosts: options.allowedHosts } : {}),

@@ -6,7 +6,8 @@
  * refused (bin/argv.ts), help and version before any value, then one reader
  * per group of flags, each with the one-flag readers of bin/flag-values.ts,
  * the limits on what a client may hold (bin/client-limit-flags.ts), the
- * OAuth flags (bin/oauth-flags.ts) once the mode is known. The first
+ * OAuth flags (bin/oauth-flags.ts) once the mode is known, and what an
+ * operator reads (bin/operations-flags.ts). The first
  * problem wins, so the readers run in the order their checks always have.
  * The flag table is bin/flags.ts, the help text bin/help.ts.
  */
@@ -23,6 +24,7 @@ import { commaList, list, parseHeaders, required, seconds, single } from './flag
 import { readClientLimits } from './client-limit-flags.js';
 import { DEFAULTS } from './flags.js';
 import { readOAuthFlags, readStatePlace } from './oauth-flags.js';
+import { readOperations } from './operations-flags.js';
 import { UsageError } from './usage-error.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -70,6 +72,7 @@ export function parseArgs(argv: readonly string[], env: Env = {}): Invocation {
       ...calls,
       ...clients,
       structuredOutput: Boolean(parsed['structured-output']),
+      ...readOperations(parsed),
       ...docs,
       ...oauth,
       command: words.command,

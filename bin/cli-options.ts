@@ -59,6 +59,10 @@ export interface CliOptions {
   stateStore?: string;
   /** The single remote server's `oauth` block, from the --oauth-* flags (the secret also from MCPO_OAUTH_CLIENT_SECRET). */
   oauth?: OAuthSpec;
+  /** `/metrics` without credentials. */
+  metricsPublic: boolean;
+  /** The file the audit lines go to; absent: the log, at info. */
+  auditLog?: string;
   /** The words after `--`: a command and its arguments, or one URL for remote servers. */
   command: string[];
 }

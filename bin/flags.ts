@@ -26,10 +26,10 @@ export const STRINGS = [
   'api-key', 'cors-allow-origins', 'allowed-hosts', 'body-limit', 'server-type', 'header', 'env', 'env-path',
   'config', 'mcp-separator', 'tool-timeout', 'tool-timeout-max', 'max-total-timeout', 'name', 'description', 'version',
   'session-idle-timeout', 'max-sessions', 'log-level', 'grace-period', 'headers-timeout', 'request-timeout', 'public-url', 'state-dir',
-  'state-store', 'forget-tokens',
+  'state-store', 'forget-tokens', 'audit-log',
   'oauth-client-id', 'oauth-client-secret', 'oauth-scope', 'oauth-grant-type', 'oauth-client-metadata-url',
 ];
-export const BOOLEANS = ['strict-auth', 'allow-unauthenticated', 'hot-reload', 'tool-prefix-servers', 'structured-output', 'help'];
+export const BOOLEANS = ['strict-auth', 'allow-unauthenticated', 'hot-reload', 'tool-prefix-servers', 'structured-output', 'metrics-public', 'help'];
 export const ALIASES: Record<string, string> = {
   h: 'host', p: 'port', t: 'ssl-certfile', K: 'ssl-keyfile', k: 'api-key', type: 'server-type',
   H: 'header', e: 'env', c: 'config', n: 'name', d: 'description', v: 'version',

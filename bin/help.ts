@@ -89,6 +89,10 @@ Docs, logging, process:
   -d, --description <text>       the docs' description
   -v, --version <version>        the docs' version (a bare -v or --version prints mcpo's version)
       --log-level <level>        debug, info, warning or error (default ${DEFAULTS.logLevel})
+      --audit-log <file>         write one JSON line per call to this file (reopened on SIGHUP, for rotation)
+                                 instead of to the log
+      --metrics-public           serve /metrics without a key (it needs one whenever a key is set)
+  Traces go to an OpenTelemetry collector when OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is set
       --grace-period <s>         on SIGTERM/SIGINT, seconds calls in flight may take to finish (default ${DEFAULTS.gracePeriod})
       --help                     show this help
 `;

@@ -7,7 +7,8 @@
  * whether callers are verified where they must be (bin/caller-checks.ts), the app's
  * options (bin/app-options.ts), the port (bin/listen.ts), the log lines that
  * say where it serves (bin/announce.ts), reloads (bin/reload.ts), the
- * shutdown (bin/shutdown.ts), and an operator's `--forget-tokens`
+ * shutdown (bin/shutdown.ts), traces to a collector (bin/tracing.ts), the
+ * audit file (bin/audit-log.ts), and an operator's `--forget-tokens`
  * (bin/forget-tokens.ts).
  *
  * Exit codes: 0 after a clean shutdown, 1 when the grace period ran out or
@@ -31,12 +32,17 @@ import { watchReloads } from './reload.js';
 import { checkCallersVerified } from './caller-checks.js';
 import { buildConfig, extraEnv } from './server-config.js';
 import { forgetTokens } from './forget-tokens.js';
+import { openAuditLog } from './audit-log.js';
+import { startTracing } from './tracing.js';
+import type { AuditFile } from '../lib/telemetry/audit.js';
 import { stopOnSignals } from './shutdown.js';
 import { StartupError } from './startup-error.js';
 import { UsageError } from './usage-error.js';
 
 interface Started {
   app: McpoApp;
+  /** The --audit-log file, when one is named. */
+  audit: AuditFile | undefined;
   config: AppConfig;
   /** The command line's variables for stdio servers, kept for reloads. */
   env: Record<string, string>;
@@ -65,7 +71,13 @@ async function startApp(options: CliOptions, logger: Logger): Promise<Started> {
       checkCallersVerified({ host: options.host, strictAuth: options.strictAuth, allowUnauthenticated: options.allowUnauthenticated, verified });
     }
     if (options.hotReload && options.config === undefined) logger.warn('--hot-reload watches a config file; without --config it does nothing');
-    return { app: createApp(config, appOptions(options, config, logger)), config, env };
+    const audit = options.auditLog !== undefined ? openAuditLog(options.auditLog, logger) : undefined;
+    try {
+      return { app: createApp(config, appOptions(options, config, logger, audit?.write)), audit, config, env };
+    } catch (err) {
+      await audit?.close();
+      throw err;
+    }
   } catch (err) {
     if (err instanceof StartupError || err instanceof ConfigError || err instanceof TypeError || err instanceof UsageError) fail(err.message, 2);
     throw err;
@@ -102,14 +114,19 @@ async function main(): Promise<void> {
   }
   const options = invocation.options;
   const logger = createConsoleLogger(options.logLevel);
-  const { app, config, env } = await startApp(options, logger);
+  // Before the app, so the first call already has a tracer to report to.
+  const tracing = await startTracing(process.env, logger);
+  const { app, audit, config, env } = await startApp(options, logger);
   const server = await listenOrExit(app, options);
   const at = { url: baseUrl(server, options), prefix: normalizeRootPath(options.pathPrefix, 'pathPrefix') };
   logListening(logger, at, options.apiKey);
   // In config mode SIGHUP re-reads the file; --hot-reload also watches it.
   const watcher =
     options.config === undefined ? undefined : watchReloads({ file: options.config, started: config as McpoConfig, env, options, app, logger });
-  const stopping = stopOnSignals({ server, app, watcher, logger, gracePeriod: options.gracePeriod });
+  const finish = async (): Promise<void> => {
+    await Promise.all([audit?.close(), tracing?.shutdown()]);
+  };
+  const stopping = stopOnSignals({ server, app, watcher, logger, gracePeriod: options.gracePeriod, finish });
   void app.ready().then(() => {
     // A shutdown before every server connected ends ready() too; the summary would only confuse.
     if (!stopping()) logServers(app, at, options.config !== undefined, logger);

@@ -29,6 +29,7 @@ export function watchReloads({ file, started, env, options, app, logger }: Reloa
       // A key the command line sets is not the file's to change anyway.
       if (options[key] === undefined && next[key] !== started[key]) logger.warn(`"${key}" changed in ${file}; restart mcpo to apply it (a reload changes servers only)`);
     }
+    if (JSON.stringify(next.rateLimit) !== JSON.stringify(started.rateLimit)) logger.warn(`"rateLimit" changed in ${file}; restart mcpo to apply it (a server's own "rateLimit" applies at reload)`);
     return next;
   };
   const watcher = watchConfig({ file, load, app, logger, watch: options.hotReload });

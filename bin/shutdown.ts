@@ -17,10 +17,15 @@ export interface ShutdownOptions {
   logger: Logger;
   /** Seconds calls in flight may take to finish. */
   gracePeriod: number;
+  /** Run once the app has closed: the audit file flushed, the last spans exported. */
+  finish?: () => Promise<void>;
 }
 
+/** The most the last flushes may hold up the exit (a collector that stopped answering, say). */
+const FINISH_MS = 5000;
+
 /** Installs the handlers; the function returned tells whether a shutdown has begun. */
-export function stopOnSignals({ server, app, watcher, logger, gracePeriod }: ShutdownOptions): () => boolean {
+export function stopOnSignals({ server, app, watcher, logger, gracePeriod, finish }: ShutdownOptions): () => boolean {
   let stopping = false;
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
     if (stopping) {
@@ -37,6 +42,11 @@ export function stopOnSignals({ server, app, watcher, logger, gracePeriod }: Shu
     if (!drained) logger.warn('the grace period ran out with calls still in flight');
     server.closeAllConnections();
     await app.close();
+    if (finish) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([finish().catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, FINISH_MS)))]);
+      clearTimeout(timer);
+    }
     logger.info('stopped');
     process.exit(drained ? 0 : 1);
   };

@@ -43,5 +43,9 @@ export {
   TimeoutError,
   type ErrorBody,
 } from './http/errors.js';
+export { createMetrics, type McpoMetrics, type MetricsOptions, type RouteLabel, type ServerReading } from './telemetry/metrics.js';
+export { auditToLog, auditFile, type AuditRecord, type AuditSink, type AuditFile } from './telemetry/audit.js';
+export { rateLimiter, bothLimits, RateLimitedError, type RateLimit, type CallLimiter, type LimiterOptions } from './telemetry/rate-limits.js';
+export type { Telemetry } from './telemetry/telemetry.js';
 export type { SuccessBody, OutputItem, OutputItemType } from './http/results.js';
 export type { UpstreamState, UpstreamStatus } from './mcp/upstream.js';

@@ -41,7 +41,7 @@ const KITCHEN_SINK_TOOLS = [
   'echo', 'no_params', 'json_text', 'defs_user', 'legacy_definitions', 'property_ref', 'tree', 'nullable_enum',
   'image', 'audio', 'resource_text', 'resource_blob', 'resource_link', 'multi', 'fails', 'protocol_error',
   'malformed', 'slow', 'cancellations', 'structured', 'add_tool', 'remove_tool', 'exit', 'environment', 'request_headers',
-  'dotted.name-with-dashes', 'has space', 'slash/name', 'docs', 'openapi.json', 'Upper', 'upper', LONG_NAME,
+  'trace_echo', 'dotted.name-with-dashes', 'has space', 'slash/name', 'docs', 'openapi.json', 'Upper', 'upper', LONG_NAME,
   'broken_schema',
 ];
 
@@ -315,7 +315,7 @@ describe('test fixtures', function () {
 
   const MODERN_TOOLS = [
     'echo', 'no_params', 'structured', 'fails', 'count_up', 'slow', 'cancellations', 'add_tool', 'add_prompt', 'remove_tool', 'exit',
-    'confirm_action', 'header_echo',
+    'confirm_action', 'header_echo', 'trace_echo',
   ];
   const LEGACY_INITIALIZE = {
     jsonrpc: '2.0',

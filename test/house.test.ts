@@ -28,6 +28,7 @@ const FLOORS: ReadonlyArray<readonly [room: string, floor: number]> = [
   ['lib/common', 1],
   ['lib/http', 2],
   ['lib/state', 2.25],
+  ['lib/telemetry', 2.3],
   ['lib/auth', 2.5],
   ['lib/mcp', 3],
   ['lib/mcp/oauth', 3],

@@ -5,10 +5,10 @@
  * the table's routers and the HTTP endpoint (lib/mcp-endpoint/http-endpoint.ts)
  * that serves it; whether there is one at all is createApp's choice.
  */
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Logger } from '../common/log.js';
 import { aggregateSource } from '../mcp-endpoint/aggregate-source.js';
-import { mcpEndpoint } from '../mcp-endpoint/http-endpoint.js';
+import { mcpEndpoint, type McpCall } from '../mcp-endpoint/http-endpoint.js';
 import type { McpSource } from '../mcp-endpoint/source.js';
 import type { McpoRouter } from '../router/mcpo-router.js';
 import type { RouterOptions } from '../router/options.js';
@@ -23,6 +23,8 @@ export interface AggregateMcpOptions {
   /** The routers' body limit and session limits, which the endpoint keeps too. */
   limits: Pick<RouterOptions, 'bodyLimit' | 'sessionIdleTimeout' | 'maxSessions'> | undefined;
   logger: Logger;
+  /** Counts the calls a request carries against the limits of the servers they are for (app/call-limits.ts). */
+  limitCalls?: (req: Request, calls: readonly McpCall[], ownerOf: (call: McpCall) => string | undefined) => Promise<void>;
 }
 
 export interface AggregateMcp {
@@ -60,6 +62,7 @@ export function aggregateMcp(servers: ServerTable, options: AggregateMcpOptions)
     sessionIdleTimeoutMs: limits.sessionIdleTimeoutMs,
     maxSessions: limits.maxSessions,
     logger,
+    ...(options.limitCalls ? { limitCalls: (req: Request, calls: readonly McpCall[]) => options.limitCalls!(req, calls, (call) => source.ownerOf(call.method, call.params)) } : {}),
   });
   return {
     handle: endpoint.handle,

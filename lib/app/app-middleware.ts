@@ -1,13 +1,14 @@
 /**
  * The app-wide middleware, in the order Express runs it: before every route,
- * the request id (lib/http/request-id.ts), the access log
- * (lib/http/access-log.ts), the in-flight count (lib/app/drain.ts), the
+ * the request id (lib/http/request-id.ts), the request's observer
+ * (lib/telemetry/observe.ts: metrics, the call's span, its audit line), the
+ * access log with the trace id (lib/http/access-log.ts), the in-flight count (lib/app/drain.ts), the
  * security headers (lib/http/headers.ts), the host check (lib/http/hosts.ts)
  * and CORS (lib/http/cors.ts); after every route, the JSON 404 and the JSON
  * error handler (lib/http/error-handler.ts). The routes themselves, and the
  * API-key check between, are createApp's.
  */
-import type { Express } from 'express';
+import type { Express, Request } from 'express';
 import { callerOf } from '../auth/caller.js';
 import type { Logger } from '../common/log.js';
 import type { Redactor } from '../common/redact.js';
@@ -17,13 +18,18 @@ import { jsonErrorHandler } from '../http/error-handler.js';
 import { NotFoundError } from '../http/errors.js';
 import { securityHeaders } from '../http/headers.js';
 import { hostCheck } from '../http/hosts.js';
-import { requestId } from '../http/request-id.js';
+import { requestId, requestIdOf } from '../http/request-id.js';
+import { observeRequests, traceOf, type RequestKind } from '../telemetry/observe.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import type { AppOptions } from './app-options.js';
 import { countInFlight, type Drain } from './drain.js';
 
 export interface AppMiddlewareOptions extends Pick<AppOptions, 'https' | 'allowedHosts' | 'corsAllowOrigins'> {
   logger: Logger;
   drain: Drain;
+  telemetry: Telemetry;
+  /** What kind of request a path is (lib/app/request-kinds.ts). */
+  classify(req: Request): RequestKind;
 }
 
 /** What runs before every route. */
@@ -32,7 +38,9 @@ export function useAppMiddleware(app: Express, options: AppMiddlewareOptions): v
   app.set('etag', false);
   app.use(requestId());
   // A key's name or a user's id, never a credential.
-  app.use(requestLog(options.logger, (req) => callerOf(req)?.id));
+  const who = (req: Request): string | undefined => callerOf(req)?.id;
+  app.use(observeRequests({ telemetry: options.telemetry, classify: options.classify, who, requestId: requestIdOf }));
+  app.use(requestLog(options.logger, (req, res) => ({ caller: who(req), traceId: traceOf(res)?.traceId })));
   app.use(countInFlight(options.drain));
   app.use(securityHeaders({ https: options.https ?? false }));
   if (options.allowedHosts !== undefined) app.use(hostCheck({ allowed: options.allowedHosts }));

@@ -7,6 +7,8 @@
  */
 import { homedir } from 'node:os';
 import { resolveAuth, type AuthConfig, type ResolvedAuth } from '../auth/auth-config.js';
+import type { AuditSink } from '../telemetry/audit.js';
+import { checkRateLimit, type RateLimit } from '../telemetry/rate-limits.js';
 import { consoleLogger, type Logger } from '../common/log.js';
 import { VERSION } from '../common/version.js';
 import { normalizePublicUrl, normalizeRootPath } from '../http/base-url.js';
@@ -87,6 +89,14 @@ export interface AppOptions {
   headersTimeout?: number;
   /** Seconds a client has to send a whole request, headers and body; never the time to answer it. @default 60 */
   requestTimeout?: number;
+  /** Serve Prometheus metrics at `/metrics` (docs/operations.md lists them). @default true */
+  metrics?: boolean;
+  /** `/metrics` answers without credentials, for a scraper on a private network; otherwise it needs them whenever callers are verified. @default false */
+  metricsPublic?: boolean;
+  /** Where each call's audit line goes (`auditFile(path).write`), or false for none. @default the log, at info */
+  audit?: AuditSink | false;
+  /** Calls per caller across all servers, `{ perMinute, burst }` (a server's entry may set its own too). @default none */
+  rateLimit?: RateLimit;
 }
 
 /** The options as the app's parts use them: checked, with their defaults. */
@@ -103,6 +113,8 @@ export interface AppSettings {
   info: AggregateInfo & { bearerAuth: boolean };
   /** The keys and issuers callers are verified against; undefined when anyone may call. */
   auth: ResolvedAuth | undefined;
+  /** The top-level rate limit, checked. */
+  rateLimit: RateLimit | undefined;
 }
 
 /** The `stateStore` option, else the router's, else `MCPO_STATE_STORE`: checked. */
@@ -142,6 +154,7 @@ export function appSettings(options: AppOptions, single: boolean): AppSettings {
   }
   return {
     logger: options.logger ?? consoleLogger,
+    rateLimit: options.rateLimit === undefined ? undefined : checkRateLimit(options.rateLimit, 'createApp'),
     prefix,
     rootPath,
     publicUrl,

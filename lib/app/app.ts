@@ -16,7 +16,9 @@
  *
  * The parts: the options and their checks (lib/app/app-options.ts), the
  * config's entries (lib/app/server-entries.ts), what each router is built
- * with (lib/app/server-mount.ts), the aggregate MCP endpoint
+ * with (lib/app/server-mount.ts), the telemetry (lib/app/app-telemetry.ts,
+ * `/metrics` in lib/app/metrics-route.ts, what kind of request a path is in
+ * lib/app/request-kinds.ts), the rate limits (lib/app/call-limits.ts), the aggregate MCP endpoint
  * (lib/app/aggregate-mcp.ts), the app-wide middleware
  * (lib/app/app-middleware.ts), the health report (lib/app/health.ts), the
  * check of callers' keys and tokens (lib/app/key-check.ts) and the MCP
@@ -43,6 +45,10 @@ import { checkServerNames, prefixedEntries, serverEntries, type AppConfig } from
 import { continuationSecretOf, serverMount } from './server-mount.js';
 import { ServerTable, type ReloadResult } from './server-table.js';
 import { holdState } from '../state/stores.js';
+import { appTelemetry, countedReloads } from './app-telemetry.js';
+import { appLimits } from './call-limits.js';
+import { metricsRoute, serverReadings } from './metrics-route.js';
+import { appRequestKinds } from './request-kinds.js';
 
 
 export interface McpoApp extends Express {
@@ -91,35 +97,54 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
   const named = !single || ('name' in config && config.name !== undefined);
   // Held open (for Redis, connecting) from the start, under the app's logger, so /healthz says at once whether it answers.
   const state = holdState(settings);
+  const telemetry = appTelemetry(options, logger);
+  const { store } = state.records;
+  const limits = appLimits({ global: settings.rateLimit, redis: store.redisClient ? () => store.redisClient!() : undefined, metrics: telemetry.metrics });
   let servers: ServerTable;
   try {
-    servers = new ServerTable(entries, { logger, redact, mount: serverMount({ options, settings, single, named, secrets, continuationSecret }) });
+    servers = new ServerTable(entries, { logger, redact, mount: serverMount({ options, settings, single, named, secrets, continuationSecret, telemetry, limits }) });
   } catch (err) {
     void state.release();
     throw err;
   }
+  telemetry.metrics?.watchServers(serverReadings(servers));
   // Every server at once as MCP, at <prefix>/mcp (in config mode, and unless the routers' MCP endpoints are off).
   const aggregate = !single && options.router?.mcp !== false
-    ? aggregateMcp(servers, { separator: options.mcpSeparator, info, limits: options.router, logger })
+    ? aggregateMcp(servers, { separator: options.mcpSeparator, info, limits: options.router, logger, limitCalls: (req, calls, ownerOf) => (limits.any() ? limits.limitCalls(req, calls, ownerOf) : Promise.resolve()) })
     : undefined;
   const drain = new Drain();
   let configError: ConfigProblem | null = null;
   const health = (): HealthReport => healthReport(servers, drain.draining, configError, redact, state.records.store, aggregate);
 
   const app = express() as unknown as McpoApp;
-  useAppMiddleware(app, { logger, drain, https: options.https, allowedHosts: options.allowedHosts, corsAllowOrigins: options.corsAllowOrigins });
+  const classify = appRequestKinds({ servers, prefix, single });
+  useAppMiddleware(app, { logger, drain, telemetry, classify, https: options.https, allowedHosts: options.allowedHosts, corsAllowOrigins: options.corsAllowOrigins });
   app.get('/healthz', healthHandler(health, 'liveness'));
   app.get('/readyz', healthHandler(health, 'readiness'));
+  // Metrics say more about a deployment than its documents: behind the credentials whenever callers are verified, unless opened.
+  const metrics = telemetry.metrics ? metricsRoute(telemetry.metrics) : undefined;
+  if (metrics && options.metricsPublic) app.get('/metrics', metrics);
   if (auth) {
     const isServer = single ? undefined : (name: string) => servers.current.has(name);
     const resource = protectedResource({ auth, prefix, rootPath, publicUrl: settings.publicUrl, isServer });
     if (resource) app.use(resource.handle);
     app.use(keyCheck({ auth, strictAuth: options.strictAuth ?? false, prefix, ...(isServer ? { isServer } : {}), ...(resource ? { resourceMetadata: resource.metadataUrl } : {}) }));
   }
+  if (metrics && !options.metricsPublic) app.get('/metrics', metrics);
   app.use(prefix || '/', prefixRoutes({ servers, single, info, rootPath, aggregate }));
   useFallbacks(app, logger, redact);
   const limitServer = <S extends http.Server>(server: S): S =>
     applyServerLimits(server, { headersTimeout: options.headersTimeout, requestTimeout: options.requestTimeout, logger });
+
+  const reloads = countedReloads(
+    {
+      reload: appReload({ servers, single, toolPrefixServers: options.toolPrefixServers, secrets, aggregate, records: state.records, logger }),
+      setConfigError(error: unknown) {
+        configError = nextConfigProblem(configError, error, redact);
+      },
+    },
+    telemetry.metrics,
+  );
 
   return Object.assign(app, {
     ready: () => servers.ready(),
@@ -130,10 +155,8 @@ export function createApp(config: AppConfig, options: AppOptions = {}): McpoApp 
     },
     health,
     routers: () => new Map([...servers.current].map(([name, m]) => [name, m.router])),
-    reload: appReload({ servers, single, toolPrefixServers: options.toolPrefixServers, secrets, aggregate, records: state.records, logger }),
-    setConfigError(error: unknown) {
-      configError = nextConfigProblem(configError, error, redact);
-    },
+    reload: reloads.reload,
+    setConfigError: reloads.setConfigError,
     drain: (graceMs: number) => drain.drain(graceMs),
     limitServer,
     listen: limitedListen(app, limitServer),

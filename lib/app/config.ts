@@ -23,6 +23,7 @@ import { normalizePublicUrl } from '../http/base-url.js';
 import { resolveAuth, type AuthConfig } from '../auth/auth-config.js';
 import { didYouMean, misspeltKey } from '../common/suggest.js';
 import { isRecord } from '../common/is-record.js';
+import { checkRateLimit, type RateLimit } from '../telemetry/rate-limits.js';
 
 export interface McpoConfig {
   /** The enabled servers, in file order. */
@@ -43,6 +44,8 @@ export interface McpoConfig {
   readonly stateDir?: string;
   /** Top-level `auth`: named API keys and JWT issuers, as written (`${VAR}` expanded); createApp checks it. Read at start; a reload does not change it. */
   readonly auth?: unknown;
+  /** Top-level `rateLimit`: calls per caller across all servers. Read at start; a reload does not change it. */
+  readonly rateLimit?: RateLimit;
 }
 
 export interface ParseConfigOptions {
@@ -69,7 +72,7 @@ export class ConfigError extends Error {
 const COMMAND_LINE_ONLY: Record<string, string> = { apiKey: '--api-key', api_key: '--api-key', host: '--host', port: '--port' };
 
 /** Top-level settings besides `mcpServers`; their string values are expanded like the servers'. */
-const SETTINGS_KEYS = ['publicUrl', 'stateDir', 'auth'] as const;
+const SETTINGS_KEYS = ['publicUrl', 'stateDir', 'auth', 'rateLimit'] as const;
 /** What the top level may hold without a warning: `$schema` is for editors. */
 const TOP_LEVEL_KEYS: readonly string[] = ['mcpServers', ...SETTINGS_KEYS, '$schema'];
 
@@ -102,7 +105,14 @@ function readServers(root: unknown, fail: (message: string) => never): McpoConfi
       warnings.push(`"${key}" is not a known top-level key and is ignored${didYouMean(key, TOP_LEVEL_KEYS)}`);
     }
   }
-  const settings: { publicUrl?: string; stateDir?: string; auth?: unknown } = {};
+  const settings: { publicUrl?: string; stateDir?: string; auth?: unknown; rateLimit?: RateLimit } = {};
+  if (root.rateLimit !== undefined) {
+    try {
+      settings.rateLimit = checkRateLimit(root.rateLimit, 'the config');
+    } catch (err) {
+      return fail((err as Error).message);
+    }
+  }
   if (root.auth !== undefined) {
     if (!isRecord(root.auth)) return fail('"auth" must be an object such as { "keys": [ { "name": "webui", "key": "${WEBUI_KEY}" } ] }');
     try {

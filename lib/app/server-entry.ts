@@ -6,6 +6,7 @@
  * whole (its top level, `${VAR}` expansion, reading it) is config.ts's.
  */
 import { checkAccess, type Access } from '../auth/access.js';
+import { checkRateLimit, type RateLimit } from '../telemetry/rate-limits.js';
 import { didYouMean } from '../common/suggest.js';
 import { resolveSpec, type ServerSpec, type TransportType } from '../mcp/spec.js';
 import { resolveOAuthSpec } from '../mcp/oauth-spec.js';
@@ -37,10 +38,12 @@ export interface ServerEntry {
   readonly maxProcesses?: number;
   /** Who may see and call this server (`users`, `groups`, `keys`); absent: every verified caller. */
   readonly access?: Access;
+  /** Calls per caller to this server: `{ perMinute, burst }`; absent: only the config's own limit, if any. */
+  readonly rateLimit?: RateLimit;
 }
 
 /** The keys of an entry that are its router's options: a change to any of them restarts the server. */
-export const SERVER_OPTION_KEYS = ['disabledTools', 'enabledTools', 'toolPrefix', 'tools', 'documents', 'trustedCallerHeaders', 'idleTimeout', 'maxProcesses', 'access'] as const;
+export const SERVER_OPTION_KEYS = ['disabledTools', 'enabledTools', 'toolPrefix', 'tools', 'documents', 'trustedCallerHeaders', 'idleTimeout', 'maxProcesses', 'access', 'rateLimit'] as const;
 
 export type ServerOptions = Pick<ServerEntry, (typeof SERVER_OPTION_KEYS)[number]>;
 
@@ -52,12 +55,12 @@ export function serverOptions(from: Partial<ServerOptions>): Partial<ServerOptio
 }
 
 /** Mount names a server may not take: the app's own routes at the same level. */
-const RESERVED_SERVER_NAMES: ReadonlySet<string> = new Set(['docs', 'openapi.json', 'healthz', 'readyz', 'oauth', 'mcp', '.', '..']);
+const RESERVED_SERVER_NAMES: ReadonlySet<string> = new Set(['docs', 'openapi.json', 'healthz', 'readyz', 'metrics', 'oauth', 'mcp', '.', '..']);
 const SERVER_NAME = /^[A-Za-z0-9_.~-]{1,128}$/;
 
 const STDIO_KEYS = new Set(['type', 'command', 'args', 'env', 'cwd']);
 const REMOTE_KEYS = new Set(['type', 'url', 'headers', 'forwardHeaders', 'oauth']);
-const COMMON_KEYS = new Set(['disabledTools', 'disabled_tools', 'enabledTools', 'toolPrefix', 'tools', 'documents', 'trustedCallerHeaders', 'idleTimeout', 'maxProcesses', 'access', 'enabled', 'disabled']);
+const COMMON_KEYS = new Set(['disabledTools', 'disabled_tools', 'enabledTools', 'toolPrefix', 'tools', 'documents', 'trustedCallerHeaders', 'idleTimeout', 'maxProcesses', 'access', 'rateLimit', 'enabled', 'disabled']);
 
 /** Keys other clients write into the same file; harmless here, so not warned about. */
 const FOREIGN_KEYS = new Set(['autoApprove', 'alwaysAllow', 'timeout', 'description', 'transportType']);
@@ -104,9 +107,11 @@ export function toEntry(name: string, raw: Record<string, unknown>, warn: (m: st
   }
   let documents: readonly DocumentSection[] | undefined;
   let access: Access | undefined;
+  let rateLimit: RateLimit | undefined;
   try {
     documents = raw.documents === undefined ? undefined : resolveDocuments(raw.documents, `${where}.documents`);
     access = raw.access === undefined ? undefined : checkAccess(raw.access, `${where}.access`);
+    rateLimit = raw.rateLimit === undefined ? undefined : checkRateLimit(raw.rateLimit, where);
   } catch (err) {
     return fail((err as Error).message);
   }
@@ -125,6 +130,7 @@ export function toEntry(name: string, raw: Record<string, unknown>, warn: (m: st
     ...(idleTimeout !== undefined ? { idleTimeout: idleTimeout as number } : {}),
     ...(maxProcesses !== undefined ? { maxProcesses: maxProcesses as number } : {}),
     ...(access !== undefined ? { access } : {}),
+    ...(rateLimit !== undefined ? { rateLimit } : {}),
     disabledTools: Object.freeze([...((disabled as string[] | undefined) ?? [])]),
     ...(raw.enabledTools !== undefined ? { enabledTools: Object.freeze([...(raw.enabledTools as string[])]) } : {}),
     ...(raw.toolPrefix !== undefined ? { toolPrefix: raw.toolPrefix as string } : {}),

@@ -46,3 +46,15 @@ export function appCaller(given: Partial<Caller> & { id: string }): Caller {
     ...(given.claims !== undefined ? { claims: given.claims } : {}),
   });
 }
+
+/**
+ * Who a rate limit counts (telemetry/rate-limits.ts): the verified caller
+ * (by how they were vouched for and their id, so a key and a user of the
+ * same name are two), else the client's address as Express sees it (its
+ * `trust proxy` setting decides whether a proxy's `X-Forwarded-For` counts).
+ */
+export function limitKeyOf(req: IncomingMessage): string {
+  const caller = callers.get(req);
+  if (caller) return `${caller.via}:${caller.id}`;
+  return `addr:${(req as IncomingMessage & { ip?: string }).ip ?? req.socket.remoteAddress ?? 'unknown'}`;
+}

@@ -8,19 +8,14 @@
  * offers resources in turn until one knows it. Names of tools and prompts
  * are aggregate-names.ts's.
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
-import type { Caller } from '../auth/caller.js';
 import type { Logger } from '../common/log.js';
-import type { McpSource, PassThroughMethod } from './source.js';
+import type { McpSource, PassThroughMethod, RequestFrom } from './source.js';
 
 export type Entry = Record<string, unknown>;
 
 /** Who a request is from: its HTTP headers (a caller's own connection is chosen by them) and its verified caller. */
-export interface From {
-  headers?: IncomingHttpHeaders | undefined;
-  caller?: Caller | undefined;
-}
+export type From = RequestFrom;
 
 export interface AggregateListsOptions {
   /** The connected servers of this moment, in config order. */
@@ -56,7 +51,7 @@ export function aggregateLists(options: AggregateListsOptions): AggregateLists {
       for (const [server, source] of offering(feature)) {
         let cursor: string | undefined;
         do {
-          const page = await source.request(method, cursor ? { cursor } : {}, signal, from.headers, from.caller);
+          const page = await source.request(method, cursor ? { cursor } : {}, signal, from);
           for (const entry of (page[key] as Entry[] | undefined) ?? []) out.push([server, entry]);
           cursor = typeof page.nextCursor === 'string' ? page.nextCursor : undefined;
         } while (cursor);
@@ -87,7 +82,7 @@ export function aggregateLists(options: AggregateListsOptions): AggregateLists {
       let last: unknown = new ProtocolError(ProtocolErrorCode.ResourceNotFound, `Resource not found: ${uri}`, { uri });
       for (const [, source] of ordered) {
         try {
-          return await source.request(method, params, signal, from.headers, from.caller);
+          return await source.request(method, params, signal, from);
         } catch (err) {
           if (!isNotFound(err)) throw err;
           last = err;

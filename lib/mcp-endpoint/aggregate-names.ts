@@ -19,8 +19,8 @@ export interface AggregateNamesOptions {
 export interface AggregateNames {
   /** The name a server's tool or prompt is served as; undefined (warned about once) when it is not a function name. */
   served(server: string, name: string): string | undefined;
-  /** The server and its own name behind a prefixed name: the longest server name that fits wins. */
-  split(full: string): [McpSource, string] | undefined;
+  /** The server, its own name for the tool or prompt, and the server's name, behind a prefixed name: the longest server name that fits wins. */
+  split(full: string): [McpSource, string, string] | undefined;
 }
 
 export function aggregateNames(options: AggregateNamesOptions): AggregateNames {
@@ -41,7 +41,7 @@ export function aggregateNames(options: AggregateNamesOptions): AggregateNames {
       for (const [server, source] of options.live()) {
         if (full.startsWith(`${server}${separator}`) && (!best || server.length > best[0].length)) best = [server, source];
       }
-      return best ? [best[1], full.slice(best[0].length + separator.length)] : undefined;
+      return best ? [best[1], full.slice(best[0].length + separator.length), best[0]] : undefined;
     },
   };
 }

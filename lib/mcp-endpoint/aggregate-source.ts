@@ -10,7 +10,6 @@
  * those parts, follows the servers' list changes and sends each request
  * where it belongs.
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import { ProtocolError, ProtocolErrorCode, type ServerCapabilities } from '@modelcontextprotocol/client';
 import type { Caller } from '../auth/caller.js';
 import type { Logger } from '../common/log.js';
@@ -33,6 +32,8 @@ export interface AggregateSource extends McpSource {
   /** The app's table changed (a reload): resubscribe, and tell clients every list may have changed. */
   tableChanged(): void;
   close(): void;
+  /** The server a tool call or prompt is for, by its prefixed name (for its rate limit); undefined for a resource, whose server is known only once asked. */
+  ownerOf(method: string, params: Record<string, unknown>): string | undefined;
 }
 
 export function aggregateSource(options: AggregateSourceOptions): AggregateSource {
@@ -68,13 +69,17 @@ export function aggregateSource(options: AggregateSourceOptions): AggregateSourc
       if (!found) return Promise.reject(new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`));
       return found[0].callTool(found[1], args, call);
     },
-    request: (method, params, signal, headers, caller) => passThrough(names, lists, method, params, signal, { headers, caller }),
+    request: (method, params, signal, from) => passThrough(names, lists, method, params, signal, from),
     onListChanged: listeners.add,
     tableChanged() {
       subscriptions.resubscribe();
       for (const kind of ['tools', 'resources', 'prompts'] as ListKind[]) listeners.emit(kind);
     },
     close: subscriptions.close,
+    ownerOf(method, params) {
+      if (method !== 'tools/call' && method !== 'prompts/get') return undefined;
+      return typeof params.name === 'string' ? names.split(params.name)?.[2] : undefined;
+    },
   };
 }
 
@@ -103,7 +108,6 @@ function listSubscriptions(servers: () => ReadonlyMap<string, McpSource>, emit: 
 
 /** A resource, prompt or completion request, sent to the server behind its name or URI, or gathered from all. */
 async function passThrough(names: AggregateNames, lists: AggregateLists, method: PassThroughMethod, params: Entry, signal: AbortSignal, from: From): Promise<Entry> {
-  const { headers, caller } = from;
   switch (method) {
     case 'resources/list':
       return { resources: await lists.resources(signal, from) };
@@ -120,7 +124,7 @@ async function passThrough(names: AggregateNames, lists: AggregateLists, method:
     case 'prompts/get': {
       const found = names.split(String(params.name));
       if (!found) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${String(params.name)}`);
-      return found[0].request(method, { ...params, name: found[1] }, signal, headers, caller);
+      return found[0].request(method, { ...params, name: found[1] }, signal, from);
     }
     case 'resources/read':
       return lists.byUri(method, String(params.uri), params, signal, from);
@@ -129,7 +133,7 @@ async function passThrough(names: AggregateNames, lists: AggregateLists, method:
       if (ref.type === 'ref/prompt') {
         const found = names.split(String(ref.name));
         if (!found) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${String(ref.name)}`);
-        return found[0].request(method, { ...params, ref: { ...ref, name: found[1] } }, signal, headers, caller);
+        return found[0].request(method, { ...params, ref: { ...ref, name: found[1] } }, signal, from);
       }
       return lists.byUri(method, String(ref.uri), params, signal, from);
     }

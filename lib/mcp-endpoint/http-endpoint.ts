@@ -13,14 +13,18 @@
  *
  * The doors (API key, Host and Origin, CORS, request ids) are the app's, in
  * front of this handler; the body limit is applied here, because the SDK
- * reads the body itself. The request's verified caller (lib/auth/caller.ts)
- * goes to the SDK as its `authInfo`, which reaches each handler of either
- * era (proxy-server.ts reads it).
+ * reads the body itself, and so is the rate limit on the calls a body
+ * carries (`limitCalls`), answered with HTTP 429 before any JSON-RPC. The
+ * request's verified caller (lib/auth/caller.ts), id and trace context go to
+ * the SDK in its `authInfo`, which reaches each handler of either era
+ * (proxy-server.ts reads them).
  */
 import type { NextFunction, Request as ExpressRequest, RequestHandler, Response as ExpressResponse } from 'express';
 import { callerOf } from '../auth/caller.js';
 import { isJson, readJsonBody, unsafeBodyProblem } from '../http/body.js';
 import { BadRequestError, isMcpoError } from '../http/errors.js';
+import { requestIdOf } from '../http/request-id.js';
+import { traceOf } from '../telemetry/observe.js';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, isLegacyRequest, type AuthInfo, type Implementation, type McpHandlerRequestOptions } from '@modelcontextprotocol/server';
 import type { Logger } from '../common/log.js';
@@ -39,7 +43,32 @@ export interface McpEndpointOptions {
   /** The most 2025-era sessions open at once; the longest idle makes room for a new one. */
   maxSessions: number;
   logger: Logger;
+  /** Counts the calls (`tools/call`, `resources/read`, `prompts/get`) a request carries; rejects with a 429 over a limit. @default no limit */
+  limitCalls?: (req: ExpressRequest, calls: readonly McpCall[]) => Promise<void>;
 }
+
+/** A call a request body carries, as `limitCalls` sees it. */
+export interface McpCall {
+  method: string;
+  params: Record<string, unknown>;
+}
+
+/** The methods that count as calls against a rate limit, as their REST routes do. */
+const CALL_METHODS = new Set(['tools/call', 'resources/read', 'prompts/get']);
+
+/** The calls in a JSON-RPC message or batch. */
+function callsIn(body: unknown): McpCall[] {
+  const messages = Array.isArray(body) ? body : [body];
+  const calls: McpCall[] = [];
+  for (const message of messages) {
+    const { method, params } = (message ?? {}) as { method?: unknown; params?: unknown };
+    if (typeof method === 'string' && CALL_METHODS.has(method)) calls.push({ method, params: typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : {} });
+  }
+  return calls;
+}
+
+/** The id of a single request, to answer it by; null for a batch or a notification. */
+const idOf = (body: unknown): unknown => (!Array.isArray(body) && typeof body === 'object' && body !== null && 'id' in body ? (body as { id: unknown }).id : null);
 
 export interface McpEndpoint {
   /** The Express handler for every method at the endpoint's path. */
@@ -50,12 +79,13 @@ export interface McpEndpoint {
   close(): Promise<void>;
 }
 
-/** A body that could not be read, answered as MCP clients read errors: JSON-RPC, with mcpo's status. */
-function sendBodyError(res: ExpressResponse, err: unknown, next: NextFunction): void {
+/** A body that could not be read, or calls over a limit, answered as MCP clients read errors: JSON-RPC, with mcpo's status and headers. */
+function sendBodyError(res: ExpressResponse, err: unknown, next: NextFunction, id: unknown = null): void {
   if (!isMcpoError(err)) return next(err);
-  const code = err.status === 413 ? -32000 : -32700;
-  const message = err.status === 413 ? `Payload Too Large: ${err.message}` : `Parse error: ${err.message}`;
-  res.status(err.status).json({ jsonrpc: '2.0', id: null, error: { code, message } });
+  const code = err.status === 413 || err.status === 429 ? -32000 : -32700;
+  const message = err.status === 413 ? `Payload Too Large: ${err.message}` : err.status === 429 ? err.message : `Parse error: ${err.message}`;
+  for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value as string | string[]);
+  res.status(err.status).json({ jsonrpc: '2.0', id, error: { code, message, ...(err.status === 429 ? { data: { code: err.code, ...(err.data as object) } } : {}) } });
 }
 
 /** Methods a Fetch `Request` refuses to carry. */
@@ -76,18 +106,20 @@ function targetProblem(req: ExpressRequest): string | undefined {
 }
 
 /**
- * The request's verified caller as the `authInfo` the SDK's Node adapter
- * forwards (`req.auth`), under `extra.caller`; auth info another middleware
- * set is kept beside it.
+ * The request's verified caller, id and trace context as the `authInfo` the
+ * SDK's Node adapter forwards (`req.auth`), under `extra`; auth info another
+ * middleware set is kept beside them.
  */
-function withCallerAuth(req: ExpressRequest): void {
+function withRequestContext(req: ExpressRequest, res: ExpressResponse): void {
   const caller = callerOf(req);
-  if (caller === undefined) return;
+  const trace = traceOf(res);
+  const requestId = requestIdOf(res);
+  const extra = { ...(caller ? { caller } : {}), ...(trace ? { trace } : {}), ...(requestId !== undefined ? { requestId } : {}) };
   const carrier = req as ExpressRequest & { auth?: AuthInfo };
   const given = carrier.auth;
   carrier.auth = given
-    ? { ...given, extra: { ...given.extra, caller } }
-    : { token: '', clientId: caller.id, scopes: [], extra: { caller } };
+    ? { ...given, extra: { ...given.extra, ...extra } }
+    : { token: '', clientId: caller?.id ?? '', scopes: [], extra };
 }
 
 export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): McpEndpoint {
@@ -116,7 +148,7 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
   const node = toNodeHandler({ fetch }, { onerror });
   return {
     handle(req, res, next) {
-      withCallerAuth(req);
+      withRequestContext(req, res);
       // A method the Fetch API cannot carry would fail in the SDK's adapter as a 500; the SDK's own 405 for it instead.
       if (FORBIDDEN_METHODS.has(req.method)) return void res.status(405).set('Allow', 'GET, POST, DELETE').json({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Method not allowed.' } });
       const refused = targetProblem(req);
@@ -127,7 +159,12 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
           // The REST routes' rule, for the same reason: the SDK validates a message recursively, and a deep one overflows its stack.
           const problem = unsafeBodyProblem(body);
           if (problem) return sendBodyError(res, new BadRequestError(problem.message, undefined, problem.code), next);
-          node(req, res, body).catch(next);
+          const calls = options.limitCalls ? callsIn(body) : [];
+          if (calls.length === 0) return void node(req, res, body).catch(next);
+          options.limitCalls!(req, calls).then(
+            () => node(req, res, body).catch(next),
+            (err: unknown) => sendBodyError(res, err, next, idOf(body)),
+          );
         },
         (err: unknown) => sendBodyError(res, err, next),
       );

@@ -29,6 +29,7 @@ import {
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Caller } from '../auth/caller.js';
 import { isMcpoError } from '../http/errors.js';
+import type { TraceContext } from '../telemetry/trace-context.js';
 import type { McpSource, PassThroughMethod } from './source.js';
 import { signInAnswer, withoutSignInResponse } from './sign-in-answer.js';
 
@@ -52,7 +53,7 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
       const outcome = await source.callTool(name, (args ?? {}) as Record<string, unknown>, {
         signal: ctx.mcpReq.signal,
         headers: callerHeaders(ctx),
-        ...withCaller(ctx),
+        ...requestContext(ctx),
         ...(token !== undefined
           ? { onProgress: (progress) => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...progress } }).catch(() => {}) }
           : {}),
@@ -78,7 +79,7 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
       signInDeclined = declined;
       const { inputResponses: _answers, ...params } = given;
       if (responses !== undefined) params.inputResponses = responses;
-      return withoutReservedMeta(await source.request(method, params, ctx.mcpReq.signal, callerHeaders(ctx), callerOfContext(ctx))) as never;
+      return withoutReservedMeta(await source.request(method, params, ctx.mcpReq.signal, { headers: callerHeaders(ctx), ...requestContext(ctx) })) as never;
     } catch (err) {
       return (signInAnswer(server, method, err, signInDeclined) as never) ?? throwAsProtocolError(err);
     }
@@ -122,9 +123,15 @@ function callerOfContext(ctx: ServerContext): Caller | undefined {
   return ctx.http?.authInfo?.extra?.caller as Caller | undefined;
 }
 
-function withCaller(ctx: ServerContext): { caller?: Caller } {
-  const caller = callerOfContext(ctx);
-  return caller ? { caller } : {};
+/** The caller, the HTTP request's id and its trace context, as http-endpoint.ts put them in the request's `authInfo`. */
+function requestContext(ctx: ServerContext): { caller?: Caller; trace?: TraceContext; requestId?: string } {
+  const extra = ctx.http?.authInfo?.extra as { caller?: Caller; trace?: TraceContext; requestId?: string } | undefined;
+  if (!extra) return {};
+  return {
+    ...(extra.caller ? { caller: extra.caller } : {}),
+    ...(extra.trace ? { trace: extra.trace } : {}),
+    ...(typeof extra.requestId === 'string' ? { requestId: extra.requestId } : {}),
+  };
 }
 
 /** The answers and state a retried call carries (2026-07-28), wherever the SDK put them. */

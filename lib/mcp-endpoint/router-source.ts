@@ -14,7 +14,11 @@ import type { Caller } from '../auth/caller.js';
 import type { Upstream } from '../mcp/upstream.js';
 import type { Lease } from '../mcp/users/user-pool.js';
 import type { CallOutcome } from '../mcp/tool-call.js';
-import { listChangeListeners, type ListKind, type McpSource, type PassThroughMethod, type SourceCallOptions, type SourceTool } from './source.js';
+import { eraOf } from '../telemetry/metrics.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import type { TraceContext } from '../telemetry/trace-context.js';
+import { observedCall, outcomeStatus } from './observed-calls.js';
+import { listChangeListeners, type ListKind, type McpSource, type PassThroughMethod, type RequestFrom, type SourceCallOptions, type SourceTool } from './source.js';
 
 export interface RouterSourceOptions {
   /** The tools the router serves at this moment, those `caller` may call. */
@@ -29,6 +33,9 @@ export interface RouterSourceOptions {
   maxTotalMs: number;
   /** The connection a request runs on, given its HTTP headers and verified caller: the caller's own under caller templates. */
   connect(headers: IncomingHttpHeaders, timeoutMs: number, caller?: Caller): Promise<Lease<Upstream>>;
+  /** The server's name in metrics, spans and audit lines. */
+  server: string;
+  telemetry: Telemetry;
 }
 
 /** A router's source, and the hook its owner calls when a list changed. */
@@ -60,7 +67,7 @@ const FEATURE: Record<PassThroughMethod, 'resources' | 'prompts' | 'completions'
 export function routerSource(upstream: Upstream, options: RouterSourceOptions): RouterSource {
   const listeners = listChangeListeners();
   /** Calls a tool found in the table, on the caller's connection, within the router's bounds. */
-  function callServed(served: NonNullable<ReturnType<RouterSourceOptions['tool']>>, args: Record<string, unknown>, call: SourceCallOptions): Promise<CallOutcome> {
+  function callServed(served: NonNullable<ReturnType<RouterSourceOptions['tool']>>, args: Record<string, unknown>, call: SourceCallOptions, trace: TraceContext): Promise<CallOutcome> {
     // The bound on the whole call cancels through a controller of its own, which the client's cancel also aborts.
     const controller = new AbortController();
     const forward = (): void => controller.abort(call.signal.reason);
@@ -72,11 +79,28 @@ export function routerSource(upstream: Upstream, options: RouterSourceOptions): 
         maxTotalMs: Math.max(options.maxTotalMs, options.timeoutMs),
         signal: controller.signal,
         controller,
+        trace,
         ...(call.onProgress ? { onProgress: call.onProgress } : {}),
         ...(call.inputResponses !== undefined ? { inputResponses: call.inputResponses } : {}),
         ...(call.requestState !== undefined ? { requestState: call.requestState } : {}),
       }).finally(lease.release))
       .finally(() => call.signal.removeEventListener('abort', forward));
+  }
+  const era = (): string | undefined => eraOf(upstream.status().protocolVersion);
+  /** A served tool's call, as a span and a report with the status a REST caller would have got. */
+  const observed = (served: NonNullable<ReturnType<RouterSourceOptions['tool']>>, args: Record<string, unknown>, call: SourceCallOptions): Promise<CallOutcome> =>
+    observedCall(options.telemetry, { server: options.server, kind: 'tool', name: served.tool.name, era: era() }, call, outcomeStatus, (trace) => callServed(served, args, call, trace));
+  /** A resource, prompt or completion request sent on the caller's connection as it came. */
+  async function passOn(method: PassThroughMethod, params: Record<string, unknown>, signal: AbortSignal, from: RequestFrom, trace: TraceContext | undefined): Promise<Record<string, unknown>> {
+    const label = { subject: method, during: method };
+    const lease = await options.connect(from.headers ?? {}, options.timeoutMs, from.caller);
+    try {
+      return await lease.connection.request(FEATURE[method], label, { timeoutMs: options.timeoutMs, signal, ...(trace ? { trace } : {}) }, (client, timeoutMs) =>
+        client.request({ method, params } as never, AnyResult, { timeout: timeoutMs, signal }),
+      );
+    } finally {
+      lease.release();
+    }
   }
   return {
     available: () => upstream.status().state === 'ready',
@@ -92,7 +116,7 @@ export function routerSource(upstream: Upstream, options: RouterSourceOptions): 
     },
     callTool(name, args, call: SourceCallOptions): Promise<CallOutcome> {
       const served = options.tool(name, call.caller);
-      if (served) return callServed(served, args, call);
+      if (served) return observed(served, args, call);
       if (upstream.status().state !== 'waiting-for-caller') return Promise.reject(new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`));
       // Tools not listed yet, because only a caller's own connection can list them: this caller's connection
       // lists them (or answers why it cannot: per-caller sign-in sends them to sign in), then the tool is looked up again.
@@ -100,20 +124,15 @@ export function routerSource(upstream: Upstream, options: RouterSourceOptions): 
         lease.release();
         const listed = options.tool(name, call.caller);
         if (!listed) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
-        return callServed(listed, args, call);
+        return observed(listed, args, call);
       });
     },
-    async request(method, params, signal, headers, caller) {
-      if (options.admits && !options.admits(caller)) return hidden(method, params);
-      const label = { subject: method, during: method };
-      const lease = await options.connect(headers ?? {}, options.timeoutMs, caller);
-      try {
-        return await lease.connection.request(FEATURE[method], label, { timeoutMs: options.timeoutMs, signal }, (client, timeoutMs) =>
-          client.request({ method, params } as never, AnyResult, { timeout: timeoutMs, signal }),
-        );
-      } finally {
-        lease.release();
-      }
+    request(method, params, signal, from) {
+      if (options.admits && !options.admits(from.caller)) return Promise.resolve().then(() => hidden(method, params));
+      const kind = method === 'resources/read' ? 'resource' : method === 'prompts/get' ? 'prompt' : undefined;
+      if (!kind) return passOn(method, params, signal, from, from.trace);
+      const name = String(kind === 'resource' ? params.uri : params.name).slice(0, 512);
+      return observedCall(options.telemetry, { server: options.server, kind, name, era: era() }, { ...from, signal }, () => 200, (trace) => passOn(method, params, signal, from, trace));
     },
     onListChanged: listeners.add,
     changed: listeners.emit,

@@ -11,6 +11,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ServerCapabilities, Tool } from '@modelcontextprotocol/client';
 import type { Caller } from '../auth/caller.js';
 import type { CallOutcome, ToolProgress } from '../mcp/tool-call.js';
+import type { TraceContext } from '../telemetry/trace-context.js';
 
 /** A tool as the endpoint lists it: its served name and description, the upstream's schema. */
 export interface SourceTool {
@@ -30,6 +31,20 @@ export interface SourceCallOptions {
   requestState?: string;
   /** The request's verified caller: caller templates read it, and a tool their access lists hide is unknown to them. */
   caller?: Caller;
+  /** The HTTP request's trace context: the call's span is its child. */
+  trace?: TraceContext;
+  /** The HTTP request's id, for the audit line. */
+  requestId?: string;
+}
+
+/** Who a pass-through request is for, and the HTTP request it came in. */
+export interface RequestFrom {
+  /** The HTTP headers of the request (a caller's own connection is chosen by them). */
+  headers?: IncomingHttpHeaders | undefined;
+  /** A server whose access does not admit this caller lists nothing to them and knows none of their URIs or names. */
+  caller?: Caller | undefined;
+  trace?: TraceContext | undefined;
+  requestId?: string | undefined;
 }
 
 /** The request methods passed through as they are, apart from names and URIs the source maps. */
@@ -53,12 +68,8 @@ export interface McpSource {
   capabilities(): ServerCapabilities;
   /** Calls a listed tool by its served name; an unknown name is a ProtocolError. */
   callTool(name: string, args: Record<string, unknown>, options: SourceCallOptions): Promise<CallOutcome>;
-  /**
-   * Sends a resource, prompt or completion request behind the endpoint and
-   * answers its result. A server whose access does not admit `caller` lists
-   * nothing to them and knows none of their URIs or names.
-   */
-  request(method: PassThroughMethod, params: Record<string, unknown>, signal: AbortSignal, headers?: IncomingHttpHeaders, caller?: Caller): Promise<Record<string, unknown>>;
+  /** Sends a resource, prompt or completion request behind the endpoint and answers its result. */
+  request(method: PassThroughMethod, params: Record<string, unknown>, signal: AbortSignal, from: RequestFrom): Promise<Record<string, unknown>>;
   /** Calls `listener` when a list changes; returns the unsubscribe. */
   onListChanged(listener: (kind: ListKind) => void): () => void;
 }

@@ -15,13 +15,16 @@ import { ProtocolError, SdkError, SdkErrorCode, UnauthorizedError, type Client, 
 import { isMcpoError, TimeoutError, UpstreamError, type McpoError } from '../http/errors.js';
 import type { TransportType } from './spec.js';
 import { httpStatusOf, isTransportFailure, messageOf, notDelivered, type Era } from './transport-errors.js';
-import { withForwardedHeaders } from './transports.js';
+import { withCallContext } from './transports.js';
+import type { TraceContext } from '../telemetry/trace-context.js';
 
 export interface RequestOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   /** Caller headers to put on the HTTP requests (remote servers with `forwardHeaders`). */
   headers?: Readonly<Record<string, string>>;
+  /** The call's trace context, passed to the server (transports.ts says how). */
+  trace?: TraceContext;
 }
 
 /** What a request needs of the connection it goes over; `S` is one session of it. */
@@ -76,7 +79,7 @@ export async function request<S, T>(link: CallLink<S>, label: () => RequestLabel
 }
 
 function attempt<S, T>(session: S, timeoutMs: number, options: RequestOptions, send: Send<S, T>): Promise<T> {
-  return options.headers ? withForwardedHeaders(options.headers, () => send(session, timeoutMs)) : send(session, timeoutMs);
+  return options.headers || options.trace ? withCallContext(options, () => send(session, timeoutMs)) : send(session, timeoutMs);
 }
 
 /** The bound of tool-call.ts's `maxTotalMs` in an SDK timeout it caused, else undefined. */

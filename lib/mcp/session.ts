@@ -65,6 +65,7 @@ export function openSession(spec: ResolvedSpec, name: string, events: SessionEve
       events.onStderr(chunk);
     },
     ...(authProvider ? { authProvider, onUnauthorized: () => (session.unauthorized = true) } : {}),
+    traceInMeta: () => client.getProtocolEra() === 'modern',
   });
   const session: Session = { client, built, mirrored: new Map(), unauthorized: false, stderr: '' };
   client.setNotificationHandler('notifications/tools/list_changed', () => events.onToolsChanged());

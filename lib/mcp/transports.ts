@@ -7,13 +7,26 @@
  * A stdio child's stderr is always piped and handed to `onStderr`, because an
  * unread pipe fills and then blocks the child.
  *
- * Forwarded caller headers (`forwardHeaders`) ride on an AsyncLocalStorage:
- * the SDK offers no per-request headers, but each HTTP request it makes for a
- * call runs in that call's async context, so the transport's `fetch` finds
- * them there. Only servers with a `forwardHeaders` list get that `fetch`.
+ * What a call carries besides its message rides on an AsyncLocalStorage:
+ * the SDK offers no per-request headers, but each message it sends for a
+ * call, and each HTTP request that carries it, runs in that call's async
+ * context, so the transport finds them there: the caller's forwarded headers
+ * (`forwardHeaders`) and the call's trace context, as `traceparent` and
+ * `tracestate` headers to a remote server and, on a 2026-07-28 connection,
+ * in the request's `_meta` (the keys the SDK names TRACEPARENT_META_KEY and
+ * TRACESTATE_META_KEY).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { SSEClientTransport, StreamableHTTPClientTransport, type OAuthClientProvider, type Transport } from '@modelcontextprotocol/client';
+import {
+  SSEClientTransport,
+  StreamableHTTPClientTransport,
+  TRACEPARENT_META_KEY,
+  TRACESTATE_META_KEY,
+  type JSONRPCMessage,
+  type OAuthClientProvider,
+  type Transport,
+} from '@modelcontextprotocol/client';
+import { formatTraceparent, type TraceContext } from '../telemetry/trace-context.js';
 import type { ResolvedSpec } from './spec.js';
 import type { ChildExit } from './exit-report.js';
 import { StdioTransport } from './stdio-transport.js';
@@ -25,6 +38,8 @@ export interface TransportHooks {
   onUnauthorized?: () => void;
   /** OAuth for a remote server: the SDK's transports run the protocol through it. */
   authProvider?: OAuthClientProvider;
+  /** Whether requests carry the trace context in `_meta` (a 2026-07-28 connection). */
+  traceInMeta?: () => boolean;
 }
 
 export interface BuiltTransport {
@@ -35,27 +50,37 @@ export interface BuiltTransport {
   exit(): ChildExit | undefined;
 }
 
-const forwarded = new AsyncLocalStorage<Readonly<Record<string, string>>>();
-
-/** Runs `send` with headers that the transport's requests for it carry, unless already set. */
-export function withForwardedHeaders<T>(headers: Readonly<Record<string, string>>, send: () => T): T {
-  return forwarded.run(headers, send);
+/** What the call in progress sends along: the caller's forwarded headers, its trace context. */
+export interface CallContext {
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  readonly trace?: TraceContext | undefined;
 }
 
-/** fetch, plus the forwarded headers of the call in progress; headers already set (the operator's, the SDK's) win. */
-const forwardingFetch: typeof fetch = (input, init) => {
-  const extra = forwarded.getStore();
-  if (!extra) return fetch(input, init);
+const current = new AsyncLocalStorage<CallContext>();
+
+/** Runs `send` with what the transport's messages and requests for it carry. */
+export function withCallContext<T>(context: CallContext, send: () => T): T {
+  return current.run(context, send);
+}
+
+/** fetch, plus the forwarded headers and trace context of the call in progress; headers already set (the operator's, the SDK's) win. */
+const contextFetch: typeof fetch = (input, init) => {
+  const context = current.getStore();
+  if (!context) return fetch(input, init);
   const headers = new Headers(init?.headers);
-  for (const [name, value] of Object.entries(extra)) if (!headers.has(name)) headers.set(name, value);
+  if (context.headers) for (const [name, value] of Object.entries(context.headers)) if (!headers.has(name)) headers.set(name, value);
+  if (context.trace) {
+    headers.set('traceparent', formatTraceparent(context.trace));
+    if (context.trace.state !== undefined) headers.set('tracestate', context.trace.state);
+    else headers.delete('tracestate');
+  }
   return fetch(input, { ...init, headers });
 };
 
-/** `fetch` as the transport should use it: forwarding the caller's headers where configured, and reporting 401s. */
-function transportFetch(spec: ResolvedSpec & { type: 'sse' | 'streamable-http' }, hooks: TransportHooks): typeof fetch | undefined {
-  const base = spec.forwardHeaders.length > 0 ? forwardingFetch : undefined;
-  if (!hooks.onUnauthorized) return base;
-  const inner = base ?? fetch;
+/** `fetch` as the transport should use it: with the call's headers and trace context, and reporting 401s. */
+function transportFetch(hooks: TransportHooks): typeof fetch {
+  if (!hooks.onUnauthorized) return contextFetch;
+  const inner = contextFetch;
   return async (input, init) => {
     const response = await inner(input, init);
     if (response.status === 401) hooks.onUnauthorized?.();
@@ -63,7 +88,27 @@ function transportFetch(spec: ResolvedSpec & { type: 'sse' | 'streamable-http' }
   };
 }
 
+/** The transport, its requests carrying the call's trace context in `_meta` while `inMeta` says so. */
+function tracingMeta(transport: Transport, inMeta: (() => boolean) | undefined): Transport {
+  if (!inMeta) return transport;
+  const send = transport.send.bind(transport);
+  transport.send = (message, options) => {
+    const trace = current.getStore()?.trace;
+    if (trace === undefined || !('method' in message) || !('id' in message) || !inMeta()) return send(message, options);
+    const params = (message.params ?? {}) as Record<string, unknown>;
+    const meta = { ...(params._meta as Record<string, unknown> | undefined), [TRACEPARENT_META_KEY]: formatTraceparent(trace), ...(trace.state !== undefined ? { [TRACESTATE_META_KEY]: trace.state } : {}) };
+    return send({ ...message, params: { ...params, _meta: meta } } as JSONRPCMessage, options);
+  };
+  return transport;
+}
+
 export function createTransport(spec: ResolvedSpec, hooks: TransportHooks = {}): BuiltTransport {
+  const built = buildTransport(spec, hooks);
+  tracingMeta(built.transport, hooks.traceInMeta);
+  return built;
+}
+
+function buildTransport(spec: ResolvedSpec, hooks: TransportHooks): BuiltTransport {
   switch (spec.type) {
     case 'stdio': {
       // mcpo's own stdio transport: the child gets its own process group (see stdio-transport.ts).
@@ -82,10 +127,9 @@ export function createTransport(spec: ResolvedSpec, hooks: TransportHooks = {}):
 
 /** What both remote transports take: the SDK applies requestInit headers to every request, event streams included. */
 function remoteOptions(spec: ResolvedSpec & { type: 'sse' | 'streamable-http' }, hooks: TransportHooks) {
-  const fetchFn = transportFetch(spec, hooks);
   return {
     requestInit: { headers: spec.headers },
-    ...(fetchFn ? { fetch: fetchFn } : {}),
+    fetch: transportFetch(hooks),
     ...(hooks.authProvider ? { authProvider: hooks.authProvider } : {}),
   };
 }

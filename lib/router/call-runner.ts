@@ -17,6 +17,7 @@ import { toSuccessBody, toToolError } from '../http/results.js';
 import type { CallOptions, Upstream } from '../mcp/upstream.js';
 import type { UserConnections } from '../mcp/users/user-connections.js';
 import type { ToolEntry } from '../openapi/tools.js';
+import { traceOf } from '../telemetry/observe.js';
 import { inputRequiredError, type Resumed } from './input-required.js';
 import type { ResolvedOptions } from './resolve-options.js';
 
@@ -61,6 +62,8 @@ export function callRunner({ opts, sealer, upstream, users, forwardedHeaders }: 
     }
     if (stream) options.onProgress = stream.progress;
     if (headers) options.headers = headers;
+    const trace = traceOf(res);
+    if (trace) options.trace = trace;
     target
       .call(entry.name, args, options)
       .then((outcome) => {

@@ -13,6 +13,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../common/log.js';
 import type { Feature, RequestLabel, Upstream } from '../mcp/upstream.js';
 import type { Lease } from '../mcp/users/user-pool.js';
+import { traceOf } from '../telemetry/observe.js';
 import { requestTimeoutMs } from './call-request.js';
 import type { ResolvedOptions } from './resolve-options.js';
 
@@ -70,12 +71,13 @@ export function sendFor<T>(
   };
   res.once('close', hangUp);
   const headers = ctx.forwardedHeaders(req);
+  const trace = traceOf(res);
   const { signal } = controller;
   Promise.resolve()
     .then(() => ctx.connect(req))
     .then((lease) =>
       lease.connection
-        .request(feature, label, { timeoutMs: ctx.timeoutMs(req), signal, ...(headers ? { headers } : {}) }, (client, timeoutMs) => send({ client, timeoutMs, signal }))
+        .request(feature, label, { timeoutMs: ctx.timeoutMs(req), signal, ...(headers ? { headers } : {}), ...(trace ? { trace } : {}) }, (client, timeoutMs) => send({ client, timeoutMs, signal }))
         .finally(lease.release),
     )
     .then(answer)

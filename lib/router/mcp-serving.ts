@@ -9,7 +9,7 @@
  * that every list may have changed (`availabilityChanges`).
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Caller } from '../auth/caller.js';
+import { limitKeyOf, type Caller } from '../auth/caller.js';
 import { VERSION } from '../common/version.js';
 import { mcpEndpoint, type McpEndpoint } from '../mcp-endpoint/http-endpoint.js';
 import { routerSource, type RouterSource } from '../mcp-endpoint/router-source.js';
@@ -35,7 +35,17 @@ export interface McpServingOptions {
 }
 
 export function mcpServing({ opts, name, upstream, views, connect }: McpServingOptions): McpServing {
-  const source = routerSource(upstream, { tools: views.servedFor, tool: views.toolFor, admits: views.admits, timeoutMs: opts.toolTimeoutMs, maxTotalMs: opts.maxTotalTimeoutMs, connect });
+  const source = routerSource(upstream, {
+    tools: views.servedFor,
+    tool: views.toolFor,
+    admits: views.admits,
+    timeoutMs: opts.toolTimeoutMs,
+    maxTotalMs: opts.maxTotalTimeoutMs,
+    connect,
+    server: name,
+    telemetry: opts.telemetry,
+  });
+  const limiter = opts.limiter;
   const endpoint = opts.mcp
     ? mcpEndpoint(source, {
         info: { name, version: VERSION },
@@ -43,6 +53,7 @@ export function mcpServing({ opts, name, upstream, views, connect }: McpServingO
         sessionIdleTimeoutMs: opts.sessionIdleTimeoutMs,
         maxSessions: opts.maxSessions,
         logger: opts.logger,
+        ...(limiter ? { limitCalls: (req, calls) => limiter.take(limitKeyOf(req), calls.length) } : {}),
       })
     : undefined;
   return { source, endpoint };

@@ -13,6 +13,8 @@
  * - the tool call handler (router/tool-calls.ts), reading requests through
  *   router/call-request.ts;
  * - the server served back out as MCP (router/mcp-serving.ts);
+ * - what kind of request a path is, for metrics, spans and audit lines
+ *   (router/request-kind.ts);
  * - the routes, in the order that decides who answers (router/routes.ts),
  *   with resources and prompts sharing router/feature-request.ts.
  */
@@ -34,6 +36,7 @@ import { routerOAuth } from './oauth.js';
 import { routerPersonal } from './personal.js';
 import type { RouterOptions } from './options.js';
 import { resolveOptions } from './resolve-options.js';
+import { requestKinds, type RequestKinds } from './request-kind.js';
 import { routerRoutes } from './routes.js';
 import { toolCalls } from './tool-calls.js';
 import { toolView } from './tool-view.js';
@@ -63,6 +66,8 @@ export interface McpoRouter extends Router {
   admits(caller: Caller | undefined): boolean;
   /** What the router serves as MCP (its tools under their served names, the rest passed through): the app's aggregate endpoint reads it. */
   readonly mcpSource: McpSource;
+  /** What kind of request a path under the router is (a tool call it serves, a document, …), for an app's metrics and spans. */
+  readonly requestKind: RequestKinds;
 }
 
 export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRouter {
@@ -71,6 +76,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   // Every line says which router wrote it: its name, else the command or the URL's host (resolve-options.ts).
   const opts = Object.freeze({ ...resolved, logger: withFields(resolved.logger, { server: server.name }) });
   const view = toolView(opts);
+  const kinds = requestKinds(server.name, view);
   const views = callerViews(view, opts.access);
   const oauth = routerOAuth(server.resolved, opts, server.name);
   const personal = routerPersonal(server.resolved, opts, server.name, oauth);
@@ -98,11 +104,12 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   const read = { readArguments: argumentReader(opts.bodyLimit), forwardedHeaders: headerForwarder(server.asGiven) };
   const calls = toolCalls({ opts, name: server.name, upstream, users, ...read });
   const features = featureContext(opts, connect, read);
-  const router = routerRoutes({ opts, upstream, oauth, personal: personal && users ? { ...personal, users } : undefined, views, endpoint: serving.endpoint, features, calls });
+  const router = routerRoutes({ opts, upstream, oauth, personal: personal && users ? { ...personal, users } : undefined, views, endpoint: serving.endpoint, features, calls, kinds });
 
   return Object.assign(router, {
     ready: () => upstream.ready(),
     mcpSource: serving.source,
+    requestKind: kinds,
     async close() {
       closed = true;
       await serving.endpoint?.close();

@@ -10,6 +10,8 @@ import type { Caller } from '../auth/caller.js';
 import type { Logger } from '../common/log.js';
 import type { DocumentSection } from '../openapi/features.js';
 import type { ToolOverride } from '../openapi/tool-rules.js';
+import type { CallLimiter, RateLimit } from '../telemetry/rate-limits.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 
 export interface RouterOptions {
   /**
@@ -163,6 +165,21 @@ export interface RouterOptions {
    * carry its own `access` too. @default every caller
    */
   access?: Access;
+  /**
+   * Where the router reports its calls: Prometheus metrics and audit lines
+   * (`{ metrics: createMetrics(), audit: auditToLog(logger) }`). Spans go
+   * through `@opentelemetry/api` either way, to whatever SDK the app
+   * registered. @default none
+   */
+  telemetry?: Telemetry;
+  /**
+   * A limit on calls (tool calls, resource reads, prompts; REST and MCP) per
+   * caller: a verified caller's id, else the client's address.
+   * `{ perMinute, burst }` counts in this process; a limiter from
+   * `rateLimiter()` may be shared with other routers (and count in Redis).
+   * Over it: 429 with `Retry-After`. @default none
+   */
+  rateLimit?: RateLimit | CallLimiter;
   /** Where warnings and debug messages go. @default warnings and errors to stderr */
   logger?: Logger;
 }

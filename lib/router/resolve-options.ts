@@ -17,6 +17,8 @@ import { consoleLogger, type Logger } from '../common/log.js';
 import type { ResolvedSpec } from '../mcp/spec.js';
 import { DOCUMENT_SECTIONS, type DocumentSection } from '../openapi/features.js';
 import { compileToolRules, type ToolRules } from '../openapi/tool-rules.js';
+import { checkRateLimit, rateLimiter, type CallLimiter } from '../telemetry/rate-limits.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import { DEFAULT_OPTIONS, type RouterOptions } from './options.js';
 
 export interface ResolvedOptions {
@@ -54,10 +56,13 @@ export interface ResolvedOptions {
   readonly oauthPage?: string;
   readonly caller?: (req: Request) => (Partial<Caller> & { id: string }) | undefined;
   readonly access?: Access;
+  readonly telemetry: Telemetry;
+  /** The `rateLimit` option as a limiter. */
+  readonly limiter?: CallLimiter;
   readonly logger: Logger;
 }
 
-const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'maxTotalTimeout', 'enabledTools', 'name', 'info', 'logger', 'continuationSecret', 'stateDir', 'stateStore', 'oauthRedirectUrl', 'oauthPage', 'trustedCallerHeaders', 'onSecrets', 'caller', 'access']);
+const KNOWN = new Set([...Object.keys(DEFAULT_OPTIONS), 'maxTotalTimeout', 'enabledTools', 'name', 'info', 'logger', 'continuationSecret', 'stateDir', 'stateStore', 'oauthRedirectUrl', 'oauthPage', 'trustedCallerHeaders', 'onSecrets', 'caller', 'access', 'telemetry', 'rateLimit']);
 
 /** The `name` option, or its default for this server: the command's basename, or the URL's host. */
 export function serverName(options: Pick<ResolvedOptions, 'name'>, spec: ResolvedSpec): string {
@@ -103,6 +108,13 @@ function timeouts(options: RouterOptions): { toolTimeout: number; toolTimeoutMax
     throw new TypeError(`mcpoRouter: "toolTimeout" (${toolTimeout}) is above "maxTotalTimeout" (${maxTotalTimeout})`);
   }
   return { toolTimeout, toolTimeoutMax, maxTotalTimeout };
+}
+
+/** The `rateLimit` option: a limiter as given, or one counting in this process. */
+function limiterOption(value: unknown, name: string | undefined, telemetry: Telemetry): CallLimiter {
+  if (typeof (value as CallLimiter | null)?.take === 'function') return value as CallLimiter;
+  const limit = checkRateLimit(value, 'mcpoRouter');
+  return rateLimiter(limit, { scope: name !== undefined ? `server:${name}` : 'server', ...(telemetry.metrics ? { onLimited: telemetry.metrics.rateLimited } : {}) });
 }
 
 function callerOption(value: unknown): NonNullable<ResolvedOptions['caller']> {
@@ -181,6 +193,8 @@ export function resolveOptions(options: RouterOptions = {}): ResolvedOptions {
     ...(options.oauthPage !== undefined ? { oauthPage: options.oauthPage } : {}),
     ...(options.caller !== undefined ? { caller: callerOption(options.caller) } : {}),
     ...(options.access !== undefined ? { access: checkAccess(options.access, 'mcpoRouter: "access"') } : {}),
+    telemetry: options.telemetry ?? {},
+    ...(options.rateLimit !== undefined ? { limiter: limiterOption(options.rateLimit, options.name, options.telemetry ?? {}) } : {}),
     logger: options.logger ?? consoleLogger,
   });
 }

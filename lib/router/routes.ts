@@ -1,23 +1,28 @@
 /**
- * The routes of one router, in the order that decides who answers: the OAuth
- * pages (router/oauth.ts), request ids, the caller, its root (a redirect to
- * the docs), the MCP endpoint, the document as the caller may see it
- * (router/caller-view.ts) and its docs pages (http/docs.ts), the server's
- * access (403 for a caller outside it), resources and prompts
+ * The routes of one router, in the order that decides who answers: the
+ * request's observer (telemetry/observe.ts, unless an app observed it
+ * first), the OAuth pages (router/oauth.ts), request ids, the caller, its
+ * root (a redirect to the docs), the MCP endpoint, the document as the
+ * caller may see it (router/caller-view.ts) and its docs pages
+ * (http/docs.ts), the server's access (403 for a caller outside it), the
+ * rate limit on calls (`rateLimit`), resources and prompts
  * (router/resource-routes.ts, router/prompt-routes.ts), the tool calls
  * (router/tool-calls.ts), and last the router's own JSON error handler
  * (http/error-handler.ts), so it answers JSON wherever it is mounted.
  */
 import express, { type Request, type RequestHandler, type Router } from 'express';
 import { admits } from '../auth/access.js';
-import { appCaller, callerOf, setCaller } from '../auth/caller.js';
+import { appCaller, callerOf, limitKeyOf, setCaller } from '../auth/caller.js';
 import { docsPages, rootToDocs } from '../http/docs.js';
 import { jsonErrorHandler } from '../http/error-handler.js';
 import { ForbiddenError, UnavailableError } from '../http/errors.js';
 import type { UserConnections } from '../mcp/users/user-connections.js';
 import { addPersonalRoutes } from './personal-pages.js';
 import type { RouterPersonal } from './personal.js';
-import { requestId } from '../http/request-id.js';
+import { requestId, requestIdOf } from '../http/request-id.js';
+import { observeRequests } from '../telemetry/observe.js';
+import type { CallLimiter } from '../telemetry/rate-limits.js';
+import type { RequestKinds } from './request-kind.js';
 import type { McpEndpoint } from '../mcp-endpoint/http-endpoint.js';
 import type { Upstream } from '../mcp/upstream.js';
 import { serversUrl } from '../openapi/document.js';
@@ -40,10 +45,13 @@ export interface RouterParts {
   calls: ToolCalls;
   /** Per-caller sign-in (`oauth.perUser`) and the connections it signs in. */
   personal: (RouterPersonal & { users: UserConnections }) | undefined;
+  /** What kind of request a path is (router/request-kind.ts). */
+  kinds: RequestKinds;
 }
 
-export function routerRoutes({ opts, upstream, oauth, views, endpoint, features, calls, personal }: RouterParts): Router {
+export function routerRoutes({ opts, upstream, oauth, views, endpoint, features, calls, personal, kinds }: RouterParts): Router {
   const router = express.Router({ caseSensitive: true });
+  router.use(observeRequests({ telemetry: opts.telemetry, classify: (req) => kinds(req, req.path), who: (req) => callerOf(req)?.id, requestId: requestIdOf }));
   router.use(requestId());
   if (opts.caller) router.use(callerFromApp(opts.caller));
   // Per-caller sign-in answers the OAuth pages itself, before the shared ones.
@@ -65,6 +73,7 @@ export function routerRoutes({ opts, upstream, oauth, views, endpoint, features,
   router.use(docsPages());
   // The document and docs answer everyone (a caller outside the access sees no operations); every route after them is refused.
   if (opts.access) router.use(serverAccess(opts.access));
+  if (opts.limiter) router.use(callLimit(opts.limiter, kinds));
   // Before the tools: `GET resources` is the list even when a tool is named "resources" (tools answer POST).
   router.use(featureRouting(features));
   router.use(calls.handle);
@@ -101,6 +110,14 @@ function callerFromApp(caller: NonNullable<ResolvedOptions['caller']>): RequestH
     }
     // Outside the try: a route further on that throws must not be taken for the app's caller failing.
     next();
+  };
+}
+
+/** The `rateLimit` option: a call (a tool call, resource read or prompt) counts against its caller's limit before it is read. */
+function callLimit(limiter: CallLimiter, kinds: RequestKinds): RequestHandler {
+  return function rateLimit(req, _res, next) {
+    if (!kinds(req, req.path).call) return next();
+    limiter.take(limitKeyOf(req)).then(() => next(), next);
   };
 }
 

@@ -234,11 +234,11 @@ export function redisStore(url: string, options: RedisStoreOptions): StateStore 
       throw new StateStoreUnavailableError();
     }
   }
-
   return {
     type: 'redis',
     connected: () => !closing && watch.isUp() && client?.isReady === true,
     ...commandsOn(options.keyPrefix ?? 'mcpo:', run),
+    redisClient: () => opening,
     onConnection(listener) {
       watch.listeners.push(listener);
     },

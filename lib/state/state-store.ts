@@ -43,6 +43,8 @@ export interface StateStore {
   deletePrefix(prefix: string): Promise<number>;
   /** Takes the lock `key` for at most `ttlMs`, or undefined when another holder has it. */
   lock(key: string, ttlMs: number): Promise<StoreLock | undefined>;
+  /** The Redis client itself, once opened, for what counts in Redis beside the store (rate limits); absent for a file store. */
+  redisClient?(): Promise<unknown>;
   /** Told when the store goes away or comes back (Redis); a file store never calls it. */
   onConnection(listener: (connected: boolean) => void): void;
   close(): Promise<void>;

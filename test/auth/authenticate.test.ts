@@ -177,7 +177,7 @@ describe('authenticate', function () {
   it('puts the caller’s id in the access log line, never the key', async () => {
     const logger = recordingLogger();
     const logged = express()
-      .use(requestLog(logger, (req) => callerOf(req)?.id))
+      .use(requestLog(logger, (req) => ({ caller: callerOf(req)?.id })))
       .use(authenticate({ auth: resolveAuth(config)!, isPublic: (req) => req.path === '/docs' }))
       .get('/{*any}', (_req, res) => {
         res.end();

@@ -1,0 +1,52 @@
+/**
+ * What kind of request a path under a router is, for its metrics, spans and
+ * audit lines (telemetry/observe.ts): the route's label, and for a call the
+ * tool (found in the table of the moment), the prompt or the resource. A
+ * path that names no tool the server listed is a `tool` route but no call:
+ * a made-up name never becomes a label value.
+ */
+import type { Request } from 'express';
+import type { RequestKind } from '../telemetry/observe.js';
+import { toolSegment } from './call-request.js';
+import type { ToolView } from './tool-view.js';
+
+/** The longest resource URI or prompt name an audit line carries. */
+const MAX_NAME = 512;
+
+const named = (value: unknown): string => (typeof value === 'string' ? value.slice(0, MAX_NAME) : '');
+
+/** The kind of `path` (relative to the router's mount path) as `req` asks for it. */
+export type RequestKinds = (req: Request, path: string) => RequestKind;
+
+export function requestKinds(server: string, view: ToolView): RequestKinds {
+  return function kindOf(req, path) {
+    const post = req.method === 'POST';
+    if (path === '' || path === '/' || path === '/docs' || path.startsWith('/docs/')) return { route: 'docs' };
+    if (path === '/openapi.json') return { route: 'document' };
+    if (path === '/mcp') return post ? { route: 'mcp', span: `mcpo ${server} mcp`, server } : { route: 'mcp' };
+    if (path.startsWith('/oauth/')) return { route: 'oauth' };
+    if (path.startsWith('/resources')) {
+      return path === '/resources/read' && req.method === 'GET' ? { route: 'resource', call: { server, kind: 'resource', name: named(req.query.uri) } } : { route: 'resource' };
+    }
+    if (path.startsWith('/prompts')) {
+      const name = /^\/prompts\/([^/]+)$/.exec(path)?.[1];
+      if (!post || name === undefined) return { route: 'prompt' };
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(name);
+      } catch {
+        return { route: 'prompt' };
+      }
+      return { route: 'prompt', call: { server, kind: 'prompt', name: named(decoded) } };
+    }
+    let segment: string | undefined;
+    try {
+      segment = toolSegment(path);
+    } catch {
+      return { route: post ? 'tool' : 'other' };
+    }
+    const entry = segment === undefined ? undefined : view.current()?.table.byPath.get(segment);
+    if (!post) return { route: entry ? 'tool' : 'other' };
+    return entry ? { route: 'tool', call: { server, kind: 'tool', name: entry.name } } : { route: 'tool' };
+  };
+}
