@@ -36,7 +36,11 @@ export function appLimits({ global, redis, metrics }: AppLimitsOptions): AppLimi
   // One limiter per server and limit, kept across reloads that leave the limit as it was.
   const own = new Map<string, { limit: string; limiter: CallLimiter }>();
   const forServer = (name: string, limit: RateLimit | undefined): CallLimiter | undefined => {
-    if (!limit) return everywhere;
+    if (!limit) {
+      // A reload took the server's own limit away: the aggregate endpoint forgets it too.
+      own.delete(name);
+      return everywhere;
+    }
     const key = JSON.stringify(limit);
     let found = own.get(name);
     if (!found || found.limit !== key) own.set(name, (found = { limit: key, limiter: bothLimits(rateLimiter(limit, { scope: `server:${name}`, ...shared }), everywhere)! }));

@@ -36,6 +36,7 @@ import { routerOAuth } from './oauth.js';
 import { routerPersonal } from './personal.js';
 import type { RouterOptions } from './options.js';
 import { resolveOptions } from './resolve-options.js';
+import { eraOf } from '../telemetry/metrics.js';
 import { requestKinds, type RequestKinds } from './request-kind.js';
 import { routerRoutes } from './routes.js';
 import { toolCalls } from './tool-calls.js';
@@ -76,7 +77,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   // Every line says which router wrote it: its name, else the command or the URL's host (resolve-options.ts).
   const opts = Object.freeze({ ...resolved, logger: withFields(resolved.logger, { server: server.name }) });
   const view = toolView(opts);
-  const kinds = requestKinds(server.name, view);
+  const kinds = requestKinds(server.name, view, () => eraOf(upstream.status().protocolVersion));
   const views = callerViews(view, opts.access);
   const oauth = routerOAuth(server.resolved, opts, server.name);
   const personal = routerPersonal(server.resolved, opts, server.name, oauth);

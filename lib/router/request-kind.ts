@@ -18,7 +18,8 @@ const named = (value: unknown): string => (typeof value === 'string' ? value.sli
 /** The kind of `path` (relative to the router's mount path) as `req` asks for it. */
 export type RequestKinds = (req: Request, path: string) => RequestKind;
 
-export function requestKinds(server: string, view: ToolView): RequestKinds {
+/** `era` tells the protocol era of the server's connection of the moment, for the call's span. */
+export function requestKinds(server: string, view: ToolView, era: () => string | undefined): RequestKinds {
   return function kindOf(req, path) {
     const post = req.method === 'POST';
     if (path === '' || path === '/' || path === '/docs' || path.startsWith('/docs/')) return { route: 'docs' };
@@ -26,7 +27,7 @@ export function requestKinds(server: string, view: ToolView): RequestKinds {
     if (path === '/mcp') return post ? { route: 'mcp', span: `mcpo ${server} mcp`, server } : { route: 'mcp' };
     if (path.startsWith('/oauth/')) return { route: 'oauth' };
     if (path.startsWith('/resources')) {
-      return path === '/resources/read' && req.method === 'GET' ? { route: 'resource', call: { server, kind: 'resource', name: named(req.query.uri) } } : { route: 'resource' };
+      return path === '/resources/read' && req.method === 'GET' ? { route: 'resource', call: { server, kind: 'resource', name: named(req.query.uri), era: era() } } : { route: 'resource' };
     }
     if (path.startsWith('/prompts')) {
       const name = /^\/prompts\/([^/]+)$/.exec(path)?.[1];
@@ -37,7 +38,7 @@ export function requestKinds(server: string, view: ToolView): RequestKinds {
       } catch {
         return { route: 'prompt' };
       }
-      return { route: 'prompt', call: { server, kind: 'prompt', name: named(decoded) } };
+      return { route: 'prompt', call: { server, kind: 'prompt', name: named(decoded), era: era() } };
     }
     let segment: string | undefined;
     try {
@@ -47,6 +48,6 @@ export function requestKinds(server: string, view: ToolView): RequestKinds {
     }
     const entry = segment === undefined ? undefined : view.current()?.table.byPath.get(segment);
     if (!post) return { route: entry ? 'tool' : 'other' };
-    return entry ? { route: 'tool', call: { server, kind: 'tool', name: entry.name } } : { route: 'tool' };
+    return entry ? { route: 'tool', call: { server, kind: 'tool', name: entry.name, era: era() } } : { route: 'tool' };
   };
 }

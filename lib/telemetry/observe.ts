@@ -23,6 +23,8 @@ export interface CallTarget {
   kind: CallKind;
   /** The tool's or prompt's name, or the resource's URI. */
   name: string;
+  /** The protocol era of the server's connection (`modern`, `legacy`), as a span attribute. */
+  era?: string | undefined;
 }
 
 export interface RequestKind {
@@ -60,6 +62,7 @@ function startSpan(kind: RequestKind, parent: TraceContext | undefined): CallSpa
     return startCallSpan(SPAN_NAMES[call.kind](call), parent, {
       'mcpo.server': call.server,
       ...(call.kind === 'tool' ? { 'mcpo.tool': call.name, 'mcp.method.name': 'tools/call' } : { 'mcp.method.name': call.kind === 'resource' ? 'resources/read' : 'prompts/get' }),
+      ...(call.era !== undefined ? { 'mcpo.era': call.era } : {}),
       'mcpo.transport': 'rest',
     });
   }

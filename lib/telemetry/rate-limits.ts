@@ -15,6 +15,7 @@
  * rather than refusing every call or none. The library is loaded on the
  * first call that is counted: an app without limits never loads it.
  */
+import { createHash } from 'node:crypto';
 import { McpoError } from '../http/errors.js';
 
 export interface RateLimit {
@@ -76,7 +77,8 @@ export function rateLimiter(limit: RateLimit, options: LimiterOptions): CallLimi
   let limiter: Promise<Limiter> | undefined;
   const build = async (): Promise<Limiter> => {
     const flexible = await import('rate-limiter-flexible');
-    const settings = { points: quota, duration: windowSeconds, keyPrefix: `mcpo:rate:${options.scope}` };
+    // Keys hold hashes, as the state store's do: no server name, user id or address in Redis in the clear.
+    const settings = { points: quota, duration: windowSeconds, keyPrefix: `mcpo:rate:${hashed(options.scope)}` };
     const local = new flexible.RateLimiterMemory(settings);
     if (!options.redis) return local;
     const client = await options.redis().catch(() => undefined);
@@ -87,7 +89,7 @@ export function rateLimiter(limit: RateLimit, options: LimiterOptions): CallLimi
   return {
     async take(who, points = 1) {
       try {
-        await (await (limiter ??= build())).consume(who, points);
+        await (await (limiter ??= build())).consume(hashed(who), points);
       } catch (refused) {
         if (refused instanceof Error) throw refused;
         const retryAfter = Math.max(1, Math.ceil(((refused as { msBeforeNext?: number }).msBeforeNext ?? 1000) / 1000));
@@ -97,6 +99,8 @@ export function rateLimiter(limit: RateLimit, options: LimiterOptions): CallLimi
     },
   };
 }
+
+const hashed = (text: string): string => createHash('sha256').update(text).digest('base64url').slice(0, 22);
 
 /** Both limits, the narrower first: a call must pass each. */
 export function bothLimits(server: CallLimiter | undefined, global: CallLimiter | undefined): CallLimiter | undefined {

@@ -303,13 +303,16 @@ describe('createApp', function () {
       });
     });
 
-    it('logs one info line per request with method, path, status and time, but no arguments', async () => {
+    it('logs one info line per request with method, path, status and time, and one audit line per call, but no arguments', async () => {
       log.records.length = 0;
       await request(app).post('/sink/echo?timeout=5').set(bearer).send({ message: 'very-private-argument' }).expect(200);
       await new Promise((r) => setImmediate(r));
-      const lines = log.records.filter((r) => r.level === 'info');
+      const lines = log.records.filter((r) => r.level === 'info' && r.message !== 'audit');
       expect(lines).to.have.length(1);
       expect(lines[0]!.message).to.match(/^POST \/sink\/echo 200 \d+\.\d ms$/);
+      const audit = log.records.filter((r) => r.level === 'info' && r.message === 'audit');
+      expect(audit).to.have.length(1);
+      expect(audit[0]!.fields).to.include({ server: 'sink', tool: 'echo', status: 200 });
       expect(JSON.stringify(log.records)).not.to.include('very-private-argument');
     });
 

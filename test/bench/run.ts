@@ -351,10 +351,13 @@ async function toolCount(): Promise<void> {
 async function compareBuilds(other: string): Promise<void> {
   // The last row with an API key on both: what checking a caller costs, before and after.
   const KEY = 'bench-compare-key';
-  for (const [tool, body, keyed] of [['ping', {}, false], ['nested', NESTED_BODY, false], ['ping', {}, true]] as const) {
+  // The last row writes this checkout's audit lines to a file (its metrics are always on): what operating it costs per call.
+  const auditFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'mcpo-bench-audit-')), 'audit.jsonl');
+  const cases = [['ping', {}, false, false], ['nested', NESTED_BODY, false, false], ['ping', {}, true, false], ['ping', {}, false, true]] as const;
+  for (const [tool, body, keyed, audited] of cases) {
     const flags = keyed ? ['--api-key', KEY] : [];
     const before = await startMcpoReady([...flags, '--', ...serverCommand()], other);
-    const after = await startMcpoReady([...flags, '--', ...serverCommand()]);
+    const after = await startMcpoReady([...flags, ...(audited ? ['--audit-log', auditFile] : []), '--', ...serverCommand()]);
     let result: Paired;
     try {
       result = await pairedBursts(before, after, `/${tool}`, body, 10 * ROUNDS, keyed ? { authorization: `Bearer ${KEY}` } : undefined);
@@ -362,7 +365,7 @@ async function compareBuilds(other: string): Promise<void> {
       await Promise.all([before.stop(), after.stop()]);
     }
     rows.push({
-      scenario: `This checkout against ${other}, \`POST /${tool}\`${keyed ? ' with `--api-key`' : ''}, concurrency 32`,
+      scenario: `This checkout against ${other}, \`POST /${tool}\`${keyed ? ' with `--api-key`' : ''}${audited ? ' with `--audit-log` (this checkout)' : ''}, concurrency 32`,
       figure: `${fmt(result.rps[1])} req/s; mcpo CPU ${fmt(result.cpu[1], 3)} ms per call`,
       baseline: `${fmt(result.rps[0])} req/s; ${fmt(result.cpu[0], 3)} ms (the other build; ratios are medians of ${result.pairs} paired 1 s bursts: CPU per call ${fmt(result.cpuRatio, 2)}×)`,
       ratio: result.rpsRatio,

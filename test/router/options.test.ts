@@ -35,6 +35,8 @@ const DEFAULTS = {
   idleTimeoutMs: 600_000,
   maxProcesses: 16,
   stateDir: defaultStateDir(process.env, homedir(), process.platform),
+  // No metrics and no audit lines unless given; spans go through @opentelemetry/api either way.
+  telemetry: {},
   logger: consoleLogger,
 };
 
