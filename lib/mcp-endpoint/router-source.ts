@@ -86,7 +86,7 @@ export function routerSource(upstream: Upstream, options: RouterSourceOptions): 
       }).finally(lease.release))
       .finally(() => call.signal.removeEventListener('abort', forward));
   }
-  const era = (): string | undefined => eraOf(upstream.status().protocolVersion);
+  const era = (): string | undefined => eraOf(upstream.protocolVersion());
   /** A served tool's call, as a span and a report with the status a REST caller would have got. */
   const observed = (served: NonNullable<ReturnType<RouterSourceOptions['tool']>>, args: Record<string, unknown>, call: SourceCallOptions): Promise<CallOutcome> =>
     observedCall(options.telemetry, { server: options.server, kind: 'tool', name: served.tool.name, era: era() }, call, outcomeStatus, (trace) => callServed(served, args, call, trace));

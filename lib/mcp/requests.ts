@@ -64,22 +64,30 @@ export async function request<S, T>(link: CallLink<S>, label: () => RequestLabel
   const session = link.session();
   if (session === undefined) throw link.unavailable();
   try {
-    return await attempt(session, options.timeoutMs, options, send);
+    return await attempt(link, session, options.timeoutMs, options, send);
   } catch (err) {
     if (options.signal?.aborted || !notDelivered(err, link.type, eraOf(link.client(session)))) throw requestError(link, session, label(), err, options);
     // The server never saw this request: start a new session and send it once more.
     link.lost(session, messageOf(err), true);
     const next = await link.next(deadline);
     try {
-      return await attempt(next, Math.max(1, deadline - Date.now()), options, send);
+      return await attempt(link, next, Math.max(1, deadline - Date.now()), options, send);
     } catch (again) {
       throw requestError(link, next, label(), again, options);
     }
   }
 }
 
-function attempt<S, T>(session: S, timeoutMs: number, options: RequestOptions, send: Send<S, T>): Promise<T> {
-  return options.headers || options.trace ? withCallContext(options, () => send(session, timeoutMs)) : send(session, timeoutMs);
+/**
+ * Sends with the call's context where the transport reads it (transports.ts):
+ * forwarded headers, and the trace context for a remote server (headers) or
+ * a 2026-07-28 one (`_meta`). A 2025-era stdio server reads neither, so its
+ * calls skip the AsyncLocalStorage: on Node 20 a first `run` turns on
+ * promise hooks for the whole process, which every later promise pays for.
+ */
+function attempt<S, T>(link: CallLink<S>, session: S, timeoutMs: number, options: RequestOptions, send: Send<S, T>): Promise<T> {
+  const traced = options.trace !== undefined && (link.type !== 'stdio' || eraOf(link.client(session)) === 'modern');
+  return options.headers || traced ? withCallContext(options, () => send(session, timeoutMs)) : send(session, timeoutMs);
 }
 
 /** The bound of tool-call.ts's `maxTotalMs` in an SDK timeout it caused, else undefined. */

@@ -118,6 +118,11 @@ export class Upstream {
     return this.#at.status(this.#lists.tools.length);
   }
 
+  /** The protocol version of the current or last connection, without building the whole status (a call's span reads it). */
+  protocolVersion(): string | null {
+    return this.#at.protocolVersion;
+  }
+
   /** Seconds a caller should wait before trying again, for `Retry-After`. */
   retryAfter(): number {
     return this.#at.retryAfter();

@@ -77,7 +77,7 @@ export function mcpoRouter(spec: ServerSpec, options?: RouterOptions): McpoRoute
   // Every line says which router wrote it: its name, else the command or the URL's host (resolve-options.ts).
   const opts = Object.freeze({ ...resolved, logger: withFields(resolved.logger, { server: server.name }) });
   const view = toolView(opts);
-  const kinds = requestKinds(server.name, view, () => eraOf(upstream.status().protocolVersion));
+  const kinds = requestKinds(server.name, view, () => eraOf(upstream.protocolVersion()));
   const views = callerViews(view, opts.access);
   const oauth = routerOAuth(server.resolved, opts, server.name);
   const personal = routerPersonal(server.resolved, opts, server.name, oauth);

@@ -16,7 +16,6 @@ import { newSpanId, newTraceId, type TraceContext } from './trace-context.js';
 /** A call's span: its context goes upstream and into the log; `end` records how the call was answered. */
 export interface CallSpan {
   readonly context: TraceContext;
-  setAttribute(key: string, value: string | number | boolean): void;
   /** Ends the span with the HTTP status the call was (or, over MCP, would have been) answered with. */
   end(status: number, caller?: string): void;
 }
@@ -41,7 +40,6 @@ export function startCallSpan(name: string, parent: TraceContext | undefined, at
     : { traceId: parent?.traceId ?? newTraceId(), spanId: newSpanId(), flags: parent?.flags ?? 0, ...(parent?.state !== undefined ? { state: parent.state } : {}) };
   return {
     context,
-    setAttribute: (key, value) => void span.setAttribute(key, value),
     end(status, caller) {
       span.setAttribute('http.response.status_code', status);
       if (caller !== undefined) span.setAttribute('enduser.id', caller);

@@ -16,6 +16,7 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { serveApp, type ServedApp } from '../helpers/app-server.js';
 import { startMcpo, untilConnected, type McpoProcess } from '../helpers/mcpo.js';
+import { modernPost, modernToolsCall } from '../helpers/modern-requests.js';
 import { rawExchange } from '../helpers/raw-http.js';
 import { roundRobin, type RoundRobin } from '../helpers/round-robin.js';
 import { kitchenSinkStdio, modernStdio } from '../helpers/servers.js';
@@ -38,33 +39,8 @@ type HttpError = Error & { code?: number };
 const textOf = (result: unknown): string => ((result as { content: { text?: string }[] }).content[0]?.text ?? '');
 
 /** A 2026-07-28 tools/call as the v2 client sends it (headers mirror the body), without a session. */
-function modernCall(url: string, tool: string, message: string, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': 'tools/call',
-      'mcp-name': tool,
-      ...headers,
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'tools/call',
-      params: {
-        name: tool,
-        arguments: { message },
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-          'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-          'io.modelcontextprotocol/clientCapabilities': {},
-        },
-      },
-    }),
-  });
-}
+const modernCall = (url: string, tool: string, message: string, headers: Record<string, string> = {}): Promise<Response> =>
+  modernPost(url, modernToolsCall(1, tool, { message }), headers);
 
 /** The text of a tool result, from a JSON or a one-event SSE answer. */
 async function resultText(res: Response): Promise<string> {

@@ -11,6 +11,7 @@
 import { expect } from 'chai';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { serveApp, type ServedApp } from '../helpers/app-server.js';
+import { modernPost, modernToolsCall } from '../helpers/modern-requests.js';
 import { labelValues, parseMetrics, sample, type Labels, type MetricFamily } from '../helpers/prometheus.js';
 import { kitchenSinkStdio, modernStdio } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
@@ -19,27 +20,9 @@ const KEY = 'metrics-test-key-5b7d9f1e';
 const ALPHA = 'metrics-alpha-key-0c2e4a6b';
 const auth = { authorization: `Bearer ${KEY}` };
 
-const MODERN_META = {
-  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-  'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-  'io.modelcontextprotocol/clientCapabilities': {},
-};
-
 /** A 2026-07-28 tools/call as the v2 client sends it, without a session. */
-function modernCall(url: string, tool: string, args: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': 'tools/call',
-      'mcp-name': tool,
-      ...headers,
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: args, _meta: MODERN_META } }),
-  });
-}
+const modernCall = (url: string, tool: string, args: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Response> =>
+  modernPost(url, modernToolsCall(1, tool, args), headers);
 
 async function connect(url: string): Promise<Client> {
   const client = new Client({ name: 'metrics-test', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } } as never);

@@ -15,6 +15,7 @@
 import { expect } from 'chai';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { serveApp, type ServedApp } from '../helpers/app-server.js';
+import { MODERN_META, modernPost, modernToolsCall } from '../helpers/modern-requests.js';
 import { parseMetrics, sample, type MetricFamily } from '../helpers/prometheus.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { modernStdio } from '../helpers/servers.js';
@@ -25,33 +26,11 @@ const keyOf = (name: string): string => `rate-limits-${name}-key-3e5f7a9c`;
 const bearer = (name: string): Record<string, string> => ({ authorization: `Bearer ${keyOf(name)}` });
 const keys = (names: readonly string[]) => names.map((name) => ({ name, key: keyOf(name) }));
 
-const MODERN_META = {
-  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-  'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-  'io.modelcontextprotocol/clientCapabilities': {},
-};
-
-const toolsCall = (id: number, tool: string, message: string) => ({
-  jsonrpc: '2.0',
-  id,
-  method: 'tools/call',
-  params: { name: tool, arguments: { message }, _meta: MODERN_META },
-});
+const toolsCall = (id: number, tool: string, message: string) => modernToolsCall(id, tool, { message });
 
 /** A raw 2026-07-28 POST to an MCP endpoint: one message or a batch. */
 async function mcpPost(url: string, caller: string, body: unknown): Promise<{ status: number; headers: Headers; text: string }> {
-  const single = !Array.isArray(body) ? (body as { method: string; params: { name?: string } }) : undefined;
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2026-07-28',
-      ...(single ? { 'mcp-method': single.method, ...(single.params.name !== undefined ? { 'mcp-name': single.params.name } : {}) } : {}),
-      ...bearer(caller),
-    },
-    body: JSON.stringify(body),
-  });
+  const res = await modernPost(url, body, bearer(caller));
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
