@@ -10,7 +10,7 @@
  */
 import type { Express, Request } from 'express';
 import { callerOf } from '../auth/caller.js';
-import type { Logger } from '../common/log.js';
+import { logs, type Logger } from '../common/log.js';
 import type { Redactor } from '../common/redact.js';
 import { requestLog } from '../http/access-log.js';
 import { cors } from '../http/cors.js';
@@ -40,7 +40,8 @@ export function useAppMiddleware(app: Express, options: AppMiddlewareOptions): v
   // A key's name or a user's id, never a credential.
   const who = (req: Request): string | undefined => callerOf(req)?.id;
   app.use(observeRequests({ telemetry: options.telemetry, classify: options.classify, who, requestId: requestIdOf }));
-  app.use(requestLog(options.logger, (req, res) => ({ caller: who(req), traceId: traceOf(res)?.traceId })));
+  // At warn and above no request is logged: nothing to build per request.
+  if (logs(options.logger, 'info')) app.use(requestLog(options.logger, (req, res) => ({ caller: who(req), traceId: traceOf(res)?.traceId })));
   app.use(countInFlight(options.drain));
   app.use(securityHeaders({ https: options.https ?? false }));
   if (options.allowedHosts !== undefined) app.use(hostCheck({ allowed: options.allowedHosts }));

@@ -5,7 +5,7 @@
  * config was taken whole, rejected when it could not be read or checked, or
  * a changed server could not start (the old one kept serving).
  */
-import type { Logger } from '../common/log.js';
+import { logs, type Logger } from '../common/log.js';
 import { auditToLog } from '../telemetry/audit.js';
 import { createMetrics, type McpoMetrics } from '../telemetry/metrics.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
@@ -13,7 +13,8 @@ import type { AppOptions } from './app-options.js';
 import type { ReloadResult } from './server-table.js';
 
 export function appTelemetry(options: AppOptions, logger: Logger): Telemetry {
-  const audit = options.audit === false ? undefined : (options.audit ?? auditToLog(logger));
+  // Audit lines to a log that drops info lines would be built per call for nothing.
+  const audit = options.audit === false ? undefined : (options.audit ?? (logs(logger, 'info') ? auditToLog(logger) : undefined));
   return Object.freeze({
     ...(options.metrics !== false ? { metrics: createMetrics() } : {}),
     ...(audit ? { audit } : {}),

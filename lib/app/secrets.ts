@@ -6,7 +6,7 @@
  * still quote the old config's values.
  */
 import { createRedactor, type Redactor } from '../common/redact.js';
-import type { Logger } from '../common/log.js';
+import { discard, logs, type Logger, type LogLevel } from '../common/log.js';
 import { resolveSpec, specSecrets } from '../mcp/spec.js';
 import type { ServerEntry } from './server-entry.js';
 import type { ResolvedAuth } from '../auth/auth-config.js';
@@ -51,10 +51,6 @@ export function serverLogger(parent: Logger, server: string, redact: Redactor): 
     for (const [k, v] of Object.entries(fields ?? {})) if (k !== 'server') out[k] = typeof v === 'string' ? redact(v) : v;
     return out;
   };
-  return {
-    debug: (m, f) => parent.debug(redact(m), clean(f)),
-    info: (m, f) => parent.info(redact(m), clean(f)),
-    warn: (m, f) => parent.warn(redact(m), clean(f)),
-    error: (m, f) => parent.error(redact(m), clean(f)),
-  };
+  const at = (level: LogLevel): Logger[LogLevel] => (logs(parent, level) ? (m, f) => parent[level](redact(m), clean(f)) : discard);
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

@@ -20,6 +20,14 @@ export type RequestKinds = (req: Request, path: string) => RequestKind;
 
 /** `era` tells the protocol era of the server's connection of the moment, for the call's span. */
 export function requestKinds(server: string, view: ToolView, era: () => string | undefined): RequestKinds {
+  // A tool call's kind is the same object call after call (per table entry and era): the observer keys its span's name and attributes on it.
+  const toolKinds = new WeakMap<object, RequestKind>();
+  const toolKind = (entry: { readonly name: string }): RequestKind => {
+    const now = era();
+    let kind = toolKinds.get(entry);
+    if (kind === undefined || kind.call?.era !== now) toolKinds.set(entry, (kind = Object.freeze({ route: 'tool', call: Object.freeze({ server, kind: 'tool', name: entry.name, era: now }) })));
+    return kind!;
+  };
   return function kindOf(req, path) {
     const post = req.method === 'POST';
     if (path === '' || path === '/' || path === '/docs' || path.startsWith('/docs/')) return { route: 'docs' };
@@ -48,6 +56,6 @@ export function requestKinds(server: string, view: ToolView, era: () => string |
     }
     const entry = segment === undefined ? undefined : view.current()?.table.byPath.get(segment);
     if (!post) return { route: entry ? 'tool' : 'other' };
-    return entry ? { route: 'tool', call: { server, kind: 'tool', name: entry.name, era: era() } } : { route: 'tool' };
+    return entry ? toolKind(entry) : { route: 'tool' };
   };
 }

@@ -7,9 +7,12 @@
  * server listed, a fixed set of routes, states and results), never from a
  * request: whoever reports a call passes names it found in its tables, so a
  * client cannot mint a series. The upstreams' state is read when Prometheus
- * scrapes, from `watchServers`, not pushed on every change.
+ * scrapes, from `watchServers`, not pushed on every change; the per-call
+ * counts are tallied in plain numbers and handed over then too
+ * (telemetry/tallies.ts).
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { callTallies, talliedCallCounter, TalliedHistogram, talliedRequestCounter } from './tallies.js';
 
 /** The `route` label of `mcpo_http_requests_total`: what kind of route answered, never its path. */
 export type RouteLabel = 'tool' | 'resource' | 'prompt' | 'document' | 'docs' | 'mcp' | 'oauth' | 'health' | 'metrics' | 'other';
@@ -77,32 +80,19 @@ export function createMetrics(options: MetricsOptions = {}): McpoMetrics {
   let servers: () => Iterable<ServerReading> = () => [];
   const registers = [registry];
 
-  const calls = new Counter({ name: 'mcpo_tool_calls_total', help: 'Tool calls over REST and MCP, by the HTTP status a REST caller got (or would have got)', labelNames: ['server', 'tool', 'status'] as const, registers });
-  const durations = new Histogram({ name: 'mcpo_tool_call_duration_seconds', help: 'The whole tool call, from request to answer', labelNames: ['server', 'tool'] as const, buckets: DURATION_BUCKETS, registers });
-  const requests = new Counter({ name: 'mcpo_http_requests_total', help: 'HTTP requests by the kind of route that answered and status', labelNames: ['route', 'status'] as const, registers });
+  const tallies = callTallies(DURATION_BUCKETS);
+  talliedCallCounter(tallies, { name: 'mcpo_tool_calls_total', help: 'Tool calls over REST and MCP, by the HTTP status a REST caller got (or would have got)', registers });
+  new TalliedHistogram(tallies, { name: 'mcpo_tool_call_duration_seconds', help: 'The whole tool call, from request to answer', registers });
+  const requests = talliedRequestCounter({ name: 'mcpo_http_requests_total', help: 'HTTP requests by the kind of route that answered and status', registers });
   const reloads = new Counter({ name: 'mcpo_reloads_total', help: 'Config reloads, applied or rejected', labelNames: ['result'] as const, registers });
   const limited = new Counter({ name: 'mcpo_rate_limited_total', help: 'Calls refused with 429 by a rate limit, by the limit that refused them', labelNames: ['scope'] as const, registers });
   serverMetrics(registers, () => servers());
 
-  // The hot path: children by label values, found in a map instead of hashed by prom-client on every call.
-  const callChildren = new Map<string, { count: Counter.Internal; time: Histogram.Internal<"server" | "tool"> }>();
-  const requestChildren = new Map<string, Counter.Internal>();
   return {
     registry,
     contentType: registry.contentType,
-    toolCall(server, tool, status, seconds) {
-      const key = `${server}\u0000${tool}\u0000${status}`;
-      let child = callChildren.get(key);
-      if (!child) callChildren.set(key, (child = { count: calls.labels(server, tool, String(status)), time: durations.labels(server, tool) }));
-      child.count.inc();
-      child.time.observe(seconds);
-    },
-    httpRequest(route, status) {
-      const key = `${route} ${status}`;
-      let child = requestChildren.get(key);
-      if (!child) requestChildren.set(key, (child = requests.labels(route, String(status))));
-      child.inc();
-    },
+    toolCall: (server, tool, status, seconds) => tallies.add(server, tool, status, seconds),
+    httpRequest: (route, status) => requests.count(route, status),
     reload: (result) => reloads.inc({ result }),
     rateLimited: (scope) => limited.inc({ scope }),
     watchServers(read) {

@@ -11,6 +11,7 @@
  * module never turns a path into a label itself. Mounted twice (the app's,
  * then a router's), the first one stands.
  */
+import type { Attributes } from '@opentelemetry/api';
 import type { Request, RequestHandler, Response } from 'express';
 import type { RouteLabel } from './metrics.js';
 import { startCallSpan, type CallSpan } from './spans.js';
@@ -56,15 +57,32 @@ const SPAN_NAMES: Record<CallKind, (call: CallTarget) => string> = {
   prompt: (call) => `mcpo ${call.server} prompts/get`,
 };
 
-function startSpan(kind: RequestKind, parent: TraceContext | undefined): CallSpan | undefined {
-  const call = kind.call;
-  if (call) {
-    return startCallSpan(SPAN_NAMES[call.kind](call), parent, {
+interface SpanStart {
+  readonly name: string;
+  readonly attributes: Attributes;
+}
+
+function spanStartOf(call: CallTarget): SpanStart {
+  return {
+    name: SPAN_NAMES[call.kind](call),
+    attributes: {
       'mcpo.server': call.server,
       ...(call.kind === 'tool' ? { 'mcpo.tool': call.name, 'mcp.method.name': 'tools/call' } : { 'mcp.method.name': call.kind === 'resource' ? 'resources/read' : 'prompts/get' }),
       ...(call.era !== undefined ? { 'mcpo.era': call.era } : {}),
       'mcpo.transport': 'rest',
-    });
+    },
+  };
+}
+
+/** A tool call's target is one object per tool (router/request-kind.ts): its span's name and attributes are built once. */
+const spanStarts = new WeakMap<CallTarget, SpanStart>();
+
+function startSpan(kind: RequestKind, parent: TraceContext | undefined): CallSpan | undefined {
+  const call = kind.call;
+  if (call) {
+    let start = spanStarts.get(call);
+    if (start === undefined) spanStarts.set(call, (start = spanStartOf(call)));
+    return startCallSpan(start.name, parent, start.attributes);
   }
   return kind.span === undefined ? undefined : startCallSpan(kind.span, parent, { ...(kind.server !== undefined ? { 'mcpo.server': kind.server } : {}), 'mcpo.transport': 'mcp' });
 }

@@ -52,7 +52,7 @@ function randomHex(bytes: number): string {
   }
   const hex = pool.toString('hex', offset, offset + bytes);
   offset += bytes;
-  return /^0+$/.test(hex) ? randomHex(bytes) : hex;
+  return hex === ZERO_TRACE || hex === ZERO_SPAN ? randomHex(bytes) : hex;
 }
 
 export const newTraceId = (): string => randomHex(16);
