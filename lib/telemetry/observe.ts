@@ -11,10 +11,9 @@
  * module never turns a path into a label itself. Mounted twice (the app's,
  * then a router's), the first one stands.
  */
-import type { Attributes } from '@opentelemetry/api';
 import type { Request, RequestHandler, Response } from 'express';
 import type { RouteLabel } from './metrics.js';
-import { startCallSpan, type CallSpan } from './spans.js';
+import { spanStart, startCallSpan, startSpanAs, type CallSpan, type SpanStart } from './spans.js';
 import { reportCall, type CallKind, type Telemetry } from './telemetry.js';
 import { parseTraceparent, type TraceContext } from './trace-context.js';
 
@@ -57,24 +56,16 @@ const SPAN_NAMES: Record<CallKind, (call: CallTarget) => string> = {
   prompt: (call) => `mcpo ${call.server} prompts/get`,
 };
 
-interface SpanStart {
-  readonly name: string;
-  readonly attributes: Attributes;
-}
-
 function spanStartOf(call: CallTarget): SpanStart {
-  return {
-    name: SPAN_NAMES[call.kind](call),
-    attributes: {
-      'mcpo.server': call.server,
-      ...(call.kind === 'tool' ? { 'mcpo.tool': call.name, 'mcp.method.name': 'tools/call' } : { 'mcp.method.name': call.kind === 'resource' ? 'resources/read' : 'prompts/get' }),
-      ...(call.era !== undefined ? { 'mcpo.era': call.era } : {}),
-      'mcpo.transport': 'rest',
-    },
-  };
+  return spanStart(SPAN_NAMES[call.kind](call), {
+    'mcpo.server': call.server,
+    ...(call.kind === 'tool' ? { 'mcpo.tool': call.name, 'mcp.method.name': 'tools/call' } : { 'mcp.method.name': call.kind === 'resource' ? 'resources/read' : 'prompts/get' }),
+    ...(call.era !== undefined ? { 'mcpo.era': call.era } : {}),
+    'mcpo.transport': 'rest',
+  });
 }
 
-/** A tool call's target is one object per tool (router/request-kind.ts): its span's name and attributes are built once. */
+/** A tool call's target is one object per tool (router/request-kind.ts): its span's name and options are built once. */
 const spanStarts = new WeakMap<CallTarget, SpanStart>();
 
 function startSpan(kind: RequestKind, parent: TraceContext | undefined): CallSpan | undefined {
@@ -82,7 +73,7 @@ function startSpan(kind: RequestKind, parent: TraceContext | undefined): CallSpa
   if (call) {
     let start = spanStarts.get(call);
     if (start === undefined) spanStarts.set(call, (start = spanStartOf(call)));
-    return startCallSpan(start.name, parent, start.attributes);
+    return startSpanAs(start, parent);
   }
   return kind.span === undefined ? undefined : startCallSpan(kind.span, parent, { ...(kind.server !== undefined ? { 'mcpo.server': kind.server } : {}), 'mcpo.transport': 'mcp' });
 }
@@ -97,7 +88,8 @@ export function observeRequests(options: ObserveOptions): RequestHandler {
     const parent = parseTraceparent(req.headers.traceparent, req.headers.tracestate);
     const span = startSpan(kind, parent);
     res.locals.mcpoTrace = span?.context ?? parent;
-    res.once('close', () => {
+    // 'close' comes once per response: `on` spares the wrapper `once` would allocate.
+    res.on('close', () => {
       // A caller that hung up got no answer: 499, as proxies count it.
       const status = res.writableFinished ? res.statusCode : 499;
       telemetry.metrics?.httpRequest(kind.route, status);
