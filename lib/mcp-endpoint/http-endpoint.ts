@@ -25,6 +25,7 @@ import { isJson, readJsonBody, unsafeBodyProblem } from '../http/body.js';
 import { BadRequestError, isMcpoError } from '../http/errors.js';
 import { requestIdOf } from '../http/request-id.js';
 import { traceOf } from '../telemetry/observe.js';
+import { plainContext } from '../telemetry/trace-context.js';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, isLegacyRequest, type AuthInfo, type Implementation, type McpHandlerRequestOptions } from '@modelcontextprotocol/server';
 import type { Logger } from '../common/log.js';
@@ -114,7 +115,8 @@ function withRequestContext(req: ExpressRequest, res: ExpressResponse): void {
   const caller = callerOf(req);
   const trace = traceOf(res);
   const requestId = requestIdOf(res);
-  const extra = { ...(caller ? { caller } : {}), ...(trace ? { trace } : {}), ...(requestId !== undefined ? { requestId } : {}) };
+  // A plain copy: the SDK's adapter may copy authInfo, and a context's ids may be getters (telemetry/trace-context.ts).
+  const extra = { ...(caller ? { caller } : {}), ...(trace ? { trace: plainContext(trace) } : {}), ...(requestId !== undefined ? { requestId } : {}) };
   const carrier = req as ExpressRequest & { auth?: AuthInfo };
   const given = carrier.auth;
   carrier.auth = given

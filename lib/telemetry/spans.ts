@@ -11,7 +11,7 @@
  */
 import { createTraceState, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type SpanOptions } from '@opentelemetry/api';
 import { VERSION } from '../common/version.js';
-import { newSpanId, newTraceId, type TraceContext } from './trace-context.js';
+import { childContext, type TraceContext } from './trace-context.js';
 
 /** A call's span: its context goes upstream and into the log; `end` records how the call was answered. */
 export interface CallSpan {
@@ -40,7 +40,7 @@ export function startCallSpan(name: string, parent: TraceContext | undefined, at
 /** `startCallSpan` from a start built ahead (a tool's, reused call after call). */
 export function startSpanAs(start: SpanStart, parent: TraceContext | undefined): CallSpan {
   const span: Span = tracer.startSpan(start.name, start.options, parent ? remoteParent(parent) : ROOT_CONTEXT);
-  if (!span.isRecording()) return new OwnSpan(span, { traceId: parent?.traceId ?? newTraceId(), spanId: newSpanId(), flags: parent?.flags ?? 0, state: parent?.state });
+  if (!span.isRecording()) return new OwnSpan(span, childContext(parent));
   const recorded = span.spanContext();
   return new OwnSpan(span, { traceId: recorded.traceId, spanId: recorded.spanId, flags: recorded.traceFlags, state: parent?.state });
 }
