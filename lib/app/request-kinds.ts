@@ -18,6 +18,10 @@ export interface RequestKindsOptions {
   single: boolean;
 }
 
+// One object each: the observer keys a span's start on the kind (telemetry/observe.ts).
+const AGGREGATE_POST: RequestKind = Object.freeze({ route: 'mcp', span: 'mcpo mcp' });
+const AGGREGATE_OTHER: RequestKind = Object.freeze({ route: 'mcp' });
+
 export function appRequestKinds({ servers, prefix, single }: RequestKindsOptions): (req: Request) => RequestKind {
   return function kindOf(req) {
     const path = req.path;
@@ -29,7 +33,7 @@ export function appRequestKinds({ servers, prefix, single }: RequestKindsOptions
     if (single) return servers.current.values().next().value!.router.requestKind(req, rest);
     if (rest === '' || rest === '/' || rest === '/docs' || rest.startsWith('/docs/')) return { route: 'docs' };
     if (rest === '/openapi.json') return { route: 'document' };
-    if (rest === '/mcp') return req.method === 'POST' ? { route: 'mcp', span: 'mcpo mcp' } : { route: 'mcp' };
+    if (rest === '/mcp') return req.method === 'POST' ? AGGREGATE_POST : AGGREGATE_OTHER;
     if (rest.startsWith('/oauth/')) return { route: 'oauth' };
     const slash = rest.indexOf('/', 1);
     const found = servers.current.get(slash === -1 ? rest.slice(1) : rest.slice(1, slash));

@@ -15,6 +15,8 @@ const MAX_NAME = 512;
 
 const named = (value: unknown): string => (typeof value === 'string' ? value.slice(0, MAX_NAME) : '');
 
+const MCP_OTHER: RequestKind = Object.freeze({ route: 'mcp' });
+
 /** The kind of `path` (relative to the router's mount path) as `req` asks for it. */
 export type RequestKinds = (req: Request, path: string) => RequestKind;
 
@@ -28,11 +30,13 @@ export function requestKinds(server: string, view: ToolView, era: () => string |
     if (kind === undefined || kind.call?.era !== now) toolKinds.set(entry, (kind = Object.freeze({ route: 'tool', call: Object.freeze({ server, kind: 'tool', name: entry.name, era: now }) })));
     return kind!;
   };
+  // One object per router: the observer keys the span's start on it (telemetry/observe.ts).
+  const mcpPost: RequestKind = Object.freeze({ route: 'mcp', span: `mcpo ${server} mcp`, server });
   return function kindOf(req, path) {
     const post = req.method === 'POST';
     if (path === '' || path === '/' || path === '/docs' || path.startsWith('/docs/')) return { route: 'docs' };
     if (path === '/openapi.json') return { route: 'document' };
-    if (path === '/mcp') return post ? { route: 'mcp', span: `mcpo ${server} mcp`, server } : { route: 'mcp' };
+    if (path === '/mcp') return post ? mcpPost : MCP_OTHER;
     if (path.startsWith('/oauth/')) return { route: 'oauth' };
     if (path.startsWith('/resources')) {
       return path === '/resources/read' && req.method === 'GET' ? { route: 'resource', call: { server, kind: 'resource', name: named(req.query.uri), era: era() } } : { route: 'resource' };

@@ -13,7 +13,7 @@
  */
 import type { Request, RequestHandler, Response } from 'express';
 import type { RouteLabel } from './metrics.js';
-import { spanStart, startCallSpan, startSpanAs, type CallSpan, type SpanStart } from './spans.js';
+import { spanStart, startSpanAs, type CallSpan, type SpanStart } from './spans.js';
 import { reportCall, type CallKind, type Telemetry } from './telemetry.js';
 import { parseTraceparent, type TraceContext } from './trace-context.js';
 
@@ -67,6 +67,8 @@ function spanStartOf(call: CallTarget): SpanStart {
 
 /** A tool call's target is one object per tool (router/request-kind.ts): its span's name and options are built once. */
 const spanStarts = new WeakMap<CallTarget, SpanStart>();
+/** The same for a POST to an MCP endpoint, whose kind is one object per endpoint. */
+const endpointStarts = new WeakMap<RequestKind, SpanStart>();
 
 function startSpan(kind: RequestKind, parent: TraceContext | undefined): CallSpan | undefined {
   const call = kind.call;
@@ -75,7 +77,10 @@ function startSpan(kind: RequestKind, parent: TraceContext | undefined): CallSpa
     if (start === undefined) spanStarts.set(call, (start = spanStartOf(call)));
     return startSpanAs(start, parent);
   }
-  return kind.span === undefined ? undefined : startCallSpan(kind.span, parent, { ...(kind.server !== undefined ? { 'mcpo.server': kind.server } : {}), 'mcpo.transport': 'mcp' });
+  if (kind.span === undefined) return undefined;
+  let start = endpointStarts.get(kind);
+  if (start === undefined) endpointStarts.set(kind, (start = spanStart(kind.span, { ...(kind.server !== undefined ? { 'mcpo.server': kind.server } : {}), 'mcpo.transport': 'mcp' })));
+  return startSpanAs(start, parent);
 }
 
 export function observeRequests(options: ObserveOptions): RequestHandler {
