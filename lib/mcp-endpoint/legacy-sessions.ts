@@ -13,6 +13,13 @@
  * session's id gets the specification's 404, after which a client starts
  * anew.
  *
+ * A session's SSE streams can be resumed: each keeps its recent events
+ * (event-store.ts), every response stream opens with a priming event that
+ * carries an id and a `retry`, and a client whose stream broke comes back
+ * with a GET carrying `Last-Event-ID` and is sent what it missed. The store
+ * is the session's own, so one session's event ids reach nothing of
+ * another's, and its memory goes with the session.
+ *
  * A session belongs to the verified caller who opened it: a request on it
  * from anyone else gets the same 404 as an unknown id, so a session id that
  * leaked is no way to act as its owner.
@@ -26,6 +33,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { isInitializeRequest, WebStandardStreamableHTTPServerTransport, type AuthInfo, type Server } from '@modelcontextprotocol/server';
 import type { Logger } from '../common/log.js';
+import { MemoryEventStore } from './event-store.js';
 import { counted, idleNow, idleSweeper, type Activity } from './session-activity.js';
 import type { ListKind } from './source.js';
 
@@ -34,6 +42,14 @@ export const REPLICA = `r${createHash('sha256').update(`${os.hostname()}:${proce
 
 /** Seconds a client refused for want of room waits: room comes back as soon as any session's request or stream ends. */
 const FULL_RETRY_AFTER = 1;
+
+/**
+ * The `retry` of the priming event, the wait before a client reconnects a
+ * broken stream. The SDK client then waits exactly this before each of its
+ * (by default two) tries, with no backoff: long enough that a blip can pass,
+ * short enough that a resumed call's answer is hardly late.
+ */
+const SSE_RETRY_MS = 2000;
 
 export interface LegacySessionsOptions {
   maxBodyBytes: number;
@@ -151,6 +167,8 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
         open.delete(id);
       },
       maxRequestBodySize: options.maxBodyBytes,
+      eventStore: new MemoryEventStore(),
+      retryInterval: SSE_RETRY_MS,
     });
     transport.onclose = () => {
       if (transport.sessionId !== undefined) open.delete(transport.sessionId);

@@ -30,7 +30,8 @@ async function message(response: Response): Promise<{ result?: unknown; error?: 
   const text = await response.text();
   if (!response.ok) throw new Error(`status ${response.status}: ${text.slice(0, 300)}`);
   if (!response.headers.get('content-type')?.includes('text/event-stream')) return JSON.parse(text);
-  const data = text.split('\n').find((line) => line.startsWith('data: '));
+  // Skips a priming event (an id, and empty data), which a resumable stream opens with.
+  const data = text.split('\n').find((line) => line.startsWith('data: ') && line.length > 'data: '.length);
   if (!data) throw new Error(`no message in the event stream: ${text.slice(0, 300)}`);
   return JSON.parse(data.slice('data: '.length));
 }
