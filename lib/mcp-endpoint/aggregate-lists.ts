@@ -28,6 +28,10 @@ export interface AggregateLists {
   gather(method: 'resources/list' | 'resources/templates/list' | 'prompts/list', key: string, signal: AbortSignal, from: From): Promise<[string, Entry][]>;
   /** Every server's resources, a URI listed twice served by the first; remembers who listed each. */
   resources(signal: AbortSignal, from: From): Promise<Entry[]>;
+  /** The connected servers of this moment. */
+  live(): [string, McpSource][];
+  /** The server that listed `uri`, else the first that takes subscriptions: whom a subscription to it goes to. */
+  owner(uri: string): McpSource;
   /** Asks the server that listed `uri`, else each that offers resources until one knows it. */
   byUri(method: PassThroughMethod, uri: string, params: Entry, signal: AbortSignal, from: From): Promise<Entry>;
 }
@@ -45,6 +49,13 @@ export function aggregateLists(options: AggregateListsOptions): AggregateLists {
   const offering = (feature: 'resources' | 'prompts') => options.live().filter(([, source]) => source.capabilities()[feature]);
 
   const lists: AggregateLists = {
+    live: options.live,
+    owner(uri) {
+      const listed = owners.get(uri);
+      const found = options.live().find(([server, source]) => (listed === undefined ? source.capabilities().resources?.subscribe : server === listed));
+      if (!found) throw new ProtocolError(ProtocolErrorCode.ResourceNotFound, `Resource not found: ${uri}`, { uri });
+      return found[1];
+    },
     async gather(method, key, signal, from) {
       const feature = method === 'prompts/list' ? 'prompts' : 'resources';
       const out: [string, Entry][] = [];

@@ -56,12 +56,18 @@ export function aggregateSource(options: AggregateSourceOptions): AggregateSourc
       }
       return out;
     },
+    tool(name, caller) {
+      const found = names.split(name);
+      const tool = found?.[0].tool(found[1], caller);
+      return tool && { ...tool, name };
+    },
     capabilities(): ServerCapabilities {
       return {
         tools: { listChanged: true },
-        resources: { listChanged: true },
+        resources: { listChanged: true, subscribe: true },
         prompts: { listChanged: true },
         completions: {},
+        logging: {},
       };
     },
     callTool(name, args, call) {
@@ -70,6 +76,7 @@ export function aggregateSource(options: AggregateSourceOptions): AggregateSourc
       return found[0].callTool(found[1], args, call);
     },
     request: (method, params, signal, from) => passThrough(names, lists, method, params, signal, from),
+    subscribe: (uri, listener, from) => lists.owner(uri).subscribe(uri, listener, from),
     onListChanged: listeners.add,
     tableChanged() {
       subscriptions.resubscribe();
@@ -128,6 +135,10 @@ async function passThrough(names: AggregateNames, lists: AggregateLists, method:
     }
     case 'resources/read':
       return lists.byUri(method, String(params.uri), params, signal, from);
+    case 'logging/setLevel':
+      // Every server's lines reach the client, so every server is told its level; one that failed keeps its own.
+      await Promise.allSettled(lists.live().filter(([, source]) => source.capabilities().logging).map(([, source]) => source.request(method, params, signal, from)));
+      return {};
     case 'completion/complete': {
       const ref = (params.ref ?? {}) as Entry;
       if (ref.type === 'ref/prompt') {

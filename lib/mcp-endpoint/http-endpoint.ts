@@ -31,6 +31,7 @@ import { createMcpHandler, isLegacyRequest, type AuthInfo, type Implementation, 
 import type { Logger } from '../common/log.js';
 import { legacySessions } from './legacy-sessions.js';
 import { proxyServer } from './proxy-server.js';
+import { listenSubscriptions, paramHeaderRefusal } from './modern-requests.js';
 import type { McpSource } from './source.js';
 
 export interface McpEndpointOptions {
@@ -143,9 +144,16 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
   // The body is read once, here, and handed on parsed: otherwise the era check and the handler that answers would each read a copy.
   const fetch = async (request: Request, given?: McpHandlerRequestOptions): Promise<Response> => {
     const parsedBody = given?.parsedBody;
-    return (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: options.maxBodyBytes }))
-      ? legacy.fetch(request, parsedBody, given?.authInfo)
-      : modern.fetch(request, given);
+    if (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: options.maxBodyBytes })) return legacy.fetch(request, parsedBody, given?.authInfo);
+    return paramHeaderRefusal(source, parsedBody, request.headers, given?.authInfo) ?? modern.fetch(request, given);
+  };
+  /** A listen stream that names resources holds their subscriptions behind the endpoint until it closes. */
+  const holdListened = (req: ExpressRequest, res: ExpressResponse, body: unknown): void => {
+    if ((body as { method?: unknown } | null)?.method !== 'subscriptions/listen') return;
+    const from = { headers: req.headers, caller: callerOf(req) };
+    const onError = (uri: string, err: unknown): void => options.logger.debug('MCP endpoint: could not subscribe a listened resource', { uri, error: err instanceof Error ? err.message : String(err) });
+    const end = listenSubscriptions(source, body, from, (uri) => modern.notify.resourceUpdated(uri), onError);
+    if (end) res.on('close', end);
   };
   const node = toNodeHandler({ fetch }, { onerror });
   return {
@@ -161,6 +169,7 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
           // The REST routes' rule, for the same reason: the SDK validates a message recursively, and a deep one overflows its stack.
           const problem = unsafeBodyProblem(body);
           if (problem) return sendBodyError(res, new BadRequestError(problem.message, undefined, problem.code), next);
+          holdListened(req, res, body);
           const calls = options.limitCalls ? callsIn(body) : [];
           if (calls.length === 0) return void node(req, res, body).catch(next);
           options.limitCalls!(req, calls).then(

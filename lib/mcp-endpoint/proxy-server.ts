@@ -32,12 +32,15 @@ import { isMcpoError } from '../http/errors.js';
 import type { TraceContext } from '../telemetry/trace-context.js';
 import type { McpSource, PassThroughMethod } from './source.js';
 import { signInAnswer, withoutSignInResponse } from './sign-in-answer.js';
+import { peerOf, sessionHandlers, untilDone, type PeerState } from './endpoint-peer.js';
 
 /** The JSON-RPC code for a request that timed out (the SDKs' RequestTimeout). */
 const REQUEST_TIMEOUT = -32001;
 
 export function proxyServer(source: McpSource, info: Implementation, instructions?: string): Server {
   const server = new Server(info, { capabilities: source.capabilities(), ...(instructions ? { instructions } : {}) });
+  const state: PeerState = { subscriptions: new Map() };
+  sessionHandlers(server, source, state, (ctx) => ({ headers: callerHeaders(ctx), ...requestContext(ctx), peer: peerOf(server, ctx, state) }));
 
   server.setRequestHandler('tools/list', (_request, ctx) => ({
     tools: source.tools(callerOfContext(ctx)).map(({ name, tool, description }) => ({ ...tool, name, ...(description !== undefined ? { description } : {}) })),
@@ -49,23 +52,22 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
     const { inputResponses: answers, ...retried } = retryMaterial(request.params, ctx);
     const { responses, declined } = withoutSignInResponse(answers);
     const retry = { ...retried, ...(responses !== undefined ? { inputResponses: responses } : {}) };
+    const peer = peerOf(server, ctx, state);
     try {
-      const outcome = await source.callTool(name, (args ?? {}) as Record<string, unknown>, {
-        signal: ctx.mcpReq.signal,
-        headers: callerHeaders(ctx),
-        ...requestContext(ctx),
-        ...(token !== undefined
-          ? { onProgress: (progress) => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...progress } }).catch(() => {}) }
-          : {}),
-        ...retry,
+      const answer = await untilDone(peer, async (again) => {
+        const outcome = await source.callTool(name, (args ?? {}) as Record<string, unknown>, {
+          signal: ctx.mcpReq.signal,
+          headers: callerHeaders(ctx),
+          ...requestContext(ctx),
+          peer,
+          ...(token !== undefined
+            ? { onProgress: (progress) => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...progress } }).catch(() => {}) }
+            : {}),
+          ...(again.inputResponses !== undefined ? again : retry),
+        });
+        return outcome.kind === 'input_required' ? outcome : { done: outcome.result };
       });
-      if (outcome.kind === 'input_required') {
-        return inputRequired({
-          inputRequests: outcome.inputRequests as never,
-          ...(outcome.requestState !== undefined ? { requestState: outcome.requestState } : {}),
-        }) as never;
-      }
-      return withoutReservedMeta(outcome.result) as CallToolResult;
+      return 'done' in answer ? (withoutReservedMeta(answer.done) as CallToolResult) : asInputRequired(answer);
     } catch (err) {
       return (signInAnswer(server, 'tools/call', err, declined) as never) ?? throwAsProtocolError(err);
     }
@@ -74,12 +76,18 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
   const pass = (method: PassThroughMethod) => async (request: { params?: unknown }, ctx: ServerContext) => {
     let signInDeclined = false;
     try {
-      const given = (request.params ?? {}) as Record<string, unknown>;
-      const { responses, declined } = withoutSignInResponse(given.inputResponses as Record<string, unknown> | undefined);
+      const { inputResponses: given, ...params } = (request.params ?? {}) as Record<string, unknown>;
+      const { inputResponses: answers, ...retried } = retryMaterial({ ...params, inputResponses: given }, ctx);
+      const { responses, declined } = withoutSignInResponse(answers);
       signInDeclined = declined;
-      const { inputResponses: _answers, ...params } = given;
-      if (responses !== undefined) params.inputResponses = responses;
-      return withoutReservedMeta(await source.request(method, params, ctx.mcpReq.signal, { headers: callerHeaders(ctx), ...requestContext(ctx) })) as never;
+      const retry = { ...retried, ...(responses !== undefined ? { inputResponses: responses } : {}) };
+      const peer = peerOf(server, ctx, state);
+      const from = { headers: callerHeaders(ctx), ...requestContext(ctx), peer };
+      const answer = await untilDone(peer, async (again) => {
+        const result = await source.request(method, { ...params, ...(again.inputResponses !== undefined ? again : retry) }, ctx.mcpReq.signal, from);
+        return result.resultType === 'input_required' ? (result as { inputRequests: Record<string, unknown>; requestState?: string }) : { done: result };
+      });
+      return ('done' in answer ? withoutReservedMeta(answer.done) : asInputRequired(answer)) as never;
     } catch (err) {
       return (signInAnswer(server, method, err, signInDeclined) as never) ?? throwAsProtocolError(err);
     }
@@ -96,6 +104,14 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
   }
   if (capabilities.completions) server.setRequestHandler('completion/complete', pass('completion/complete'));
   return server;
+}
+
+/** Questions of the upstream for a client that answers them itself (2026-07-28), as they came. */
+function asInputRequired(answer: { inputRequests: Record<string, unknown>; requestState?: string | undefined }): never {
+  return inputRequired({
+    inputRequests: answer.inputRequests as never,
+    ...(answer.requestState !== undefined ? { requestState: answer.requestState } : {}),
+  }) as never;
 }
 
 /**

@@ -20,6 +20,9 @@ import type { TraceContext } from '../telemetry/trace-context.js';
 import { observedCall, outcomeStatus } from './observed-calls.js';
 import { listChangeListeners, type ListKind, type McpSource, type PassThroughMethod, type RequestFrom, type SourceCallOptions, type SourceTool } from './source.js';
 
+/** The first revision whose requests carry the client's log level themselves (revisions are dates). */
+const MODERN = '2026-07-28';
+
 export interface RouterSourceOptions {
   /** The tools the router serves at this moment, those `caller` may call. */
   tools(caller?: Caller): readonly SourceTool[];
@@ -55,14 +58,18 @@ const AnyResult: StandardSchemaV1<unknown, Record<string, unknown>> = {
   },
 };
 
-const FEATURE: Record<PassThroughMethod, 'resources' | 'prompts' | 'completions'> = {
+const FEATURE: Record<PassThroughMethod, 'resources' | 'prompts' | 'completions' | 'logging'> = {
   'resources/list': 'resources',
   'resources/templates/list': 'resources',
   'resources/read': 'resources',
   'prompts/list': 'prompts',
   'prompts/get': 'prompts',
   'completion/complete': 'completions',
+  'logging/setLevel': 'logging',
 };
+
+/** The methods on which a 2026-07-28 server may answer `input_required`, passed back to the endpoint's client. */
+const ASKING = new Set<PassThroughMethod>(['prompts/get', 'resources/read']);
 
 export function routerSource(upstream: Upstream, options: RouterSourceOptions): RouterSource {
   const listeners = listChangeListeners();
@@ -80,6 +87,7 @@ export function routerSource(upstream: Upstream, options: RouterSourceOptions): 
         signal: controller.signal,
         controller,
         trace,
+        ...(call.peer ? { peer: call.peer } : {}),
         ...(call.onProgress ? { onProgress: call.onProgress } : {}),
         ...(call.inputResponses !== undefined ? { inputResponses: call.inputResponses } : {}),
         ...(call.requestState !== undefined ? { requestState: call.requestState } : {}),
@@ -90,13 +98,16 @@ export function routerSource(upstream: Upstream, options: RouterSourceOptions): 
   /** A served tool's call, as a span and a report with the status a REST caller would have got. */
   const observed = (served: NonNullable<ReturnType<RouterSourceOptions['tool']>>, args: Record<string, unknown>, call: SourceCallOptions): Promise<CallOutcome> =>
     observedCall(options.telemetry, { server: options.server, kind: 'tool', name: served.tool.name, era: era() }, call, outcomeStatus, (trace) => callServed(served, args, call, trace));
-  /** A resource, prompt or completion request sent on the caller's connection as it came. */
+  /** A resource, prompt, completion or log level request sent on the caller's connection as it came. */
   async function passOn(method: PassThroughMethod, params: Record<string, unknown>, signal: AbortSignal, from: RequestFrom, trace: TraceContext | undefined): Promise<Record<string, unknown>> {
     const label = { subject: method, during: method };
     const lease = await options.connect(from.headers ?? {}, options.timeoutMs, from.caller);
     try {
-      return await lease.connection.request(FEATURE[method], label, { timeoutMs: options.timeoutMs, signal, ...(trace ? { trace } : {}) }, (client, timeoutMs) =>
-        client.request({ method, params } as never, AnyResult, { timeout: timeoutMs, signal }),
+      // A 2026-07-28 server has no logging/setLevel: the level goes with each request of the client that set it (mcp/peer.ts).
+      if (method === 'logging/setLevel' && (lease.connection.protocolVersion() ?? '') >= MODERN) return {};
+      const sent = { timeoutMs: options.timeoutMs, signal, ...(trace ? { trace } : {}), ...(from.peer ? { peer: from.peer } : {}) };
+      return await lease.connection.request(FEATURE[method], label, sent, (client, timeoutMs) =>
+        client.request({ method, params } as never, AnyResult, { timeout: timeoutMs, signal, ...(ASKING.has(method) ? { allowInputRequired: true } : {}) }),
       );
     } finally {
       lease.release();
@@ -105,15 +116,8 @@ export function routerSource(upstream: Upstream, options: RouterSourceOptions): 
   return {
     available: () => upstream.status().state === 'ready',
     tools: options.tools,
-    capabilities(): ServerCapabilities {
-      const offered = upstream.capabilities() ?? {};
-      return {
-        tools: { listChanged: true },
-        ...(offered.resources ? { resources: { listChanged: true } } : {}),
-        ...(offered.prompts ? { prompts: { listChanged: true } } : {}),
-        ...(offered.completions ? { completions: {} } : {}),
-      };
-    },
+    tool: options.tool,
+    capabilities: () => declared(upstream.capabilities() ?? {}),
     callTool(name, args, call: SourceCallOptions): Promise<CallOutcome> {
       const served = options.tool(name, call.caller);
       if (served) return observed(served, args, call);
@@ -134,9 +138,37 @@ export function routerSource(upstream: Upstream, options: RouterSourceOptions): 
       const name = String(kind === 'resource' ? params.uri : params.name).slice(0, 512);
       return observedCall(options.telemetry, { server: options.server, kind, name, era: era() }, { ...from, signal }, () => 200, (trace) => passOn(method, params, signal, from, trace));
     },
+    subscribe: (uri, listener, from) => subscribeFor(options, uri, listener, from),
     onListChanged: listeners.add,
     changed: listeners.emit,
   };
+}
+
+/** What the endpoint declares for what the upstream offers: it passes on list changes, subscriptions and log lines. */
+function declared(offered: ServerCapabilities): ServerCapabilities {
+  return {
+    tools: { listChanged: true },
+    ...(offered.resources ? { resources: { listChanged: true, ...(offered.resources.subscribe ? { subscribe: true } : {}) } } : {}),
+    ...(offered.logging ? { logging: {} } : {}),
+    ...(offered.prompts ? { prompts: { listChanged: true } } : {}),
+    ...(offered.completions ? { completions: {} } : {}),
+  };
+}
+
+/** A subscription on the caller's connection, held while they are subscribed: under caller templates it is theirs alone. */
+async function subscribeFor(options: RouterSourceOptions, uri: string, listener: () => void, from: RequestFrom): Promise<() => void> {
+  if (options.admits && !options.admits(from.caller)) throw new ResourceNotFoundError(uri);
+  const lease = await options.connect(from.headers ?? {}, options.timeoutMs, from.caller);
+  try {
+    const end = await lease.connection.subscribe(uri, listener);
+    return () => {
+      end();
+      lease.release();
+    };
+  } catch (err) {
+    lease.release();
+    throw err;
+  }
 }
 
 /** What a server answers for what it does not have: the answer to a caller its access does not admit. */
@@ -154,5 +186,7 @@ function hidden(method: PassThroughMethod, params: Record<string, unknown>): Rec
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${String(params.name)}`);
     case 'completion/complete':
       return { completion: { values: [] } };
+    case 'logging/setLevel':
+      return {};
   }
 }

@@ -10,6 +10,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ServerCapabilities, Tool } from '@modelcontextprotocol/client';
 import type { Caller } from '../auth/caller.js';
+import type { Peer } from '../mcp/peer.js';
 import type { CallOutcome, ToolProgress } from '../mcp/tool-call.js';
 import type { TraceContext } from '../telemetry/trace-context.js';
 
@@ -35,6 +36,8 @@ export interface SourceCallOptions {
   trace?: TraceContext;
   /** The HTTP request's id, for the audit line. */
   requestId?: string;
+  /** The endpoint's client: the upstream is asked as it, and what it sends about the call goes to it (mcp/peer.ts). */
+  peer?: Peer;
 }
 
 /** Who a pass-through request is for, and the HTTP request it came in. */
@@ -45,6 +48,8 @@ export interface RequestFrom {
   caller?: Caller | undefined;
   trace?: TraceContext | undefined;
   requestId?: string | undefined;
+  /** The endpoint's client (mcp/peer.ts). */
+  peer?: Peer | undefined;
 }
 
 /** The request methods passed through as they are, apart from names and URIs the source maps. */
@@ -54,7 +59,8 @@ export type PassThroughMethod =
   | 'resources/read'
   | 'prompts/list'
   | 'prompts/get'
-  | 'completion/complete';
+  | 'completion/complete'
+  | 'logging/setLevel';
 
 /** A list that changed, to pass on as `notifications/<kind>/list_changed`. */
 export type ListKind = 'tools' | 'resources' | 'prompts';
@@ -64,12 +70,16 @@ export interface McpSource {
   available(): boolean;
   /** The tools of the moment; given a caller, only those the caller may call (without one, those open to every caller). */
   tools(caller?: Caller): readonly SourceTool[];
+  /** One tool of `tools(caller)` by its served name, without building the list. */
+  tool(name: string, caller?: Caller): SourceTool | undefined;
   /** What the endpoint declares: tools always; resources, prompts and completions where behind it they are offered. */
   capabilities(): ServerCapabilities;
   /** Calls a listed tool by its served name; an unknown name is a ProtocolError. */
   callTool(name: string, args: Record<string, unknown>, options: SourceCallOptions): Promise<CallOutcome>;
   /** Sends a resource, prompt or completion request behind the endpoint and answers its result. */
   request(method: PassThroughMethod, params: Record<string, unknown>, signal: AbortSignal, from: RequestFrom): Promise<Record<string, unknown>>;
+  /** Calls `listener` whenever the resource at `uri` changes, until the returned function is called; rejects as `resources/read` of an unknown URI would. */
+  subscribe(uri: string, listener: () => void, from: RequestFrom): Promise<() => void>;
   /** Calls `listener` when a list changes; returns the unsubscribe. */
   onListChanged(listener: (kind: ListKind) => void): () => void;
 }

@@ -17,6 +17,7 @@ import type { TransportType } from './spec.js';
 import { httpStatusOf, isTransportFailure, messageOf, notDelivered, type Era } from './transport-errors.js';
 import { withCallContext } from './transports.js';
 import type { TraceContext } from '../telemetry/trace-context.js';
+import { track, type Peer } from './peer.js';
 
 export interface RequestOptions {
   timeoutMs: number;
@@ -25,6 +26,8 @@ export interface RequestOptions {
   headers?: Readonly<Record<string, string>>;
   /** The call's trace context, passed to the server (transports.ts says how). */
   trace?: TraceContext;
+  /** The MCP endpoint's client the request is for: the server is asked as it (peer.ts). */
+  peer?: Peer;
 }
 
 /** What a request needs of the connection it goes over; `S` is one session of it. */
@@ -80,14 +83,19 @@ export async function request<S, T>(link: CallLink<S>, label: () => RequestLabel
 
 /**
  * Sends with the call's context where the transport reads it (transports.ts):
- * forwarded headers, and the trace context for a remote server (headers) or
- * a 2026-07-28 one (`_meta`). A 2025-era stdio server reads neither, so its
- * calls skip the AsyncLocalStorage: on Node 20 a first `run` turns on
- * promise hooks for the whole process, which every later promise pays for.
+ * forwarded headers, the trace context for a remote server (headers) or a
+ * 2026-07-28 one (`_meta`), and the peer, which a remote or 2026-07-28
+ * server's answers about this request find there. A 2025-era stdio server
+ * reads none of it, so its calls skip the AsyncLocalStorage: on Node 20 a
+ * first `run` turns on promise hooks for the whole process, which every
+ * later promise pays for. Its messages name no request; while this one
+ * runs, its peer is counted in flight, for them to find (peer.ts).
  */
 function attempt<S, T>(link: CallLink<S>, session: S, timeoutMs: number, options: RequestOptions, send: Send<S, T>): Promise<T> {
-  const traced = options.trace !== undefined && (link.type !== 'stdio' || eraOf(link.client(session)) === 'modern');
-  return options.headers || traced ? withCallContext(options, () => send(session, timeoutMs)) : send(session, timeoutMs);
+  const readsContext = link.type !== 'stdio' || eraOf(link.client(session)) === 'modern';
+  const sent = options.headers || (readsContext && (options.trace !== undefined || options.peer !== undefined)) ? withCallContext(options, () => send(session, timeoutMs)) : send(session, timeoutMs);
+  if (options.peer === undefined) return sent;
+  return sent.finally(track(link.client(session), options.peer));
 }
 
 /** The bound of tool-call.ts's `maxTotalMs` in an SDK timeout it caused, else undefined. */

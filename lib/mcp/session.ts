@@ -15,7 +15,8 @@ import { VERSION } from '../common/version.js';
 import { exitMessage, silenceMessage, spawnFailure, spawnFailureMessage } from './exit-report.js';
 import type { ResolvedSpec } from './spec.js';
 import { endsSession, httpStatusOf, messageOf } from './transport-errors.js';
-import { createTransport, type BuiltTransport } from './transports.js';
+import { callPeer, createTransport, type BuiltTransport } from './transports.js';
+import { declaresElicitation, solePeer, type Peer } from './peer.js';
 import { offers, type CatalogFeature } from './catalog.js';
 
 const CLIENT_INFO: Implementation = { name: 'mcpo', version: VERSION };
@@ -42,6 +43,8 @@ export interface SessionEvents {
   onToolsChanged(): void;
   /** The server said its resource or prompt list changed. */
   onCatalogChanged(feature: CatalogFeature): void;
+  /** The server said the resource at `uri` changed (a subscription of subscriptions.ts). */
+  onResourceUpdated(uri: string): void;
   /** The connection is gone; `reason` says why, in words. */
   onClosed(reason: string): void;
   /** The transport reported, on its own, an error that ends the session; `now` when a new one may start at once. */
@@ -71,9 +74,15 @@ export function openSession(spec: ResolvedSpec, name: string, events: SessionEve
   client.setNotificationHandler('notifications/tools/list_changed', () => events.onToolsChanged());
   client.setNotificationHandler('notifications/resources/list_changed', () => events.onCatalogChanged('resources'));
   client.setNotificationHandler('notifications/prompts/list_changed', () => events.onCatalogChanged('prompts'));
-  // A 2025-era server asks for input with a request in the middle of the call. Holding the call open
-  // across two HTTP requests would need state in this process, so it is declined, and said so.
-  client.setRequestHandler('elicitation/create', async () => {
+  client.setNotificationHandler('notifications/resources/updated', (n) => events.onResourceUpdated(String(n.params.uri)));
+  // A log line goes to the MCP endpoint's client whose request it came on (peer.ts); a REST caller has no use for it.
+  client.setNotificationHandler('notifications/message', (n) => peerOf(client)?.onLog?.(n.params as Record<string, unknown>));
+  // A 2025-era server asks for input with a request in the middle of the call. An MCP endpoint's client that
+  // declared the mode is asked in turn; a REST call cannot be held open across two HTTP requests, so it is declined, and said so.
+  client.setRequestHandler('elicitation/create', async (request) => {
+    const peer = peerOf(client);
+    const params = request.params as Record<string, unknown>;
+    if (peer?.ask && declaresElicitation(peer.capabilities, params)) return (await peer.ask('elicitation/create', params)) as never;
     events.onElicitationDeclined();
     return { action: 'decline' };
   });
@@ -87,6 +96,9 @@ export function openSession(spec: ResolvedSpec, name: string, events: SessionEve
   };
   return session;
 }
+
+/** The peer a message from the server is for: the one whose request's stream it came on, else the only one in flight. */
+const peerOf = (client: Client): Peer | undefined => callPeer() ?? solePeer(client);
 
 /**
  * Why a stdio session ended, naming the server and quoting its stderr: the

@@ -14,10 +14,14 @@
  * (`forwardHeaders`) and the call's trace context, as `traceparent` and
  * `tracestate` headers to a remote server and, on a 2026-07-28 connection,
  * in the request's `_meta` (the keys the SDK names TRACEPARENT_META_KEY and
- * TRACESTATE_META_KEY).
+ * TRACESTATE_META_KEY); and, for a request from an MCP endpoint's client
+ * (peer.ts), on a 2026-07-28 connection, that client's capabilities and log
+ * level in place of mcpo's own.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
+  CLIENT_CAPABILITIES_META_KEY,
+  LOG_LEVEL_META_KEY,
   SSEClientTransport,
   StreamableHTTPClientTransport,
   TRACEPARENT_META_KEY,
@@ -30,6 +34,7 @@ import { formatTraceparent, type TraceContext } from '../telemetry/trace-context
 import type { ResolvedSpec } from './spec.js';
 import type { ChildExit } from './exit-report.js';
 import { StdioTransport } from './stdio-transport.js';
+import type { Peer } from './peer.js';
 
 export interface TransportHooks {
   /** Receives the stdio child's stderr, chunk by chunk. */
@@ -38,7 +43,7 @@ export interface TransportHooks {
   onUnauthorized?: () => void;
   /** OAuth for a remote server: the SDK's transports run the protocol through it. */
   authProvider?: OAuthClientProvider;
-  /** Whether requests carry the trace context in `_meta` (a 2026-07-28 connection). */
+  /** Whether requests carry the trace context and the peer's envelope in `_meta` (a 2026-07-28 connection). */
   traceInMeta?: () => boolean;
 }
 
@@ -54,6 +59,8 @@ export interface BuiltTransport {
 export interface CallContext {
   readonly headers?: Readonly<Record<string, string>> | undefined;
   readonly trace?: TraceContext | undefined;
+  /** The MCP endpoint's client the call is for (peer.ts). */
+  readonly peer?: Peer | undefined;
 }
 
 const current = new AsyncLocalStorage<CallContext>();
@@ -61,6 +68,11 @@ const current = new AsyncLocalStorage<CallContext>();
 /** Runs `send` with what the transport's messages and requests for it carry. */
 export function withCallContext<T>(context: CallContext, send: () => T): T {
   return current.run(context, send);
+}
+
+/** The peer of the call whose async context this is; undefined outside one, or for a REST call. */
+export function callPeer(): Peer | undefined {
+  return current.getStore()?.peer;
 }
 
 /** fetch, plus the forwarded headers and trace context of the call in progress; headers already set (the operator's, the SDK's) win. */
@@ -88,15 +100,26 @@ function transportFetch(hooks: TransportHooks): typeof fetch {
   };
 }
 
-/** The transport, its requests carrying the call's trace context in `_meta` while `inMeta` says so. */
-function tracingMeta(transport: Transport, inMeta: (() => boolean) | undefined): Transport {
+/** The call's additions to a 2026-07-28 request's `_meta`: its trace context, and its peer's capabilities and log level. */
+function callMeta(context: CallContext): Record<string, unknown> | undefined {
+  const { trace, peer } = context;
+  if (trace === undefined && peer === undefined) return undefined;
+  return {
+    ...(trace !== undefined ? { [TRACEPARENT_META_KEY]: formatTraceparent(trace), ...(trace.state !== undefined ? { [TRACESTATE_META_KEY]: trace.state } : {}) } : {}),
+    ...(peer !== undefined ? { [CLIENT_CAPABILITIES_META_KEY]: peer.capabilities, ...(peer.logLevel !== undefined ? { [LOG_LEVEL_META_KEY]: peer.logLevel } : {}) } : {}),
+  };
+}
+
+/** The transport, its requests carrying the call's `_meta` additions while `inMeta` says so. */
+function withCallMeta(transport: Transport, inMeta: (() => boolean) | undefined): Transport {
   if (!inMeta) return transport;
   const send = transport.send.bind(transport);
   transport.send = (message, options) => {
-    const trace = current.getStore()?.trace;
-    if (trace === undefined || !('method' in message) || !('id' in message) || !inMeta()) return send(message, options);
-    const params = (message.params ?? {}) as Record<string, unknown>;
-    const meta = { ...(params._meta as Record<string, unknown> | undefined), [TRACEPARENT_META_KEY]: formatTraceparent(trace), ...(trace.state !== undefined ? { [TRACESTATE_META_KEY]: trace.state } : {}) };
+    const context = current.getStore();
+    const added = context && 'method' in message && 'id' in message && inMeta() ? callMeta(context) : undefined;
+    if (added === undefined) return send(message, options);
+    const params = ((message as { params?: unknown }).params ?? {}) as Record<string, unknown>;
+    const meta = { ...(params._meta as Record<string, unknown> | undefined), ...added };
     return send({ ...message, params: { ...params, _meta: meta } } as JSONRPCMessage, options);
   };
   return transport;
@@ -104,7 +127,7 @@ function tracingMeta(transport: Transport, inMeta: (() => boolean) | undefined):
 
 export function createTransport(spec: ResolvedSpec, hooks: TransportHooks = {}): BuiltTransport {
   const built = buildTransport(spec, hooks);
-  tracingMeta(built.transport, hooks.traceInMeta);
+  withCallMeta(built.transport, hooks.traceInMeta);
   return built;
 }
 

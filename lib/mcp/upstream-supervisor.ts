@@ -41,6 +41,8 @@ export class Supervisor {
   #legacy: 'no' | 'assumed' | 'confirmed' = 'no';
   /** OAuth flows, for a remote server (authorization-flow.ts). */
   readonly flow: AuthorizationFlow | undefined;
+  /** Told of a changed subscribed resource, and of each session that became ready (the owner's subscriptions). */
+  hooks = { resourceUpdated: (_uri: string): void => {}, ready: (): void => {} };
 
   constructor(
     private readonly spec: ResolvedSpec,
@@ -76,6 +78,7 @@ export class Supervisor {
       },
       onToolsChanged: () => lists.toolsChanged(session),
       onCatalogChanged: (feature) => lists.catalogChanged(session, feature),
+      onResourceUpdated: (uri) => this.hooks.resourceUpdated(uri),
       onClosed: (reason) => this.lost(session, reason),
       onBroken: (reason, now) => this.lost(session, reason, now),
       onTransportError: (message) => options.logger.debug('transport error', { error: message }),
@@ -107,6 +110,7 @@ export class Supervisor {
       this.#readyAt = Date.now();
       this.#announced = false;
       at.set('ready');
+      this.hooks.ready();
       if (at.restarts > 0) options.logger.info('MCP server connected again', { restarts: at.restarts });
       else options.logger.debug('MCP server connected', { protocolVersion: at.protocolVersion });
       this.lists.report(session, catalog);

@@ -38,6 +38,7 @@ import type { Feature, UpstreamOptions } from './upstream-options.js';
 import { Standing } from './upstream-standing.js';
 import { UpstreamLists } from './upstream-lists.js';
 import { Supervisor } from './upstream-supervisor.js';
+import { ResourceSubscriptions, subscribeOn } from './subscriptions.js';
 
 export type { ServerMeta, UpstreamState, UpstreamStatus } from './status.js';
 export type { CallOptions, CallOutcome, InputRequired } from './tool-call.js';
@@ -63,6 +64,8 @@ export class Upstream {
   readonly refreshCatalog: () => Promise<void>;
   /** In standby: what the caller's connection that listed the tools said it offers. */
   #adopted: ServerCapabilities | undefined;
+  /** The resources MCP endpoint clients subscribed to, asked of the server once each (subscriptions.ts). */
+  readonly #subscriptions: ResourceSubscriptions;
 
   constructor(
     readonly spec: ResolvedSpec,
@@ -86,6 +89,12 @@ export class Upstream {
       next: (deadline) => at.nextSession(deadline),
       unavailable: () => at.unavailable(),
     };
+    const label = { subject: 'resources/subscribe', during: 'resources/subscribe' };
+    this.#subscriptions = new ResourceSubscriptions(
+      (uri) => this.request('resources', label, { timeoutMs: options.connectTimeoutMs }, (client, timeoutMs) => subscribeOn(client, uri, timeoutMs)),
+      options.logger,
+    );
+    supervisor.hooks = { resourceUpdated: (uri) => this.#subscriptions.updated(uri), ready: () => this.#subscriptions.renew() };
     if (options.standby) {
       at.set('waiting-for-caller');
       at.settleFirst();
@@ -170,7 +179,7 @@ export class Upstream {
    * calls are sent (requests.ts); a 404 without asking when the server of
    * this session does not offer `feature`.
    */
-  async request<T>(feature: Feature, label: RequestLabel, options: RequestOptions, send: (client: Client, timeoutMs: number) => Promise<T>): Promise<T> {
+  async request<T>(feature: Feature | 'logging', label: RequestLabel, options: RequestOptions, send: (client: Client, timeoutMs: number) => Promise<T>): Promise<T> {
     const result = await this.#scoped(() =>
       request(this.#link, () => label, options, (session, timeoutMs) => {
         if (!session.client.getServerCapabilities()?.[feature]) {
@@ -181,6 +190,11 @@ export class Upstream {
     );
     this.#flow?.answered();
     return result;
+  }
+
+  /** Calls `listener` whenever the server says the resource at `uri` changed, until the returned function is called. */
+  subscribe(uri: string, listener: () => void): Promise<() => void> {
+    return this.#subscriptions.add(uri, listener);
   }
 
   /** Ends the connection and any child process (stdin closed, then SIGTERM, then SIGKILL). */

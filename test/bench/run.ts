@@ -10,8 +10,10 @@
  *
  * BENCH_ONLY=<names>, a comma list, runs only those sections: throughput,
  * tools, startup, memory, reload, users, auth (test/bench/auth-cost.ts),
- * compare. BENCH_COMPARE=<another build's dist/bin/mcpo.js> sets this build
- * beside that one (and alone runs only that, unless BENCH_ONLY says more).
+ * compare, compare-mcp. BENCH_COMPARE=<another build's dist/bin/mcpo.js> sets
+ * this build beside that one, over REST (compare) and at the MCP endpoint in
+ * both eras (compare-mcp), and alone runs only those, unless BENCH_ONLY says
+ * more.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -307,15 +309,19 @@ interface Paired {
  * which would decide a comparison of longer runs.
  */
 async function pairedBursts(first: Running, second: Running, path: string, body: unknown, pairs = 10 * ROUNDS, headers?: Record<string, string>): Promise<Paired> {
-  const sides = [first, second] as const;
   const burst = { duration: 1, ...(headers ? { headers: { 'content-type': 'application/json', ...headers } } : {}) };
+  return pairedLoads([first, second], (side) => cannon(`${side.url}${path}`, 32, body, burst), pairs);
+}
+
+/** pairedBursts with any load: `loadOf` sends one 1 s burst to a side. */
+async function pairedLoads<S extends Running>(sides: readonly [S, S], loadOf: (side: S) => Promise<Load>, pairs = 10 * ROUNDS): Promise<Paired> {
   const rps: [number[], number[]] = [[], []];
   const cpu: [number[], number[]] = [[], []];
-  for (const side of sides) await cannon(`${side.url}${path}`, 32, body, burst);
+  for (const side of sides) await loadOf(side);
   for (let pair = 0; pair < pairs; pair++) {
     for (const i of pair % 2 ? [1, 0] : [0, 1]) {
       const side = sides[i]!;
-      const { load, perRequest } = await withCpu({ mcpo: side.pid }, () => cannon(`${side.url}${path}`, 32, body, burst));
+      const { load, perRequest } = await withCpu({ mcpo: side.pid }, () => loadOf(side));
       rps[i]!.push(load.rps);
       cpu[i]!.push(perRequest.mcpo!);
     }
@@ -366,6 +372,33 @@ async function compareBuilds(other: string): Promise<void> {
     }
     rows.push({
       scenario: `This checkout against ${other}, \`POST /${tool}\`${keyed ? ' with `--api-key`' : ''}${audited ? ' with `--audit-log` (this checkout)' : ''}, concurrency 32`,
+      figure: `${fmt(result.rps[1])} req/s; mcpo CPU ${fmt(result.cpu[1], 3)} ms per call`,
+      baseline: `${fmt(result.rps[0])} req/s; ${fmt(result.cpu[0], 3)} ms (the other build; ratios are medians of ${result.pairs} paired 1 s bursts: CPU per call ${fmt(result.cpuRatio, 2)}×)`,
+      ratio: result.rpsRatio,
+      target: 'for reference',
+    });
+  }
+}
+
+/** The MCP endpoint of this checkout against another build's, in each era: `tools/call` of `ping` at `/mcp`. */
+async function compareEndpoints(other: string): Promise<void> {
+  const eras = [['2025-era session', sessionTarget], ['2026-07-28', async (url: string) => statelessTarget(url)]] as const;
+  for (const [era, open] of eras) {
+    const before = await startMcpoReady(['--', ...serverCommand()], other);
+    const after = await startMcpoReady(['--', ...serverCommand()]);
+    let result: Paired;
+    try {
+      const sides = [
+        { ...before, target: await open(`${before.url}/mcp`) },
+        { ...after, target: await open(`${after.url}/mcp`) },
+      ] as const;
+      for (const side of sides) await checkTarget(side.target);
+      result = await pairedLoads(sides, (side) => mcpLoad(side.target, 32, 1));
+    } finally {
+      await Promise.all([before.stop(), after.stop()]);
+    }
+    rows.push({
+      scenario: `This checkout against ${other}, MCP \`tools/call\` at \`/mcp\`, ${era}, concurrency 32`,
       figure: `${fmt(result.rps[1])} req/s; mcpo CPU ${fmt(result.cpu[1], 3)} ms per call`,
       baseline: `${fmt(result.rps[0])} req/s; ${fmt(result.cpu[0], 3)} ms (the other build; ratios are medians of ${result.pairs} paired 1 s bursts: CPU per call ${fmt(result.cpuRatio, 2)}×)`,
       ratio: result.rpsRatio,
@@ -631,7 +664,7 @@ async function perUserProcesses(): Promise<void> {
 // ---------- main ----------
 
 const compare = process.env.BENCH_COMPARE;
-const only = process.env.BENCH_ONLY?.split(',') ?? (compare ? ['compare'] : undefined);
+const only = process.env.BENCH_ONLY?.split(',') ?? (compare ? ['compare', 'compare-mcp'] : undefined);
 const want = (name: string) => !only || only.includes(name);
 const started = Date.now();
 compileServer();
@@ -650,6 +683,7 @@ if (want('auth')) {
   notes.push(...section.notes);
 }
 if (compare && want('compare')) await compareBuilds(path.resolve(compare));
+if (compare && want('compare-mcp')) await compareEndpoints(path.resolve(compare));
 
 const cpus = os.cpus();
 console.log(`\n${ROUNDS} rounds of ${SECONDS} s, medians; Node ${process.version}, ${cpus.length} × ${cpus[0]?.model.trim() ?? 'CPU'}; load generator, mcpo and the MCP server share these cores. ${fmt((Date.now() - started) / 1000)} s in all.\n`);

@@ -148,8 +148,9 @@ export function startOAuthServer(args: string[] = []): Promise<RunningServer> {
 }
 
 /** Starts the conformance fixture (both protocol eras on one endpoint) on an ephemeral port; its URL ends in /mcp. */
-export function startConformanceServer(): Promise<RunningServer> {
-  return startListening('conformance-server', [CONFORMANCE, '--port', '0']);
+/** The conformance fixture; `legacyOnly`: it speaks only the 2025 eras, as an older server does. */
+export function startConformanceServer(legacyOnly = false): Promise<RunningServer> {
+  return startListening('conformance-server', [CONFORMANCE, '--port', '0', ...(legacyOnly ? ['--legacy-only'] : [])]);
 }
 
 /** Runs a TypeScript fixture under tsx and resolves once it has printed its `LISTENING <url>` line. */
