@@ -11,7 +11,8 @@
  * twice: by count (the oldest dropped first) and by age. A resumption is
  * worth something for seconds, rarely minutes: a client reconnects after
  * the priming event's `retry`. Storing and dropping are O(1); a replay walks
- * only the events of its own stream.
+ * the few events kept. It runs for every message of every session, so it
+ * allocates as little as it can: one entry per event, in one Map.
  */
 import type { EventId, EventStore, JSONRPCMessage, StreamId } from '@modelcontextprotocol/server';
 
@@ -41,8 +42,6 @@ export class MemoryEventStore implements EventStore {
   private readonly options: EventStoreOptions;
   /** Every event, oldest first: a Map keeps insertion order, so the front is the next to go. */
   private readonly events = new Map<EventId, Stored>();
-  /** Each stream's event ids, oldest first, so that a replay never walks other streams. */
-  private readonly streams = new Map<StreamId, Set<EventId>>();
   private seq = 0;
 
   constructor(options: Partial<EventStoreOptions> = {}) {
@@ -59,9 +58,6 @@ export class MemoryEventStore implements EventStore {
   async storeEvent(streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
     const id = `${streamId}_${++this.seq}`;
     this.events.set(id, { streamId, message, at: this.options.now() });
-    let ids = this.streams.get(streamId);
-    if (!ids) this.streams.set(streamId, (ids = new Set()));
-    ids.add(id);
     this.prune();
     return id;
   }
@@ -79,10 +75,10 @@ export class MemoryEventStore implements EventStore {
     // Only if it expired since getStreamIdForEventId: replaying from a gap would hide the loss, so the SDK's 500 it is.
     if (!last) throw new Error(`Unknown or expired event id: ${lastEventId}`);
     let after = false;
-    // The Set is iterated live: an event stored while an earlier one is being sent is sent too, as the SDK does not yet write to this stream.
-    for (const id of this.streams.get(last.streamId) ?? []) {
-      if (after) await send(id, this.events.get(id)!.message);
-      else after = id === lastEventId;
+    // The Map is iterated live: an event stored while an earlier one is being sent is sent too, as the SDK does not yet write to this stream.
+    for (const [id, event] of this.events) {
+      if (after && event.streamId === last.streamId) await send(id, event.message);
+      else if (id === lastEventId) after = true;
     }
     return last.streamId;
   }
@@ -94,9 +90,6 @@ export class MemoryEventStore implements EventStore {
     for (const [id, event] of this.events) {
       if (this.events.size <= maxEvents && event.at >= oldestKept) return;
       this.events.delete(id);
-      const ids = this.streams.get(event.streamId)!;
-      ids.delete(id);
-      if (ids.size === 0) this.streams.delete(event.streamId);
     }
   }
 }

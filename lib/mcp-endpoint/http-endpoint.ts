@@ -15,8 +15,8 @@
  * front of this handler; the body limit is applied here, because the SDK
  * reads the body itself, and so is the rate limit on the calls a body
  * carries (`limitCalls`), answered with HTTP 429 before any JSON-RPC. The
- * request's verified caller (lib/auth/caller.ts), id and trace context go to
- * the SDK in its `authInfo`, which reaches each handler of either era
+ * request's verified caller (lib/auth/caller.ts), headers, id and trace
+ * context go to the SDK in its `authInfo`, which reaches each handler of either era
  * (proxy-server.ts reads them).
  */
 import type { NextFunction, Request as ExpressRequest, RequestHandler, Response as ExpressResponse } from 'express';
@@ -32,6 +32,7 @@ import type { Logger } from '../common/log.js';
 import { legacySessions } from './legacy-sessions.js';
 import { proxyServer } from './proxy-server.js';
 import { listenSubscriptions, paramHeaderRefusal } from './modern-requests.js';
+import { holdPriming } from './priming-hold.js';
 import type { McpSource } from './source.js';
 
 export interface McpEndpointOptions {
@@ -117,7 +118,8 @@ function withRequestContext(req: ExpressRequest, res: ExpressResponse): void {
   const trace = traceOf(res);
   const requestId = requestIdOf(res);
   // A plain copy: the SDK's adapter may copy authInfo, and a context's ids may be getters (telemetry/trace-context.ts).
-  const extra = { ...(caller ? { caller } : {}), ...(trace ? { trace: plainContext(trace) } : {}), ...(requestId !== undefined ? { requestId } : {}) };
+  // The headers as Node parsed them, as the REST routes read them: rebuilding them from the SDK's Request would cost every call a copy.
+  const extra = { headers: req.headers, ...(caller ? { caller } : {}), ...(trace ? { trace: plainContext(trace) } : {}), ...(requestId !== undefined ? { requestId } : {}) };
   const carrier = req as ExpressRequest & { auth?: AuthInfo };
   const given = carrier.auth;
   carrier.auth = given
@@ -170,6 +172,8 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
           const problem = unsafeBodyProblem(body);
           if (problem) return sendBodyError(res, new BadRequestError(problem.message, undefined, problem.code), next);
           holdListened(req, res, body);
+          // Only a 2025 session's streams are primed (legacy-sessions.ts); a 2026-07-28 request has no session.
+          if (req.headers['mcp-session-id'] !== undefined) holdPriming(res);
           const calls = options.limitCalls ? callsIn(body) : [];
           if (calls.length === 0) return void node(req, res, body).catch(next);
           options.limitCalls!(req, calls).then(

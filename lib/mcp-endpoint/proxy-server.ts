@@ -130,6 +130,9 @@ function withoutReservedMeta<T extends object>(result: T): T {
 
 /** The HTTP request's headers as Node names them (lower-case), for a source that chooses the caller's connection by them. */
 function callerHeaders(ctx: ServerContext): IncomingHttpHeaders {
+  // http-endpoint.ts hands on Node's own; a handler reached some other way has only the SDK's Request.
+  const given = ctx.http?.authInfo?.extra?.headers as IncomingHttpHeaders | undefined;
+  if (given) return given;
   const headers = ctx.http?.req?.headers;
   return headers ? Object.fromEntries(headers.entries()) : {};
 }

@@ -5,7 +5,7 @@
  * capabilities` asks only for what the request's `_meta` declares), the
  * upstream sees each client's own capabilities; a 2026-07-28 client answers
  * the `input_required` itself, a 2025-era one is asked by mcpo on its
- * session's stream. Behind a 2025-era upstream over stdio (server-everything,
+ * session's stream, on `prompts/get` as on `tools/call`. Behind a 2025-era upstream over stdio (server-everything,
  * whose elicitation tool asks mid-call), a 2025 session that declared
  * elicitation is asked in turn; one that did not is never asked, and the
  * server hears a decline, as a REST caller's call would.
@@ -35,7 +35,7 @@ async function connect(url: string, mode: Mode, capabilities: ClientCapabilities
   if (capabilities.elicitation) {
     client.setRequestHandler('elicitation/create', () => {
       asked.push('elicitation/create');
-      return { action: 'accept', content: { name: 'Ada' } } as never;
+      return { action: 'accept', content: { name: 'Ada', context: 'from the client' } } as never;
     });
   }
   if (capabilities.roots) {
@@ -78,6 +78,19 @@ describe('clients of different capabilities on one upstream, through the MCP end
         expect(elicited.isError ?? false, textOf(elicited)).to.equal(false);
       } finally {
         await Promise.all([sampler.client.close(), elicitor.client.close()]);
+      }
+    });
+  }
+
+  for (const mode of ['auto', 'legacy'] as const) {
+    it(`carries a question asked on prompts/get to a ${mode === 'auto' ? '2026-07-28' : '2025-era'} client, and its answer back`, async () => {
+      const elicitor = await connect(`${served.base}/conf/mcp`, mode, { elicitation: { form: {} } });
+      try {
+        const prompt = await elicitor.client.getPrompt({ name: 'test_input_required_result_prompt' });
+        expect(elicitor.asked).to.deep.equal(['elicitation/create']);
+        expect(JSON.stringify(prompt.messages)).to.include('Use this context: from the client');
+      } finally {
+        await elicitor.client.close();
       }
     });
   }
