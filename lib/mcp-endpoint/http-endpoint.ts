@@ -128,10 +128,10 @@ function withRequestContext(req: ExpressRequest, res: ExpressResponse): void {
 }
 
 export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): McpEndpoint {
-  const factory = () => proxyServer(source, options.info, options.instructions);
   const onerror = (err: Error): void => options.logger.debug('MCP endpoint', { error: err.message });
-  const modern = createMcpHandler(factory, { legacy: 'reject', maxRequestBodySize: options.maxBodyBytes, onerror });
-  const legacy = legacySessions(factory, {
+  // A 2026-07-28 request gets an instance of its own, with none of a session's handlers (log level, subscriptions).
+  const modern = createMcpHandler(() => proxyServer(source, options.info, options.instructions, false), { legacy: 'reject', maxRequestBodySize: options.maxBodyBytes, onerror });
+  const legacy = legacySessions(() => proxyServer(source, options.info, options.instructions, true), {
     maxBodyBytes: options.maxBodyBytes,
     idleTimeoutMs: options.sessionIdleTimeoutMs,
     maxSessions: options.maxSessions,

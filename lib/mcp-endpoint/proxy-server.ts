@@ -37,10 +37,11 @@ import { peerOf, sessionHandlers, untilDone, type PeerState } from './endpoint-p
 /** The JSON-RPC code for a request that timed out (the SDKs' RequestTimeout). */
 const REQUEST_TIMEOUT = -32001;
 
-export function proxyServer(source: McpSource, info: Implementation, instructions?: string): Server {
+/** `session`: the instance serves a 2025-era session, which sets a log level and subscribes (endpoint-peer.ts). */
+export function proxyServer(source: McpSource, info: Implementation, instructions: string | undefined, session: boolean): Server {
   const server = new Server(info, { capabilities: source.capabilities(), ...(instructions ? { instructions } : {}) });
   const state: PeerState = { subscriptions: new Map() };
-  sessionHandlers(server, source, state, (ctx) => ({ headers: callerHeaders(ctx), ...requestContext(ctx), peer: peerOf(server, ctx, state) }));
+  if (session) sessionHandlers(server, source, state, (ctx) => ({ headers: callerHeaders(ctx), ...requestContext(ctx), peer: peerOf(server, ctx, state) }));
 
   server.setRequestHandler('tools/list', (_request, ctx) => ({
     tools: source.tools(callerOfContext(ctx)).map(({ name, tool, description }) => ({ ...tool, name, ...(description !== undefined ? { description } : {}) })),
