@@ -21,7 +21,6 @@ export interface ParamHeaderProblem { message: string; data: Record<string, unkn
 /** One `x-mcp-header` parameter: where its value sits in the arguments, and its header. */
 interface Declaration { path: readonly string[]; parameter: string; header: string }
 
-const KEY = 'x-mcp-header';
 const PREFIX = 'Mcp-Param-';
 // The spec's markers are case-sensitive: `=?BASE64?...?=` is a literal value, not an encoded one.
 const SENTINEL_START = '=?base64?';
@@ -51,27 +50,10 @@ function declarationsOf(inputSchema: unknown): readonly Declaration[] {
   let found = declarationsBySchema.get(inputSchema);
   if (found === undefined) {
     const scan = scanParamHeaders(inputSchema);
-    found = scan.valid && scan.count > 0 ? collect(inputSchema) : NONE;
+    found = scan.valid && scan.count > 0 ? scan.declarations.map(({ path, name }) => ({ path, parameter: path.join('.'), header: PREFIX + name })) : NONE;
     declarationsBySchema.set(inputSchema, found);
   }
   return found;
-}
-
-/**
- * The declarations along `properties` chains. Only called once the scan has
- * passed, which guarantees there are none anywhere else and each is valid.
- */
-function collect(schema: unknown): readonly Declaration[] {
-  const out: Declaration[] = [];
-  const walk = (node: unknown, path: readonly string[]): void => {
-    if (!isRecord(node)) return;
-    const name = node[KEY];
-    if (path.length > 0 && typeof name === 'string') out.push({ path, parameter: path.join('.'), header: PREFIX + name });
-    if (!isRecord(node.properties)) return;
-    for (const [key, child] of Object.entries(node.properties)) walk(child, [...path, key]);
-  };
-  walk(schema, []);
-  return out;
 }
 
 function checkOne(declaration: Declaration, args: unknown, headers: Headers): ParamHeaderProblem | undefined {

@@ -50,9 +50,7 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
   server.setRequestHandler('tools/call', async (request, ctx) => {
     const { name, arguments: args } = request.params;
     const token = ctx.mcpReq._meta?.progressToken;
-    const { inputResponses: answers, ...retried } = retryMaterial(request.params, ctx);
-    const { responses, declined } = withoutSignInResponse(answers);
-    const retry = { ...retried, ...(responses !== undefined ? { inputResponses: responses } : {}) };
+    const { retry, declined } = retryOf(request.params, ctx);
     const peer = peerOf(server, ctx, state);
     try {
       const answer = await untilDone(peer, async (again) => {
@@ -77,11 +75,9 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
   const pass = (method: PassThroughMethod) => async (request: { params?: unknown }, ctx: ServerContext) => {
     let signInDeclined = false;
     try {
-      const { inputResponses: given, ...params } = (request.params ?? {}) as Record<string, unknown>;
-      const { inputResponses: answers, ...retried } = retryMaterial({ ...params, inputResponses: given }, ctx);
-      const { responses, declined } = withoutSignInResponse(answers);
+      const { inputResponses: _answers, ...params } = (request.params ?? {}) as Record<string, unknown>;
+      const { retry, declined } = retryOf(request.params ?? {}, ctx);
       signInDeclined = declined;
-      const retry = { ...retried, ...(responses !== undefined ? { inputResponses: responses } : {}) };
       const peer = peerOf(server, ctx, state);
       const from = { headers: callerHeaders(ctx), ...requestContext(ctx), peer };
       const answer = await untilDone(peer, async (again) => {
@@ -163,6 +159,13 @@ function retryMaterial(params: object, ctx: ServerContext): { inputResponses?: R
     ...(inputResponses !== undefined ? { inputResponses: inputResponses as Record<string, unknown> } : {}),
     ...(typeof state === 'string' ? { requestState: state } : {}),
   };
+}
+
+/** A retry's answers and state as they go upstream: without mcpo's own sign-in answer, and whether that declined. */
+function retryOf(params: object, ctx: ServerContext): { retry: { inputResponses?: Record<string, unknown>; requestState?: string }; declined: boolean } {
+  const { inputResponses: answers, ...retried } = retryMaterial(params, ctx);
+  const { responses, declined } = withoutSignInResponse(answers);
+  return { retry: { ...retried, ...(responses !== undefined ? { inputResponses: responses } : {}) }, declined };
 }
 
 function throwAsProtocolError(err: unknown): never {

@@ -20,9 +20,6 @@ import type { TraceContext } from '../telemetry/trace-context.js';
 import { observedCall, outcomeStatus } from './observed-calls.js';
 import { listChangeListeners, type ListKind, type McpSource, type PassThroughMethod, type RequestFrom, type SourceCallOptions, type SourceTool } from './source.js';
 
-/** The first revision whose requests carry the client's log level themselves (revisions are dates). */
-const MODERN = '2026-07-28';
-
 export interface RouterSourceOptions {
   /** The tools the router serves at this moment, those `caller` may call. */
   tools(caller?: Caller): readonly SourceTool[];
@@ -104,7 +101,7 @@ export function routerSource(upstream: Upstream, options: RouterSourceOptions): 
     const lease = await options.connect(from.headers ?? {}, options.timeoutMs, from.caller);
     try {
       // A 2026-07-28 server has no logging/setLevel: the level goes with each request of the client that set it (mcp/peer.ts).
-      if (method === 'logging/setLevel' && (lease.connection.protocolVersion() ?? '') >= MODERN) return {};
+      if (method === 'logging/setLevel' && eraOf(lease.connection.protocolVersion()) === 'modern') return {};
       const sent = { timeoutMs: options.timeoutMs, signal, ...(trace ? { trace } : {}), ...(from.peer ? { peer: from.peer } : {}) };
       return await lease.connection.request(FEATURE[method], label, sent, (client, timeoutMs) =>
         client.request({ method, params } as never, AnyResult, { timeout: timeoutMs, signal, ...(ASKING.has(method) ? { allowInputRequired: true } : {}) }),

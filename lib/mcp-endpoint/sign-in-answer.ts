@@ -17,8 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { inputRequired, UrlElicitationRequiredError, type Server } from '@modelcontextprotocol/server';
 import { isMcpoError } from '../http/errors.js';
-
-const FIRST_MODERN = '2026-07-28';
+import { eraOf } from '../telemetry/metrics.js';
 
 /** The key of mcpo's own question in `inputRequests`, and of its answer in a retry's `inputResponses`. */
 const SIGN_IN_KEY = 'mcpo-sign-in';
@@ -52,9 +51,8 @@ export function signInAnswer(server: Server, method: string, err: unknown, decli
   const link = signInLink(err);
   if (!link) return undefined;
   const request = { mode: 'url' as const, message: link.message, url: link.url, elicitationId: randomUUID() };
-  const version = server.getNegotiatedProtocolVersion();
-  // Revisions are dates: 2026-07-28 and every later one answer with input_required.
-  const modern = version !== undefined && version >= FIRST_MODERN;
+  // 2026-07-28 and every later revision answer with input_required.
+  const modern = eraOf(server.getNegotiatedProtocolVersion() ?? null) === 'modern';
   if (!modern) throw new UrlElicitationRequiredError([request], link.message);
   // Declined once: asked again it would only be declined again, so the error (with the link) ends the round.
   if (declined || !INPUT_REQUIRED_METHODS.has(method) || !server.getClientCapabilities()?.elicitation?.url) return undefined;

@@ -21,14 +21,21 @@ const OFF_CHAIN = [
 ] as const;
 const KEY = 'x-mcp-header';
 
-export type HeaderScan = { valid: true; count: number } | { valid: false; reason: string };
+/** One valid declaration: the argument's place (property names from the root) and the header's name. */
+export interface HeaderDeclaration {
+  path: readonly string[];
+  name: string;
+}
 
-/** Checks every `x-mcp-header` in a tool's input schema; `count` is how many valid ones it has. */
+export type HeaderScan = { valid: true; count: number; declarations: readonly HeaderDeclaration[] } | { valid: false; reason: string };
+
+/** Checks every `x-mcp-header` in a tool's input schema; `count` is how many valid ones it has, `declarations` which. */
 export function scanParamHeaders(inputSchema: unknown): HeaderScan {
   // Most schemas have none: one string search spares the walk.
-  if (!JSON.stringify(inputSchema ?? {}).includes(`"${KEY}"`)) return { valid: true, count: 0 };
+  if (!JSON.stringify(inputSchema ?? {}).includes(`"${KEY}"`)) return { valid: true, count: 0, declarations: [] };
   const seen = new Map<string, string>();
-  const walk = (node: unknown, where: string, onChain: boolean): string | undefined => {
+  const declarations: HeaderDeclaration[] = [];
+  const walk = (node: unknown, where: string, onChain: boolean, path: readonly string[] = []): string | undefined => {
     if (Array.isArray(node)) {
       for (const item of node) {
         const fault = walk(item, where, false);
@@ -45,10 +52,11 @@ export function scanParamHeaders(inputSchema: unknown): HeaderScan {
       const other = seen.get(name.toLowerCase());
       if (other !== undefined) return `x-mcp-header "${name}" is also declared as "${other}"`;
       seen.set(name.toLowerCase(), name);
+      declarations.push({ path, name });
     }
     if (isRecord(node.properties)) {
       for (const [key, child] of Object.entries(node.properties)) {
-        const fault = walk(child, where ? `${where}.${key}` : key, onChain);
+        const fault = walk(child, where ? `${where}.${key}` : key, onChain, [...path, key]);
         if (fault) return fault;
       }
     }
@@ -64,5 +72,5 @@ export function scanParamHeaders(inputSchema: unknown): HeaderScan {
     return undefined;
   };
   const fault = walk(inputSchema, '', true);
-  return fault === undefined ? { valid: true, count: seen.size } : { valid: false, reason: fault };
+  return fault === undefined ? { valid: true, count: declarations.length, declarations } : { valid: false, reason: fault };
 }

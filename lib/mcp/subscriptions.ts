@@ -88,11 +88,6 @@ export class ResourceSubscriptions {
       );
     }
   }
-
-  /** How many URIs are subscribed. */
-  size(): number {
-    return this.#held.size;
-  }
 }
 
 /** The server-side subscription to `uri` over `client`, in the era it speaks; resolves once the server accepted it. */
