@@ -10,9 +10,12 @@
  * nothing ever tells a store that an event was delivered, so it is bounded
  * twice: by count (the oldest dropped first) and by age. A resumption is
  * worth something for seconds, rarely minutes: a client reconnects after
- * the priming event's `retry`. Storing and dropping are O(1); a replay walks
- * the few events kept. It runs for every message of every session, so it
- * allocates as little as it can: one entry per event, in one Map.
+ * the priming event's `retry`. It runs for every message of every session
+ * (two per call: the priming event and the answer), so it is a ring of
+ * `maxEvents` slots in four arrays, allocating nothing per event but its id:
+ * event n sits in slot n % maxEvents, and its id ends in n, so finding an
+ * event is reading one slot. Storing and dropping are O(1); a replay walks
+ * the slots after the one given.
  */
 import type { EventId, EventStore, JSONRPCMessage, StreamId } from '@modelcontextprotocol/server';
 
@@ -32,32 +35,43 @@ export interface EventStoreOptions {
  */
 export const EVENT_STORE_DEFAULTS: EventStoreOptions = { maxEvents: 200, maxAgeMs: 60_000, now: Date.now };
 
-interface Stored {
-  streamId: StreamId;
-  message: JSONRPCMessage;
-  at: number;
-}
-
 export class MemoryEventStore implements EventStore {
   private readonly options: EventStoreOptions;
-  /** Every event, oldest first: a Map keeps insertion order, so the front is the next to go. */
-  private readonly events = new Map<EventId, Stored>();
-  private seq = 0;
+  private readonly ids: (EventId | undefined)[];
+  private readonly streams: (StreamId | undefined)[];
+  private readonly messages: (JSONRPCMessage | undefined)[];
+  private readonly stored: Float64Array;
+  /** The number of the next event to store, and of the oldest still kept. */
+  private next = 0;
+  private oldest = 0;
 
   constructor(options: Partial<EventStoreOptions> = {}) {
     this.options = { ...EVENT_STORE_DEFAULTS, ...options };
+    const slots = this.options.maxEvents;
+    this.ids = new Array<EventId | undefined>(slots);
+    this.streams = new Array<StreamId | undefined>(slots);
+    this.messages = new Array<JSONRPCMessage | undefined>(slots);
+    this.stored = new Float64Array(slots);
   }
 
   get size(): number {
-    return this.events.size;
+    this.prune();
+    return this.next - this.oldest;
   }
 
   // The stream's id is a random UUID for a response stream (the SDK's), so an
-  // event id is no easier to guess than the stream; the stream is found by
-  // lookup, never by parsing, so an id this store did not give is simply unknown.
+  // event id is no easier to guess than the stream; an id is only ever found
+  // by the slot it names holding exactly it, so one this store did not give
+  // is simply unknown.
   async storeEvent(streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
-    const id = `${streamId}_${++this.seq}`;
-    this.events.set(id, { streamId, message, at: this.options.now() });
+    const n = this.next++;
+    const slot = n % this.options.maxEvents;
+    const id = `${streamId}_${n}`;
+    this.ids[slot] = id;
+    this.streams[slot] = streamId;
+    this.messages[slot] = message;
+    this.stored[slot] = this.options.now();
+    this.oldest = Math.max(this.oldest, this.next - this.options.maxEvents);
     this.prune();
     return id;
   }
@@ -65,31 +79,40 @@ export class MemoryEventStore implements EventStore {
   // Given this, the SDK answers an unknown or expired id with a 400 before it
   // replays, rather than the 500 a throw from replayEventsAfter becomes.
   async getStreamIdForEventId(eventId: EventId): Promise<StreamId | undefined> {
-    this.prune();
-    return this.events.get(eventId)?.streamId;
+    const n = this.find(eventId);
+    return n === undefined ? undefined : this.streams[n % this.options.maxEvents];
   }
 
   async replayEventsAfter(lastEventId: EventId, { send }: { send: (eventId: EventId, message: JSONRPCMessage) => Promise<void> }): Promise<StreamId> {
-    this.prune();
-    const last = this.events.get(lastEventId);
+    const last = this.find(lastEventId);
     // Only if it expired since getStreamIdForEventId: replaying from a gap would hide the loss, so the SDK's 500 it is.
-    if (!last) throw new Error(`Unknown or expired event id: ${lastEventId}`);
-    let after = false;
-    // The Map is iterated live: an event stored while an earlier one is being sent is sent too, as the SDK does not yet write to this stream.
-    for (const [id, event] of this.events) {
-      if (after && event.streamId === last.streamId) await send(id, event.message);
-      else if (id === lastEventId) after = true;
+    if (last === undefined) throw new Error(`Unknown or expired event id: ${lastEventId}`);
+    const { maxEvents } = this.options;
+    const streamId = this.streams[last % maxEvents]!;
+    // Read live: an event stored while an earlier one is being sent is sent too, as the SDK does not yet write to this stream.
+    for (let n = last + 1; n < this.next; n++) {
+      if (n < this.oldest) throw new Error(`Events after ${lastEventId} were dropped during the replay`);
+      const slot = n % maxEvents;
+      if (this.streams[slot] === streamId) await send(this.ids[slot]!, this.messages[slot]!);
     }
-    return last.streamId;
+    return streamId;
   }
 
-  /** Drops from the front while there are too many or the oldest is too old; the front is always the oldest. */
+  /** The number of the event with this id, if it is still kept. */
+  private find(eventId: EventId): number | undefined {
+    this.prune();
+    const n = Number(eventId.slice(eventId.lastIndexOf('_') + 1));
+    if (!Number.isInteger(n) || n < this.oldest || n >= this.next) return undefined;
+    return this.ids[n % this.options.maxEvents] === eventId ? n : undefined;
+  }
+
+  /** Lets go of the oldest events while they are too old; the count is kept by the ring itself. */
   private prune(): void {
     const { maxEvents, maxAgeMs, now } = this.options;
     const oldestKept = now() - maxAgeMs;
-    for (const [id, event] of this.events) {
-      if (this.events.size <= maxEvents && event.at >= oldestKept) return;
-      this.events.delete(id);
+    while (this.oldest < this.next && this.stored[this.oldest % maxEvents]! < oldestKept) {
+      const slot = this.oldest++ % maxEvents;
+      this.ids[slot] = this.streams[slot] = this.messages[slot] = undefined;
     }
   }
 }

@@ -29,6 +29,7 @@ import { plainContext } from '../telemetry/trace-context.js';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, isLegacyRequest, type AuthInfo, type Implementation, type McpHandlerRequestOptions } from '@modelcontextprotocol/server';
 import type { Logger } from '../common/log.js';
+import { plainEra } from './era-route.js';
 import { legacySessions } from './legacy-sessions.js';
 import { proxyServer } from './proxy-server.js';
 import { listenSubscriptions, paramHeaderRefusal } from './modern-requests.js';
@@ -146,7 +147,8 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
   // The body is read once, here, and handed on parsed: otherwise the era check and the handler that answers would each read a copy.
   const fetch = async (request: Request, given?: McpHandlerRequestOptions): Promise<Response> => {
     const parsedBody = given?.parsedBody;
-    if (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: options.maxBodyBytes })) return legacy.fetch(request, parsedBody, given?.authInfo);
+    const era = plainEra(parsedBody, request.headers.get('mcp-protocol-version'));
+    if (era === 'legacy' || (era === undefined && (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: options.maxBodyBytes })))) return legacy.fetch(request, parsedBody, given?.authInfo);
     return paramHeaderRefusal(source, parsedBody, request.headers, given?.authInfo) ?? modern.fetch(request, given);
   };
   /** A listen stream that names resources holds their subscriptions behind the endpoint until it closes. */
@@ -161,6 +163,8 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
   return {
     handle(req, res, next) {
       withRequestContext(req, res);
+      const sessionId = req.headers['mcp-session-id'];
+      if (typeof sessionId === 'string') legacy.track(sessionId, (req as { auth?: AuthInfo }).auth, res);
       // A method the Fetch API cannot carry would fail in the SDK's adapter as a 500; the SDK's own 405 for it instead.
       if (FORBIDDEN_METHODS.has(req.method)) return void res.status(405).set('Allow', 'GET, POST, DELETE').json({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Method not allowed.' } });
       const refused = targetProblem(req);
@@ -173,7 +177,7 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
           if (problem) return sendBodyError(res, new BadRequestError(problem.message, undefined, problem.code), next);
           holdListened(req, res, body);
           // Only a 2025 session's streams are primed (legacy-sessions.ts); a 2026-07-28 request has no session.
-          if (req.headers['mcp-session-id'] !== undefined) holdPriming(res);
+          if (sessionId !== undefined) holdPriming(res);
           const calls = options.limitCalls ? callsIn(body) : [];
           if (calls.length === 0) return void node(req, res, body).catch(next);
           options.limitCalls!(req, calls).then(

@@ -30,11 +30,12 @@
  * a replica handed another's session answers a 404 that says so.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import os from 'node:os';
 import { isInitializeRequest, WebStandardStreamableHTTPServerTransport, type AuthInfo, type Server } from '@modelcontextprotocol/server';
 import type { Logger } from '../common/log.js';
 import { MemoryEventStore } from './event-store.js';
-import { counted, idleNow, idleSweeper, type Activity } from './session-activity.js';
+import { activeWhileOpen, idleNow, idleSweeper, type Activity } from './session-activity.js';
 import type { ListKind } from './source.js';
 
 /** This process's tag: stable for its life, different in every replica and after every restart. */
@@ -191,7 +192,12 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
       if (id === null) return start(request, parsedBody, authInfo);
       const session = open.get(id);
       if (!session || session.owner !== ownerOf(authInfo)) return Promise.resolve(notFound(id));
-      return counted(session, request, () => session.transport.handleRequest(request, handling(parsedBody, authInfo)));
+      return session.transport.handleRequest(request, handling(parsedBody, authInfo));
+    },
+    /** A request on session `id` from `authInfo`'s caller keeps the session active until `res` closes; anyone else's, or an unknown id, counts for nothing. */
+    track(id: string, authInfo: AuthInfo | undefined, res: ServerResponse): void {
+      const session = open.get(id);
+      if (session && session.owner === ownerOf(authInfo)) activeWhileOpen(session, res);
     },
     listChanged(kind: ListKind): void {
       for (const { server } of open.values()) {

@@ -6,6 +6,7 @@
  * from the end of the last of them. What to close, and how, is the
  * sessions' business; this module only counts and ticks.
  */
+import type { ServerResponse } from 'node:http';
 
 /** What a session has open, and since when it has had nothing open. */
 export interface Activity {
@@ -19,57 +20,18 @@ export interface Activity {
 export const idleNow = (): Activity => ({ active: 0, idleSince: performance.now() });
 
 /**
- * Answers `request` with `answer()`, counting it on `activity` until its
- * response is sent: at once for a body-less answer, else when the body ends
- * or the client goes away (the request's signal aborts). A body is passed
- * on through a reader that notices its end; that is the whole cost.
+ * Counts a request on `activity` until its response closes: Node emits
+ * 'close' on a response once it has ended, and when the client goes away
+ * first, so a stream held open (a GET's, a long call's events) counts as
+ * long as it is open. Counted on the Node response rather than on the Web
+ * one the SDK returns: following that one's body would put every chunk of
+ * every session response through a second stream.
  */
-export async function counted(activity: Activity, request: Request, answer: () => Promise<Response>): Promise<Response> {
+export function activeWhileOpen(activity: Activity, res: ServerResponse): void {
   activity.active++;
-  let open = true;
-  const done = (): void => {
-    if (!open) return;
-    open = false;
+  res.once('close', () => {
     activity.active--;
     activity.idleSince = performance.now();
-    request.signal.removeEventListener('abort', done);
-  };
-  // A client gone while its stream waits for the next event is noticed here, not by the writer, which waits for that event.
-  request.signal.addEventListener('abort', done, { once: true });
-  let response: Response;
-  try {
-    response = await answer();
-  } catch (err) {
-    done();
-    throw err;
-  }
-  if (response.body === null) {
-    done();
-    return response;
-  }
-  return new Response(watched(response.body, done), { status: response.status, statusText: response.statusText, headers: response.headers });
-}
-
-/** `body` as it is, calling `done` once it ends, fails or is cancelled. */
-function watched(body: ReadableStream<Uint8Array>, done: () => void): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const next = await reader.read();
-        if (next.done) {
-          done();
-          controller.close();
-        } else controller.enqueue(next.value);
-      } catch (err) {
-        done();
-        controller.error(err);
-      }
-    },
-    cancel(reason) {
-      done();
-      return reader.cancel(reason);
-    },
   });
 }
 

@@ -98,4 +98,22 @@ describe('the event store of 2025-era sessions', () => {
       expect(sent, id).to.deep.equal([]);
     }
   });
+
+  it('fails a replay whose next events were dropped while it sent, rather than skip them', async () => {
+    const store = new MemoryEventStore({ maxEvents: 2 });
+    const first = await store.storeEvent('a', note(0));
+    await store.storeEvent('a', note(1));
+    const sent: string[] = [];
+    let thrown: unknown;
+    await store
+      .replayEventsAfter(first, {
+        send: async (id) => {
+          sent.push(id);
+          for (let n = 2; n < 5; n++) await store.storeEvent('a', note(n));
+        },
+      })
+      .catch((e: unknown) => (thrown = e));
+    expect(sent).to.have.length(1);
+    expect(thrown).to.be.instanceOf(Error);
+  });
 });

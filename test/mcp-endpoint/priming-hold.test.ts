@@ -2,8 +2,8 @@
  * lib/mcp-endpoint/priming-hold.ts: a 2025 session's priming event waits for
  * the next chunk and goes out with it in one write; alone after the hold if
  * nothing comes; before the end if the response ends first; and anything
- * else is written at once. The response's own write is replaced by a
- * recorder before holdPriming wraps it, so what reaches the socket is seen.
+ * else is written at once. The response's prototype records its writes,
+ * beneath the layer holdPriming adds, so what reaches the socket is seen.
  */
 import http from 'node:http';
 import net from 'node:net';
@@ -19,17 +19,23 @@ interface Recorded {
   ended: boolean;
 }
 
-function response(): Recorded {
-  const res = new http.ServerResponse(new http.IncomingMessage(new net.Socket()));
-  const recorded: Recorded = { res, writes: [], ended: false };
-  res.write = ((chunk: Uint8Array) => {
-    recorded.writes.push(Buffer.from(chunk).toString('latin1'));
+/** A response whose prototype records what reaches the socket, as an Express response's prototype carries its methods. */
+class RecordingResponse extends http.ServerResponse {
+  recorded!: Recorded;
+  override write(chunk: unknown): boolean {
+    this.recorded.writes.push(Buffer.from(chunk as Uint8Array).toString('latin1'));
     return true;
-  }) as typeof res.write;
-  res.end = (() => {
-    recorded.ended = true;
-    return res;
-  }) as typeof res.end;
+  }
+  override end(): this {
+    this.recorded.ended = true;
+    return this;
+  }
+}
+
+function response(): Recorded {
+  const res = new RecordingResponse(new http.IncomingMessage(new net.Socket()));
+  const recorded: Recorded = { res, writes: [], ended: false };
+  res.recorded = recorded;
   holdPriming(res);
   return recorded;
 }
@@ -68,5 +74,21 @@ describe('holding a priming event for company', () => {
     const { res, writes } = response();
     res.write(ANSWER);
     expect(writes).to.deep.equal([ANSWER.toString('latin1')]);
+  });
+
+  it('leaves alone a response whose write another middleware wrapped, and gives every response of a prototype one layer', () => {
+    const wrapped = new RecordingResponse(new http.IncomingMessage(new net.Socket()));
+    const writes: string[] = [];
+    wrapped.recorded = { res: wrapped, writes, ended: false };
+    const own = wrapped.write.bind(wrapped);
+    wrapped.write = ((chunk: Uint8Array) => own(chunk)) as typeof wrapped.write;
+    const before = Object.getPrototypeOf(wrapped);
+    holdPriming(wrapped);
+    expect(Object.getPrototypeOf(wrapped)).to.equal(before);
+    wrapped.write(PRIMING);
+    expect(writes).to.deep.equal([PRIMING.toString('latin1')]);
+    const [a, b] = [response().res, response().res];
+    expect(Object.getPrototypeOf(a)).to.equal(Object.getPrototypeOf(b));
+    expect(Object.getPrototypeOf(Object.getPrototypeOf(a))).to.equal(RecordingResponse.prototype);
   });
 });

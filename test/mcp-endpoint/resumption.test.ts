@@ -5,6 +5,7 @@
  * id, whether the stream was read to its end or broke halfway through the
  * call. Spoken with plain fetch, as a 2025-11-25 client speaks it.
  */
+import http from 'node:http';
 import { expect } from 'chai';
 import { serveApp, type ServedApp } from '../helpers/app-server.js';
 import { modernStdio } from '../helpers/servers.js';
@@ -108,6 +109,26 @@ describe('resumable SSE streams of 2025-era sessions', function () {
 
     const fromSecond = await resume(url, session, sent[1]![0]!);
     expect(summary(parseEvents(await fromSecond.text()))).to.deep.equal(sent.slice(2));
+  });
+
+  it('sends the priming event and a quick answer as one chunk, through the app\'s whole middleware chain', async () => {
+    const session = await openSession(url);
+    // Node's client hands over a chunked body one HTTP chunk at a time, so two writes would come as two.
+    const chunks = await new Promise<string[]>((resolve, reject) => {
+      const body = JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' });
+      const req = http.request(url, { method: 'POST', headers: { ...HEADERS, 'mcp-session-id': session, 'mcp-protocol-version': ERA } }, (res) => {
+        const got: string[] = [];
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => got.push(chunk));
+        res.on('end', () => resolve(got));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(chunks[0], 'the first chunk').to.match(/^id: \S+\nretry: \d+\ndata: \n\n/);
+    expect(chunks[0], 'the first chunk').to.include('"tools"');
+    expect(chunks).to.have.length(1);
   });
 
   it('sends a client whose stream broke after the priming event what it missed, the answer included', async () => {
