@@ -18,7 +18,7 @@ import { checkCallersVerified } from './caller-checks.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/common/log.js';
 import { transportType, type TransportType } from '../lib/mcp/spec.js';
 import { MCP_SEPARATOR } from '../lib/mcp-endpoint/aggregate-source.js';
-import { splitArgv, type ParsedFlags, type SplitArgv } from './argv.js';
+import { earlyKind, splitArgv, type ParsedFlags, type SplitArgv } from './argv.js';
 import type { CliOptions, Invocation } from './cli-options.js';
 import { commaList, list, parseHeaders, required, seconds, single } from './flag-values.js';
 import { readClientLimits } from './client-limit-flags.js';
@@ -38,10 +38,8 @@ const LEVEL_NAMES: Record<string, LogLevel> = { debug: 'debug', info: 'info', wa
 export function parseArgs(argv: readonly string[], env: Env = {}): Invocation {
   const words = splitArgv(argv);
   const { parsed } = words;
-  if (parsed.help) return { kind: 'help' };
-  // A bare -h or -v: the usual help and version, where the original wants a value.
-  if (parsed.host === '' && words.flags.includes('-h')) return { kind: 'help' };
-  if (parsed.version === '') return { kind: 'version' };
+  const early = earlyKind(words);
+  if (early !== undefined) return { kind: early };
   const forget = required(parsed['forget-tokens'], 'forget-tokens');
   if (forget !== undefined) {
     const config = required(parsed.config, 'config');

@@ -42,6 +42,17 @@ export function splitArgv(argv: readonly string[]): SplitArgv {
   return { flags, command, dashes: dashes !== -1, parsed };
 }
 
+/**
+ * What needs no other flag read: help (`--help`, or a bare `-h`, where the
+ * original wants a host) and the version (a bare `-v`/`--version`). Help
+ * and version win over every other flag and value, as they always have.
+ */
+export function earlyKind({ parsed, flags }: SplitArgv): 'help' | 'version' | undefined {
+  if (parsed.help || (parsed.host === '' && flags.includes('-h'))) return 'help';
+  if (parsed.version === '') return 'version';
+  return undefined;
+}
+
 function refuseUnknown(flags: readonly string[], first: string): never {
   // `--port -1`: minimist leaves the flag empty and calls "-1" an unknown option.
   const before = flags[flags.indexOf(first) - 1];

@@ -9,7 +9,8 @@
  * Every scenario uses test/bench/server.ts over stdio. Not part of npm test.
  *
  * BENCH_ONLY=<names>, a comma list, runs only those sections: throughput,
- * tools, startup, memory, reload, users, auth (test/bench/auth-cost.ts),
+ * tools, startup, command (test/bench/command-start.ts), memory, reload,
+ * users, auth (test/bench/auth-cost.ts),
  * compare, compare-mcp. BENCH_COMPARE=<another build's dist/bin/mcpo.js> sets
  * this build beside that one, over REST (compare) and at the MCP endpoint in
  * both eras (compare-mcp), and alone runs only those, unless BENCH_ONLY says
@@ -27,6 +28,7 @@ import { createApp, mcpoRouter, silentLogger } from '../../lib/index.js';
 import { allProcesses } from '../helpers/mcpo.js';
 import { freePort } from '../helpers/servers.js';
 import { verifiedCallers } from './auth-cost.js';
+import { commandStart } from './command-start.js';
 import { cannon, compileServer, fmt, median, percentile, ROUNDS, SECONDS, serverCommand, sleep, start, startMcpoReady, withCpu, type Load, type Row, type Running } from './harness.js';
 import { checkTarget, sessionTarget, statelessTarget, type McpTarget } from './mcp-targets.js';
 
@@ -673,6 +675,11 @@ if (want('tools')) await toolCount();
 if (want('startup')) {
   await startupTime(1000);
   await startupTime(0);
+}
+if (want('command')) {
+  const section = await commandStart();
+  rows.push(...section.rows);
+  notes.push(...section.notes);
 }
 if (want('memory')) await memoryPerRouter();
 if (want('reload')) await reloadUnderLoad();

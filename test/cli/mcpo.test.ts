@@ -4,13 +4,14 @@
  * mode over stdio and over Streamable HTTP runs against both MCP eras
  * (test/helpers/eras.ts); SSE is a 2025-era transport only.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { expectValidOpenApi31, type Doc } from '../helpers/openapi.js';
-import { allProcesses, childrenOf, isAlive, ROOT, runMcpo, startMcpo, untilConnected, type McpoProcess } from '../helpers/mcpo.js';
+import { allProcesses, childrenOf, isAlive, MCPO_BIN, ROOT, runMcpo, startMcpo, untilConnected, type McpoProcess } from '../helpers/mcpo.js';
 import { ERAS } from '../helpers/eras.js';
 import { freePort, kitchenSinkStdio, startKitchenSink, type RunningServer } from '../helpers/servers.js';
 import { LONG_FLAGS } from '../../bin/flags.js';
@@ -164,6 +165,36 @@ describe('the mcpo command', function () {
         expect(code).to.equal(0);
         expect(stdout.trim()).to.equal(version);
       }
+    });
+  });
+
+  describe('help and version before the app', () => {
+    // A hook that lists, at exit, the packages loaded through Node's CommonJS loader (express, ajv and most of the app's are CommonJS).
+    const HOOK =
+      'data:text/javascript,import{createRequire}from"node:module";const r=createRequire(process.cwd()+"/");' +
+      'process.on("exit",()=>process.stderr.write("\\nLOADED "+JSON.stringify([...new Set(Object.keys(r.cache).filter(k=>k.includes("node_modules")).map(k=>k.split("node_modules/").pop().split("/")[0]))])))';
+    const loaded = async (args: string[]): Promise<{ code: number | null; stdout: string; packages: string[] }> => {
+      const child = spawn(process.execPath, ['--import', HOOK, MCPO_BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let [stdout, stderr] = ['', ''];
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      const line = stderr.split('\n').find((l) => l.startsWith('LOADED '));
+      return { code, stdout, packages: JSON.parse(line!.slice('LOADED '.length)) as string[] };
+    };
+
+    it('answers --help and --version without loading the app (no express, no ajv), and a usage problem with it', async () => {
+      for (const flag of ['--help', '--version']) {
+        const { code, stdout, packages } = await loaded([flag]);
+        expect(code, flag).to.equal(0);
+        expect(stdout, flag).to.not.equal('');
+        expect(packages, flag).to.not.include.members(['express']);
+        expect(packages, flag).to.not.include('ajv');
+      }
+      // The check can see the app: a flag it does not know is reported by the full parse, which comes with it.
+      const { code, packages } = await loaded(['--no-such-flag']);
+      expect(code).to.equal(2);
+      expect(packages).to.include('express');
     });
   });
 

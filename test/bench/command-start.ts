@@ -1,0 +1,117 @@
+/**
+ * How soon the command answers (BENCH_ONLY=command): `mcpo --help` and
+ * `mcpo --version` beside `node -e 0`, the floor any Node command pays on
+ * this machine; and, with one stdio server, from the command's start to its
+ * port listening and to that server being served, beside the server's own
+ * start (spawned alone, until it answers `initialize`). Wall time, medians
+ * of runs interleaved so that a busy moment falls on every kind alike.
+ */
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { freePort } from '../helpers/servers.js';
+import { fmt, median, MCPO, ROOT, ROUNDS, serverCommand, type Row } from './harness.js';
+
+/** Runs to completion; resolves with the wall time from spawn to exit. */
+function timedRun(command: string[]): Promise<number> {
+  const started = performance.now();
+  const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, stdio: 'ignore' });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`${command.join(' ')} exited with ${code}`))));
+  });
+}
+
+/** The bench server alone: from spawn to its answer to `initialize` on stdout. */
+function serverStart(): Promise<number> {
+  const started = performance.now();
+  const command = serverCommand();
+  const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, stdio: ['pipe', 'pipe', 'ignore'] });
+  const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } };
+  child.stdin.write(`${JSON.stringify(initialize)}\n`);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.once('error', reject);
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (!out.includes('"id":1')) return;
+      const ms = performance.now() - started;
+      child.once('exit', () => resolve(ms));
+      child.kill('SIGKILL');
+    });
+  });
+}
+
+const connects = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+async function connected(port: number): Promise<boolean> {
+  const health = (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.json(), () => undefined)) as { servers?: Record<string, { connected?: boolean }> } | undefined;
+  return Object.values(health?.servers ?? {}).some((s) => s.connected === true);
+}
+
+/** mcpo with one stdio server: ms from spawn until its port accepts, and until /healthz shows the server connected. */
+async function mcpoStart(): Promise<{ listening: number; ready: number }> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, [MCPO, '--port', String(port), '--log-level', 'warning', '--', ...serverCommand()], { cwd: ROOT, stdio: 'ignore' });
+  try {
+    // Polled every 2 ms: the polling costs a little CPU the command competes with, the same on every run.
+    let listening: number | undefined;
+    while (listening === undefined) {
+      if (child.exitCode !== null) throw new Error(`mcpo exited with ${child.exitCode} before listening`);
+      if (await connects(port)) listening = performance.now() - started;
+      else await new Promise((r) => setTimeout(r, 2));
+    }
+    while (!(await connected(port))) await new Promise((r) => setTimeout(r, 2));
+    return { listening, ready: performance.now() - started };
+  } finally {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+export async function commandStart(): Promise<{ rows: Row[]; notes: string[] }> {
+  const runs = Math.max(5, ROUNDS * 3);
+  const floor: number[] = [];
+  const help: number[] = [];
+  const version: number[] = [];
+  const server: number[] = [];
+  const listening: number[] = [];
+  const ready: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    floor.push(await timedRun([process.execPath, '-e', '0']));
+    help.push(await timedRun([process.execPath, MCPO, '--help']));
+    version.push(await timedRun([process.execPath, MCPO, '--version']));
+    server.push(await serverStart());
+    const started = await mcpoStart();
+    listening.push(started.listening);
+    ready.push(started.ready);
+  }
+  const ms = (xs: number[]) => `${fmt(median(xs))} ms`;
+  const beside = `${ms(floor)} (\`node -e 0\`)`;
+  const served = median(ready) - median(server);
+  return {
+    rows: [
+      { scenario: '`mcpo --help`, wall time', figure: ms(help), baseline: beside, ratio: median(help) / median(floor), target: '< 150 ms', met: median(help) < 150 },
+      { scenario: '`mcpo --version`, wall time', figure: ms(version), baseline: beside, ratio: median(version) / median(floor), target: '< 150 ms', met: median(version) < 150 },
+      { scenario: 'mcpo with one stdio server, from start to its port listening', figure: ms(listening), baseline: beside, ratio: median(listening) / median(floor), target: '< 400 ms', met: median(listening) < 400 },
+      {
+        scenario: 'mcpo with one stdio server, from start to the server served, beyond the server\'s own start',
+        figure: `${fmt(served)} ms (${ms(ready)} in all)`,
+        baseline: `${ms(server)} (the server alone, to its \`initialize\` answer)`,
+        ratio: median(ready) / median(server),
+        target: '< 400 ms beyond',
+        met: served < 400,
+      },
+    ],
+    notes: [`The command rows are medians of ${runs} runs of each, interleaved.`],
+  };
+}
