@@ -20,5 +20,5 @@ function early(argv: readonly string[]): 'help' | 'version' | undefined {
 // Each loads only what it prints: every module is a few milliseconds of a start that is mostly Node's own.
 const kind = early(process.argv.slice(2));
 if (kind === 'help') process.stdout.write((await import('./help.js')).HELP);
-else if (kind === 'version') process.stdout.write(`${(await import('../lib/common/version.js')).VERSION}\n`);
+else if (kind === 'version') process.stdout.write((await import('../lib/common/version.js')).VERSION + '\n');
 else await import('./serve.js');

@@ -89,7 +89,8 @@ export function openSession(spec: ResolvedSpec, name: string, events: SessionEve
   client.onclose = () =>
     events.onClosed(endReason(spec, name, session, true) ?? (spec.type === 'stdio' ? 'the server process exited' : 'the connection closed'));
   client.onerror = (err) => {
-    if (!endsSession(err, spec.type, client.getProtocolEra())) return events.onTransportError(messageOf(err));
+    const withSessionId = (session.built.transport as { sessionId?: string }).sessionId !== undefined;
+    if (!endsSession(err, spec.type, client.getProtocolEra(), withSessionId)) return events.onTransportError(messageOf(err));
     // A failed send is reported here first, then thrown to its call; wait a turn, so that call can
     // see the real error (and retry on a new session) before the old session is closed under it.
     setImmediate(() => events.onBroken(messageOf(err), httpStatusOf(err) === 404));

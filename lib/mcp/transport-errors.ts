@@ -87,11 +87,17 @@ export function isTransportFailure(err: unknown): boolean {
   return err.message === 'fetch failed' || (typeof code === 'string' && /^(E[A-Z]+|UND_ERR)/.test(code));
 }
 
-/** Errors the transport reports on its own that mean the session cannot be used any more. */
-export function endsSession(err: unknown, type: TransportType, era: Era = 'legacy'): boolean {
+/**
+ * Errors the transport reports on its own that mean the session cannot be
+ * used any more. `withSessionId`: whether the server gave the connection a
+ * session id. A 404 means the session is gone only if there was one: a
+ * stateless server with no route for the GET stream answers 404 too, and
+ * its POSTs still work.
+ */
+export function endsSession(err: unknown, type: TransportType, era: Era = 'legacy', withSessionId = true): boolean {
   if (type === 'sse') return err instanceof SseError;
   if (type === 'streamable-http' && era === 'legacy') {
-    if (httpStatusOf(err) === 404) return true;
+    if (httpStatusOf(err) === 404) return withSessionId;
     return err instanceof Error && /^(SSE stream disconnected|Maximum reconnection attempts|Failed to reconnect SSE stream)/.test(err.message);
   }
   return false;

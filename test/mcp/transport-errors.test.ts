@@ -93,6 +93,11 @@ describe('transport errors', () => {
       expect(endsSession(httpError(500), 'streamable-http')).to.equal(false);
     });
 
+    it('not on a 404 from a stateless server (no session id): its GET stream has no route, and its POSTs still work', () => {
+      expect(endsSession(httpError(404, 'Failed to open SSE stream: Not Found'), 'streamable-http', 'legacy', false)).to.equal(false);
+      expect(endsSession(new Error('SSE stream disconnected: TypeError: terminated'), 'streamable-http', 'legacy', false)).to.equal(true);
+    });
+
     it('never for a 2026-07-28 Streamable HTTP connection: a dropped stream ends one request, a 404 no session', () => {
       expect(endsSession(httpError(404, 'Failed to open SSE stream: Not Found'), 'streamable-http', 'modern')).to.equal(false);
       expect(endsSession(new Error('SSE stream disconnected: TypeError: terminated'), 'streamable-http', 'modern')).to.equal(false);
