@@ -3,7 +3,7 @@
  * tokens): argv → createApp → listen, and the process around it
  * (env files, TLS files, signals, exit codes). Everything a request meets
  * lives in lib/; this file only wires it to a port, from the command line
- * (bin/args.ts, bin/help.ts), what to serve (bin/server-config.ts) and
+ * (bin/args.ts), what to serve (bin/server-config.ts) and
  * whether callers are verified where they must be (bin/caller-checks.ts), the app's
  * options (bin/app-options.ts), the port (bin/listen.ts), the log lines that
  * say where it serves (bin/announce.ts), reloads (bin/reload.ts), the
@@ -21,12 +21,10 @@ import type { AppConfig } from '../lib/app/server-entries.js';
 import { ConfigError, type McpoConfig } from '../lib/app/config.js';
 import { createConsoleLogger, type Logger } from '../lib/common/log.js';
 import { normalizeRootPath } from '../lib/http/base-url.js';
-import { VERSION } from '../lib/common/version.js';
 import { logListening, logServers } from './announce.js';
 import { appOptions } from './app-options.js';
 import { parseArgs } from './args.js';
 import type { CliOptions, Invocation } from './cli-options.js';
-import { HELP } from './help.js';
 import { baseUrl, listen, listenErrorReason } from './listen.js';
 import { watchReloads } from './reload.js';
 import { checkCallersVerified } from './caller-checks.js';
@@ -96,14 +94,8 @@ async function listenOrExit(app: McpoApp, options: CliOptions): Promise<http.Ser
 
 async function main(): Promise<void> {
   const invocation = readInvocation();
-  if (invocation.kind === 'help') {
-    process.stdout.write(HELP);
-    return;
-  }
-  if (invocation.kind === 'version') {
-    process.stdout.write(`${VERSION}\n`);
-    return;
-  }
+  // bin/mcpo.ts answered help and version (the same earlyKind as parseArgs) before it loaded this module.
+  if (invocation.kind === 'help' || invocation.kind === 'version') return;
   if (invocation.kind === 'forget-tokens') {
     const { count, where } = await forgetTokens(invocation.forget, createConsoleLogger('warn')).catch((err: unknown) => {
       if (err instanceof StartupError || err instanceof ConfigError || err instanceof TypeError) fail(err.message, 2);

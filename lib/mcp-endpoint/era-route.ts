@@ -16,9 +16,8 @@
  * refuses what is wrong with it.
  */
 import { PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
+import { isRecord } from '../common/is-record.js';
 import { eraOf } from '../telemetry/metrics.js';
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A JSON-RPC request id as the schema takes it: a string or an integer. */
 const isRequestId = (id: unknown): boolean => typeof id === 'string' || Number.isInteger(id);
@@ -30,10 +29,10 @@ const isRequestId = (id: unknown): boolean => typeof id === 'string' || Number.i
  */
 export function plainEra(body: unknown, protocolHeader: string | null): 'legacy' | 'modern' | undefined {
   // A request that also carries a result or an error would pass the SDK's response check first.
-  if (!isPlainObject(body) || body.jsonrpc !== '2.0' || typeof body.method !== 'string' || !isRequestId(body.id) || 'result' in body || 'error' in body) return undefined;
-  if (body.params !== undefined && !isPlainObject(body.params)) return undefined;
+  if (!isRecord(body) || body.jsonrpc !== '2.0' || typeof body.method !== 'string' || !isRequestId(body.id) || 'result' in body || 'error' in body) return undefined;
+  if (body.params !== undefined && !isRecord(body.params)) return undefined;
   const meta = body.params?._meta;
-  if (meta !== undefined && !isPlainObject(meta)) return undefined;
+  if (meta !== undefined && !isRecord(meta)) return undefined;
   const claimed = meta !== undefined && PROTOCOL_VERSION_META_KEY in meta;
   const headerModern = protocolHeader !== null && eraOf(protocolHeader.trim()) !== 'legacy';
   if (!claimed && !headerModern) return 'legacy';

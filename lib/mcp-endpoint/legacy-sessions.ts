@@ -181,6 +181,12 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
     return response;
   }
 
+  /** The session `id`, if it is open and `authInfo`'s caller opened it: anyone else is told no such session exists. */
+  const owned = (id: string, authInfo: AuthInfo | undefined): Open | undefined => {
+    const session = open.get(id);
+    return session && session.owner === ownerOf(authInfo) ? session : undefined;
+  };
+
   return {
     /**
      * `parsedBody`: the POST body, already read (http-endpoint.ts), or
@@ -190,14 +196,14 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
     fetch(request: Request, parsedBody?: unknown, authInfo?: AuthInfo): Promise<Response> {
       const id = request.headers.get('mcp-session-id');
       if (id === null) return start(request, parsedBody, authInfo);
-      const session = open.get(id);
-      if (!session || session.owner !== ownerOf(authInfo)) return Promise.resolve(notFound(id));
+      const session = owned(id, authInfo);
+      if (!session) return Promise.resolve(notFound(id));
       return session.transport.handleRequest(request, handling(parsedBody, authInfo));
     },
     /** A request on session `id` from `authInfo`'s caller keeps the session active until `res` closes; anyone else's, or an unknown id, counts for nothing. */
     track(id: string, authInfo: AuthInfo | undefined, res: ServerResponse): void {
-      const session = open.get(id);
-      if (session && session.owner === ownerOf(authInfo)) activeWhileOpen(session, res);
+      const session = owned(id, authInfo);
+      if (session) activeWhileOpen(session, res);
     },
     listChanged(kind: ListKind): void {
       for (const { server } of open.values()) {

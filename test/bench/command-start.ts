@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import net from 'node:net';
+import { healthOf } from '../helpers/mcpo.js';
 import { freePort } from '../helpers/servers.js';
 import { fmt, median, MCPO, ROOT, ROUNDS, serverCommand, type Row } from './harness.js';
 
@@ -51,11 +52,6 @@ const connects = (port: number): Promise<boolean> =>
     socket.once('error', () => resolve(false));
   });
 
-async function connected(port: number): Promise<boolean> {
-  const health = (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.json(), () => undefined)) as { servers?: Record<string, { connected?: boolean }> } | undefined;
-  return Object.values(health?.servers ?? {}).some((s) => s.connected === true);
-}
-
 /** mcpo with one stdio server: ms from spawn until its port accepts, and until /healthz shows the server connected. */
 async function mcpoStart(): Promise<{ listening: number; ready: number }> {
   const port = await freePort();
@@ -69,7 +65,8 @@ async function mcpoStart(): Promise<{ listening: number; ready: number }> {
       if (await connects(port)) listening = performance.now() - started;
       else await new Promise((r) => setTimeout(r, 2));
     }
-    while (!(await connected(port))) await new Promise((r) => setTimeout(r, 2));
+    const connected = async () => Object.values((await healthOf(`http://127.0.0.1:${port}`))?.servers ?? {}).some((s) => s.connected);
+    while (!(await connected())) await new Promise((r) => setTimeout(r, 2));
     return { listening, ready: performance.now() - started };
   } finally {
     const exited = new Promise((r) => child.once('exit', r));

@@ -8,9 +8,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { allProcesses } from '../helpers/mcpo.js';
+import { allProcesses, untilConnected } from '../helpers/mcpo.js';
 import { freePort } from '../helpers/servers.js';
-import { waitFor } from '../helpers/wait.js';
 
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -85,20 +84,9 @@ export async function startMcpoReady(args: string[], bin = MCPO): Promise<Runnin
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const running = await start([process.execPath, bin, '--port', String(port), '--log-level', 'warning', ...args], /^(http:\S+)$/m, url);
-  await untilServing(running.url);
+  // A per-user server is ready when it waits for its first caller: it connects for each one.
+  await untilConnected(running.url, undefined, 30_000, true);
   return running;
-}
-
-/** Every server connected, or, for a server with a process per user, waiting for its first caller (it has none of its own to connect). */
-function untilServing(url: string): Promise<unknown> {
-  return waitFor(
-    async () => {
-      const health = (await fetch(`${url}/healthz`).then((r) => r.json(), () => undefined)) as { servers: Record<string, { connected: boolean; state?: string }> } | undefined;
-      return health && Object.values(health.servers).every((s) => s.connected || s.state === 'waiting-for-caller') ? health : undefined;
-    },
-    'every server to connect or wait for callers',
-    30_000,
-  );
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

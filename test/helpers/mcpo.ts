@@ -144,17 +144,23 @@ export interface Health {
   servers: Record<string, { connected: boolean; state: string; lastError: string | null; restarts: number }>;
 }
 
+/** `/healthz` (public in every mode), or undefined while nothing answers there. */
+export const healthOf = (baseUrl: string): Promise<Health | undefined> => fetch(`${baseUrl}/healthz`).then((r) => r.json() as Promise<Health>, () => undefined);
+
 /**
- * Resolves with `/healthz` (public in every mode) once the named servers,
- * or all of them, are connected; fails after `ms`.
+ * Resolves with `/healthz` once the named servers, or all of them, are
+ * connected; fails after `ms`. `orWaiting`: a server with a process per user
+ * counts too while it waits for its first caller (it has no connection of
+ * its own to make before one comes).
  */
-export function untilConnected(baseUrl: string, names?: readonly string[], ms = 15_000): Promise<Health> {
+export function untilConnected(baseUrl: string, names?: readonly string[], ms = 15_000, orWaiting = false): Promise<Health> {
   return waitFor(
     async () => {
-      const health = (await fetch(`${baseUrl}/healthz`).then((r) => r.json(), () => undefined)) as Health | undefined;
+      const health = await healthOf(baseUrl);
       if (!health) return undefined;
       const wanted = names ?? Object.keys(health.servers);
-      return wanted.every((n) => health.servers[n]?.connected === true) ? health : undefined;
+      const serving = (n: string) => health.servers[n]?.connected === true || (orWaiting && health.servers[n]?.state === 'waiting-for-caller');
+      return wanted.every(serving) ? health : undefined;
     },
     names ? `${names.join(', ')} to connect` : 'every server to connect',
     ms,
