@@ -2,7 +2,8 @@
  * What the bench sections share (test/bench/run.ts and the sections kept in
  * files of their own, such as test/bench/auth-cost.ts): the rounds and
  * seconds, the compiled bench server, starting processes, their CPU per
- * request, autocannon loads, medians, and the rows of the printed table.
+ * request, autocannon loads and medians. The printed tables are
+ * test/bench/table.ts's.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -162,15 +163,3 @@ export const percentile = (xs: ArrayLike<number>, p: number) => {
   const s = Float64Array.from(xs).sort();
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
-export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-
-/** A row of the printed table. */
-export interface Row {
-  scenario: string;
-  figure: string;
-  baseline: string;
-  ratio: number;
-  target: string;
-  /** Absent for a row given for reference, with no target of its own. */
-  met?: boolean;
-}

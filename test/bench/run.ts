@@ -4,7 +4,8 @@
  * so absolute numbers mean little). Scenarios are interleaved, repeated for
  * BENCH_ROUNDS rounds (default 3) of BENCH_SECONDS seconds (default 3), and
  * each figure is the median. Prints a markdown table: figure, baseline,
- * ratio, target.
+ * ratio, target (test/bench/table.ts; a ratio is the quotient of the two
+ * numbers printed beside it), under the date, machine and command of the run.
  *
  * Every scenario uses test/bench/server.ts over stdio. Not part of npm test.
  *
@@ -29,8 +30,9 @@ import { allProcesses } from '../helpers/mcpo.js';
 import { freePort } from '../helpers/servers.js';
 import { verifiedCallers } from './auth-cost.js';
 import { commandStart } from './command-start.js';
-import { cannon, compileServer, fmt, median, percentile, ROUNDS, SECONDS, serverCommand, sleep, start, startMcpoReady, withCpu, type Load, type Row, type Running } from './harness.js';
+import { cannon, compileServer, median, percentile, ROUNDS, SECONDS, serverCommand, sleep, start, startMcpoReady, withCpu, type Load, type Running } from './harness.js';
 import { checkTarget, sessionTarget, statelessTarget, type McpTarget } from './mcp-targets.js';
+import { atLeast, atMost, fmt, markdownTable, quantity, ratioText, resultsTable, runHeader, shown, type Row, type Target } from './table.js';
 
 const TSX = import.meta.resolve('tsx');
 const FLOOR = fileURLToPath(new URL('./floor.ts', import.meta.url));
@@ -192,38 +194,45 @@ async function throughputAndLatency(): Promise<void> {
       add('mcpo mcp c1', await mcpLoad(mcpoSession, 1));
       add('mcpo mcp2026 c1', await mcpLoad(mcpoStateless, 1));
     }
-    const rps = (key: string) => median(runs[key]!.map((l) => l.rps));
+    const rpsOf = (key: string) => runs[key]!.map((l) => l.rps);
+    const rps = (key: string) => median(rpsOf(key));
     const failures = Object.entries(runs).filter(([, loads]) => loads.some((l) => l.failures > 0)).map(([k]) => k);
     if (failures.length) process.stderr.write(`failed requests in: ${failures.join(', ')}\n`);
 
+    // Each round measures both within seconds of each other: the median of the rounds' ratios leaves out the
+    // machine's drift between rounds, which the quotient of the two medians keeps. It is printed under its own name.
+    const perRound = (xs: number[], bases: number[]) => median(xs.map((x, round) => x / bases[round]!));
+    const roundsLabel = `median of ${ROUNDS} rounds' ratios`;
     /** A throughput row; without a target it is given for reference. */
-    const ratioRow = (scenario: string, key: string, base: string, baseName: string, target?: number) => {
-      // Each round measures both within seconds of each other: the median of the rounds' ratios leaves out
-      // the machine's drift between rounds, which a ratio of the two medians would keep.
-      const ratio = median(runs[key]!.map((load, round) => load.rps / runs[base]![round]!.rps));
+    const ratioRow = (scenario: string, key: string, base: string, baseName: string, target: Target | string = 'for reference') => {
       rows.push({
         scenario,
-        figure: `${fmt(rps(key))} req/s`,
-        baseline: `${fmt(rps(base))} req/s (${baseName})`,
-        ratio,
-        ...(target === undefined ? { target: 'for reference' } : { target: `≥ ${target}×`, met: ratio >= target }),
+        figure: quantity(rps(key), 0, 'req/s'),
+        baseline: quantity(rps(base), 0, 'req/s', ` (${baseName})`),
+        named: { label: roundsLabel, ratios: [['req/s', perRound(rpsOf(key), rpsOf(base))]] },
+        target,
       });
     };
-    ratioRow('`POST /ping` (no arguments), concurrency 32', 'mcpo ping c32', 'floor ping c32', 'bare Express', 0.85);
-    ratioRow('`POST /nested` (validated nested object), concurrency 32', 'mcpo nested c32', 'floor nested c32', 'bare Express', 0.85);
+    ratioRow('`POST /ping` (no arguments), concurrency 32', 'mcpo ping c32', 'floor ping c32', 'bare Express', atLeast(0.85));
+    ratioRow('`POST /nested` (validated nested object), concurrency 32', 'mcpo nested c32', 'floor nested c32', 'bare Express', atLeast(0.85));
     // The issue sets its bare-Express target at concurrency 32; one at a time, mcpo makes two hops to the bare route's one.
     ratioRow('`POST /ping`, concurrency 1', 'mcpo ping c1', 'floor ping c1', 'bare Express');
-    ratioRow('`POST /ping` against supergateway, concurrency 32', 'mcpo ping c32', 'peer ping c32', 'supergateway', 3);
-    ratioRow('`POST /ping` against supergateway, concurrency 1', 'mcpo ping c1', 'peer ping c1', 'supergateway', 3);
+    ratioRow('`POST /ping` against supergateway, concurrency 32', 'mcpo ping c32', 'peer ping c32', 'supergateway', atLeast(3));
+    ratioRow('`POST /ping` against supergateway, concurrency 1', 'mcpo ping c1', 'peer ping c1', 'supergateway', atLeast(3));
 
     /** MCP through mcpo against MCP through supergateway: the same `tools/call` over Streamable HTTP, each proxy's CPU per call beside it. */
     const mcpRow = (scenario: string, key: string, base: string, cpuScenario?: string) => {
-      const ratio = median(runs[key]!.map((load, round) => load.rps / runs[base]![round]!.rps));
       const own = cpuScenario && cpu[`${cpuScenario}|mcpo`]!;
       const peerCpu = cpu['supergateway|supergateway']!;
-      const cpuText = own ? `; mcpo CPU ${fmt(median(own), 3)} ms per call` : '';
-      const peerText = own ? `; ${fmt(median(peerCpu), 3)} ms (CPU per call ${fmt(median(own.map((v, round) => v / peerCpu[round]!)), 2)}×)` : '';
-      rows.push({ scenario, figure: `${fmt(rps(key))} req/s${cpuText}`, baseline: `${fmt(rps(base))} req/s${peerText} (supergateway)`, ratio, target: 'for reference' });
+      const ratios: [string, number][] = [['req/s', perRound(rpsOf(key), rpsOf(base))]];
+      if (own) ratios.push(['CPU per call', perRound(own, peerCpu)]);
+      rows.push({
+        scenario,
+        figure: quantity(rps(key), 0, 'req/s', own ? `; mcpo CPU ${fmt(median(own), 3)} ms per call` : ''),
+        baseline: quantity(rps(base), 0, 'req/s', `${own ? `; ${fmt(median(peerCpu), 3)} ms` : ''} (supergateway)`),
+        named: { label: roundsLabel, ratios },
+        target: 'for reference',
+      });
     };
     mcpRow('MCP through mcpo (`/mcp`, 2025-era session) against supergateway, `tools/call` of `ping`, concurrency 32', 'mcpo mcp c32', 'peer ping c32', MCP_SESSION);
     mcpRow('The same, concurrency 1', 'mcpo mcp c1', 'peer ping c1');
@@ -231,22 +240,24 @@ async function throughputAndLatency(): Promise<void> {
     mcpRow('The same, concurrency 1', 'mcpo mcp2026 c1', 'peer ping c1');
 
     // Where the CPU goes at concurrency 32: on two cores shared by everything, this bounds the throughput ratios.
+    // Each share is taken as printed, so the sums and the ratios below follow from the table.
     const perReq = (scenario: string) =>
-      Object.entries(cpu).filter(([k]) => k.startsWith(`${scenario}|`)).map(([k, v]) => [k.slice(scenario.length + 1), median(v)] as const);
-    const table = ['| `ping` (`POST /ping`, or `tools/call` over MCP), concurrency 32 | CPU ms per request, by process | sum |', '|---|---|---|'];
-    for (const scenario of ['bare Express', 'mcpo', 'supergateway', MCP_SESSION, MCP_STATELESS]) {
-      const parts = perReq(scenario);
-      const sum = parts.reduce((a, [, v]) => a + v, 0);
-      table.push(`| ${scenario} | ${parts.map(([k, v]) => `${k} ${fmt(v, 3)}`).join(', ')} | ${fmt(sum, 3)} |`);
-    }
-    notes.push(table.join('\n'));
-    const total = (scenario: string) => perReq(scenario).reduce((a, [, v]) => a + v, 0);
+      Object.entries(cpu).filter(([k]) => k.startsWith(`${scenario}|`)).map(([k, v]) => [k.slice(scenario.length + 1), shown(median(v), 3)] as const);
+    const total = (scenario: string) => shown(perReq(scenario).reduce((a, [, v]) => a + v, 0), 3);
     const part = (scenario: string, name: string) => perReq(scenario).find(([k]) => k === name)?.[1] ?? 0;
+    const scenarios = ['bare Express', 'mcpo', 'supergateway', MCP_SESSION, MCP_STATELESS];
+    notes.push(
+      markdownTable(
+        ['`ping` (`POST /ping`, or `tools/call` over MCP), concurrency 32', 'CPU ms per request, by process', 'sum'],
+        scenarios.map((scenario) => [scenario, perReq(scenario).map(([k, v]) => `${k} ${fmt(v, 3)}`).join(', '), fmt(total(scenario), 3)]),
+      ),
+    );
+    const ms3 = (value: number) => ({ value, digits: 3 });
     // mcpo is itself an Express app that parses JSON, so its own share cannot drop below the bare app's;
     // the load generator's and the MCP server's shares come on top, on the same cores.
-    const ceiling = total('bare Express') / (part('mcpo', 'load generator') + part('mcpo', 'mcpo: its MCP server') + part('bare Express', 'bare Express'));
+    const ceiling = ratioText(ms3(total('bare Express')), ms3(part('mcpo', 'load generator') + part('mcpo', 'mcpo: its MCP server') + part('bare Express', 'bare Express')));
     notes.push(
-      `Every process shares ${os.cpus().length} cores, so throughput is at most cores ÷ the sum of CPU per request. mcpo is an Express app that parses JSON too, so its own share cannot fall below the bare app's; with the MCP server's share on top, mcpo could reach at most ${fmt(ceiling, 2)}× the bare route on this machine even at that limit. Now it reaches ${fmt(total('bare Express') / total('mcpo'), 2)}× by this count. With a core for each process, each would instead be held back by its own CPU per request, and mcpo would reach ${fmt(part('bare Express', 'bare Express') / part('mcpo', 'mcpo'), 2)}× the bare app.`,
+      `Every process shares ${os.cpus().length} cores, so throughput is at most cores ÷ the sum of CPU per request. mcpo is an Express app that parses JSON too, so its own share cannot fall below the bare app's; with the MCP server's share on top, mcpo could reach at most ${ceiling} the bare route on this machine even at that limit. Now it reaches ${ratioText(ms3(total('bare Express')), ms3(total('mcpo')))} by this count. With a core for each process, each would instead be held back by its own CPU per request, and mcpo would reach ${ratioText(ms3(part('bare Express', 'bare Express')), ms3(part('mcpo', 'mcpo')))} the bare app.`,
     );
 
     // Latency at concurrency 1: mcpo against the SDK client calling the server directly, and against
@@ -269,22 +280,22 @@ async function throughputAndLatency(): Promise<void> {
     } finally {
       await Promise.all(Object.values(callers).map((c) => c.close()));
     }
-    const p = (name: keyof typeof sets, q: number) => median(sets[name].map((s) => percentile(s, q)));
+    // Percentiles as printed (3 decimals), so the differences and ratios below follow from the printed numbers.
+    const p = (name: keyof typeof sets, q: number) => shown(median(sets[name].map((s) => percentile(s, q))), 3);
     const added = (name: keyof typeof sets, q: number) => p(name, q) - p('direct', q);
-    const direct = `${fmt(p('direct', 99), 3)} ms (p50 ${fmt(p('direct', 50), 3)}) (direct SDK call)`;
+    // The two numbers of a latency row are the p99s; the p50s ride along in the text.
+    const p99 = (name: keyof typeof sets, after = '') => quantity(p(name, 99), 3, 'ms', ` (p50 ${fmt(p(name, 50), 3)})${after}`);
+    const direct = p99('direct', ' (direct SDK call)');
     rows.push({
       scenario: 'Added latency, p99, concurrency 1',
-      figure: `${fmt(p('mcpo', 99), 3)} ms (p50 ${fmt(p('mcpo', 50), 3)})`,
+      figure: p99('mcpo'),
       baseline: direct,
-      ratio: p('mcpo', 99) / p('direct', 99),
-      target: `+${fmt(added('mcpo', 99), 3)} ms (p50 +${fmt(added('mcpo', 50), 3)}); ≤ +1 ms`,
-      met: added('mcpo', 99) <= 1,
+      target: { text: `+${fmt(added('mcpo', 99), 3)} ms (p50 +${fmt(added('mcpo', 50), 3)}); ≤ +1 ms`, met: (printed) => shown(printed.figure - printed.baseline, 3) <= 1 },
     });
     rows.push({
       scenario: 'The same for a proxy that adds nothing to its two hops (an HTTP call to the bare route, then a direct call)',
-      figure: `${fmt(p('free', 99), 3)} ms (p50 ${fmt(p('free', 50), 3)})`,
+      figure: p99('free'),
       baseline: direct,
-      ratio: p('free', 99) / p('direct', 99),
       target: `+${fmt(added('free', 99), 3)} ms (p50 +${fmt(added('free', 50), 3)}); the floor here`,
     });
     notes.push(
@@ -306,9 +317,9 @@ interface Paired {
 }
 
 /**
- * The same load on two mcpo processes in 1 s bursts, in pairs, the order swapped each time. The figures
- * are the medians of the pairs' ratios: the machine's speed drifts by more than 5% over a few seconds,
- * which would decide a comparison of longer runs.
+ * The same load on two mcpo processes in 1 s bursts, in pairs, the order swapped each time. The medians
+ * of the pairs' ratios are the steadier statistic: the machine's speed drifts by more than 5% over a few
+ * seconds, which would decide a comparison of longer runs.
  */
 async function pairedBursts(first: Running, second: Running, path: string, body: unknown, pairs = 10 * ROUNDS, headers?: Record<string, string>): Promise<Paired> {
   const burst = { duration: 1, ...(headers ? { headers: { 'content-type': 'application/json', ...headers } } : {}) };
@@ -332,6 +343,17 @@ async function pairedLoads<S extends Running>(sides: readonly [S, S], loadOf: (s
   return { rps: [median(rps[0]), median(rps[1])], cpu: [median(cpu[0]), median(cpu[1])], rpsRatio: ratio(rps), cpuRatio: ratio(cpu), pairs };
 }
 
+/** A row of paired bursts: the two sides' req/s are its numbers, CPU per call and the pairs' medians of ratios ride along. */
+function pairedRow(scenario: string, result: Paired, baseName: string, target: Target | string): Row {
+  return {
+    scenario,
+    figure: quantity(result.rps[1], 0, 'req/s', `; mcpo CPU ${fmt(result.cpu[1], 3)} ms per call`),
+    baseline: quantity(result.rps[0], 0, 'req/s', `; ${fmt(result.cpu[0], 3)} ms (${baseName})`),
+    named: { label: `median of ${result.pairs} paired 1 s bursts`, ratios: [['req/s', result.rpsRatio], ['CPU per call', result.cpuRatio]] },
+    target,
+  };
+}
+
 async function toolCount(): Promise<void> {
   const many = await startMcpoReady(['--', ...serverCommand(['--tools', '1000'])]);
   const few = await startMcpoReady(['--', ...serverCommand(['--tools', '16'])]);
@@ -342,14 +364,7 @@ async function toolCount(): Promise<void> {
     await Promise.all([many.stop(), few.stop()]);
   }
   // mcpo's own CPU per call says the same with less noise from the load generator sharing the cores.
-  rows.push({
-    scenario: '1,000 tools against 16, `POST /nested`, concurrency 32',
-    figure: `${fmt(result.rps[1])} req/s; mcpo CPU ${fmt(result.cpu[1], 3)} ms per call`,
-    baseline: `${fmt(result.rps[0])} req/s; ${fmt(result.cpu[0], 3)} ms (16 tools; ratios are medians of ${result.pairs} paired 1 s bursts: CPU per call ${fmt(result.cpuRatio, 2)}×)`,
-    ratio: result.rpsRatio,
-    target: '≥ 0.95× (within 5%)',
-    met: result.rpsRatio >= 0.95,
-  });
+  rows.push(pairedRow('1,000 tools against 16, `POST /nested`, concurrency 32', result, '16 tools', atLeast(0.95, '≥ 0.95× (within 5%)')));
 }
 
 /**
@@ -372,13 +387,8 @@ async function compareBuilds(other: string): Promise<void> {
     } finally {
       await Promise.all([before.stop(), after.stop()]);
     }
-    rows.push({
-      scenario: `This checkout against ${other}, \`POST /${tool}\`${keyed ? ' with `--api-key`' : ''}${audited ? ' with `--audit-log` (this checkout)' : ''}, concurrency 32`,
-      figure: `${fmt(result.rps[1])} req/s; mcpo CPU ${fmt(result.cpu[1], 3)} ms per call`,
-      baseline: `${fmt(result.rps[0])} req/s; ${fmt(result.cpu[0], 3)} ms (the other build; ratios are medians of ${result.pairs} paired 1 s bursts: CPU per call ${fmt(result.cpuRatio, 2)}×)`,
-      ratio: result.rpsRatio,
-      target: 'for reference',
-    });
+    const scenario = `This checkout against ${other}, \`POST /${tool}\`${keyed ? ' with `--api-key`' : ''}${audited ? ' with `--audit-log` (this checkout)' : ''}, concurrency 32`;
+    rows.push(pairedRow(scenario, result, 'the other build', 'for reference'));
   }
 }
 
@@ -399,13 +409,7 @@ async function compareEndpoints(other: string): Promise<void> {
     } finally {
       await Promise.all([before.stop(), after.stop()]);
     }
-    rows.push({
-      scenario: `This checkout against ${other}, MCP \`tools/call\` at \`/mcp\`, ${era}, concurrency 32`,
-      figure: `${fmt(result.rps[1])} req/s; mcpo CPU ${fmt(result.cpu[1], 3)} ms per call`,
-      baseline: `${fmt(result.rps[0])} req/s; ${fmt(result.cpu[0], 3)} ms (the other build; ratios are medians of ${result.pairs} paired 1 s bursts: CPU per call ${fmt(result.cpuRatio, 2)}×)`,
-      ratio: result.rpsRatio,
-      target: 'for reference',
-    });
+    rows.push(pairedRow(`This checkout against ${other}, MCP \`tools/call\` at \`/mcp\`, ${era}, concurrency 32`, result, 'the other build', 'for reference'));
   }
 }
 
@@ -445,23 +449,22 @@ async function startupTime(delayMs: number): Promise<void> {
     ten.push(all.ms);
     if (all.childCpuMs !== undefined) tenCpu.push(all.childCpuMs);
   }
-  const ratio = median(ten) / median(alone);
   // Each server computes (loads Node and the SDK) before it waits, and the ten compute on the same cores:
   // none can be ready before the ten have had their CPU time, shared out, and then waited.
   const cores = os.cpus().length;
   const floor = tenCpu.length ? Math.max(median(alone), delayMs + median(tenCpu) / cores) : undefined;
-  const floorText = floor === undefined ? '' : ` (floor here ${fmt(floor / median(alone), 2)}×)`;
+  // The floor is printed in ms (in the note) beside the one alone (in the row), so its ratio is theirs.
+  const floorRatio = floor === undefined ? '' : ratioText({ value: floor, digits: 0 }, { value: median(alone), digits: 0 });
+  const floorText = floor === undefined ? '' : ` (floor here ${floorRatio})`;
   rows.push({
     scenario: `Startup of 10 stdio servers${delayMs ? ` that each wait ${delayMs} ms before serving` : ' that do not wait'}`,
-    figure: `${fmt(median(ten))} ms`,
-    baseline: `${fmt(median(alone))} ms (the slowest alone)`,
-    ratio,
-    target: delayMs ? `≤ 1.2×${floorText}` : `for reference${floorText}`,
-    ...(delayMs ? { met: ratio <= 1.2 } : {}),
+    figure: quantity(median(ten), 0, 'ms'),
+    baseline: quantity(median(alone), 0, 'ms', ' (the slowest alone)'),
+    target: delayMs ? atMost(1.2, `≤ 1.2×${floorText}`) : `for reference${floorText}`,
   });
   if (floor !== undefined && delayMs) {
     notes.push(
-      `Starting, each of the ten servers spends CPU before it waits: by the time they were ready the ten had used ${fmt(median(tenCpu))} ms of CPU in all (mostly loading Node and the MCP SDK), on ${cores} cores. Shared out, that is ${fmt(median(tenCpu) / cores)} ms before the last of them can begin its ${delayMs} ms wait, so ten cannot be ready in less than about ${fmt(floor)} ms here: ${fmt(floor / median(alone), 2)}× the one alone, whatever starts them. mcpo took ${fmt(median(ten))} ms. The target needs about as many cores as servers, or servers that spend their start waiting rather than computing.`,
+      `Starting, each of the ten servers spends CPU before it waits: by the time they were ready the ten had used ${fmt(median(tenCpu))} ms of CPU in all (mostly loading Node and the MCP SDK), on ${cores} cores. Shared out, that is ${fmt(median(tenCpu) / cores)} ms before the last of them can begin its ${delayMs} ms wait, so ten cannot be ready in less than about ${fmt(floor)} ms here: ${floorRatio} the one alone, whatever starts them. mcpo took ${fmt(median(ten))} ms. The target needs about as many cores as servers, or servers that spend their start waiting rather than computing.`,
     );
   }
 }
@@ -503,11 +506,9 @@ async function memoryPerRouter(): Promise<void> {
   const perRouter = Math.max(rss, heap);
   rows.push({
     scenario: `Memory per additional router (its child not counted), ${EXTRA} routers, each called once`,
-    figure: `${fmt(perRouter, 2)} MB (RSS ${fmt(rss, 2)}, heap ${fmt(heap, 2)})`,
-    baseline: `${fmt(mb(before.rss), 1)} MB RSS (process with one router)`,
-    ratio: perRouter / mb(before.rss),
-    target: '≤ 5 MB',
-    met: perRouter <= 5,
+    figure: quantity(perRouter, 2, 'MB', ` (RSS ${fmt(rss, 2)}, heap ${fmt(heap, 2)})`),
+    baseline: quantity(mb(before.rss), 1, 'MB', ' RSS (process with one router)'),
+    target: { text: '≤ 5 MB', met: (printed) => printed.figure <= 5 },
   });
 }
 
@@ -545,11 +546,9 @@ async function reloadUnderLoad(): Promise<void> {
     const health = { generation: await generation() };
     rows.push({
       scenario: `Reloads under load: config rewritten 10 times, each reload applied before the next (generation ${first} → ${health.generation}), concurrency 8 on two servers, one of them changed each time`,
-      figure: `${fmt(during.rps)} req/s, ${during.failures} failed of ${fmt(during.requests)}`,
-      baseline: `${fmt(steady.rps)} req/s (same load, no reloads)`,
-      ratio: during.rps / steady.rps,
-      target: '0 failed',
-      met: during.failures === 0,
+      figure: quantity(during.rps, 0, 'req/s', `, ${during.failures} failed of ${fmt(during.requests)}`),
+      baseline: quantity(steady.rps, 0, 'req/s', ' (same load, no reloads)'),
+      target: { text: '0 failed', met: () => during.failures === 0 },
     });
   } finally {
     await mcpo.stop();
@@ -636,10 +635,12 @@ async function perUserProcesses(): Promise<void> {
     const rps = median(loads[name].map((l) => l.rps));
     const failed = loads[name].reduce((n, l) => n + l.failures, 0);
     const total = loads[name].reduce((n, l) => n + l.requests, 0);
-    const m = (k: 'rss' | 'pss' | 'ownRss') => median(memory[name].map((x) => x[k]));
+    // Memory as printed, so the per-process figures of the note follow from the row.
+    const m = (k: 'rss' | 'pss' | 'ownRss') => shown(median(memory[name].map((x) => x[k])));
     const processes = Math.max(...memory[name].map((x) => x.processes));
     return {
-      text: `${fmt(rps)} req/s, ${failed} failed of ${fmt(total)}; RSS ${fmt(m('rss'))} MB in ${processes} processes (mcpo ${fmt(m('ownRss'))} MB; PSS ${fmt(m('pss'))} MB)`,
+      rps,
+      after: `, ${failed} failed of ${fmt(total)}; RSS ${fmt(m('rss'))} MB in ${processes} processes (mcpo ${fmt(m('ownRss'))} MB; PSS ${fmt(m('pss'))} MB)`,
       failed,
       rss: m('rss'),
       pss: m('pss'),
@@ -651,11 +652,10 @@ async function perUserProcesses(): Promise<void> {
   const s = summary('shared');
   rows.push({
     scenario: `${USERS} users round-robin (each its own \`X-User-Token\`), \`POST /b/ping\`, concurrency 32: a templated stdio env (a process per user, maxProcesses ${USERS}) against one shared process; memory is mcpo and all its children, at the end of the load`,
-    figure: t.text,
-    baseline: `${s.text} (one shared process, same load and headers)`,
-    ratio: median(ratios),
-    target: '0 failed',
-    met: t.failed === 0 && s.failed === 0,
+    figure: quantity(t.rps, 0, 'req/s', t.after),
+    baseline: quantity(s.rps, 0, 'req/s', `${s.after} (one shared process, same load and headers)`),
+    named: { label: `median of ${ROUNDS} rounds' ratios`, ratios: [['req/s', median(ratios)]] },
+    target: { text: '0 failed', met: () => t.failed === 0 && s.failed === 0 },
   });
   const extra = t.processes - s.processes;
   notes.push(
@@ -692,10 +692,8 @@ if (want('auth')) {
 if (compare && want('compare')) await compareBuilds(path.resolve(compare));
 if (compare && want('compare-mcp')) await compareEndpoints(path.resolve(compare));
 
-const cpus = os.cpus();
-console.log(`\n${ROUNDS} rounds of ${SECONDS} s, medians; Node ${process.version}, ${cpus.length} × ${cpus[0]?.model.trim() ?? 'CPU'}; load generator, mcpo and the MCP server share these cores. ${fmt((Date.now() - started) / 1000)} s in all.\n`);
-console.log('| scenario | mcpo | baseline | ratio | target | met |');
-console.log('|---|---|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.scenario} | ${r.figure} | ${r.baseline} | ${fmt(r.ratio, 2)}× | ${r.target} | ${r.met === undefined ? '—' : r.met ? 'yes' : '**no**'} |`);
+console.log(`\n${runHeader()}\n`);
+console.log(`${ROUNDS} rounds of ${SECONDS} s, medians; load generator, mcpo and the MCP server share these cores. ${fmt((Date.now() - started) / 1000)} s in all.\n`);
+console.log(resultsTable(rows));
 for (const note of notes) console.log(`\n${note}`);
 process.exit(0);
