@@ -32,8 +32,11 @@ import type { Logger } from '../common/log.js';
 import { plainEra } from './era-route.js';
 import { legacySessions } from './legacy-sessions.js';
 import { proxyServer } from './proxy-server.js';
-import { listenSubscriptions, paramHeaderRefusal } from './modern-requests.js';
+import { listenHolder, paramHeaderRefusal } from './modern-requests.js';
 import { holdPriming } from './priming-hold.js';
+import type { Settled } from './lean-answers.js';
+import { leanPath } from './lean-path.js';
+import { replayedSource } from './replayed-source.js';
 import type { McpSource } from './source.js';
 
 export interface McpEndpointOptions {
@@ -128,10 +131,46 @@ function withRequestContext(req: ExpressRequest, res: ExpressResponse): void {
     : { token: '', clientId: caller?.id ?? '', scopes: [], extra };
 }
 
+const sessionIdOf = (req: ExpressRequest): string | undefined => {
+  const id = req.headers['mcp-session-id'];
+  return typeof id === 'string' ? id : undefined;
+};
+
+/** How a call the lean path made ended, when the SDK is to answer it. */
+const settledOf = (authInfo: AuthInfo | undefined): Settled | undefined => (authInfo?.extra as { settled?: Settled } | undefined)?.settled;
+
+type NodeHandler = ReturnType<typeof toNodeHandler>;
+
+/**
+ * The lean path (lean-path.ts) for a request outside a session, or else the
+ * SDK's handler, `node`, which also answers a call the lean path made and
+ * could not finish, from how it ended (replayed-source.ts).
+ */
+function leanOrNode(source: McpSource, info: Implementation, node: NodeHandler): (req: ExpressRequest, res: ExpressResponse, body: unknown, next: NextFunction) => void {
+  const lean = leanPath(source, info, (req, res, body, settled) => {
+    withRequestContext(req, res);
+    ((req as { auth?: AuthInfo }).auth!.extra as { settled?: Settled }).settled = settled;
+    node(req, res, body).catch((err: unknown) => res.destroy(err instanceof Error ? err : undefined));
+  });
+  return (req, res, body, next) => {
+    // A session's request has its context already (handle).
+    if (sessionIdOf(req) === undefined) {
+      if (lean(req, res, body)) return;
+      withRequestContext(req, res);
+    }
+    node(req, res, body).catch(next);
+  };
+}
+
 export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): McpEndpoint {
   const onerror = (err: Error): void => options.logger.debug('MCP endpoint', { error: err.message });
   // A 2026-07-28 request gets an instance of its own, with none of a session's handlers (log level, subscriptions).
-  const modern = createMcpHandler(() => proxyServer(source, options.info, options.instructions, false), { legacy: 'reject', maxRequestBodySize: options.maxBodyBytes, onerror });
+  // A request the lean path began is answered here from how its call ended (replayed-source.ts).
+  const modern = createMcpHandler(({ authInfo }) => proxyServer(settledOf(authInfo) ? replayedSource(source, settledOf(authInfo)!) : source, options.info, options.instructions, false), {
+    legacy: 'reject',
+    maxRequestBodySize: options.maxBodyBytes,
+    onerror,
+  });
   const legacy = legacySessions(() => proxyServer(source, options.info, options.instructions, true), {
     maxBodyBytes: options.maxBodyBytes,
     idleTimeoutMs: options.sessionIdleTimeoutMs,
@@ -151,25 +190,24 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
     if (era === 'legacy' || (era === undefined && (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: options.maxBodyBytes })))) return legacy.fetch(request, parsedBody, given?.authInfo);
     return paramHeaderRefusal(source, parsedBody, request.headers, given?.authInfo) ?? modern.fetch(request, given);
   };
-  /** A listen stream that names resources holds their subscriptions behind the endpoint until it closes. */
-  const holdListened = (req: ExpressRequest, res: ExpressResponse, body: unknown): void => {
-    if ((body as { method?: unknown } | null)?.method !== 'subscriptions/listen') return;
-    const from = { headers: req.headers, caller: callerOf(req) };
-    const onError = (uri: string, err: unknown): void => options.logger.debug('MCP endpoint: could not subscribe a listened resource', { uri, error: err instanceof Error ? err.message : String(err) });
-    const end = listenSubscriptions(source, body, from, (uri) => modern.notify.resourceUpdated(uri), onError);
-    if (end) res.on('close', end);
-  };
+  const holdListened = listenHolder(source, (uri) => modern.notify.resourceUpdated(uri), options.logger);
   const node = toNodeHandler({ fetch }, { onerror });
+  const answer = leanOrNode(source, options.info, node);
   return {
     handle(req, res, next) {
-      withRequestContext(req, res);
-      const sessionId = req.headers['mcp-session-id'];
-      if (typeof sessionId === 'string') legacy.track(sessionId, (req as { auth?: AuthInfo }).auth, res);
+      const sessionId = sessionIdOf(req);
+      if (sessionId !== undefined) {
+        withRequestContext(req, res);
+        legacy.track(sessionId, (req as { auth?: AuthInfo }).auth, res);
+      }
       // A method the Fetch API cannot carry would fail in the SDK's adapter as a 500; the SDK's own 405 for it instead.
       if (FORBIDDEN_METHODS.has(req.method)) return void res.status(405).set('Allow', 'GET, POST, DELETE').json({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Method not allowed.' } });
       const refused = targetProblem(req);
       if (refused) return void res.status(400).json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: refused } });
-      if (req.method !== 'POST' || !isJson(req)) return void node(req, res).catch(next);
+      if (req.method !== 'POST' || !isJson(req)) {
+        if (sessionId === undefined) withRequestContext(req, res);
+        return void node(req, res).catch(next);
+      }
       readJsonBody(req, options.maxBodyBytes).then(
         (body) => {
           // The REST routes' rule, for the same reason: the SDK validates a message recursively, and a deep one overflows its stack.
@@ -179,9 +217,9 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
           // Only a 2025 session's streams are primed (legacy-sessions.ts); a 2026-07-28 request has no session.
           if (sessionId !== undefined) holdPriming(res);
           const calls = options.limitCalls ? callsIn(body) : [];
-          if (calls.length === 0) return void node(req, res, body).catch(next);
+          if (calls.length === 0) return answer(req, res, body, next);
           options.limitCalls!(req, calls).then(
-            () => node(req, res, body).catch(next),
+            () => answer(req, res, body, next),
             (err: unknown) => sendBodyError(res, err, next, idOf(body)),
           );
         },

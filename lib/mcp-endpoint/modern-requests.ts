@@ -11,7 +11,9 @@
  *   updates reach the SDK's listen streams (`resourceUpdated`).
  */
 import type { AuthInfo } from '@modelcontextprotocol/server';
-import type { Caller } from '../auth/caller.js';
+import type { Request as ExpressRequest, Response as ExpressResponse } from 'express';
+import { callerOf, type Caller } from '../auth/caller.js';
+import type { Logger } from '../common/log.js';
 import { isRecord } from '../common/is-record.js';
 import { paramHeaderProblem } from './param-header-check.js';
 import type { McpSource, RequestFrom } from './source.js';
@@ -57,5 +59,15 @@ export function listenSubscriptions(source: McpSource, body: unknown, from: Requ
   return () => {
     ended = true;
     for (const end of ends.splice(0)) end();
+  };
+}
+
+/** For each request: a listen stream that names resources holds their subscriptions behind the endpoint until it closes. */
+export function listenHolder(source: McpSource, updated: (uri: string) => void, logger: Logger): (req: ExpressRequest, res: ExpressResponse, body: unknown) => void {
+  const onError = (uri: string, err: unknown): void => logger.debug('MCP endpoint: could not subscribe a listened resource', { uri, error: err instanceof Error ? err.message : String(err) });
+  return (req, res, body) => {
+    if ((body as { method?: unknown } | null)?.method !== 'subscriptions/listen') return;
+    const end = listenSubscriptions(source, body, { headers: req.headers, caller: callerOf(req) }, updated, onError);
+    if (end) res.on('close', end);
   };
 }

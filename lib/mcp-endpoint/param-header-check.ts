@@ -45,6 +45,9 @@ export function paramHeaderProblem(inputSchema: unknown, args: unknown, headers:
   return undefined;
 }
 
+/** Whether a tool's schema has x-mcp-header parameters, whose headers a call must carry. */
+export const declaresParamHeaders = (inputSchema: unknown): boolean => declarationsOf(inputSchema).length > 0;
+
 function declarationsOf(inputSchema: unknown): readonly Declaration[] {
   if (typeof inputSchema !== 'object' || inputSchema === null) return NONE;
   let found = declarationsBySchema.get(inputSchema);

@@ -23,6 +23,7 @@ import {
   ProtocolErrorCode,
   Server,
   type CallToolResult,
+  type Tool,
   type Implementation,
   type ServerContext,
 } from '@modelcontextprotocol/server';
@@ -43,9 +44,7 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
   const state: PeerState = { subscriptions: new Map() };
   if (session) sessionHandlers(server, source, state, (ctx) => ({ headers: callerHeaders(ctx), ...requestContext(ctx), peer: peerOf(server, ctx, state) }));
 
-  server.setRequestHandler('tools/list', (_request, ctx) => ({
-    tools: source.tools(callerOfContext(ctx)).map(({ name, tool, description }) => ({ ...tool, name, ...(description !== undefined ? { description } : {}) })),
-  }));
+  server.setRequestHandler('tools/list', (_request, ctx) => ({ tools: listedTools(source, callerOfContext(ctx)) }));
 
   server.setRequestHandler('tools/call', async (request, ctx) => {
     const { name, arguments: args } = request.params;
@@ -103,6 +102,11 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
   return server;
 }
 
+/** The tools `caller` may call, as `tools/list` lists them: each under its served name and description. */
+export function listedTools(source: McpSource, caller: Caller | undefined): Tool[] {
+  return source.tools(caller).map(({ name, tool, description }) => ({ ...tool, name, ...(description !== undefined ? { description } : {}) }));
+}
+
 /** Questions of the upstream for a client that answers them itself (2026-07-28), as they came. */
 function asInputRequired(answer: { inputRequests: Record<string, unknown>; requestState?: string | undefined }): never {
   return inputRequired({
@@ -116,7 +120,7 @@ function asInputRequired(answer: { inputRequests: Record<string, unknown>; reque
  * (its serverInfo, say): those describe the hop they came on, and the SDK
  * stamps this endpoint's own.
  */
-function withoutReservedMeta<T extends object>(result: T): T {
+export function withoutReservedMeta<T extends object>(result: T): T {
   const meta = (result as { _meta?: Record<string, unknown> })._meta;
   if (meta === undefined || meta === null) return result;
   const kept = Object.entries(meta).filter(([key]) => !key.startsWith('io.modelcontextprotocol/'));
