@@ -99,8 +99,13 @@ export async function untilDone<T>(peer: Peer, send: (retry: { inputResponses?: 
   return answer;
 }
 
+/** Each 2025 session's state, by its server instance: the lean path (lean-session.ts) reads the log level there. */
+const sessionStates = new WeakMap<Server, PeerState>();
+export const sessionStateOf = (server: Server): PeerState | undefined => sessionStates.get(server);
+
 /** A 2025 session's `logging/setLevel`, `resources/subscribe` and `resources/unsubscribe`, as far as the source offers them. */
 export function sessionHandlers(server: Server, source: McpSource, state: PeerState, from: (ctx: ServerContext) => RequestFrom): void {
+  sessionStates.set(server, state);
   const capabilities = source.capabilities();
   if (capabilities.logging) {
     server.setRequestHandler('logging/setLevel', async (request, ctx) => {

@@ -30,13 +30,13 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, isLegacyRequest, type AuthInfo, type Implementation, type McpHandlerRequestOptions } from '@modelcontextprotocol/server';
 import type { Logger } from '../common/log.js';
 import { plainEra } from './era-route.js';
-import { legacySessions } from './legacy-sessions.js';
+import { legacySessions, type LiveSession } from './legacy-sessions.js';
 import { proxyServer } from './proxy-server.js';
 import { listenHolder, paramHeaderRefusal } from './modern-requests.js';
 import { holdPriming } from './priming-hold.js';
-import type { Settled } from './lean-answers.js';
-import { leanPath } from './lean-path.js';
-import { replayedSource } from './replayed-source.js';
+import { leanPath, type HandOff } from './lean-path.js';
+import { leanSessionPath } from './lean-session.js';
+import { handOver } from './replayed-source.js';
 import type { McpSource } from './source.js';
 
 export interface McpEndpointOptions {
@@ -136,41 +136,42 @@ const sessionIdOf = (req: ExpressRequest): string | undefined => {
   return typeof id === 'string' ? id : undefined;
 };
 
-/** How a call the lean path made ended, when the SDK is to answer it. */
-const settledOf = (authInfo: AuthInfo | undefined): Settled | undefined => (authInfo?.extra as { settled?: Settled } | undefined)?.settled;
-
 type NodeHandler = ReturnType<typeof toNodeHandler>;
 
+/** Answers a POST whose body is read: `session` is the open session it came on, if it came on one. */
+type Answer = (req: ExpressRequest, res: ExpressResponse, body: unknown, next: NextFunction, session: LiveSession | undefined) => void;
+
 /**
- * The lean path (lean-path.ts) for a request outside a session, or else the
- * SDK's handler, `node`, which also answers a call the lean path made and
- * could not finish, from how it ended (replayed-source.ts).
+ * The lean paths (lean-path.ts outside a session, lean-session.ts on one),
+ * or else the SDK's handler, `node`, which also answers a call a lean path
+ * made and did not finish, from how it ended or as it runs (replayed-source.ts).
  */
-function leanOrNode(source: McpSource, info: Implementation, node: NodeHandler): (req: ExpressRequest, res: ExpressResponse, body: unknown, next: NextFunction) => void {
-  const lean = leanPath(source, info, (req, res, body, settled) => {
-    withRequestContext(req, res);
-    ((req as { auth?: AuthInfo }).auth!.extra as { settled?: Settled }).settled = settled;
-    node(req, res, body).catch((err: unknown) => res.destroy(err instanceof Error ? err : undefined));
-  });
-  return (req, res, body, next) => {
+function leanOrNode(source: McpSource, info: Implementation, node: NodeHandler): Answer {
+  const sdk = (req: ExpressRequest, res: ExpressResponse, body: unknown, onError: (err: unknown) => void): void => {
+    // Only a 2025 session's streams are primed (legacy-sessions.ts); a 2026-07-28 request has no session.
+    if (sessionIdOf(req) !== undefined) holdPriming(res);
+    else withRequestContext(req, res);
+    node(req, res, body).catch(onError);
+  };
+  const handOff: HandOff = (req, res, body, settled) => {
     // A session's request has its context already (handle).
-    if (sessionIdOf(req) === undefined) {
-      if (lean(req, res, body)) return;
-      withRequestContext(req, res);
-    }
-    node(req, res, body).catch(next);
+    if (sessionIdOf(req) === undefined) withRequestContext(req, res);
+    handOver(req, settled);
+    if (sessionIdOf(req) !== undefined) holdPriming(res);
+    node(req, res, body).catch((err: unknown) => res.destroy(err instanceof Error ? err : undefined));
+  };
+  const lean = leanPath(source, info, handOff);
+  const leanSession = leanSessionPath(source, handOff);
+  return (req, res, body, next, session) => {
+    if (session ? leanSession(req, res, body, session) : sessionIdOf(req) === undefined && lean(req, res, body)) return;
+    sdk(req, res, body, next);
   };
 }
 
 export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): McpEndpoint {
   const onerror = (err: Error): void => options.logger.debug('MCP endpoint', { error: err.message });
   // A 2026-07-28 request gets an instance of its own, with none of a session's handlers (log level, subscriptions).
-  // A request the lean path began is answered here from how its call ended (replayed-source.ts).
-  const modern = createMcpHandler(({ authInfo }) => proxyServer(settledOf(authInfo) ? replayedSource(source, settledOf(authInfo)!) : source, options.info, options.instructions, false), {
-    legacy: 'reject',
-    maxRequestBodySize: options.maxBodyBytes,
-    onerror,
-  });
+  const modern = createMcpHandler(() => proxyServer(source, options.info, options.instructions, false), { legacy: 'reject', maxRequestBodySize: options.maxBodyBytes, onerror });
   const legacy = legacySessions(() => proxyServer(source, options.info, options.instructions, true), {
     maxBodyBytes: options.maxBodyBytes,
     idleTimeoutMs: options.sessionIdleTimeoutMs,
@@ -196,9 +197,10 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
   return {
     handle(req, res, next) {
       const sessionId = sessionIdOf(req);
+      let session: LiveSession | undefined;
       if (sessionId !== undefined) {
         withRequestContext(req, res);
-        legacy.track(sessionId, (req as { auth?: AuthInfo }).auth, res);
+        session = legacy.track(sessionId, (req as { auth?: AuthInfo }).auth, res);
       }
       // A method the Fetch API cannot carry would fail in the SDK's adapter as a 500; the SDK's own 405 for it instead.
       if (FORBIDDEN_METHODS.has(req.method)) return void res.status(405).set('Allow', 'GET, POST, DELETE').json({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Method not allowed.' } });
@@ -214,12 +216,10 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
           const problem = unsafeBodyProblem(body);
           if (problem) return sendBodyError(res, new BadRequestError(problem.message, undefined, problem.code), next);
           holdListened(req, res, body);
-          // Only a 2025 session's streams are primed (legacy-sessions.ts); a 2026-07-28 request has no session.
-          if (sessionId !== undefined) holdPriming(res);
           const calls = options.limitCalls ? callsIn(body) : [];
-          if (calls.length === 0) return answer(req, res, body, next);
+          if (calls.length === 0) return answer(req, res, body, next, session);
           options.limitCalls!(req, calls).then(
-            () => answer(req, res, body, next),
+            () => answer(req, res, body, next, session),
             (err: unknown) => sendBodyError(res, err, next, idOf(body)),
           );
         },

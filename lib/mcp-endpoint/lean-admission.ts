@@ -13,7 +13,7 @@
  * would answer what the SDK refuses, so every test here errs towards no.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY, type ClientCapabilities } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY, SUPPORTED_PROTOCOL_VERSIONS, type ClientCapabilities } from '@modelcontextprotocol/server';
 import { isRecord } from '../common/is-record.js';
 
 export type LeanMethod = 'tools/call' | 'tools/list' | 'resources/read' | 'prompts/get';
@@ -92,21 +92,54 @@ function nameOf(method: LeanMethod, params: Record<string, unknown>): string | n
 
 const LEAN_METHODS = new Set<string>(['tools/call', 'tools/list', 'resources/read', 'prompts/get']);
 
+/** A JSON-RPC request of a hot method, with nothing beside its four members. */
+function isPlainRequest(body: unknown): body is { id: string | number; method: LeanMethod; params?: unknown } {
+  if (!isRecord(body) || body.jsonrpc !== '2.0' || typeof body.method !== 'string' || !LEAN_METHODS.has(body.method) || !keysWithin(body, MESSAGE_KEYS)) return false;
+  return typeof body.id === 'string' || Number.isSafeInteger(body.id);
+}
+
 /** The request, when `body` and `headers` are a plain 2026-07-28 request of a hot method; undefined sends it to the SDK. */
 export function leanRequest(body: unknown, headers: IncomingHttpHeaders): LeanRequest | undefined {
-  if (!isRecord(body) || body.jsonrpc !== '2.0' || typeof body.method !== 'string' || !LEAN_METHODS.has(body.method) || !keysWithin(body, MESSAGE_KEYS)) return undefined;
+  if (!isPlainRequest(body)) return undefined;
   const { id, params } = body;
-  if (!(typeof id === 'string' || Number.isSafeInteger(id)) || !isRecord(params) || !isRecord(params._meta) || !keysWithin(params._meta, ENVELOPE_KEYS)) return undefined;
+  if (!isRecord(params) || !isRecord(params._meta) || !keysWithin(params._meta, ENVELOPE_KEYS)) return undefined;
   const meta = params._meta;
   const version = meta[PROTOCOL_VERSION_META_KEY];
   if (typeof version !== 'string' || !MODERN_VERSIONS.has(version) || headers['mcp-protocol-version'] !== version || headers['mcp-method'] !== body.method) return undefined;
   const capabilities = meta[CLIENT_CAPABILITIES_META_KEY];
   if (!plainClientInfo(meta[CLIENT_INFO_META_KEY]) || !plainCapabilities(capabilities)) return undefined;
-  const method = body.method as LeanMethod;
+  const method = body.method;
   const name = nameOf(method, params);
   if (name === undefined) return undefined;
   const nameHeader = headers['mcp-name'];
   if (name !== null && (nameHeader !== name || name.startsWith(SENTINEL))) return undefined;
   const { _meta: _envelope, ...rest } = params;
-  return { id: id as string | number, method, params: rest, capabilities };
+  return { id, method, params: rest, capabilities };
+}
+
+/** A request on a 2025 session admitted to the lean path (lean-session.ts). */
+export interface LeanSessionRequest {
+  id: string | number;
+  method: LeanMethod;
+  params: Record<string, unknown>;
+  /** Its `MCP-Protocol-Version`. */
+  version: string;
+}
+
+const LEGACY_VERSIONS = new Set<string>(SUPPORTED_PROTOCOL_VERSIONS);
+
+/**
+ * The request, when `body` and `headers` are a plain request of a hot method
+ * on a 2025 session: no `_meta` at all (a progress token asks for a stream),
+ * a protocol version the session's transport accepts, and an `Accept` it
+ * takes. That the session is open and the caller's is http-endpoint.ts's to know.
+ */
+export function leanSessionRequest(body: unknown, headers: IncomingHttpHeaders): LeanSessionRequest | undefined {
+  if (!isPlainRequest(body)) return undefined;
+  const params = body.params ?? {};
+  if (!isRecord(params) || '_meta' in params || nameOf(body.method, params) === undefined) return undefined;
+  const version = headers['mcp-protocol-version'];
+  const accept = headers.accept;
+  if (typeof version !== 'string' || !LEGACY_VERSIONS.has(version) || typeof accept !== 'string' || !accept.includes('application/json') || !accept.includes('text/event-stream')) return undefined;
+  return { id: body.id, method: body.method, params, version };
 }

@@ -32,7 +32,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import os from 'node:os';
-import { isInitializeRequest, WebStandardStreamableHTTPServerTransport, type AuthInfo, type Server } from '@modelcontextprotocol/server';
+import { isInitializeRequest, WebStandardStreamableHTTPServerTransport, type AuthInfo, type EventStore, type Server } from '@modelcontextprotocol/server';
 import type { Logger } from '../common/log.js';
 import { MemoryEventStore } from './event-store.js';
 import { activeWhileOpen, idleNow, idleSweeper, type Activity } from './session-activity.js';
@@ -50,7 +50,7 @@ const FULL_RETRY_AFTER = 1;
  * (by default two) tries, with no backoff: long enough that a blip can pass,
  * short enough that a resumed call's answer is hardly late.
  */
-const SSE_RETRY_MS = 2000;
+export const SSE_RETRY_MS = 2000;
 
 export interface LegacySessionsOptions {
   maxBodyBytes: number;
@@ -61,8 +61,14 @@ export interface LegacySessionsOptions {
   logger: Logger;
 }
 
-interface Open extends Activity {
-  server: Server;
+/** What a request on an open session may use of it without the SDK's transport (lean-session.ts). */
+export interface LiveSession {
+  readonly server: Server;
+  /** Where its SSE events are kept for resumption. */
+  readonly events: EventStore;
+}
+
+interface Open extends Activity, LiveSession {
   transport: WebStandardStreamableHTTPServerTransport;
   /** Who opened it (ownerOf), '' when nobody was verified. */
   owner: string;
@@ -157,10 +163,11 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
 
   async function connect(request: Request, parsedBody: unknown, authInfo: AuthInfo | undefined): Promise<Response> {
     const server = factory();
+    const events = new MemoryEventStore();
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => `${REPLICA}.${randomUUID()}`,
       onsessioninitialized: (id) => {
-        open.set(id, { server, transport, owner: ownerOf(authInfo), ...idleNow() });
+        open.set(id, { server, transport, events, owner: ownerOf(authInfo), ...idleNow() });
         limits.opened();
         logger.debug('MCP session opened', { sessions: open.size });
       },
@@ -168,7 +175,7 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
         open.delete(id);
       },
       maxRequestBodySize: options.maxBodyBytes,
-      eventStore: new MemoryEventStore(),
+      eventStore: events,
       retryInterval: SSE_RETRY_MS,
     });
     transport.onclose = () => {
@@ -188,11 +195,7 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
   };
 
   return {
-    /**
-     * `parsedBody`: the POST body, already read (http-endpoint.ts), or
-     * undefined to let the transport read it; `authInfo`: this request's
-     * verified caller, for its handlers (each request of a session brings its own).
-     */
+    /** `parsedBody`: the POST body, read by http-endpoint.ts (undefined: the transport reads it); `authInfo`: this request's verified caller. */
     fetch(request: Request, parsedBody?: unknown, authInfo?: AuthInfo): Promise<Response> {
       const id = request.headers.get('mcp-session-id');
       if (id === null) return start(request, parsedBody, authInfo);
@@ -200,10 +203,11 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
       if (!session) return Promise.resolve(notFound(id));
       return session.transport.handleRequest(request, handling(parsedBody, authInfo));
     },
-    /** A request on session `id` from `authInfo`'s caller keeps the session active until `res` closes; anyone else's, or an unknown id, counts for nothing. */
-    track(id: string, authInfo: AuthInfo | undefined, res: ServerResponse): void {
+    /** A request on session `id` from its owner keeps it active until `res` closes, and gets it; anyone else's, or an unknown id, gets undefined. */
+    track(id: string, authInfo: AuthInfo | undefined, res: ServerResponse): LiveSession | undefined {
       const session = owned(id, authInfo);
       if (session) activeWhileOpen(session, res);
+      return session;
     },
     listChanged(kind: ListKind): void {
       for (const { server } of open.values()) {

@@ -34,6 +34,7 @@ import type { TraceContext } from '../telemetry/trace-context.js';
 import type { McpSource, PassThroughMethod } from './source.js';
 import { signInAnswer, withoutSignInResponse } from './sign-in-answer.js';
 import { peerOf, sessionHandlers, untilDone, type PeerState } from './endpoint-peer.js';
+import { sourceFor } from './replayed-source.js';
 
 /** The JSON-RPC code for a request that timed out (the SDKs' RequestTimeout). */
 const REQUEST_TIMEOUT = -32001;
@@ -51,9 +52,10 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
     const token = ctx.mcpReq._meta?.progressToken;
     const { retry, declined } = retryOf(request.params, ctx);
     const peer = peerOf(server, ctx, state);
+    const asked = sourceFor(source, ctx.http?.authInfo);
     try {
       const answer = await untilDone(peer, async (again) => {
-        const outcome = await source.callTool(name, (args ?? {}) as Record<string, unknown>, {
+        const outcome = await asked.callTool(name, (args ?? {}) as Record<string, unknown>, {
           signal: ctx.mcpReq.signal,
           headers: callerHeaders(ctx),
           ...requestContext(ctx),
@@ -79,8 +81,9 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
       signInDeclined = declined;
       const peer = peerOf(server, ctx, state);
       const from = { headers: callerHeaders(ctx), ...requestContext(ctx), peer };
+      const asked = sourceFor(source, ctx.http?.authInfo);
       const answer = await untilDone(peer, async (again) => {
-        const result = await source.request(method, { ...params, ...(again.inputResponses !== undefined ? again : retry) }, ctx.mcpReq.signal, from);
+        const result = await asked.request(method, { ...params, ...(again.inputResponses !== undefined ? again : retry) }, ctx.mcpReq.signal, from);
         return result.resultType === 'input_required' ? (result as { inputRequests: Record<string, unknown>; requestState?: string }) : { done: result };
       });
       return ('done' in answer ? withoutReservedMeta(answer.done) : asInputRequired(answer)) as never;

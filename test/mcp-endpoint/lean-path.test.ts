@@ -129,3 +129,125 @@ describe('the lean path of the MCP endpoint (2026-07-28)', function () {
     await same('/everything/mcp', 'prompts/get', { name: 'simple-prompt' }, 'direct');
   });
 });
+
+/** A 2025 session's answer as a client reads it: the status, headers, and each event's type, data and `retry`, without the ids (a stream's own). */
+interface StreamAnswer {
+  status: number;
+  headers: Record<string, string | null>;
+  events: { event?: string; retry?: string; data: unknown }[];
+}
+
+async function sessionPost(url: string, session: Record<string, string>, method: string, params: Record<string, unknown> | undefined): Promise<StreamAnswer> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...session },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 'c-7', method, ...(params ? { params } : {}) }),
+  });
+  const headers = Object.fromEntries(['content-type', 'cache-control', 'mcp-session-id', 'x-accel-buffering'].map((name) => [name, response.headers.get(name)]));
+  const text = await response.text();
+  const events = text
+    .split('\n\n')
+    .filter((block) => block.trim() !== '')
+    .map((block) => {
+      const fields = Object.fromEntries(block.split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]));
+      expect(fields.id, `every event has an id: ${block}`).to.be.a('string').and.not.equal('');
+      return { ...(fields.event ? { event: fields.event } : {}), ...(fields.retry ? { retry: fields.retry } : {}), data: fields.data ? JSON.parse(fields.data) : '' };
+    });
+  return { status: response.status, headers, events };
+}
+
+async function openSession(url: string): Promise<Record<string, string>> {
+  const init = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: PLAIN_CLIENT } }),
+  });
+  await init.text();
+  const session = { 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-11-25' };
+  await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...session }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
+  return session;
+}
+
+describe('the lean path of the MCP endpoint (a 2025 session)', function () {
+  this.timeout(60_000);
+  let served: ServedApp;
+  before(async () => {
+    served = await serveApp({ mcpServers: { kitchen: kitchenSinkStdio(), modern: modernStdio(), everything: everythingStdio() } });
+  });
+  after(() => served?.close());
+
+  /** Each request sent plain (the lean path) and with a `_meta` the lean path leaves to the SDK, on one session. */
+  const same = async (path: string, method: string, params: Record<string, unknown> | undefined, took: 'direct' | 'replayed') => {
+    const url = `${served.base}${path}`;
+    const session = await openSession(url);
+    const before = { ...leanTally };
+    const lean = await sessionPost(url, session, method, params);
+    expect(leanTally, `${path} ${method}: the lean path took it`).to.deep.equal({ ...before, [took]: before[took] + 1 });
+    const sdk = await sessionPost(url, session, method, { ...params, _meta: { 'lean-test/by': 'sdk' } });
+    expect(leanTally.direct + leanTally.replayed, `${path} ${method}: the SDK's path took it`).to.equal(before.direct + before.replayed + 1);
+    expect(lean, `${path} ${method} ${JSON.stringify(params)}`).to.deep.equal(sdk);
+    return lean;
+  };
+
+  it('lists tools and answers tool results of every shape as the SDK does, each on a stream of two events', async () => {
+    const listed = await same('/mcp', 'tools/list', undefined, 'direct');
+    expect(listed.events.map((e) => e.retry ?? e.event)).to.deep.equal(['2000', 'message']);
+    await same('/kitchen/mcp', 'tools/list', {}, 'direct');
+    for (const [path, name, args] of [
+      ['/kitchen/mcp', 'no_params'],
+      ['/kitchen/mcp', 'echo', { message: 'hi', repeat: 2 }],
+      ['/kitchen/mcp', 'image'],
+      ['/kitchen/mcp', 'resource_blob'],
+      ['/kitchen/mcp', 'resource_link'],
+      ['/kitchen/mcp', 'multi'],
+      ['/kitchen/mcp', 'fails'],
+      ['/kitchen/mcp', 'structured', { a: 1, b: 2 }],
+      ['/modern/mcp', 'echo', { message: 'hi' }],
+      ['/modern/mcp', 'structured', { a: 1, b: 2 }],
+      ['/mcp', 'everything_echo', { message: 'hi' }],
+    ] as const) {
+      await same(path, 'tools/call', { name, ...(args ? { arguments: args } : {}) }, 'direct');
+    }
+  });
+
+  it('reads resources and gets prompts as the SDK does', async () => {
+    await same('/modern/mcp', 'resources/read', { uri: 'test://static/text' }, 'direct');
+    await same('/mcp', 'resources/read', { uri: 'test://static/blob' }, 'direct');
+    await same('/modern/mcp', 'prompts/get', { name: 'describe', arguments: { topic: 'owls' } }, 'direct');
+    await same('/everything/mcp', 'prompts/get', { name: 'simple-prompt' }, 'direct');
+  });
+
+  it('keeps both events in the session\'s store, so a client resumes from the priming event as from any other', async () => {
+    const url = `${served.base}/kitchen/mcp`;
+    const session = await openSession(url);
+    const before = leanTally.direct;
+    const posted = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...session },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'no_params' } }),
+    });
+    const primingId = /^id: (.+)$/m.exec(await posted.text())?.[1];
+    expect(leanTally.direct).to.equal(before + 1);
+    expect(primingId).to.be.a('string');
+    const stop = new AbortController();
+    const resumed = await fetch(url, { headers: { accept: 'text/event-stream', 'last-event-id': primingId!, ...session }, signal: stop.signal });
+    expect(resumed.status).to.equal(200);
+    const reader = resumed.body!.getReader();
+    let got = '';
+    while (!got.includes('\n\n')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      got += new TextDecoder().decode(value);
+    }
+    stop.abort();
+    expect(got).to.include('event: message').and.include('"text":"pong"').and.include('"id":9');
+  });
+
+  it("hands errors, and calls that take longer than the priming hold, to the SDK's path", async () => {
+    await same('/kitchen/mcp', 'tools/call', { name: 'nope' }, 'replayed');
+    await same('/kitchen/mcp', 'tools/call', { name: 'echo', arguments: { message: '' } }, 'replayed');
+    await same('/kitchen/mcp', 'tools/call', { name: 'protocol_error' }, 'replayed');
+    await same('/modern/mcp', 'prompts/get', { name: 'no-such-prompt' }, 'replayed');
+    await same('/kitchen/mcp', 'tools/call', { name: 'slow', arguments: { ms: 200 } }, 'replayed');
+  });
+});
