@@ -8,7 +8,7 @@
  * error handler (lib/http/error-handler.ts). The routes themselves, and the
  * API-key check between, are createApp's.
  */
-import type { Express, Request } from 'express';
+import type { Express, Request, RequestHandler } from 'express';
 import { callerOf } from '../auth/caller.js';
 import { logs, type Logger } from '../common/log.js';
 import type { Redactor } from '../common/redact.js';
@@ -18,6 +18,7 @@ import { jsonErrorHandler } from '../http/error-handler.js';
 import { NotFoundError } from '../http/errors.js';
 import { securityHeaders } from '../http/headers.js';
 import { hostCheck } from '../http/hosts.js';
+import { inSequence } from '../http/in-sequence.js';
 import { requestId, requestIdOf } from '../http/request-id.js';
 import { observeRequests, traceOf, type RequestKind } from '../telemetry/observe.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
@@ -36,16 +37,16 @@ export interface AppMiddlewareOptions extends Pick<AppOptions, 'https' | 'allowe
 export function useAppMiddleware(app: Express, options: AppMiddlewareOptions): void {
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestId());
   // A key's name or a user's id, never a credential.
   const who = (req: Request): string | undefined => callerOf(req)?.id;
-  app.use(observeRequests({ telemetry: options.telemetry, classify: options.classify, who, requestId: requestIdOf }));
+  const handlers: RequestHandler[] = [requestId(), observeRequests({ telemetry: options.telemetry, classify: options.classify, who, requestId: requestIdOf })];
   // At warn and above no request is logged: nothing to build per request.
-  if (logs(options.logger, 'info')) app.use(requestLog(options.logger, (req, res) => ({ caller: who(req), traceId: traceOf(res)?.traceId })));
-  app.use(countInFlight(options.drain));
-  app.use(securityHeaders({ https: options.https ?? false }));
-  if (options.allowedHosts !== undefined) app.use(hostCheck({ allowed: options.allowedHosts }));
-  app.use(cors({ origins: options.corsAllowOrigins ?? [] }));
+  if (logs(options.logger, 'info')) handlers.push(requestLog(options.logger, (req, res) => ({ caller: who(req), traceId: traceOf(res)?.traceId })));
+  handlers.push(countInFlight(options.drain), securityHeaders({ https: options.https ?? false }));
+  if (options.allowedHosts !== undefined) handlers.push(hostCheck({ allowed: options.allowedHosts }));
+  handlers.push(cors({ origins: options.corsAllowOrigins ?? [] }));
+  // One layer: Express's cost per layer would be paid by every request (lib/http/in-sequence.ts).
+  app.use(inSequence(handlers));
 }
 
 /** What runs after every route: a JSON 404 for a request none took, and JSON errors. */

@@ -16,8 +16,25 @@ export interface SecurityHeadersOptions {
   https?: boolean;
 }
 
+/**
+ * helmet's headers are the same for every response, so they are worked out
+ * once, by running helmet on a stand-in response, and set from that list:
+ * helmet itself runs a dozen middleware functions per response to set them.
+ */
 export function securityHeaders(options: Readonly<SecurityHeadersOptions> = {}): RequestHandler {
-  const https = options.https ?? false;
+  const headers: [string, string][] = [];
+  const standIn = { setHeader: (name: string, value: unknown) => void headers.push([name, String(value)]), removeHeader: () => {} };
+  let done = false;
+  helmetFor(options.https ?? false)({} as never, standIn as never, () => void (done = true));
+  // helmet answers synchronously; a version that did not would leave the list short, which must not pass unseen.
+  if (!done) throw new Error('helmet did not set its headers synchronously');
+  return function securityHeaders(_req, res, next) {
+    for (const [name, value] of headers) res.setHeader(name, value);
+    next();
+  };
+}
+
+function helmetFor(https: boolean): RequestHandler {
   return helmet({
     contentSecurityPolicy: {
       directives: {

@@ -64,6 +64,11 @@ export class MemoryEventStore implements EventStore {
   // by the slot it names holding exactly it, so one this store did not give
   // is simply unknown.
   async storeEvent(streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
+    return this.store(streamId, message);
+  }
+
+  /** `storeEvent` without the promise, for a caller that writes the stream itself (lean-session.ts). */
+  store(streamId: StreamId, message: JSONRPCMessage): EventId {
     const n = this.next++;
     const slot = n % this.options.maxEvents;
     const id = `${streamId}_${n}`;

@@ -148,14 +148,13 @@ type Answer = (req: ExpressRequest, res: ExpressResponse, body: unknown, next: N
  */
 function leanOrNode(source: McpSource, info: Implementation, node: NodeHandler): Answer {
   const sdk = (req: ExpressRequest, res: ExpressResponse, body: unknown, onError: (err: unknown) => void): void => {
+    withRequestContext(req, res);
     // Only a 2025 session's streams are primed (legacy-sessions.ts); a 2026-07-28 request has no session.
     if (sessionIdOf(req) !== undefined) holdPriming(res);
-    else withRequestContext(req, res);
     node(req, res, body).catch(onError);
   };
   const handOff: HandOff = (req, res, body, settled) => {
-    // A session's request has its context already (handle).
-    if (sessionIdOf(req) === undefined) withRequestContext(req, res);
+    withRequestContext(req, res);
     handOver(req, settled);
     if (sessionIdOf(req) !== undefined) holdPriming(res);
     node(req, res, body).catch((err: unknown) => res.destroy(err instanceof Error ? err : undefined));
@@ -197,17 +196,13 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
   return {
     handle(req, res, next) {
       const sessionId = sessionIdOf(req);
-      let session: LiveSession | undefined;
-      if (sessionId !== undefined) {
-        withRequestContext(req, res);
-        session = legacy.track(sessionId, (req as { auth?: AuthInfo }).auth, res);
-      }
+      const session = sessionId !== undefined ? legacy.track(sessionId, callerOf(req), res) : undefined;
       // A method the Fetch API cannot carry would fail in the SDK's adapter as a 500; the SDK's own 405 for it instead.
       if (FORBIDDEN_METHODS.has(req.method)) return void res.status(405).set('Allow', 'GET, POST, DELETE').json({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Method not allowed.' } });
       const refused = targetProblem(req);
       if (refused) return void res.status(400).json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: refused } });
       if (req.method !== 'POST' || !isJson(req)) {
-        if (sessionId === undefined) withRequestContext(req, res);
+        withRequestContext(req, res);
         return void node(req, res).catch(next);
       }
       readJsonBody(req, options.maxBodyBytes).then(

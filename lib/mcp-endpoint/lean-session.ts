@@ -25,6 +25,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request as ExpressRequest, Response as ExpressResponse } from 'express';
 import { callerOf } from '../auth/caller.js';
+import { giveBack, takeController } from '../http/abort-pool.js';
 import { logPasses, type Peer } from '../mcp/peer.js';
 import { requestIdOf } from '../http/request-id.js';
 import { traceOf } from '../telemetry/observe.js';
@@ -50,11 +51,11 @@ const rewritten = (tools: unknown[]): boolean => tools.some((tool) => {
 });
 
 /** Writes `result` as the transport writes a request's stream, keeping both events in the session's store. */
-async function writeStream(res: ExpressResponse, session: LiveSession, request: LeanSessionRequest, result: Record<string, unknown>): Promise<void> {
+function writeStream(res: ExpressResponse, session: LiveSession, request: LeanSessionRequest, result: Record<string, unknown>): void {
   const streamId = randomUUID();
-  const priming = request.version >= PRIMED_FROM ? `id: ${await session.events.storeEvent(streamId, {} as never)}\nretry: ${SSE_RETRY_MS}\ndata: \n\n` : '';
+  const priming = request.version >= PRIMED_FROM ? `id: ${session.events.store(streamId, {} as never)}\nretry: ${SSE_RETRY_MS}\ndata: \n\n` : '';
   const message = legacyResponse(request.method, request.id, result);
-  const eventId = await session.events.storeEvent(streamId, message as never);
+  const eventId = session.events.store(streamId, message as never);
   res.writeHead(200, {
     'Content-Type': 'text/event-stream',
     'Cache-Control': 'no-cache, no-transform',
@@ -72,7 +73,7 @@ export function leanSessionPath(source: McpSource, handOff: HandOff): LeanSessio
     const caller = callerOf(req);
     const answer = (result: Record<string, unknown>): void => {
       leanTally.direct++;
-      writeStream(res, session, request, result).catch((err: unknown) => res.destroy(err instanceof Error ? err : undefined));
+      writeStream(res, session, request, result);
     };
     if (request.method === 'tools/list') {
       const result = toolList(source, caller);
@@ -98,7 +99,7 @@ function callOnSession(source: McpSource, request: LeanSessionRequest, session: 
   const state = sessionStateOf(session.server);
   // What endpoint-peer.ts's peerOf makes of a 2025 session: its level (the upstream's own choice until it set one), log lines and questions on the request's stream.
   const logLevel = state?.logLevel ?? 'debug';
-  const controller = new AbortController();
+  const controller = takeController();
   let joiner: Joiner | undefined;
   let handed = false;
   const waiting: ((peer: Peer | undefined) => void)[] = [];
@@ -153,22 +154,22 @@ function callOnSession(source: McpSource, request: LeanSessionRequest, session: 
     (value) => {
       if (handed) return undefined;
       const result = finishedResult(request.method, value);
-      if (result) {
-        handed = true;
-        clearTimeout(timer);
-        return result;
-      }
-      handOverSettled({ value });
-      return undefined;
+      if (!result) return void handOverSettled({ value });
+      handed = true;
+      clearTimeout(timer);
+      giveBack(controller);
+      return result;
     },
     (error: unknown) => {
       if (!handed) handOverSettled({ error });
       return undefined;
     },
   );
+  /** A settled call is answered from its ending: nothing joins the controller, which can go back to the pool. */
   function handOverSettled(settled: { value: unknown } | { error: unknown }): void {
     handed = true;
     clearTimeout(timer);
+    giveBack(controller);
     handOff(settled);
   }
   return running;

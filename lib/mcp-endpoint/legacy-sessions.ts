@@ -32,7 +32,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import os from 'node:os';
-import { isInitializeRequest, WebStandardStreamableHTTPServerTransport, type AuthInfo, type EventStore, type Server } from '@modelcontextprotocol/server';
+import { isInitializeRequest, WebStandardStreamableHTTPServerTransport, type AuthInfo, type Server } from '@modelcontextprotocol/server';
+import type { Caller } from '../auth/caller.js';
 import type { Logger } from '../common/log.js';
 import { MemoryEventStore } from './event-store.js';
 import { activeWhileOpen, idleNow, idleSweeper, type Activity } from './session-activity.js';
@@ -65,7 +66,7 @@ export interface LegacySessionsOptions {
 export interface LiveSession {
   readonly server: Server;
   /** Where its SSE events are kept for resumption. */
-  readonly events: EventStore;
+  readonly events: MemoryEventStore;
 }
 
 interface Open extends Activity, LiveSession {
@@ -76,9 +77,10 @@ interface Open extends Activity, LiveSession {
 
 /** The verified caller a request's authInfo carries (http-endpoint.ts), as one string; '' for none. */
 function ownerOf(authInfo: AuthInfo | undefined): string {
-  const caller = authInfo?.extra?.caller as { via?: unknown; id?: unknown } | undefined;
-  return caller === undefined ? '' : JSON.stringify([caller.via, caller.id]);
+  return ownerIs(authInfo?.extra?.caller as Caller | undefined);
 }
+
+const ownerIs = (caller: Caller | undefined): string => (caller === undefined ? '' : JSON.stringify([caller.via, caller.id]));
 
 const notFound = (id: string): Response => {
   const elsewhere = !id.startsWith(`${REPLICA}.`) && /^r[0-9a-f]{10}\./.test(id);
@@ -188,10 +190,10 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
     return response;
   }
 
-  /** The session `id`, if it is open and `authInfo`'s caller opened it: anyone else is told no such session exists. */
-  const owned = (id: string, authInfo: AuthInfo | undefined): Open | undefined => {
+  /** The session `id`, if it is open and `caller` opened it: anyone else is told no such session exists. */
+  const owned = (id: string, caller: Caller | undefined): Open | undefined => {
     const session = open.get(id);
-    return session && session.owner === ownerOf(authInfo) ? session : undefined;
+    return session && session.owner === ownerIs(caller) ? session : undefined;
   };
 
   return {
@@ -199,13 +201,13 @@ export function legacySessions(factory: () => Server, options: LegacySessionsOpt
     fetch(request: Request, parsedBody?: unknown, authInfo?: AuthInfo): Promise<Response> {
       const id = request.headers.get('mcp-session-id');
       if (id === null) return start(request, parsedBody, authInfo);
-      const session = owned(id, authInfo);
+      const session = owned(id, authInfo?.extra?.caller as Caller | undefined);
       if (!session) return Promise.resolve(notFound(id));
       return session.transport.handleRequest(request, handling(parsedBody, authInfo));
     },
     /** A request on session `id` from its owner keeps it active until `res` closes, and gets it; anyone else's, or an unknown id, gets undefined. */
-    track(id: string, authInfo: AuthInfo | undefined, res: ServerResponse): LiveSession | undefined {
-      const session = owned(id, authInfo);
+    track(id: string, caller: Caller | undefined, res: ServerResponse): LiveSession | undefined {
+      const session = owned(id, caller);
       if (session) activeWhileOpen(session, res);
       return session;
     },

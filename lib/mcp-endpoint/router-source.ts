@@ -11,6 +11,7 @@
 import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError, type ServerCapabilities, type StandardSchemaV1 } from '@modelcontextprotocol/client';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Caller } from '../auth/caller.js';
+import { giveBack, takeController } from '../http/abort-pool.js';
 import type { Upstream } from '../mcp/upstream.js';
 import type { Lease } from '../mcp/users/user-pool.js';
 import type { CallOutcome } from '../mcp/tool-call.js';
@@ -73,7 +74,7 @@ export function routerSource(upstream: Upstream, options: RouterSourceOptions): 
   /** Calls a tool found in the table, on the caller's connection, within the router's bounds. */
   function callServed(served: NonNullable<ReturnType<RouterSourceOptions['tool']>>, args: Record<string, unknown>, call: SourceCallOptions, trace: TraceContext): Promise<CallOutcome> {
     // The bound on the whole call cancels through a controller of its own, which the client's cancel also aborts.
-    const controller = new AbortController();
+    const controller = takeController();
     const forward = (): void => controller.abort(call.signal.reason);
     call.signal.addEventListener('abort', forward, { once: true });
     return options
@@ -89,7 +90,11 @@ export function routerSource(upstream: Upstream, options: RouterSourceOptions): 
         ...(call.inputResponses !== undefined ? { inputResponses: call.inputResponses } : {}),
         ...(call.requestState !== undefined ? { requestState: call.requestState } : {}),
       }).finally(lease.release))
-      .finally(() => call.signal.removeEventListener('abort', forward));
+      .finally(() => {
+        call.signal.removeEventListener('abort', forward);
+        // The call has settled and the client's cancel no longer reaches it: nothing can abort the controller now.
+        giveBack(controller);
+      });
   }
   const era = (): string | undefined => eraOf(upstream.protocolVersion());
   /** A served tool's call, as a span and a report with the status a REST caller would have got. */

@@ -19,6 +19,7 @@ import { ForbiddenError, UnavailableError } from '../http/errors.js';
 import type { UserConnections } from '../mcp/users/user-connections.js';
 import { addPersonalRoutes } from './personal-pages.js';
 import type { RouterPersonal } from './personal.js';
+import { inSequence } from '../http/in-sequence.js';
 import { requestId, requestIdOf } from '../http/request-id.js';
 import { observeRequests } from '../telemetry/observe.js';
 import type { CallLimiter } from '../telemetry/rate-limits.js';
@@ -51,9 +52,9 @@ export interface RouterParts {
 
 export function routerRoutes({ opts, upstream, oauth, views, endpoint, features, calls, personal, kinds }: RouterParts): Router {
   const router = express.Router({ caseSensitive: true });
-  router.use(observeRequests({ telemetry: opts.telemetry, classify: (req) => kinds(req, req.path), who: (req) => callerOf(req)?.id, requestId: requestIdOf }));
-  router.use(requestId());
-  if (opts.caller) router.use(callerFromApp(opts.caller));
+  const first = [observeRequests({ telemetry: opts.telemetry, classify: (req) => kinds(req, req.path), who: (req) => callerOf(req)?.id, requestId: requestIdOf }), requestId()];
+  if (opts.caller) first.push(callerFromApp(opts.caller));
+  router.use(inSequence(first));
   // Per-caller sign-in answers the OAuth pages itself, before the shared ones.
   if (personal && oauth) addPersonalRoutes(router, { name: personal.name, personal, users: personal.users, callbackUrl: oauth.callbackUrl, logger: opts.logger });
   oauth?.mount(router, upstream);

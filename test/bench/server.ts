@@ -5,14 +5,28 @@
  *
  * Tools: `ping` (no arguments, answers "pong"), `nested` (a nested object
  * argument with constraints, so validation has real work), and fillers up to
- * N tools in all (default 16), each with its own small schema.
+ * N tools in all (default 16), each with its own small schema. One static
+ * text resource and one prompt, `greet` (argument `name`), so the bench can
+ * load `resources/read` and `prompts/get` too; test/bench/mcp-targets.ts
+ * checks their answers against the same text.
  * --startup-delay waits before speaking MCP, like a server that loads a model
  * or opens a database first; it is time spent waiting, not computing.
  */
 import { parseArgs } from 'node:util';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 
 const { values } = parseArgs({
   options: {
@@ -57,11 +71,28 @@ for (let i = tools.length; i < count; i++) {
   });
 }
 
-const server = new Server({ name: 'bench', version: '1.0.0' }, { capabilities: { tools: {} } });
+const RESOURCE = { uri: 'bench://static/text', name: 'text', mimeType: 'text/plain' };
+const RESOURCE_TEXT = 'A small static text.';
+const PROMPT = { name: 'greet', description: 'Greets someone.', arguments: [{ name: 'name', required: true }] };
+
+const server = new Server({ name: 'bench', version: '1.0.0' }, { capabilities: { tools: {}, resources: {}, prompts: {} } });
 server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
 server.setRequestHandler(CallToolRequestSchema, (request) => ({
   content: [{ type: 'text', text: request.params.name === 'ping' ? 'pong' : `ok${values.tag}` }],
 }));
+server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: [RESOURCE] }));
+// mcpo lists templates too when resources are offered; without this it would warn at every connect.
+server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: [] }));
+server.setRequestHandler(ReadResourceRequestSchema, (request) => {
+  // -32002 is the spec's code for an unknown resource; the v1 SDK's ErrorCode has no name for it.
+  if (request.params.uri !== RESOURCE.uri) throw new McpError(-32002, `Resource not found: ${request.params.uri}`);
+  return { contents: [{ uri: RESOURCE.uri, mimeType: RESOURCE.mimeType, text: RESOURCE_TEXT }] };
+});
+server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: [PROMPT] }));
+server.setRequestHandler(GetPromptRequestSchema, (request) => {
+  if (request.params.name !== PROMPT.name) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${request.params.name}`);
+  return { messages: [{ role: 'user', content: { type: 'text', text: `Hello, ${request.params.arguments?.name ?? 'stranger'}.` } }] };
+});
 
 const delay = Number(values['startup-delay']);
 if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
