@@ -17,7 +17,7 @@ import { isLoopbackHost, normalizeAllowedHost } from '../lib/http/hosts.js';
 import { checkCallersVerified } from './caller-checks.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/common/log.js';
 import { transportType, type TransportType } from '../lib/mcp/spec.js';
-import { MCP_SEPARATOR } from '../lib/mcp-endpoint/aggregate-source.js';
+import { MCP_SEPARATOR } from '../lib/mcp-endpoint/separator.js';
 import { earlyKind, splitArgv, type ParsedFlags, type SplitArgv } from './argv.js';
 import type { CliOptions, Invocation } from './cli-options.js';
 import { commaList, list, parseHeaders, required, seconds, single } from './flag-values.js';

@@ -1,6 +1,6 @@
 /**
  * The `mcpo` command once bin/mcpo.ts has found it is to serve (or to forget
- * tokens): argv → createApp → listen, and the process around it
+ * tokens): argv → config → listen → createApp, and the process around it
  * (env files, TLS files, signals, exit codes). Everything a request meets
  * lives in lib/; this file only wires it to a port, from the command line
  * (bin/args.ts), what to serve (bin/server-config.ts) and
@@ -15,8 +15,7 @@
  * the port could not be opened, 2 for a usage or config problem (one line on
  * stderr, never a stack trace).
  */
-import type http from 'node:http';
-import { createApp, type McpoApp } from '../lib/app/app.js';
+import type { McpoApp } from '../lib/app/app.js';
 import type { AppConfig } from '../lib/app/server-entries.js';
 import { ConfigError, type McpoConfig } from '../lib/app/config.js';
 import { createConsoleLogger, type Logger } from '../lib/common/log.js';
@@ -25,7 +24,7 @@ import { logListening, logServers } from './announce.js';
 import { appOptions } from './app-options.js';
 import { parseArgs } from './args.js';
 import type { CliOptions, Invocation } from './cli-options.js';
-import { baseUrl, listen, listenErrorReason } from './listen.js';
+import { baseUrl, listen, listenErrorReason, type Listening } from './listen.js';
 import { watchReloads } from './reload.js';
 import { checkCallersVerified } from './caller-checks.js';
 import { buildConfig, extraEnv } from './server-config.js';
@@ -34,6 +33,8 @@ import { openAuditLog } from './audit-log.js';
 import { startTracing } from './tracing.js';
 import type { AuditFile } from '../lib/telemetry/audit.js';
 import { stopOnSignals } from './shutdown.js';
+import { startAhead } from './start-ahead.js';
+import { dropAhead } from '../lib/mcp/spawn-ahead.js';
 import { StartupError } from './startup-error.js';
 import { UsageError } from './usage-error.js';
 
@@ -60,7 +61,11 @@ function readInvocation(): Invocation {
   }
 }
 
-async function startApp(options: CliOptions, logger: Logger): Promise<Started> {
+/** What is exited on with code 2: the user's to fix, said in their words. */
+const isStartupProblem = (err: unknown): boolean => err instanceof StartupError || err instanceof ConfigError || err instanceof TypeError || err instanceof UsageError;
+
+/** The config and what goes with it, each problem found before the port opens. */
+async function prepare(options: CliOptions, logger: Logger): Promise<Omit<Started, 'app'>> {
   try {
     const env = extraEnv(options);
     const config = await buildConfig(options, env, logger);
@@ -70,23 +75,29 @@ async function startApp(options: CliOptions, logger: Logger): Promise<Started> {
     }
     if (options.hotReload && options.config === undefined) logger.warn('--hot-reload watches a config file; without --config it does nothing');
     const audit = options.auditLog !== undefined ? openAuditLog(options.auditLog, logger) : undefined;
-    try {
-      return { app: createApp(config, appOptions(options, config, logger, audit?.write)), audit, config, env };
-    } catch (err) {
-      await audit?.close();
-      throw err;
-    }
+    return { audit, config, env };
   } catch (err) {
-    if (err instanceof StartupError || err instanceof ConfigError || err instanceof TypeError || err instanceof UsageError) fail(err.message, 2);
+    if (isStartupProblem(err)) fail((err as Error).message, 2);
     throw err;
   }
 }
 
-async function listenOrExit(app: McpoApp, options: CliOptions): Promise<http.Server> {
+/** The app, loaded only now: its modules are most of the command's start (bin/listen.ts). */
+async function makeApp(prepared: Omit<Started, 'app'>, options: CliOptions, logger: Logger): Promise<McpoApp> {
+  const { createApp } = await import('../lib/app/app.js');
   try {
-    return await listen(app, options);
+    return createApp(prepared.config, appOptions(options, prepared.config, logger, prepared.audit?.write));
   } catch (err) {
-    await app.close();
+    await prepared.audit?.close();
+    if (isStartupProblem(err)) fail((err as Error).message, 2);
+    throw err;
+  }
+}
+
+async function listenOrExit(options: CliOptions, logger: Logger): Promise<Listening> {
+  try {
+    return await listen(options, logger);
+  } catch (err) {
     if (err instanceof StartupError) fail(err.message, 2);
     fail(`cannot listen on ${options.host}:${options.port}: ${listenErrorReason(err)}`, 1);
   }
@@ -108,8 +119,13 @@ async function main(): Promise<void> {
   const logger = createConsoleLogger(options.logLevel);
   // Before the app, so the first call already has a tracer to report to.
   const tracing = await startTracing(process.env, logger);
-  const { app, audit, config, env } = await startApp(options, logger);
-  const server = await listenOrExit(app, options);
+  const prepared = await prepare(options, logger);
+  const { audit, config, env } = prepared;
+  const { server, serve } = await listenOrExit(options, logger);
+  // The servers start while the app loads; the app's transports take them (lib/mcp/spawn-ahead.ts).
+  startAhead(config);
+  const app = await makeApp(prepared, options, logger);
+  serve(app);
   const at = { url: baseUrl(server, options), prefix: normalizeRootPath(options.pathPrefix, 'pathPrefix') };
   logListening(logger, at, options.apiKey);
   // In config mode SIGHUP re-reads the file; --hot-reload also watches it.
@@ -120,6 +136,8 @@ async function main(): Promise<void> {
   };
   const stopping = stopOnSignals({ server, app, watcher, logger, gracePeriod: options.gracePeriod, finish });
   void app.ready().then(() => {
+    // Every server has connected (or failed to): a process started ahead that no transport took was not the app's.
+    dropAhead();
     // A shutdown before every server connected ends ready() too; the summary would only confuse.
     if (!stopping()) logServers(app, at, options.config !== undefined, logger);
   });

@@ -15,7 +15,7 @@ import { normalizePublicUrl, normalizeRootPath } from '../http/base-url.js';
 import { serverLimitsMs } from '../http/server-limits.js';
 import { defaultStateDir } from '../state/state-dir.js';
 import { checkStateStore } from '../state/stores.js';
-import { MCP_SEPARATOR } from '../mcp-endpoint/aggregate-source.js';
+import { MCP_SEPARATOR } from '../mcp-endpoint/separator.js';
 import type { AggregateInfo } from '../openapi/aggregate.js';
 import type { RouterOptions } from '../router/options.js';
 

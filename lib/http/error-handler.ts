@@ -12,7 +12,8 @@
 import type { ErrorRequestHandler } from 'express';
 import { discardBody } from './body.js';
 import { lingerOnClose } from './lingering-close.js';
-import { errorBody, isMcpoError, toHttpError } from './errors.js';
+import { toHttpError } from './error-mapping.js';
+import { errorBody, isMcpoError } from './errors.js';
 import type { Logger } from '../common/log.js';
 import { requestIdOf } from './request-id.js';
 

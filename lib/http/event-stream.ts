@@ -13,7 +13,8 @@
  */
 import type { Request, Response } from 'express';
 import type { Logger } from '../common/log.js';
-import { errorBody, isMcpoError, toHttpError } from './errors.js';
+import { toHttpError } from './error-mapping.js';
+import { errorBody, isMcpoError } from './errors.js';
 import { requestIdOf } from './request-id.js';
 
 export const EVENT_STREAM = 'text/event-stream';

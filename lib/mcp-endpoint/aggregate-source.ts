@@ -17,9 +17,6 @@ import { aggregateLists, type AggregateLists, type Entry, type From } from './ag
 import { aggregateNames, type AggregateNames } from './aggregate-names.js';
 import { listChangeListeners, type ListKind, type McpSource, type PassThroughMethod, type SourceTool } from './source.js';
 
-/** What may join a server's name and a tool's: the joined name must stay a function name. */
-export const MCP_SEPARATOR = /^[A-Za-z0-9_-]{1,8}$/;
-
 export interface AggregateSourceOptions {
   /** The servers of this moment, in config order. */
   servers(): ReadonlyMap<string, McpSource>;

@@ -8,7 +8,8 @@
  * tool the same whichever way it was called.
  */
 import { ProtocolError } from '@modelcontextprotocol/client';
-import { isMcpoError, toHttpError } from '../http/errors.js';
+import { toHttpError } from '../http/error-mapping.js';
+import { isMcpoError } from '../http/errors.js';
 import type { CallOutcome } from '../mcp/tool-call.js';
 import { startCallSpan } from '../telemetry/spans.js';
 import { reportCall, type CallKind, type Telemetry } from '../telemetry/telemetry.js';

@@ -20,18 +20,13 @@
  *
  * Never a shell: the command and its arguments are passed to spawn() as given.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { STDIO_DEFAULT_MAX_BUFFER_SIZE, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/client';
-import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 import type { ChildExit } from './exit-report.js';
+import { liveGroups, signalGroup, spawnServer, type StdioParams } from './server-process.js';
+import { takeAhead } from './spawn-ahead.js';
 
-export interface StdioParams {
-  command: string;
-  args: readonly string[];
-  /** Added to the SDK's small default environment (PATH, HOME, …); mcpo's own is not passed on. */
-  env: Readonly<Record<string, string>>;
-  cwd?: string;
-}
+export type { StdioParams } from './server-process.js';
 
 /** How long close() waits after closing stdin, and again after SIGTERM. */
 const CLOSE_STEP_MS = 2000;
@@ -39,28 +34,6 @@ const CLOSE_STEP_MS = 2000;
 const STREAMS_GRACE_MS = 1000;
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
-const OWN_GROUP = process.platform !== 'win32';
-
-/** Groups still running, for the exit hook. */
-const liveGroups = new Set<number>();
-let exitHookInstalled = false;
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    // A negative pid is the process group that the child leads.
-    process.kill(OWN_GROUP ? -pid : pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const pid of liveGroups) signalGroup(pid, 'SIGKILL');
-  });
-}
 
 export class StdioTransport implements Transport {
   onclose?: () => void;
@@ -101,15 +74,9 @@ export class StdioTransport implements Transport {
 
   start(): Promise<void> {
     if (this.#child) throw new Error('already started');
-    installExitHook();
-    const child = spawn(this.#params.command, [...this.#params.args], {
-      env: { ...getDefaultEnvironment(), ...this.#params.env },
-      ...(this.#params.cwd !== undefined ? { cwd: this.#params.cwd } : {}),
-      stdio: ['pipe', 'pipe', 'pipe'],
-      shell: false,
-      detached: OWN_GROUP,
-      windowsHide: true,
-    });
+    // The command may have started this very server while it loaded the app (spawn-ahead.ts).
+    const ahead = takeAhead(this.#params);
+    const child = ahead?.child ?? spawnServer(this.#params);
     this.#child = child;
     let ended = false;
     const end = (): void => {
@@ -137,11 +104,9 @@ export class StdioTransport implements Transport {
     child.stdout!.on('data', (chunk: Buffer) => this.#read(chunk));
     child.stdout!.on('error', (err) => this.onerror?.(err));
     child.stdin!.on('error', (err) => this.onerror?.(err));
+    if (ahead) return ahead.started;
     return new Promise<void>((resolve, reject) => {
-      child.once('spawn', () => {
-        if (child.pid !== undefined) liveGroups.add(child.pid);
-        resolve();
-      });
+      child.once('spawn', resolve);
       child.once('error', (err) => {
         reject(err);
         this.onerror?.(err);

@@ -14,6 +14,7 @@ import { giveBack, takeController } from '../http/abort-pool.js';
 import type { ContinuationSealer } from '../http/continuation.js';
 import { openEventStream, wantsEventStream } from '../http/event-stream.js';
 import { toSuccessBody, toToolError } from '../http/results.js';
+import { sendJson } from '../http/send-json.js';
 import type { CallOptions, Upstream } from '../mcp/upstream.js';
 import type { UserConnections } from '../mcp/users/user-connections.js';
 import type { ToolEntry } from '../openapi/tools.js';
@@ -71,7 +72,7 @@ export function callRunner({ opts, sealer, upstream, users, forwardedHeaders }: 
         if (outcome.result.isError) throw toToolError(outcome.result);
         const body = toSuccessBody(outcome.result, opts.structuredOutput);
         if (stream) stream.result(body);
-        else res.json(body);
+        else sendJson(res, body);
       })
       .catch((err: unknown) => {
         if (hungUp) return;

@@ -16,7 +16,8 @@
  * shown unescaped, and no token or code is ever shown or logged.
  */
 import type { Request, RequestHandler, Response, Router } from 'express';
-import { BadRequestError, isMcpoError, toHttpError } from '../http/errors.js';
+import { toHttpError } from '../http/error-mapping.js';
+import { BadRequestError, isMcpoError } from '../http/errors.js';
 import type { Logger } from '../common/log.js';
 import type { Upstream } from '../mcp/upstream.js';
 

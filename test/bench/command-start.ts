@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { healthOf } from '../helpers/mcpo.js';
 import { freePort } from '../helpers/servers.js';
+import { inheritedEnv } from '../../lib/mcp/server-process.js';
 import { median, MCPO, ROOT, ROUNDS, serverCommand } from './harness.js';
 import { fmt, quantity, shown, type Row, type Target } from './table.js';
 
@@ -23,11 +24,15 @@ function timedRun(command: string[]): Promise<number> {
   });
 }
 
-/** The bench server alone: from spawn to its answer to `initialize` on stdout. */
-function serverStart(): Promise<number> {
+/**
+ * The bench server alone: from spawn to its answer to `initialize` on stdout. `env` replaces the inherited
+ * environment: the users section passes the one mcpo gives its servers, since a variable such as
+ * NODE_EXTRA_CA_CERTS, which mcpo does not pass on, can slow a Node server's start by hundreds of ms.
+ */
+export function serverStart(env?: NodeJS.ProcessEnv): Promise<number> {
   const started = performance.now();
   const command = serverCommand();
-  const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, stdio: ['pipe', 'pipe', 'ignore'] });
+  const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, stdio: ['pipe', 'pipe', 'ignore'], ...(env ? { env } : {}) });
   const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } };
   child.stdin.write(`${JSON.stringify(initialize)}\n`);
   return new Promise((resolve, reject) => {
@@ -88,7 +93,8 @@ export async function commandStart(): Promise<{ rows: Row[]; notes: string[] }> 
     floor.push(await timedRun([process.execPath, '-e', '0']));
     help.push(await timedRun([process.execPath, MCPO, '--help']));
     version.push(await timedRun([process.execPath, MCPO, '--version']));
-    server.push(await serverStart());
+    // With the variables mcpo gives a server: the bench's own (NODE_EXTRA_CA_CERTS, say) can slow a Node start by half.
+    server.push(await serverStart(inheritedEnv()));
     const started = await mcpoStart();
     listening.push(started.listening);
     ready.push(started.ready);

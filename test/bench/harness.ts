@@ -1,11 +1,13 @@
 /**
  * What the bench sections share (test/bench/run.ts and the sections kept in
  * files of their own, such as test/bench/auth-cost.ts): the rounds and
- * seconds, the compiled bench server, starting processes, their CPU per
- * request, autocannon loads and medians. The printed tables are
+ * seconds, the compiled bench server, starting processes, the CPU per
+ * request and memory of a process and its descendants, autocannon loads and
+ * medians. The printed tables are
  * test/bench/table.ts's.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -94,19 +96,46 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 // ---------- measuring ----------
 
-/** CPU time (user + system, ms) of a process and of all its descendants, from /proc; 10 ms resolution. */
-export function cpuMs(root: number): { own: number; children: number } {
+export type Proc = ReturnType<typeof allProcesses>[number];
+
+/** A process and all its descendants (its MCP servers, and theirs), from one reading of /proc; `root` is undefined once it is gone. */
+export function processTree(root: number): { root?: Proc; descendants: Proc[] } {
   const processes = allProcesses();
-  let children = 0;
-  const walk = (pid: number): void => {
+  const descendants: Proc[] = [];
+  const pids = [root];
+  for (let i = 0; i < pids.length; i++) {
     for (const p of processes) {
-      if (p.ppid !== pid) continue;
-      children += p.cpuMs;
-      walk(p.pid);
+      if (p.ppid !== pids[i]) continue;
+      descendants.push(p);
+      pids.push(p.pid);
+    }
+  }
+  return { root: processes.find((p) => p.pid === root), descendants };
+}
+
+/**
+ * CPU time (user + system, ms) of a process and of all its descendants, from /proc; 10 ms resolution. A
+ * descendant that exits takes its time with it, so a load that stops or replaces servers undercounts them.
+ */
+export function cpuMs(root: number): { own: number; children: number } {
+  const tree = processTree(root);
+  return { own: tree.root?.cpuMs ?? 0, children: tree.descendants.reduce((sum, p) => sum + p.cpuMs, 0) };
+}
+
+/** Memory of a process and all its descendants, from /proc, in MB: RSS summed, and PSS (shared pages split between the processes sharing them). */
+export function treeMemory(root: number): { rss: number; pss: number; ownRss: number; processes: number } {
+  const tree = [root, ...processTree(root).descendants.map((p) => p.pid)];
+  const kb = (file: string, field: string): number => {
+    try {
+      return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(file, 'utf8'))?.[1] ?? 0);
+    } catch {
+      return 0; // gone while we looked
     }
   };
-  walk(root);
-  return { own: processes.find((p) => p.pid === root)?.cpuMs ?? 0, children };
+  const rss = tree.map((pid) => kb(`/proc/${pid}/status`, 'VmRSS'));
+  const pss = tree.map((pid) => kb(`/proc/${pid}/smaps_rollup`, 'Pss'));
+  const mb = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / 1024;
+  return { rss: mb(rss), pss: mb(pss), ownRss: rss[0]! / 1024, processes: tree.length };
 }
 
 /** Runs `load` and reports CPU ms per request spent by each process tree and by the load generator. */

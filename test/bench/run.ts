@@ -11,13 +11,13 @@
  *
  * BENCH_ONLY=<names>, a comma list, runs only those sections: throughput,
  * tools, startup, command (test/bench/command-start.ts), memory, reload,
- * users, auth (test/bench/auth-cost.ts),
+ * users (test/bench/users.ts), auth (test/bench/auth-cost.ts),
  * compare, compare-mcp. BENCH_COMPARE=<another build's dist/bin/mcpo.js> sets
  * this build beside that one, over REST (compare) and at the MCP endpoint in
  * both eras (compare-mcp), and alone runs only those, unless BENCH_ONLY says
  * more.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +33,7 @@ import { commandStart } from './command-start.js';
 import { cannon, compileServer, median, percentile, ROUNDS, SECONDS, serverCommand, sleep, start, startMcpoReady, withCpu, type Load, type Running } from './harness.js';
 import { checkTarget, sessionTarget, statelessTarget, type McpMethod, type McpTarget } from './mcp-targets.js';
 import { atLeast, atMost, fmt, markdownTable, quantity, ratioText, resultsTable, runHeader, shown, type Row, type Target } from './table.js';
+import { perUserProcesses } from './users.js';
 
 const TSX = import.meta.resolve('tsx');
 const FLOOR = fileURLToPath(new URL('./floor.ts', import.meta.url));
@@ -645,113 +646,6 @@ async function reloadUnderLoad(): Promise<void> {
   }
 }
 
-/** Memory of a process and all its descendants, from /proc, in MB: RSS summed, and PSS (shared pages split between the processes sharing them). */
-function treeMemory(root: number): { rss: number; pss: number; ownRss: number; processes: number } {
-  const all = allProcesses();
-  const tree = [root];
-  for (let i = 0; i < tree.length; i++) for (const p of all) if (p.ppid === tree[i]) tree.push(p.pid);
-  const kb = (file: string, field: string): number => {
-    try {
-      return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(file, 'utf8'))?.[1] ?? 0);
-    } catch {
-      return 0; // gone while we looked
-    }
-  };
-  const rss = tree.map((pid) => kb(`/proc/${pid}/status`, 'VmRSS'));
-  const pss = tree.map((pid) => kb(`/proc/${pid}/smaps_rollup`, 'Pss'));
-  const mb = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / 1024;
-  return { rss: mb(rss), pss: mb(pss), ownRss: rss[0]! / 1024, processes: tree.length };
-}
-
-/**
- * Twenty users, each with their own `X-User-Token`, calling a server whose env
- * takes the token from that header (so mcpo runs a process per user), against
- * the same calls, headers and all, on a server without templates (one process
- * shared by all). The rounds alternate the two; memory is read at the end of
- * each load, with every user's process started by the warm-up.
- */
-async function perUserProcesses(): Promise<void> {
-  const USERS = 20;
-  const KEY = 'bench-users-key-0123456789';
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mcpo-bench-users-'));
-  const [command, ...args] = serverCommand();
-  const write = (name: string, server: Record<string, unknown>) => {
-    const file = path.join(dir, name);
-    writeFileSync(file, JSON.stringify({ mcpServers: { b: { command, args, ...server } } }));
-    return file;
-  };
-  const templatedFile = write('templated.json', { env: { USER_TOKEN: '{{header.X-User-Token | required}}' }, maxProcesses: USERS });
-  const sharedFile = write('shared.json', {});
-  const headers = (user: number) => ({ 'content-type': 'application/json', authorization: `Bearer ${KEY}`, 'x-user-token': `bench-user-${user}-token` });
-  // autocannon takes each connection through this list in turn, so the 32 connections cycle through the 20 users.
-  const requests = Array.from({ length: USERS }, (_, user) => ({ method: 'POST' as const, path: '/b/ping', headers: headers(user), body: '{}' }));
-  const templated = await startMcpoReady(['--api-key', KEY, '--config', templatedFile]);
-  const shared = await startMcpoReady(['--api-key', KEY, '--config', sharedFile]);
-  const sides = { templated, shared };
-  const loads: Record<keyof typeof sides, Load[]> = { templated: [], shared: [] };
-  const memory: Record<keyof typeof sides, ReturnType<typeof treeMemory>[]> = { templated: [], shared: [] };
-  const ratios: number[] = [];
-  try {
-    // A call as each user, all at once, must answer 200; on the templated side it starts every user's process.
-    // Left to the load, the processes would start one at a time: autocannon takes every connection through
-    // the users in the same order, so all of them wait at the first user whose process is still starting.
-    for (const [name, side] of Object.entries(sides)) {
-      await Promise.all(
-        Array.from({ length: USERS }, async (_, user) => {
-          const res = await fetch(`${side.url}/b/ping`, { method: 'POST', headers: headers(user), body: '{}' });
-          if (res.status !== 200) throw new Error(`${name}: a sample call as user ${user} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
-        }),
-      );
-    }
-    // Warm-up: JIT, connection pools.
-    for (const side of Object.values(sides)) await cannon(`${side.url}/b/ping`, 32, {}, { duration: 2, requests });
-    for (let round = 0; round < ROUNDS; round++) {
-      process.stderr.write(`users: round ${round + 1}/${ROUNDS}\n`);
-      const order = round % 2 ? (['shared', 'templated'] as const) : (['templated', 'shared'] as const);
-      const got: Partial<Record<keyof typeof sides, Load>> = {};
-      for (const name of order) {
-        got[name] = await cannon(`${sides[name].url}/b/ping`, 32, {}, { requests });
-        memory[name].push(treeMemory(sides[name].pid));
-        loads[name].push(got[name]!);
-      }
-      ratios.push(got.templated!.rps / got.shared!.rps);
-    }
-  } finally {
-    await Promise.all([templated.stop(), shared.stop()]);
-    rmSync(dir, { recursive: true, force: true });
-  }
-  const summary = (name: keyof typeof sides) => {
-    const rps = median(loads[name].map((l) => l.rps));
-    const failed = loads[name].reduce((n, l) => n + l.failures, 0);
-    const total = loads[name].reduce((n, l) => n + l.requests, 0);
-    // Memory as printed, so the per-process figures of the note follow from the row.
-    const m = (k: 'rss' | 'pss' | 'ownRss') => shown(median(memory[name].map((x) => x[k])));
-    const processes = Math.max(...memory[name].map((x) => x.processes));
-    return {
-      rps,
-      after: `, ${failed} failed of ${fmt(total)}; RSS ${fmt(m('rss'))} MB in ${processes} processes (mcpo ${fmt(m('ownRss'))} MB; PSS ${fmt(m('pss'))} MB)`,
-      failed,
-      rss: m('rss'),
-      pss: m('pss'),
-      ownRss: m('ownRss'),
-      processes,
-    };
-  };
-  const t = summary('templated');
-  const s = summary('shared');
-  rows.push({
-    scenario: `${USERS} users round-robin (each its own \`X-User-Token\`), \`POST /b/ping\`, concurrency 32: a templated stdio env (a process per user, maxProcesses ${USERS}) against one shared process; memory is mcpo and all its children, at the end of the load`,
-    figure: quantity(t.rps, 0, 'req/s', t.after),
-    baseline: quantity(s.rps, 0, 'req/s', `${s.after} (one shared process, same load and headers)`),
-    named: { label: `median of ${ROUNDS} rounds' ratios`, ratios: [['req/s', median(ratios)]] },
-    target: { text: '0 failed', met: () => t.failed === 0 && s.failed === 0 },
-  });
-  const extra = t.processes - s.processes;
-  notes.push(
-    `With a process per user, mcpo served ${fmt(median(ratios), 2)}× the calls per second of one shared process (median of ${ROUNDS} rounds' ratios). mcpo and its children held ${fmt(t.rss)} MB RSS in ${t.processes} processes against ${fmt(s.rss)} MB in ${s.processes}: about ${fmt((t.rss - s.rss) / extra, 1)} MB RSS per added process (${fmt((t.pss - s.pss) / extra, 1)} MB counted as PSS, which splits shared pages), and mcpo itself ${fmt(t.ownRss)} MB against ${fmt(s.ownRss)} MB.`,
-  );
-}
-
 // ---------- main ----------
 
 const compare = process.env.BENCH_COMPARE;
@@ -772,7 +666,11 @@ if (want('command')) {
 }
 if (want('memory')) await memoryPerRouter();
 if (want('reload')) await reloadUnderLoad();
-if (want('users')) await perUserProcesses();
+if (want('users')) {
+  const section = await perUserProcesses();
+  rows.push(...section.rows);
+  notes.push(...section.notes);
+}
 if (want('auth')) {
   const section = await verifiedCallers();
   rows.push(...section.rows);

@@ -177,13 +177,18 @@ describe('the mcpo command', function () {
       const child = spawn(process.execPath, ['--import', HOOK, MCPO_BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
       let [stdout, stderr] = ['', ''];
       child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+        // A command that serves runs until stopped: once it says where it serves, the app is loaded.
+        if (/listening on/.test(stderr)) child.kill('SIGTERM');
+      });
+      // 'close', not 'exit': the hook's line is among the last of stderr, which may still be on its way at the exit.
+      const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
       const line = stderr.split('\n').find((l) => l.startsWith('LOADED '));
       return { code, stdout, packages: JSON.parse(line!.slice('LOADED '.length)) as string[] };
     };
 
-    it('answers --help and --version without loading the app (no express, no ajv), and a usage problem with it', async () => {
+    it('answers --help, --version and a usage problem without loading the app (no express, no ajv)', async () => {
       for (const flag of ['--help', '--version']) {
         const { code, stdout, packages } = await loaded([flag]);
         expect(code, flag).to.equal(0);
@@ -191,10 +196,13 @@ describe('the mcpo command', function () {
         expect(packages, flag).to.not.include.members(['express']);
         expect(packages, flag).to.not.include('ajv');
       }
-      // The check can see the app: a flag it does not know is reported by the full parse, which comes with it.
-      const { code, packages } = await loaded(['--no-such-flag']);
-      expect(code).to.equal(2);
-      expect(packages).to.include('express');
+      const usage = await loaded(['--no-such-flag']);
+      expect(usage.code).to.equal(2);
+      expect(usage.packages).to.not.include('express');
+      // The check can see the app: serving loads it.
+      const sink = kitchenSinkStdio();
+      const serving = await loaded(['--port', '0', '--', sink.command, ...sink.args]);
+      expect(serving.packages).to.include.members(['express', 'ajv']);
     });
   });
 

@@ -166,7 +166,8 @@ describe('the mcpo command with verified callers', function () {
     const keys = { WEBUI_KEY: 'example-webui-key-5b7e', ADMIN_KEY: 'example-admin-key-c41d', WEBUI_SECRET_KEY: 'example-webui-secret-0a9f3' };
 
     it('shows and gives get-env to the admins key only, and runs each caller in a process of its own', async () => {
-      const { p, url } = await start(['--config', EXAMPLE, '--port', '0'], { ...process.env, ...keys }, ['time']);
+      // Both: time starts first now (the command starts it while it loads the app), everything's probe a moment later.
+      const { p, url } = await start(['--config', EXAMPLE, '--port', '0'], { ...process.env, ...keys }, ['time', 'everything']);
       const admin = await document(`${url}/everything/openapi.json`, keys.ADMIN_KEY);
       expect(admin.tools).to.include.members(['get-env', 'echo']);
       const webui = await document(`${url}/everything/openapi.json`, keys.WEBUI_KEY);

@@ -76,7 +76,9 @@ export async function startMcpo(args: string[], env: NodeJS.ProcessEnv = process
       const poll = () => {
         if (done) return;
         fetch(readyUrl).then(
-          () => {
+          async (res) => {
+            // The port opens before the app is in place (bin/listen.ts): until then it answers 503 "starting".
+            if (res.status === 503 && ((await res.json().catch(() => ({}))) as { error?: { code?: string } }).error?.code === 'starting') return void setTimeout(poll, 50);
             done = true;
             clearTimeout(timer);
             resolve(new URL(readyUrl).origin);
@@ -145,7 +147,15 @@ export interface Health {
 }
 
 /** `/healthz` (public in every mode), or undefined while nothing answers there. */
-export const healthOf = (baseUrl: string): Promise<Health | undefined> => fetch(`${baseUrl}/healthz`).then((r) => r.json() as Promise<Health>, () => undefined);
+/** The app's `/healthz` report; undefined while nothing answers, or while the port answers before the app (a body without `servers`). */
+export const healthOf = (baseUrl: string): Promise<Health | undefined> =>
+  fetch(`${baseUrl}/healthz`).then(
+    async (r) => {
+      const body = (await r.json().catch(() => undefined)) as Health | undefined;
+      return body && typeof body.servers === 'object' && body.servers !== null ? body : undefined;
+    },
+    () => undefined,
+  );
 
 /**
  * Resolves with `/healthz` once the named servers, or all of them, are

@@ -17,12 +17,12 @@ import {
   MethodNotAllowedError,
   TimeoutError,
   ToolError,
-  toHttpError,
   UnavailableError,
   UnknownToolError,
   UnsupportedMediaTypeError,
   UpstreamError,
 } from '../../lib/http/errors.js';
+import { toHttpError } from '../../lib/http/error-mapping.js';
 
 describe('toHttpError', () => {
   describe('JSON-RPC error codes', () => {
