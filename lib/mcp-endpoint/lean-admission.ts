@@ -1,10 +1,11 @@
 /**
- * Which 2026-07-28 requests the endpoint may answer without the SDK's server
- * (lean-answers.ts): the hot methods, in the one plain form an SDK client
- * sends them, with headers that agree with the body. For such a request
- * every rung of the SDK's validation ladder (era, envelope, standard
- * headers, capability gate, params) would pass, so answering it directly
- * skips nothing the SDK would have refused.
+ * Which requests the endpoint may answer without the SDK's server
+ * (lean-path.ts for 2026-07-28, lean-session.ts for a 2025 session): the
+ * hot methods, in the one plain form an SDK client sends them, with headers
+ * that agree with the body. For such a request every rung of the SDK's
+ * validation (era, envelope, standard headers, capability gate, params; a
+ * session transport's version and Accept checks) would pass, so answering
+ * it directly skips nothing the SDK would have refused.
  *
  * The rule is narrower than the SDK's on purpose: anything this does not
  * recognise (a progress token, a log level, an unusual client capability, a
