@@ -32,7 +32,7 @@ import { forgetTokens } from './forget-tokens.js';
 import { openAuditLog } from './audit-log.js';
 import { startTracing } from './tracing.js';
 import type { AuditFile } from '../lib/telemetry/audit.js';
-import { stopOnSignals } from './shutdown.js';
+import { exitOnEarlySignals, stopOnSignals } from './shutdown.js';
 import { startAhead } from './start-ahead.js';
 import { dropAhead } from '../lib/mcp/spawn-ahead.js';
 import { StartupError } from './startup-error.js';
@@ -116,6 +116,7 @@ async function main(): Promise<void> {
     return;
   }
   const options = invocation.options;
+  const endEarlyExits = exitOnEarlySignals();
   const logger = createConsoleLogger(options.logLevel);
   // Before the app, so the first call already has a tracer to report to.
   const tracing = await startTracing(process.env, logger);
@@ -127,7 +128,6 @@ async function main(): Promise<void> {
   const app = await makeApp(prepared, options, logger);
   serve(app);
   const at = { url: baseUrl(server, options), prefix: normalizeRootPath(options.pathPrefix, 'pathPrefix') };
-  logListening(logger, at, options.apiKey);
   // In config mode SIGHUP re-reads the file; --hot-reload also watches it.
   const watcher =
     options.config === undefined ? undefined : watchReloads({ file: options.config, started: config as McpoConfig, env, options, app, logger });
@@ -135,6 +135,9 @@ async function main(): Promise<void> {
     await Promise.all([audit?.close(), tracing?.shutdown()]);
   };
   const stopping = stopOnSignals({ server, app, watcher, logger, gracePeriod: options.gracePeriod, finish });
+  endEarlyExits();
+  // Only now: whoever reads this line and sends a signal gets the graceful shutdown.
+  logListening(logger, at, options.apiKey);
   void app.ready().then(() => {
     // Every server has connected (or failed to): a process started ahead that no transport took was not the app's.
     dropAhead();

@@ -2,7 +2,8 @@
  * Shutting down on SIGTERM or SIGINT: no new connections, calls in flight
  * get the grace period to finish, then the app closes and the process exits
  * (0 when every call finished, 1 when the grace period ran out or on a
- * second signal). Reloading on SIGHUP is bin/reload.ts's.
+ * second signal). Reloading on SIGHUP is bin/reload.ts's. Before the app
+ * is served, a signal ends the process at once (exitOnEarlySignals).
  */
 import type http from 'node:http';
 import type { McpoApp } from '../lib/app/app.js';
@@ -23,6 +24,22 @@ export interface ShutdownOptions {
 
 /** The most the last flushes may hold up the exit (a collector that stopped answering, say). */
 const FINISH_MS = 5000;
+
+/**
+ * Until stopOnSignals takes over, a signal exits through process.exit rather
+ * than Node's default, which would skip the exit hook that kills the servers
+ * started ahead (lib/mcp/server-process.ts): they run in groups of their own.
+ * Returns the function that removes the handlers.
+ */
+export function exitOnEarlySignals(): () => void {
+  const exit = (signal: NodeJS.Signals): void => process.exit(signal === 'SIGINT' ? 130 : 143);
+  process.on('SIGTERM', exit);
+  process.on('SIGINT', exit);
+  return () => {
+    process.off('SIGTERM', exit);
+    process.off('SIGINT', exit);
+  };
+}
 
 /** Installs the handlers; the function returned tells whether a shutdown has begun. */
 export function stopOnSignals({ server, app, watcher, logger, gracePeriod, finish }: ShutdownOptions): () => boolean {
