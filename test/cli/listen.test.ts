@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,24 +16,8 @@ import { listen } from '../../bin/listen.js';
 import type { CliOptions } from '../../bin/cli-options.js';
 import type { McpoApp } from '../../lib/app/app.js';
 import { silentLogger } from '../../lib/index.js';
-import { MCPO_BIN, ROOT } from '../helpers/mcpo.js';
-
-const freePort = async (): Promise<number> => {
-  const probe = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => probe.once('listening', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-};
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { isAlive as alive, MCPO_BIN, ROOT } from '../helpers/mcpo.js';
+import { freePort } from '../helpers/servers.js';
 
 describe('the port before and after the app (bin/listen.ts)', () => {
   it('answers 503 with Retry-After while the app loads, then serves the app', async () => {

@@ -1,0 +1,41 @@
+/**
+ * Bundles the built command (dist/bin, from tsc) into a few files and puts
+ * them in dist/bin's place. Node 20 has no compile cache, and loading the
+ * app's thousand-odd modules one file at a time (resolve, stat, open, read,
+ * compile, link) cost more than the code in them: the command served its
+ * first call about 200 ms sooner bundled (docs/performance.md). The library
+ * (dist/lib) stays unbundled, so an application that imports mcpo shares
+ * its Express and its SDK with it.
+ *
+ * Split at the command's own dynamic imports: `--help` loads the help text
+ * alone, and the port opens before the app's chunk is read (bin/serve.ts).
+ * Whitespace and syntax are minified, names are kept, so a stack trace in a
+ * log still reads. Left out, and loaded from node_modules as before: what
+ * the command loads only when asked (redis, rate-limiter-flexible, the
+ * OpenTelemetry SDK) or reads files beside (swagger-ui-dist), the
+ * OpenTelemetry API (one copy with the SDK's), and jsonc-parser, whose UMD
+ * build requires files by computed paths.
+ */
+import { build } from 'esbuild';
+import { chmodSync, renameSync, rmSync } from 'node:fs';
+
+const out = 'dist/bin.bundled';
+await build({
+  entryPoints: ['dist/bin/mcpo.js'],
+  outdir: out,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
+  external: ['redis', 'rate-limiter-flexible', 'swagger-ui-dist', 'jsonc-parser', '@opentelemetry/*'],
+  // The CommonJS packages inside (Express and its kin) call require, which an ES module lacks.
+  banner: { js: "import { createRequire as __mcpoRequire } from 'node:module'; const require = __mcpoRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
+rmSync('dist/bin', { recursive: true });
+renameSync(out, 'dist/bin');
+chmodSync('dist/bin/mcpo.js', 0o755);
