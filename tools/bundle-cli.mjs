@@ -12,9 +12,12 @@
  * Whitespace and syntax are minified, names are kept, so a stack trace in a
  * log still reads. Left out, and loaded from node_modules as before: what
  * the command loads only when asked (redis, rate-limiter-flexible, the
- * OpenTelemetry SDK) or reads files beside (swagger-ui-dist), the
- * OpenTelemetry API (one copy with the SDK's), and jsonc-parser, whose UMD
- * build requires files by computed paths.
+ * OpenTelemetry SDK) or reads files beside (swagger-ui-dist), and
+ * jsonc-parser, whose UMD build requires files by computed paths. Only
+ * mcpo's own dependencies may be left out: another package's (iconv-lite
+ * under Express, say) is not found from here in every install layout.
+ * The OpenTelemetry API inside and the SDK's copy outside find each other
+ * through the API's global registry, as two copies of one version do.
  */
 import { build } from 'esbuild';
 import { chmodSync, renameSync, rmSync } from 'node:fs';
@@ -31,7 +34,7 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   keepNames: true,
-  external: ['redis', 'rate-limiter-flexible', 'swagger-ui-dist', 'jsonc-parser', '@opentelemetry/*'],
+  external: ['redis', 'rate-limiter-flexible', 'swagger-ui-dist', 'jsonc-parser', '@opentelemetry/sdk-node'],
   // The CommonJS packages inside (Express and its kin) call require, which an ES module lacks.
   banner: { js: "import { createRequire as __mcpoRequire } from 'node:module'; const require = __mcpoRequire(import.meta.url);" },
   logLevel: 'warning',
