@@ -15,7 +15,9 @@
  * compare, compare-mcp. BENCH_COMPARE=<another build's dist/bin/mcpo.js> sets
  * this build beside that one, over REST (compare) and at the MCP endpoint in
  * both eras (compare-mcp), and alone runs only those, unless BENCH_ONLY says
- * more.
+ * more. A section that fails (a build without an MCP endpoint for
+ * compare-mcp, say) is named under the table and the run exits 1; the rows
+ * of every other section still print.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -652,35 +654,41 @@ const compare = process.env.BENCH_COMPARE;
 const only = process.env.BENCH_ONLY?.split(',') ?? (compare ? ['compare', 'compare-mcp'] : undefined);
 const want = (name: string) => !only || only.includes(name);
 const started = Date.now();
+const failed: string[] = [];
+/** Runs a section; one that fails is reported under the table, and the sections before and after it still count. */
+async function section(name: string, run: () => Promise<void | { rows: Row[]; notes: string[] }>): Promise<void> {
+  if (!want(name)) return;
+  try {
+    const result = await run();
+    if (result) {
+      rows.push(...result.rows);
+      notes.push(...result.notes);
+    }
+  } catch (err) {
+    process.stderr.write(`section ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    failed.push(name);
+    notes.push(`The ${name} section failed and has no rows here: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
 compileServer();
-if (want('throughput')) await throughputAndLatency();
-if (want('tools')) await toolCount();
-if (want('startup')) {
+await section('throughput', throughputAndLatency);
+await section('tools', toolCount);
+await section('startup', async () => {
   await startupTime(1000);
   await startupTime(0);
+});
+await section('command', commandStart);
+await section('memory', memoryPerRouter);
+await section('reload', reloadUnderLoad);
+await section('users', perUserProcesses);
+await section('auth', verifiedCallers);
+if (compare) {
+  await section('compare', () => compareBuilds(path.resolve(compare)));
+  await section('compare-mcp', () => compareEndpoints(path.resolve(compare)));
 }
-if (want('command')) {
-  const section = await commandStart();
-  rows.push(...section.rows);
-  notes.push(...section.notes);
-}
-if (want('memory')) await memoryPerRouter();
-if (want('reload')) await reloadUnderLoad();
-if (want('users')) {
-  const section = await perUserProcesses();
-  rows.push(...section.rows);
-  notes.push(...section.notes);
-}
-if (want('auth')) {
-  const section = await verifiedCallers();
-  rows.push(...section.rows);
-  notes.push(...section.notes);
-}
-if (compare && want('compare')) await compareBuilds(path.resolve(compare));
-if (compare && want('compare-mcp')) await compareEndpoints(path.resolve(compare));
 
 console.log(`\n${runHeader()}\n`);
 console.log(`${ROUNDS} rounds of ${SECONDS} s, medians; load generator, mcpo and the MCP server share these cores. ${fmt((Date.now() - started) / 1000)} s in all.\n`);
 console.log(resultsTable(rows));
 for (const note of notes) console.log(`\n${note}`);
-process.exit(0);
+process.exit(failed.length > 0 ? 1 : 0);
