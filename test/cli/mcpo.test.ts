@@ -171,7 +171,7 @@ describe('the mcpo command', function () {
   });
 
   describe('help and version before the app', () => {
-    // Every module the command loads, logged by a loader hook. The built command is bundled (tools/bundle-cli.mjs): the app is its `app-*.js` chunk, Express and ajv are inside it.
+    // Every module the command loads, logged by a loader hook. The built command is bundled (tools/bundle-cli.mjs): the app is its `app-*.js` chunk, Express and ajv are inside it; unbundled, the app is lib/app/app.js.
     const LOAD_LOG = fileURLToPath(new URL('../helpers/load-log.mjs', import.meta.url));
     const APP = /\/dist\/(bin\/app-[^/]*|lib\/app\/app)\.js$|\/node_modules\/(express|ajv)\//;
     const loaded = async (args: string[]): Promise<{ code: number | null; stdout: string; modules: string[] }> => {
