@@ -2,8 +2,8 @@
  * Bundles the built command (dist/bin, from tsc) into a few files and puts
  * them in dist/bin's place. Node 20 has no compile cache, and loading the
  * app's thousand-odd modules one file at a time (resolve, stat, open, read,
- * compile, link) cost more than the code in them: the command served its
- * first call about 200 ms sooner bundled (docs/performance.md). The library
+ * compile, link) cost more than the code in them: bundled, the command
+ * served its first server 220–265 ms sooner (docs/performance.md). The library
  * (dist/lib) stays unbundled, so an application that imports mcpo shares
  * its Express and its SDK with it.
  *
@@ -11,10 +11,10 @@
  * alone, and the port opens before the app's chunk is read (bin/serve.ts).
  * Not minified: that started no sooner, cost up to a tenth more CPU per
  * call in a paired bench, and would make a stack trace in a log unreadable.
- * Left out, and loaded from node_modules as before: what
- * the command loads only when asked (redis, rate-limiter-flexible, the
- * OpenTelemetry SDK) or reads files beside (swagger-ui-dist), and
- * jsonc-parser, whose UMD build requires files by computed paths. Only
+ * Left out, and loaded from node_modules as before: what the command loads
+ * only when asked (redis, rate-limiter-flexible, the OpenTelemetry SDK) or
+ * reads files beside (swagger-ui-dist), and jsonc-parser, whose UMD build
+ * requires files by computed paths. Only
  * mcpo's own dependencies may be left out: another package's (iconv-lite
  * under Express, say) is not found from here in every install layout.
  * The OpenTelemetry API inside and the SDK's copy outside find each other

@@ -10,17 +10,14 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { expect } from 'chai';
 import { listen } from '../../bin/listen.js';
 import type { CliOptions } from '../../bin/cli-options.js';
 import type { McpoApp } from '../../lib/app/app.js';
 import { silentLogger } from '../../lib/index.js';
-import { isAlive as alive, MCPO_BIN, ROOT } from '../helpers/mcpo.js';
+import { APP_MODULE, isAlive as alive, LOAD_HOOKS, MCPO_BIN, ROOT } from '../helpers/mcpo.js';
 import { freePort } from '../helpers/servers.js';
-
-const LOAD_HOOKS = fileURLToPath(new URL('../helpers/load-log.mjs', import.meta.url));
 
 describe('the port before and after the app (bin/listen.ts)', () => {
   it('answers 503 with Retry-After while the app loads, then serves the app', async () => {
@@ -50,10 +47,10 @@ describe('the port before and after the app (bin/listen.ts)', () => {
     // A "server" that never answers and outlives its stdin: only mcpo's exit hook ends it.
     const server = `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`;
     const port = await freePort();
-    // The app's module is held back 5 s (test/helpers/load-log.mjs), so the signal surely comes while the command is starting.
+    // The app's module is held back 5 s, so the signal surely comes while the command is starting.
     const child = spawn(process.execPath, ['--import', LOAD_HOOKS, MCPO_BIN, '--port', String(port), '--', process.execPath, '-e', server], {
       cwd: ROOT,
-      env: { ...process.env, MCPO_SLOW_APP_MS: '5000' },
+      env: { ...process.env, MCPO_SLOW_MODULE: APP_MODULE.source, MCPO_SLOW_MS: '5000' },
       stdio: 'ignore',
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));

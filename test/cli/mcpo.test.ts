@@ -10,10 +10,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { expectValidOpenApi31, type Doc } from '../helpers/openapi.js';
-import { allProcesses, childrenOf, isAlive, MCPO_BIN, ROOT, runMcpo, startMcpo, untilConnected, type McpoProcess } from '../helpers/mcpo.js';
+import { allProcesses, APP_MODULE, childrenOf, isAlive, LOAD_HOOKS, MCPO_BIN, ROOT, runMcpo, startMcpo, untilConnected, type McpoProcess } from '../helpers/mcpo.js';
 import { ERAS } from '../helpers/eras.js';
 import { freePort, kitchenSinkStdio, startKitchenSink, type RunningServer } from '../helpers/servers.js';
 import { LONG_FLAGS } from '../../bin/flags.js';
@@ -171,13 +170,12 @@ describe('the mcpo command', function () {
   });
 
   describe('help and version before the app', () => {
-    // Every module the command loads, logged by a loader hook. The built command is bundled (tools/bundle-cli.mjs): the app is its `app-*.js` chunk, Express and ajv are inside it; unbundled, the app is lib/app/app.js.
-    const LOAD_LOG = fileURLToPath(new URL('../helpers/load-log.mjs', import.meta.url));
-    const APP = /\/dist\/(bin\/app-[^/]*|lib\/app\/app)\.js$|\/node_modules\/(express|ajv)\//;
+    // Every module the command loads, logged by a loader hook. Bundled, Express and ajv are inside the app's chunk; unbundled, they are packages of their own.
+    const APP_PACKAGES = /\/node_modules\/(express|ajv)\//;
     const loaded = async (args: string[]): Promise<{ code: number | null; stdout: string; modules: string[] }> => {
       const log = path.join(dir, `loaded-${randomUUID()}`);
       writeFileSync(log, '');
-      const child = spawn(process.execPath, ['--import', LOAD_LOG, MCPO_BIN, ...args], {
+      const child = spawn(process.execPath, ['--import', LOAD_HOOKS, MCPO_BIN, ...args], {
         cwd: ROOT,
         env: { ...process.env, MCPO_LOAD_LOG: log },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -192,7 +190,7 @@ describe('the mcpo command', function () {
       const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
       return { code, stdout, modules: readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') };
     };
-    const app = (modules: string[]): string[] => modules.filter((m) => APP.test(m));
+    const app = (modules: string[]): string[] => modules.filter((m) => APP_MODULE.test(m) || APP_PACKAGES.test(m));
 
     it('answers --help, --version and a usage problem without loading the app (no Express, no ajv)', async () => {
       for (const flag of ['--help', '--version']) {

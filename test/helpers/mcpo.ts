@@ -10,6 +10,10 @@ import { waitFor } from './wait.js';
 
 export const MCPO_BIN = fileURLToPath(new URL('../../dist/bin/mcpo.js', import.meta.url));
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The app's module as a URL: the bundled command's chunk (tools/bundle-cli.mjs), or lib/app/app.js as tsc emits it. */
+export const APP_MODULE = /\/dist\/(bin\/app-[^/]*|lib\/app\/app)\.js$/;
+/** Preloaded with `--import`: logs the modules a command loads, or holds one back (test/helpers/load-hooks.mjs). */
+export const LOAD_HOOKS = fileURLToPath(new URL('./load-hooks.mjs', import.meta.url));
 
 const START_TIMEOUT_MS = 20_000;
 const running = new Set<ChildProcess>();

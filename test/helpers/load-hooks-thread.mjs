@@ -1,20 +1,20 @@
-/** The loader hooks of load-log.mjs. */
+/** The loader hooks of load-hooks.mjs, which run on the loader's own thread. */
 import { appendFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-// The app: the bundled command's chunk, or the module as tsc emits it.
-const APP = /\/dist\/(bin\/app-[^/]*|lib\/app\/app)\.js$/;
 let file;
-let slowAppMs = 0;
+let slow;
+let slowMs = 0;
 
 export function initialize(data) {
   file = data.file;
-  slowAppMs = data.slowAppMs;
+  slow = data.slowModule ? new RegExp(data.slowModule) : undefined;
+  slowMs = data.slowMs;
 }
 
 export async function resolve(specifier, context, next) {
   const resolved = await next(specifier, context);
   if (file) appendFileSync(file, resolved.url + '\n');
-  if (slowAppMs > 0 && APP.test(resolved.url)) await sleep(slowAppMs);
+  if (slow?.test(resolved.url)) await sleep(slowMs);
   return resolved;
 }
