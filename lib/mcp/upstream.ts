@@ -127,6 +127,11 @@ export class Upstream {
     return this.#at.status(this.#lists.tools.length);
   }
 
+  /** The state alone, without building the whole status (the per-user pool reads it on every call). */
+  get state(): UpstreamState {
+    return this.#at.state;
+  }
+
   /** The protocol version of the current or last connection, without building the whole status (a call's span reads it). */
   protocolVersion(): string | null {
     return this.#at.protocolVersion;

@@ -75,7 +75,7 @@ export function userConnections(spec: ResolvedSpec, resolve: ResolveUser, option
       const resolution = resolve(headers, caller);
       const { key } = resolution;
       // Its grant is gone (revoked, signed out elsewhere): a new connection, if the caller is admitted again.
-      if (pool.peek(key)?.status().state === 'needs-authorization') pool.evict(key);
+      if (pool.peek(key)?.state === 'needs-authorization') pool.evict(key);
       if (options.admit && pool.peek(key) === undefined) await options.admit(resolution, headers);
       if (resolution.personal !== undefined) {
         const keys = byPersonal.get(resolution.personal) ?? new Set<string>();

@@ -36,7 +36,10 @@ interface Entry<C> {
   connection: C;
   busy: number;
   lastUsed: number;
+  /** Armed while the entry is idle or was lately; it looks at `lastUsed` when it fires, so a call sets no timer. */
   idleTimer?: NodeJS.Timeout;
+  /** Its `ready()` has resolved: later calls need not wait on it (it stays resolved). */
+  ready: boolean;
 }
 
 /** A connection lent to one call; `release()` once the call is over. */
@@ -70,16 +73,8 @@ export class UserPool<C extends Pooled> {
       if (this.#closed) throw this.#full('is closed');
       const entry = this.#entries.get(key) ?? this.#make(key, create);
       if (entry) {
-        this.#lend(entry);
-        try {
-          await withDeadline(entry.connection.ready(), deadline, () => this.#full('did not connect in time')).catch((err: unknown) => {
-            // Its first attempt failed (retries go on): the caller gets the 503 that says why, not that attempt's bare error.
-            throw err instanceof UnavailableError ? err : entry.connection.unavailable?.() ?? err;
-          });
-        } catch (err) {
-          this.#giveBack(entry);
-          throw err;
-        }
+        entry.busy++;
+        if (!entry.ready) await this.#untilReady(entry, deadline);
         return { connection: entry.connection, release: once(() => this.#giveBack(entry)) };
       }
       // Every slot is busy: wait for one to be given back, or for the deadline.
@@ -135,31 +130,56 @@ export class UserPool<C extends Pooled> {
       void this.#stop(oldest);
       this.options.onStopped?.(oldest.key, 'evicted');
     }
-    const entry: Entry<C> = { key, connection: create(), busy: 0, lastUsed: Date.now() };
+    const entry: Entry<C> = { key, connection: create(), busy: 0, lastUsed: Date.now(), ready: false };
     this.#entries.set(key, entry);
     return entry;
   }
 
-  #lend(entry: Entry<C>): void {
-    entry.busy++;
-    clearTimeout(entry.idleTimer);
-    entry.idleTimer = undefined;
+  /** Waits for a new entry's connection (lent already), giving the slot back if it does not come up by `deadline`. */
+  async #untilReady(entry: Entry<C>, deadline: number): Promise<void> {
+    try {
+      await withDeadline(entry.connection.ready(), deadline, () => this.#full('did not connect in time')).catch((err: unknown) => {
+        // Its first attempt failed (retries go on): the caller gets the 503 that says why, not that attempt's bare error.
+        throw err instanceof UnavailableError ? err : entry.connection.unavailable?.() ?? err;
+      });
+    } catch (err) {
+      this.#giveBack(entry);
+      throw err;
+    }
+    entry.ready = true;
   }
 
   #giveBack(entry: Entry<C>): void {
     entry.busy--;
     entry.lastUsed = Date.now();
     if (entry.busy > 0 || this.#entries.get(entry.key) !== entry) return;
-    entry.idleTimer = setTimeout(() => {
+    entry.idleTimer ??= this.#idleTimer(entry, this.options.idleMs);
+    // An idle connection can now be stopped for a waiting key.
+    this.#waiters.shift()?.();
+  }
+
+  /**
+   * Stops the entry once it has been idle for idleMs. Arming a timer on every
+   * give-back and clearing it on every lend cost microseconds a call; this one
+   * is armed when the entry goes idle and, on firing, waits out what is left
+   * if it was used since, or leaves it to the next give-back if it is busy.
+   */
+  #idleTimer(entry: Entry<C>, ms: number): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      entry.idleTimer = undefined;
       if (entry.busy > 0 || this.#entries.get(entry.key) !== entry) return;
+      const idleFor = Date.now() - entry.lastUsed;
+      if (idleFor < this.options.idleMs) {
+        entry.idleTimer = this.#idleTimer(entry, this.options.idleMs - idleFor);
+        return;
+      }
       this.#entries.delete(entry.key);
       void this.#stop(entry);
       this.options.onStopped?.(entry.key, 'idle');
       this.#waiters.shift()?.();
-    }, this.options.idleMs);
-    entry.idleTimer.unref();
-    // An idle connection can now be stopped for a waiting key.
-    this.#waiters.shift()?.();
+    }, ms);
+    timer.unref();
+    return timer;
   }
 
   #stop(entry: Entry<C>): Promise<void> {

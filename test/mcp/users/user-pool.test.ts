@@ -104,6 +104,25 @@ describe('UserPool', () => {
     await p.close();
   });
 
+  it('counts idleMs from the last use, and never stops a connection that is lent', async () => {
+    const { p, made, stopped } = pool(4, 80);
+    const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    (await p.acquire('a', soon())).release();
+    await wait(50);
+    (await p.acquire('a', soon())).release();
+    await wait(50); // 100 ms after the first use, 50 after the last
+    expect(stopped).to.deep.equal([]);
+    const lent = await p.acquire('a', soon());
+    await wait(150); // lent all along, so never idle
+    expect(stopped).to.deep.equal([]);
+    lent.release();
+    await wait(150);
+    expect(stopped).to.deep.equal([['a', 'idle']]);
+    expect(made).to.have.length(1);
+    expect(made[0]!.closed).to.equal(true);
+    await p.close();
+  });
+
   it('gives the slot back when the connection cannot be made ready', async () => {
     const { p } = pool(1, 60_000, new Set(['bad']));
     const err = await p.acquire('bad', soon()).then(() => undefined, (e: unknown) => e);
