@@ -15,9 +15,16 @@
  * it goes to the 2026-07-28 handler, which classifies it once more and
  * refuses what is wrong with it.
  */
-import { PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
+import type { IncomingMessage } from 'node:http';
+import { PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/client';
 import { isRecord } from '../common/is-record.js';
 import { eraOf } from '../telemetry/metrics.js';
+
+/** The `Mcp-Session-Id` a request names: a 2025-era session's, if it came on one. */
+export const sessionIdOf = (req: IncomingMessage): string | undefined => {
+  const id = req.headers['mcp-session-id'];
+  return typeof id === 'string' ? id : undefined;
+};
 
 /** A JSON-RPC request id as the schema takes it: a string or an integer. */
 const isRequestId = (id: unknown): boolean => typeof id === 'string' || Number.isInteger(id);

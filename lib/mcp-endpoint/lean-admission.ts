@@ -14,7 +14,7 @@
  * would answer what the SDK refuses, so every test here errs towards no.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY, SUPPORTED_PROTOCOL_VERSIONS, type ClientCapabilities } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY, SUPPORTED_PROTOCOL_VERSIONS, type ClientCapabilities } from '@modelcontextprotocol/client';
 import { isRecord } from '../common/is-record.js';
 
 export type LeanMethod = 'tools/call' | 'tools/list' | 'resources/read' | 'prompts/get';

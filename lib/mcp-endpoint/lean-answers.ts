@@ -14,7 +14,7 @@
  * server takes it from the source in place of a second upstream call
  * (replayed-source.ts) and answers it with every rule the SDK has for it.
  */
-import { SERVER_INFO_META_KEY, type Implementation } from '@modelcontextprotocol/server';
+import { SERVER_INFO_META_KEY, type Implementation } from '@modelcontextprotocol/client';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Caller } from '../auth/caller.js';
 import { isRecord } from '../common/is-record.js';
@@ -22,7 +22,7 @@ import type { Peer } from '../mcp/peer.js';
 import type { CallOutcome } from '../mcp/tool-call.js';
 import type { TraceContext } from '../telemetry/trace-context.js';
 import type { LeanMethod, LeanRequest } from './lean-admission.js';
-import { listedTools, withoutReservedMeta } from './proxy-server.js';
+import { listedTools, withoutReservedMeta } from './served-shapes.js';
 import type { McpSource } from './source.js';
 
 export interface LeanFrom {

@@ -35,6 +35,7 @@ import type { McpSource, PassThroughMethod } from './source.js';
 import { signInAnswer, withoutSignInResponse } from './sign-in-answer.js';
 import { peerOf, sessionHandlers, untilDone, type PeerState } from './endpoint-peer.js';
 import { sourceFor } from './replayed-source.js';
+import { listedTools, withoutReservedMeta } from './served-shapes.js';
 
 /** The JSON-RPC code for a request that timed out (the SDKs' RequestTimeout). */
 const REQUEST_TIMEOUT = -32001;
@@ -105,10 +106,6 @@ export function proxyServer(source: McpSource, info: Implementation, instruction
   return server;
 }
 
-/** The tools `caller` may call, as `tools/list` lists them: each under its served name and description. */
-export function listedTools(source: McpSource, caller: Caller | undefined): Tool[] {
-  return source.tools(caller).map(({ name, tool, description }) => ({ ...tool, name, ...(description !== undefined ? { description } : {}) }));
-}
 
 /** Questions of the upstream for a client that answers them itself (2026-07-28), as they came. */
 function asInputRequired(answer: { inputRequests: Record<string, unknown>; requestState?: string | undefined }): never {
@@ -118,19 +115,6 @@ function asInputRequired(answer: { inputRequests: Record<string, unknown>; reque
   }) as never;
 }
 
-/**
- * A result without the upstream's `io.modelcontextprotocol/*` `_meta` keys
- * (its serverInfo, say): those describe the hop they came on, and the SDK
- * stamps this endpoint's own.
- */
-export function withoutReservedMeta<T extends object>(result: T): T {
-  const meta = (result as { _meta?: Record<string, unknown> })._meta;
-  if (meta === undefined || meta === null) return result;
-  const kept = Object.entries(meta).filter(([key]) => !key.startsWith('io.modelcontextprotocol/'));
-  if (kept.length === Object.keys(meta).length) return result;
-  const { _meta: _dropped, ...rest } = result as T & { _meta: unknown };
-  return (kept.length > 0 ? { ...rest, _meta: Object.fromEntries(kept) } : rest) as T;
-}
 
 /** The HTTP request's headers as Node names them (lower-case), for a source that chooses the caller's connection by them. */
 function callerHeaders(ctx: ServerContext): IncomingHttpHeaders {

@@ -210,6 +210,38 @@ describe('the mcpo command', function () {
     });
   });
 
+  describe('the MCP server side on first need', () => {
+    // mcpo's module that holds the SDK's server side: a chunk of its own when bundled, a file of dist/lib when not.
+    const SDK_SIDE = /\/dist\/(bin\/sdk-side-[^/]*|lib\/mcp-endpoint\/sdk-side)\.js$/;
+    const MODERN = '2026-07-28';
+    const post = (url: string, headers: Record<string, string>, body: object) =>
+      fetch(`${url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: JSON.stringify(body) });
+
+    it('serves REST and a plain 2026-07-28 call without loading it, and loads it for a 2025 session', async () => {
+      const log = path.join(dir, `loaded-${randomUUID()}`);
+      writeFileSync(log, '');
+      const sink = kitchenSinkStdio();
+      const mcpo = await startMcpo(['--port', '0', '--', sink.command, ...sink.args], { ...process.env, MCPO_LOAD_LOG: log, NODE_OPTIONS: `--import ${LOAD_HOOKS}` });
+      try {
+        await untilConnected(mcpo.url);
+        const sdkSideLoaded = () => readFileSync(log, 'utf8').split('\n').some((m) => SDK_SIDE.test(m));
+        expect((await fetch(`${mcpo.url}/no_params`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).to.equal(200);
+        const meta = { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientInfo': { name: 't', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} };
+        const call = await post(mcpo.url, { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'no_params' }, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'no_params', arguments: {}, _meta: meta } });
+        expect(call.status).to.equal(200);
+        expect(JSON.stringify(await call.json())).to.include('pong');
+        expect(sdkSideLoaded(), 'loaded before any request needed it').to.equal(false);
+        const init = await post(mcpo.url, {}, { jsonrpc: '2.0', id: 2, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+        expect(init.status).to.equal(200);
+        expect(init.headers.get('mcp-session-id')).to.be.a('string');
+        await init.text();
+        expect(sdkSideLoaded(), 'loaded for the session').to.equal(true);
+      } finally {
+        await mcpo.stop();
+      }
+    });
+  });
+
   describe('one stdio server', () => {
     it('serves it at the root with the docs title, auth, env, timeouts and the structured envelope from the flags', async () => {
       const envFile = path.join(dir, '.env');

@@ -4,6 +4,8 @@
  * shortcut must either agree or decline to answer.
  */
 import { expect } from 'chai';
+import * as client from '@modelcontextprotocol/client';
+import * as server from '@modelcontextprotocol/server';
 import { isLegacyRequest, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
 import { plainEra } from '../../lib/mcp-endpoint/era-route.js';
 
@@ -61,4 +63,15 @@ describe('plainEra: routing a plain request past the SDK classification', () => 
       if (shortcut !== undefined) expect(await isLegacyRequest(requestOf(c.body, c.header), c.body)).to.equal(shortcut === 'legacy');
     });
   }
+});
+
+describe("the SDK's constants the lean paths read from the client package", () => {
+  // The lean paths answer before the SDK's server is loaded (http-endpoint.ts), so they take these from the
+  // client, which mcpo loads anyway; they must be the server's own, or a lean answer would differ from the SDK's.
+  it('are the same values as the server package holds', () => {
+    for (const name of ['PROTOCOL_VERSION_META_KEY', 'CLIENT_INFO_META_KEY', 'CLIENT_CAPABILITIES_META_KEY', 'SERVER_INFO_META_KEY', 'SUPPORTED_PROTOCOL_VERSIONS'] as const) {
+      expect(client[name], name).to.not.equal(undefined);
+      expect(client[name], name).to.deep.equal(server[name]);
+    }
+  });
 });
