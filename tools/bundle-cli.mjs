@@ -8,7 +8,9 @@
  * its Express and its SDK with it.
  *
  * Split at the command's own dynamic imports: `--help` loads the help text
- * alone, and the port opens before the app's chunk is read (bin/serve.ts).
+ * alone, the port opens before the app's chunk is read (bin/serve.ts), and
+ * the SDK's server is read only when an MCP request first needs it
+ * (lib/mcp-endpoint/sdk-side.ts).
  * Not minified: that started no sooner, cost up to a tenth more CPU per
  * call in a paired bench, and would make a stack trace in a log unreadable.
  * Left out, and loaded from node_modules as before: what the command loads
