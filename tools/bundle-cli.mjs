@@ -16,9 +16,9 @@
  * Left out, and loaded from node_modules as before: what the command loads
  * only when asked (redis, rate-limiter-flexible, the OpenTelemetry SDK) or
  * reads files beside (swagger-ui-dist), and jsonc-parser, whose UMD build
- * requires files by computed paths. Only
- * mcpo's own dependencies may be left out: another package's (iconv-lite
- * under Express, say) is not found from here in every install layout.
+ * requires files by computed paths. Only mcpo's own dependencies may be
+ * left out: another package's (iconv-lite under Express, say) is not found
+ * from here in every install layout.
  * The OpenTelemetry API inside and the SDK's copy outside find each other
  * through the API's global registry, as two copies of one version do.
  */

@@ -5,10 +5,10 @@
  * no longer than the token's `exp` (a token without one is not kept), and
  * bounded, dropping the oldest entry, so a flood of tokens cannot grow it.
  */
+import { setBounded } from '../common/bounded-map.js';
 import type { Caller } from './caller.js';
 
 export class TokenCache {
-  // A Map iterates in insertion order, so its first key is the oldest.
   readonly #entries = new Map<string, { caller: Caller; expiresAt: number }>();
 
   constructor(readonly limit = 10_000) {}
@@ -29,8 +29,6 @@ export class TokenCache {
   /** Keeps `caller` until `exp` (seconds since the epoch); does nothing without one. */
   set(key: string, caller: Caller, exp: number | undefined, now = Date.now()): void {
     if (typeof exp !== 'number' || exp * 1000 <= now || this.limit <= 0) return;
-    this.#entries.delete(key);
-    while (this.#entries.size >= this.limit) this.#entries.delete(this.#entries.keys().next().value!);
-    this.#entries.set(key, { caller, expiresAt: exp * 1000 });
+    setBounded(this.#entries, key, { caller, expiresAt: exp * 1000 }, this.limit);
   }
 }

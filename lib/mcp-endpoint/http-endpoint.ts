@@ -128,7 +128,7 @@ export function mcpEndpoint(source: McpSource, options: McpEndpointOptions): Mcp
   const handle: RequestHandler = (req, res, next) => {
     const sessionId = sessionIdOf(req);
     // Only the SDK's side opens sessions, and only it can say that one is unknown.
-    if (sessionId !== undefined && !side) return void load().then(() => handle(req, res, next), next);
+    if (sessionId !== undefined && !side) return withSide(next, () => handle(req, res, next));
     const session = sessionId !== undefined ? side!.track(sessionId, callerOf(req), res) : undefined;
     // A method the Fetch API cannot carry would fail in the SDK's adapter as a 500; the SDK's own 405 for it instead.
     if (FORBIDDEN_METHODS.has(req.method)) return void res.status(405).set('Allow', 'GET, POST, DELETE').json({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Method not allowed.' } });

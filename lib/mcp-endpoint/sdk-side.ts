@@ -25,7 +25,7 @@ import { legacySessions, type LiveSession } from './legacy-sessions.js';
 import { paramHeaderRefusal } from './modern-requests.js';
 import { holdPriming } from './priming-hold.js';
 import { proxyServer } from './proxy-server.js';
-import { handOver } from './replayed-source.js';
+import { handOver, type Settled } from './replayed-source.js';
 import type { ListKind, McpSource } from './source.js';
 
 /** What the SDK's side is built with: the endpoint's options but its rate limit, which http-endpoint.ts applies. */
@@ -94,21 +94,23 @@ export function sdkSide(source: McpSource, options: SdkSideOptions): SdkSide {
     return paramHeaderRefusal(source, parsedBody, request.headers, given?.authInfo) ?? modern.fetch(request, given);
   };
   const node = toNodeHandler({ fetch }, { onerror });
-  const handOff: HandOff = (req, res, body, settled) => {
+  /** The SDK's handler for a read POST, with the request's context and, from a lean path, how its call went (replayed-source.ts). */
+  const toNode = (req: ExpressRequest, res: ExpressResponse, body: unknown, settled?: Settled): Promise<void> => {
     withRequestContext(req, res);
-    handOver(req, settled);
+    if (settled) handOver(req, settled);
+    // Only a 2025 session's streams are primed (legacy-sessions.ts); a 2026-07-28 request has no session.
     if (sessionIdOf(req) !== undefined) holdPriming(res);
-    node(req, res, body).catch((err: unknown) => res.destroy(err instanceof Error ? err : undefined));
+    return node(req, res, body);
+  };
+  const handOff: HandOff = (req, res, body, settled) => {
+    toNode(req, res, body, settled).catch((err: unknown) => res.destroy(err instanceof Error ? err : undefined));
   };
   const leanSession = leanSessionPath(source, handOff);
   return {
     track: (sessionId, caller, res) => legacy.track(sessionId, caller, res),
     answer(req, res, body, next, session) {
       if (session && leanSession(req, res, body, session)) return;
-      withRequestContext(req, res);
-      // Only a 2025 session's streams are primed (legacy-sessions.ts); a 2026-07-28 request has no session.
-      if (sessionIdOf(req) !== undefined) holdPriming(res);
-      node(req, res, body).catch(next);
+      toNode(req, res, body).catch(next);
     },
     handOff,
     node(req, res) {

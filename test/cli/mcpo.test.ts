@@ -5,14 +5,13 @@
  * (test/helpers/eras.ts); SSE is a 2025-era transport only.
  */
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { expectValidOpenApi31, type Doc } from '../helpers/openapi.js';
-import { allProcesses, APP_MODULE, childrenOf, isAlive, LOAD_HOOKS, MCPO_BIN, ROOT, runMcpo, startMcpo, untilConnected, type McpoProcess } from '../helpers/mcpo.js';
+import { allProcesses, APP_MODULE, childrenOf, isAlive, LOAD_HOOKS, MCPO_BIN, moduleLog, ROOT, runMcpo, startMcpo, untilConnected, type McpoProcess } from '../helpers/mcpo.js';
 import { ERAS } from '../helpers/eras.js';
 import { freePort, kitchenSinkStdio, startKitchenSink, type RunningServer } from '../helpers/servers.js';
 import { LONG_FLAGS } from '../../bin/flags.js';
@@ -173,11 +172,10 @@ describe('the mcpo command', function () {
     // Every module the command loads, logged by a loader hook. Bundled, Express and ajv are inside the app's chunk; unbundled, they are packages of their own.
     const APP_PACKAGES = /\/node_modules\/(express|ajv)\//;
     const loaded = async (args: string[]): Promise<{ code: number | null; stdout: string; modules: string[] }> => {
-      const log = path.join(dir, `loaded-${randomUUID()}`);
-      writeFileSync(log, '');
+      const log = moduleLog(dir);
       const child = spawn(process.execPath, ['--import', LOAD_HOOKS, MCPO_BIN, ...args], {
         cwd: ROOT,
-        env: { ...process.env, MCPO_LOAD_LOG: log },
+        env: { ...process.env, ...log.env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let [stdout, stderr] = ['', ''];
@@ -188,7 +186,7 @@ describe('the mcpo command', function () {
         if (/listening on/.test(stderr)) child.kill('SIGTERM');
       });
       const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-      return { code, stdout, modules: readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') };
+      return { code, stdout, modules: log.modules() };
     };
     const app = (modules: string[]): string[] => modules.filter((m) => APP_MODULE.test(m) || APP_PACKAGES.test(m));
 
@@ -218,13 +216,12 @@ describe('the mcpo command', function () {
       fetch(`${url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: JSON.stringify(body) });
 
     it('serves REST and a plain 2026-07-28 call without loading it, and loads it for a 2025 session', async () => {
-      const log = path.join(dir, `loaded-${randomUUID()}`);
-      writeFileSync(log, '');
+      const log = moduleLog(dir);
       const sink = kitchenSinkStdio();
-      const mcpo = await startMcpo(['--port', '0', '--', sink.command, ...sink.args], { ...process.env, MCPO_LOAD_LOG: log, NODE_OPTIONS: `--import ${LOAD_HOOKS}` });
+      const mcpo = await startMcpo(['--port', '0', '--', sink.command, ...sink.args], { ...process.env, ...log.env, NODE_OPTIONS: `--import ${LOAD_HOOKS}` });
       try {
         await untilConnected(mcpo.url);
-        const sdkSideLoaded = () => readFileSync(log, 'utf8').split('\n').some((m) => SDK_SIDE.test(m));
+        const sdkSideLoaded = () => log.modules().some((m) => SDK_SIDE.test(m));
         expect((await fetch(`${mcpo.url}/no_params`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).to.equal(200);
         const meta = { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientInfo': { name: 't', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} };
         const call = await post(mcpo.url, { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'no_params' }, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'no_params', arguments: {}, _meta: meta } });

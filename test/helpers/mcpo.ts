@@ -4,7 +4,9 @@
  * Every process started here is killed at the end of the run at the latest.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './wait.js';
 
@@ -14,6 +16,13 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const APP_MODULE = /\/dist\/(bin\/app-[^/]*|lib\/app\/app)\.js$/;
 /** Preloaded with `--import`: logs the modules a command loads, or holds one back (test/helpers/load-hooks.mjs). */
 export const LOAD_HOOKS = fileURLToPath(new URL('./load-hooks.mjs', import.meta.url));
+
+/** A file in `dir` the load hooks log a command's modules to: `env` turns the logging on, `modules()` reads what was loaded so far. */
+export function moduleLog(dir: string): { env: NodeJS.ProcessEnv; modules(): string[] } {
+  const file = path.join(dir, `loaded-${randomUUID()}`);
+  writeFileSync(file, '');
+  return { env: { MCPO_LOAD_LOG: file }, modules: () => readFileSync(file, 'utf8').split('\n').filter((line) => line !== '') };
+}
 
 const START_TIMEOUT_MS = 20_000;
 const running = new Set<ChildProcess>();

@@ -6,8 +6,9 @@
 import { expect } from 'chai';
 import * as client from '@modelcontextprotocol/client';
 import * as server from '@modelcontextprotocol/server';
-import { isLegacyRequest, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
 import { plainEra } from '../../lib/mcp-endpoint/era-route.js';
+
+const { isLegacyRequest, PROTOCOL_VERSION_META_KEY } = server;
 
 const MODERN = '2026-07-28';
 const envelope = { [PROTOCOL_VERSION_META_KEY]: MODERN, 'io.modelcontextprotocol/clientInfo': { name: 't', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} };

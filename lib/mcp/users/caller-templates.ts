@@ -19,6 +19,7 @@
  * does no I/O and logs nothing; the per-user pool does that with its result.
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import { setBounded } from '../../common/bounded-map.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Caller } from '../../auth/caller.js';
 import { BadRequestError, ForbiddenError } from '../../http/errors.js';
@@ -180,8 +181,7 @@ function filler(field: 'headers' | 'env', compiled: readonly [string, Part[]][],
     let hash = hashes.get(values);
     if (hash === undefined) {
       hash = createHmac('sha256', labelKey).update(values).digest('hex');
-      if (hashes.size >= KEYS_REMEMBERED) hashes.delete(hashes.keys().next().value!);
-      hashes.set(values, hash);
+      setBounded(hashes, values, hash, KEYS_REMEMBERED);
     }
     return { [field]: out, key: hash, label: hash.slice(0, 8), secrets: [...new Set(secrets)] };
   };

@@ -105,18 +105,19 @@ describe('UserPool', () => {
   });
 
   it('counts idleMs from the last use, and never stops a connection that is lent', async () => {
-    const { p, made, stopped } = pool(4, 80);
+    // Wide margins (idleMs 400): a busy machine delays timers by tens of milliseconds.
+    const { p, made, stopped } = pool(4, 400);
     const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
     (await p.acquire('a', soon())).release();
-    await wait(50);
+    await wait(300);
     (await p.acquire('a', soon())).release();
-    await wait(50); // 100 ms after the first use, 50 after the last
+    await wait(250); // 550 ms after the first use, 250 after the last
     expect(stopped).to.deep.equal([]);
     const lent = await p.acquire('a', soon());
-    await wait(150); // lent all along, so never idle
+    await wait(600); // lent all along, so never idle
     expect(stopped).to.deep.equal([]);
     lent.release();
-    await wait(150);
+    await wait(600);
     expect(stopped).to.deep.equal([['a', 'idle']]);
     expect(made).to.have.length(1);
     expect(made[0]!.closed).to.equal(true);
